@@ -1,0 +1,178 @@
+"""The ``cllr`` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .config import Settings
+
+
+@click.group()
+@click.version_option(__version__, prog_name="cllr")
+def cli() -> None:
+    """Councillors Online: UK councillors, their public accounts and how active they are."""
+
+
+@cli.command()
+@click.option("--councils", default=10, show_default=True, help="How many fictional councils to generate.")
+@click.option("--seed", default=2026, show_default=True, help="Seed of the generated world.")
+@click.option("--data-dir", default="var/demo", show_default=True, type=click.Path(path_type=Path))
+def demo(councils: int, seed: int, data_dir: Path) -> None:
+    """Run the real pipeline on a generated, fictional demo web served on 127.0.0.1.
+
+    Example:
+
+        cllr demo && cllr serve var/demo/site
+    """
+    from .demo.server import DemoServer
+    from .demo.world import BLUESKY_APPVIEW_HOST, build_world, registry_rows
+    from .registry import write_registry
+
+    world = build_world(councils=councils, seed=seed)
+    registry = data_dir / "councils.csv"
+    write_registry(registry, registry_rows(world))
+    with DemoServer(world) as server:
+        click.echo(f"Demo web: {len(world.councils)} fictional councils served on http://{server.address}")
+        overrides = {
+            "data_dir": str(data_dir),
+            "registry": str(registry),
+            "connect_to": server.connect_to(),
+            "bluesky_appview": f"https://{BLUESKY_APPVIEW_HOST}",
+            "request_delay": 0.01,
+        }
+        summary = _run(overrides, trigger="demo")
+    site = (data_dir / "site" / "index.html").resolve()
+    click.echo(f"\nThe site is built. Open {site.as_uri()}")
+    click.echo(f"or serve it with: make serve  (cllr serve {data_dir / 'site'})")
+    broken = {k: v for k, v in summary.get("statuses", {}).items() if k in ("roster:failed", "roster:quarantined")}
+    sys.exit(1 if broken else 0)
+
+
+@cli.command()
+@click.option("--council", "councils", multiple=True, help="Only this council code (repeatable).")
+@click.option("--registry", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Council registry CSV (default: the bundled one).")  # fmt: skip
+def run(councils: tuple[str, ...], registry: Path | None) -> None:
+    """Run the pipeline against the real councils and platforms.
+
+    Example:
+
+        cllr run --council KIR
+    """
+    overrides: dict = {}
+    if councils:
+        overrides["councils"] = [c.upper() for c in councils]
+    if registry:
+        overrides["registry"] = str(registry)
+    _run(overrides, trigger="manual")
+
+
+def _run(overrides: dict, trigger: str) -> dict:
+    from flows.refresh import refresh  # first: it sets Prefect's quiet defaults before Prefect loads
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    from . import progress
+    from .summary import render_summary
+
+    settings = Settings(**overrides)
+    started = time.monotonic()
+    with progress.Reporter() as reporter:
+        progress.use(reporter)
+        try:
+            flow = refresh.with_options(task_runner=ThreadPoolTaskRunner(max_workers=settings.workers))
+            summary = flow(settings=_jsonable(overrides), trigger=trigger)
+        finally:
+            progress.use(progress.SILENT)
+    click.echo(render_summary(summary, time.monotonic() - started))
+    return summary
+
+
+def _jsonable(overrides: dict) -> dict:
+    return json.loads(json.dumps(overrides, default=str))
+
+
+@cli.command()
+@click.argument("file", type=click.File("rb"))
+@click.option("--cms", type=click.Choice(["moderngov"]), default="moderngov", show_default=True)
+@click.option("--base-url", help="The council's ModernGov base URL, to build profile links.")
+def parse(file, cms: str, base_url: str | None) -> None:
+    """Parse a saved roster response and print its councillors as JSON lines.
+
+    Exits with status 1 and a one-line reason when the file is not a roster, or is a
+    roster with no councillors (never a council's real state).
+
+    Example:
+
+        cllr parse KIR.GetCouncillorsByWard.xml --cms moderngov
+    """
+    from scrapers.moderngov import parse_councillors_by_ward
+    from scrapers.records import SourceError
+
+    try:
+        roster = parse_councillors_by_ward(file.read(), base_url)
+    except SourceError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not roster.councillors:
+        raise click.ClickException("the roster lists no councillors: too few to be a council's roster")
+    for c in roster.councillors:
+        record = {
+            "id": c.source_id, "name": c.name, "raw_name": c.raw_name, "party": c.party,
+            "ward": c.ward, "email": c.email, "profile_url": c.profile_url, "photo_url": c.photo_url,
+            "term_start": c.term_start.isoformat() if c.term_start else None,
+            "term_ends": c.term_ends.isoformat() if c.term_ends else None,
+        }  # fmt: skip
+        click.echo(json.dumps(record, ensure_ascii=False))
+
+
+@cli.command()
+@click.argument("directory", default="var/demo/site", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--port", default=8000, show_default=True)
+def serve(directory: Path, port: int) -> None:
+    """Serve the built site on http://127.0.0.1:PORT (optional: the files also open from disk).
+
+    Example:
+
+        cllr serve var/demo/site --port 8000
+    """
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    if not (directory / "index.html").exists():
+        raise click.ClickException(f"no site in {directory}: run `make demo` (or `cllr demo`) first")
+    handler = partial(SimpleHTTPRequestHandler, directory=str(directory))
+    with ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+        click.echo(f"Serving {directory} on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+
+
+@cli.group()
+def db() -> None:
+    """The application database."""
+
+
+@db.command()
+def upgrade() -> None:
+    """Apply the schema migrations to DATABASE_URL (or the default SQLite file).
+
+    Example:
+
+        DATABASE_URL=postgresql+psycopg://localhost/cllr cllr db upgrade
+    """
+    from models.db import upgrade as migrate
+
+    settings = Settings()
+    migrate(settings.db_url)
+    click.echo(f"Database at {settings.db_url.split('@')[-1]} is up to date.")
+
+
+def main() -> None:
+    cli()

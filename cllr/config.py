@@ -1,0 +1,79 @@
+"""Settings, read from the environment (prefix ``CLLR_``) with documented defaults.
+
+Precedence: defaults here, then environment variables, then command-line options,
+which the CLI passes in as overrides. Every setting is listed in docs/operations.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from . import __version__
+
+BUNDLED_REGISTRY = Path(__file__).parent / "data" / "councils.csv"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CLLR_", extra="ignore")
+
+    data_dir: Path = Field(Path("var"), description="Where the database and the built site live.")
+    database_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("DATABASE_URL", "CLLR_DATABASE_URL"),
+        description="SQLAlchemy URL; a SQLite file in data_dir when unset.",
+    )
+    site_dir: Path | None = Field(None, description="Output directory of the static site.")
+    registry: Path = Field(BUNDLED_REGISTRY, description="The council registry CSV.")
+    councils: list[str] = Field(
+        default_factory=list, description="Only these council codes (all when empty)."
+    )
+    contact_url: str = Field(
+        "https://github.com/councillors-online/councillors-online",
+        description="Where site owners can reach the operators; sent in the User-Agent.",
+    )
+    bluesky_appview: str = Field(
+        "https://public.api.bsky.app", description="Bluesky AppView for public reads."
+    )
+    connect_to: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "host=address:port pairs: connect to this local address over plain HTTP for "
+            "that host name. Used by the demo web and tests only."
+        ),
+    )
+    request_delay: float = Field(1.0, description="Seconds between request starts per site.")
+    timeout: float = Field(30.0, description="Seconds before one request is abandoned.")
+    max_response_bytes: int = Field(5 * 1024 * 1024, description="Largest body read.")
+    workers: int = Field(8, description="Councils and account batches worked on at once.")
+    batch_size: int = Field(100, description="Accounts per activity batch.")
+    activity_days: int = Field(90, description="How far back posts are collected.")
+
+    @field_validator("connect_to", mode="before")
+    @classmethod
+    def _parse_pairs(cls, value):
+        if isinstance(value, str):
+            pairs = (item.split("=", 1) for item in value.split(",") if item.strip())
+            return {host.strip().lower(): target.strip() for host, target in pairs}
+        return value
+
+    @field_validator("councils", mode="before")
+    @classmethod
+    def _parse_codes(cls, value):
+        if isinstance(value, str):
+            return [code.strip().upper() for code in value.split(",") if code.strip()]
+        return value
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'cllr.sqlite3').resolve()}"
+
+    @property
+    def output_dir(self) -> Path:
+        return self.site_dir or self.data_dir / "site"
+
+    @property
+    def user_agent(self) -> str:
+        return f"CouncillorsOnline/{__version__} (+{self.contact_url})"

@@ -1,0 +1,324 @@
+"""Serve a :class:`~cllr.demo.world.World` over HTTP on 127.0.0.1, one virtual host per site.
+
+The responses have the shapes of the real services: ModernGov's XML web service and
+``mgUserInfo.aspx`` profile pages, the Bluesky AppView's XRPC JSON, the Mastodon REST
+API with ``Link`` pagination, and RSS feeds. Sites are told apart by the Host header;
+the pipeline reaches them through the HTTP layer's ``connect_to`` mapping.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from email.utils import format_datetime
+from html import escape
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+from xml.sax.saxutils import escape as xml_escape
+
+from .world import BLUESKY_APPVIEW_HOST, MASTODON_SERVERS, Account, Council, Councillor, World
+
+Reply = tuple[int, dict[str, str], bytes]
+
+
+class DemoWeb:
+    """The routing table of the demo web, built once from a world."""
+
+    def __init__(self, world: World):
+        self.world = world
+        self.councils = {c.host: c for c in world.councils}
+        accounts = world.accounts()
+        self.bluesky = {a.handle: a for a in accounts if a.platform == "bluesky"}
+        self.mastodon = {a.handle: a for a in accounts if a.platform == "mastodon"}
+        self.mastodon_ids = {str(a.numeric_id): a for a in self.mastodon.values()}
+        self.blogs = {a.handle: a for a in accounts if a.platform == "web"}
+        self.requests = 0
+        self._lock = threading.Lock()
+
+    @property
+    def hosts(self) -> list[str]:
+        return [*self.councils, BLUESKY_APPVIEW_HOST, *MASTODON_SERVERS, *self.blogs]
+
+    def handle(self, host: str, target: str) -> Reply:
+        with self._lock:
+            self.requests += 1
+        url = urlsplit(target)
+        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        if url.path == "/robots.txt":
+            return _text("User-agent: *\nAllow: /\n")
+        if host in self.councils:
+            return self._council(self.councils[host], url.path, query)
+        if host == BLUESKY_APPVIEW_HOST:
+            return self._bluesky(url.path, query)
+        if host in MASTODON_SERVERS:
+            return self._mastodon(host, url.path, query)
+        if host in self.blogs:
+            return self._blog(self.blogs[host], url.path)
+        return _not_found()
+
+    # ModernGov ---------------------------------------------------------------
+    def _council(self, council: Council, path: str, query: dict) -> Reply:
+        if path.lower() == "/mgwebservice.asmx/getcouncillorsbyward":
+            return 200, {"Content-Type": "text/xml; charset=utf-8"}, roster_xml(council).encode()
+        if path.lower() == "/mguserinfo.aspx":
+            member = next((m for m in council.councillors if str(m.uid) == query.get("UID")), None)
+            if member is not None:
+                return _html(profile_page(council, member))
+        return _not_found()
+
+    # Bluesky AppView ---------------------------------------------------------
+    def _bluesky(self, path: str, query: dict) -> Reply:
+        actor = query.get("actor", "")
+        account = self.bluesky.get(actor) or next(
+            (a for a in self.bluesky.values() if _did(a) == actor), None
+        )
+        if path in ("/xrpc/app.bsky.actor.getProfile", "/xrpc/app.bsky.feed.getAuthorFeed") and account is None:
+            return _json({"error": "InvalidRequest", "message": "Profile not found"}, 400)
+        if path == "/xrpc/app.bsky.actor.getProfile":
+            return _json(bluesky_profile(account))
+        if path == "/xrpc/app.bsky.feed.getAuthorFeed":
+            limit = min(int(query.get("limit", 50)), 100)
+            start = int(query.get("cursor") or 0)
+            items = account.posts[start : start + limit]
+            body = {"feed": [bluesky_item(account, p) for p in items]}
+            if start + limit < len(account.posts):
+                body["cursor"] = str(start + limit)
+            return _json(body)
+        return _json({"error": "MethodNotImplemented"}, 501)
+
+    # Mastodon ----------------------------------------------------------------
+    def _mastodon(self, host: str, path: str, query: dict) -> Reply:
+        if path == "/api/v1/accounts/lookup":
+            account = self.mastodon.get(f"{query.get('acct', '').lower()}@{host}")
+            if account is None:
+                return _json({"error": "Record not found"}, 404)
+            return _json(mastodon_account(account))
+        parts = path.strip("/").split("/")
+        if len(parts) == 5 and parts[:3] == ["api", "v1", "accounts"] and parts[4] == "statuses":
+            account = self.mastodon_ids.get(parts[3])
+            if account is None or not account.handle.endswith("@" + host):
+                return _json({"error": "Record not found"}, 404)
+            posts = [p for p in account.posts if not query.get("max_id") or p.id < query["max_id"]]
+            if query.get("exclude_reblogs") in ("true", "1"):
+                posts = [p for p in posts if p.kind != "repost"]
+            page = posts[: min(int(query.get("limit", 20)), 40)]
+            headers = {}
+            if len(page) < len(posts):
+                nxt = f"https://{host}/api/v1/accounts/{parts[3]}/statuses?limit=40&exclude_reblogs=true&max_id={page[-1].id}"
+                headers["Link"] = f'<{nxt}>; rel="next"'
+            status, base_headers, body = _json([mastodon_status(account, p) for p in page])
+            return status, base_headers | headers, body
+        return _json({"error": "Record not found"}, 404)
+
+    # Blogs -------------------------------------------------------------------
+    def _blog(self, account: Account, path: str) -> Reply:
+        if path in ("", "/"):
+            return _html(blog_home(account))
+        if path == "/feed.xml":
+            return 200, {"Content-Type": "application/rss+xml; charset=utf-8"}, blog_feed(account).encode()
+        return _not_found()
+
+
+def _did(account: Account) -> str:
+    return f"did:plc:demo{account.numeric_id:020d}"
+
+
+def roster_xml(council: Council) -> str:
+    wards = []
+    for ward in council.wards:
+        members = [m for m in council.councillors if m.ward == ward]
+        entries = "".join(_roster_entry(council, m) for m in members)
+        wards.append(
+            f"<ward><wardtitle>{xml_escape(ward)}</wardtitle><councillors>"
+            f"<councillorcount>{len(members)}</councillorcount>{entries}</councillors></ward>"
+        )
+    return f'<?xml version="1.0" encoding="utf-8"?>\n<councillorsbyward><wards>{"".join(wards)}</wards></councillorsbyward>\n'
+
+
+def _roster_entry(council: Council, m: Councillor) -> str:
+    notes = "<line1>Surgeries on the first Saturday of the month at the library.</line1>"
+    if m.handle_in_notes:
+        account = m.accounts[0]
+        label = {"bluesky": "Bluesky", "mastodon": "Mastodon", "web": "Blog"}[account.platform]
+        shown = f"@{account.handle}" if account.platform != "web" else account.url
+        notes += f"<line2>{label} - {xml_escape(shown)}</line2>"
+    email = f"{m.first.lower()}.{m.last.lower()}@{council.slug}.example"
+    return (
+        f"<councillor><councillorid>{m.uid}</councillorid>"
+        f"<fullusername>{xml_escape(m.title + m.name)}</fullusername>"
+        f"<photobigurl>{council.base_url}/UserData/{m.uid}/bigpic.jpg</photobigurl>"
+        f"<politicalpartytitle>{xml_escape(m.party)}</politicalpartytitle>"
+        f"<districttitle></districttitle><representing></representing><keyposts></keyposts>"
+        f"<workaddress><line1>Town Hall</line1><email>{email}</email></workaddress>"
+        # A fictional home address and a drama-reserved number: published by the demo
+        # council like real ones often are, so the demo shows that they are never kept.
+        f"<homeaddress><line1>{m.uid} Fictional Row</line1><mobile>07700 900{m.uid % 1000:03d}</mobile></homeaddress>"
+        f"<surgerydetails>{notes}</surgerydetails>"
+        f"<termsofoffice><termofoffice><startdate>05/05/2022</startdate><enddate>07/05/2026</enddate></termofoffice>"
+        f"<termofoffice><startdate>07/05/2026</startdate><enddate>unspecified</enddate></termofoffice></termsofoffice>"
+        f"</councillor>"
+    )
+
+
+def profile_page(council: Council, m: Councillor) -> str:
+    links = "".join(
+        f'<li><a href="{escape(a.url)}">{escape(_label(a))}</a></li>' for a in m.accounts
+    )
+    social = f"<h2>Social media</h2><ul>{links}</ul>" if links else ""
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><title>Councillor details - {escape(m.title + m.name)} | {escape(council.name)} (fictional demo)</title></head>
+<body>
+<header><a href="/">Home</a> <a href="https://bsky.app/profile/{council.slug}-council.example">Follow {escape(council.name)} on Bluesky</a></header>
+<div id="modgov"><div class="mgContent">
+<h1>Councillor details - {escape(m.title + m.name)}</h1>
+<p>This is a fictional councillor on a generated demo site.</p>
+<h2>Ward</h2><p>{escape(m.ward)}</p>
+<h2>Party</h2><p>{escape(m.party or "None")}</p>
+{social}
+<p><a href="/mgMemberIndex.aspx">All councillors</a></p>
+</div></div>
+<footer><a href="https://{council.slug}.example/privacy">Privacy</a></footer>
+</body></html>"""
+
+
+def _label(account: Account) -> str:
+    return {"bluesky": "Bluesky", "mastodon": "Mastodon", "web": "My blog"}[account.platform]
+
+
+def bluesky_profile(a: Account) -> dict:
+    own = [p for p in a.posts if p.kind != "repost"]
+    return {
+        "did": _did(a),
+        "handle": a.handle,
+        "displayName": a.handle.split(".")[0].replace("-", " ").title() + " (fictional)",
+        "followersCount": a.followers,
+        "followsCount": a.following,
+        "postsCount": len(own),
+        "createdAt": "2023-09-01T10:00:00.000Z",
+        "indexedAt": "2024-01-01T00:00:00.000Z",
+    }
+
+
+def bluesky_item(a: Account, p) -> dict:
+    did = _did(a)
+    created = p.created_at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    if p.kind == "repost":
+        other = "did:plc:demo00000000000000000001"
+        return {
+            "post": {"uri": f"at://{other}/app.bsky.feed.post/{p.id}", "cid": "demo",
+                     "author": {"did": other, "handle": "someone-else.demo.example"},
+                     "record": {"$type": "app.bsky.feed.post", "text": "(fictional)", "createdAt": created},
+                     "indexedAt": created},
+            "reason": {"$type": "app.bsky.feed.defs#reasonRepost", "by": {"did": did, "handle": a.handle},
+                       "indexedAt": created},
+        }
+    record = {"$type": "app.bsky.feed.post", "text": "A fictional post.", "createdAt": created}
+    if p.kind == "reply":
+        ref = {"uri": f"at://{did}/app.bsky.feed.post/root{p.id}", "cid": "demo"}
+        record["reply"] = {"root": ref, "parent": ref}
+    return {"post": {"uri": f"at://{did}/app.bsky.feed.post/{p.id}", "cid": "demo",
+                     "author": {"did": did, "handle": a.handle}, "record": record, "indexedAt": created}}
+
+
+def mastodon_account(a: Account) -> dict:
+    user, server = a.handle.split("@")
+    last = a.posts[0].created_at.date().isoformat() if a.posts else None
+    return {
+        "id": str(a.numeric_id), "username": user, "acct": user,
+        "display_name": user.replace("_", " ").title() + " (fictional)",
+        "url": f"https://{server}/@{user}", "uri": f"https://{server}/users/{user}",
+        "followers_count": a.followers, "following_count": a.following,
+        "statuses_count": len(a.posts), "last_status_at": last, "locked": False, "bot": False,
+        "note": "<p>A fictional councillor on a generated demo server.</p>", "fields": [],
+    }
+
+
+def mastodon_status(a: Account, p) -> dict:
+    user, server = a.handle.split("@")
+    created = p.created_at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return {
+        "id": p.id, "created_at": created, "visibility": "public",
+        "in_reply_to_id": f"1{p.id}" if p.kind == "reply" else None,
+        "reblog": {"id": f"2{p.id}"} if p.kind == "repost" else None,
+        "uri": f"https://{server}/users/{user}/statuses/{p.id}",
+        "url": f"https://{server}/@{user}/{p.id}", "content": "<p>A fictional post.</p>",
+    }
+
+
+def blog_home(a: Account) -> str:
+    return f"""<!DOCTYPE html><html lang="en"><head><title>{escape(a.handle)} (fictional)</title>
+<link rel="alternate" type="application/rss+xml" title="Comments feed" href="/comments.xml">
+<link rel="alternate" type="application/rss+xml" title="Posts" href="/feed.xml">
+</head><body><h1>A fictional councillor's blog</h1></body></html>"""
+
+
+def blog_feed(a: Account) -> str:
+    items = "".join(
+        f"<item><title>Fictional post {p.id}</title><link>{a.url}{p.id}/</link>"
+        f"<guid>{a.url}{p.id}/</guid><pubDate>{format_datetime(p.created_at)}</pubDate></item>"
+        for p in a.posts[:10]  # like most blogs, the feed holds only the newest items
+    )
+    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+            f"<title>{escape(a.handle)} (fictional)</title><link>{a.url}</link>{items}</channel></rss>")
+
+
+def _json(body, status: int = 200) -> Reply:
+    return status, {"Content-Type": "application/json; charset=utf-8"}, json.dumps(body).encode()
+
+
+def _html(body: str) -> Reply:
+    return 200, {"Content-Type": "text/html; charset=utf-8"}, body.encode()
+
+
+def _text(body: str) -> Reply:
+    return 200, {"Content-Type": "text/plain; charset=utf-8"}, body.encode()
+
+
+def _not_found() -> Reply:
+    return 404, {"Content-Type": "text/plain"}, b"Not found"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    web: DemoWeb
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        host = (self.headers.get("Host") or "").split(":")[0].lower()
+        status, headers, body = self.web.handle(host, self.path)
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+class DemoServer:
+    """The demo web on 127.0.0.1 in a background thread (a context manager)."""
+
+    def __init__(self, world: World, port: int = 0):
+        self.web = DemoWeb(world)
+        handler = type("Handler", (_Handler,), {"web": self.web})
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def address(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"{host}:{port}"
+
+    def connect_to(self) -> dict[str, str]:
+        """The ``connect_to`` mapping that sends every demo host name to this server."""
+        return {host: self.address for host in self.web.hosts}
+
+    def __enter__(self) -> DemoServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()

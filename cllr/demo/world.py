@@ -1,0 +1,229 @@
+"""A generated, fictional world: councils, councillors, their accounts and post histories.
+
+Everything here is invented. Place names are made up, people's surnames are built from
+syllables that make no real surname list, every host name ends in ``.example`` (reserved
+by RFC 2606, so no link can reach a real site), and no account on a platform where real
+people could hold the same handle (X, Facebook) is generated. Generation is
+deterministic for a given seed and day.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from cllr.names import slugify
+
+PLACES = (
+    "Northmere", "Brackenford", "Hollowmere", "Ashwater Vale", "Eldermoor", "Mistlecombe",
+    "Greyhaven", "Larkspur Downs", "Wyndlebury", "Marrowby", "Fenwold", "Stonecrop",
+    "Quillhampton", "Rookhallow", "Thistlewick", "Emberley Fen", "Sorrelport", "Vetchfield",
+)  # fmt: skip
+COUNCIL_KINDS = (("District Council", "NMD"), ("Borough Council", "NMD"), ("County Council", "CTY"),
+                 ("City Council", "UA"), ("Council", "UA"))  # fmt: skip
+NATIONS = ("England", "England", "England", "Wales", "Scotland")
+FIRST_NAMES = (
+    "Alys", "Bronwen", "Cai", "Dafydd", "Elin", "Fergus", "Greer", "Hamish", "Isla", "Jory",
+    "Kezia", "Lachlan", "Morwenna", "Niamh", "Orla", "Piran", "Quinn", "Rhiannon", "Seren",
+    "Tamsin", "Ulric", "Verity", "Wynn", "Yestin", "Zennor", "Aurelia", "Bram", "Clemency",
+    "Dorian", "Ebony", "Faustina", "Gideon", "Hester", "Ivo", "Jemima", "Kit", "Leopold",
+    "Marigold", "Nye", "Ottilie", "Perpetua", "Rafferty", "Saffron", "Tobias", "Unity",
+)  # fmt: skip
+SURNAME_HEADS = ("Quill", "Brindle", "Fallow", "Gorse", "Marrow", "Nettle", "Pimm", "Sorrel",
+                 "Thistle", "Umber", "Vetch", "Yarrow", "Ember", "Kestle", "Larch", "Wimble")  # fmt: skip
+SURNAME_TAILS = ("quist", "tharpe", "wode", "combe", "mantle", "spindle", "hollow", "fettle",
+                 "brake", "glen", "thwaite", "knapp")  # fmt: skip
+PARTIES = (
+    ("Labour", 30), ("Conservative", 26), ("Liberal Democrats", 16), ("Green Party", 10),
+    ("Reform UK", 8), ("Independent", 8), ("Labour and Co-operative Party", 4),
+    ("Hollowmere Residents' Association", 2), ("", 1),
+)  # fmt: skip
+WARD_WORDS = ("North", "South", "East", "West", "Central", "Upper", "Lower", "Old Town",
+              "Riverside", "Castle", "Abbey", "Market", "Harbour", "St Aldhelm's", "Moor & Heath")  # fmt: skip
+MASTODON_SERVERS = ("social.demo.example", "toot.demo.example")
+BLUESKY_APPVIEW_HOST = "bsky.demo.example"
+PROVIDER_HOST = "moderngov.example"  # a shared ModernGov hosting provider
+
+
+@dataclass
+class Post:
+    id: str
+    created_at: datetime
+    kind: str  # post|reply|repost
+
+
+@dataclass
+class Account:
+    platform: str  # bluesky|mastodon|web
+    handle: str  # bluesky handle, mastodon user@server, or site host
+    numeric_id: int
+    followers: int
+    following: int
+    posts: list[Post] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        if self.platform == "bluesky":
+            return f"https://bsky.app/profile/{self.handle}"
+        if self.platform == "mastodon":
+            user, server = self.handle.split("@")
+            return f"https://{server}/@{user}"
+        return f"https://{self.handle}/"
+
+
+@dataclass
+class Councillor:
+    uid: int
+    first: str
+    last: str
+    ward: str
+    party: str
+    title: str  # as the council writes it before the name
+    accounts: list[Account] = field(default_factory=list)
+    handle_in_notes: bool = False
+
+    @property
+    def name(self) -> str:
+        return f"{self.first} {self.last}"
+
+
+@dataclass
+class Council:
+    code: str
+    name: str
+    slug: str
+    council_type: str
+    nation: str
+    host: str
+    wards: list[str]
+    councillors: list[Councillor]
+
+    @property
+    def base_url(self) -> str:
+        return f"https://{self.host}"
+
+
+@dataclass
+class World:
+    seed: int
+    now: datetime
+    councils: list[Council]
+
+    def accounts(self) -> list[Account]:
+        return [a for c in self.councils for m in c.councillors for a in m.accounts]
+
+
+def build_world(councils: int = 10, seed: int = 2026, now: datetime | None = None,
+                councillors_per_ward: tuple[int, int] = (1, 3), wards: tuple[int, int] = (8, 14)) -> World:
+    """Generate the world. The same seed and day give the same world."""
+    now = (now or datetime.now(timezone.utc)).replace(minute=0, second=0, microsecond=0)
+    rng = random.Random(seed)
+    names = _name_pool(rng)
+    result = []
+    uid = 100
+    account_id = 109_000_000_000_000_000
+    for index in range(councils):
+        place = PLACES[index % len(PLACES)] + ("" if index < len(PLACES) else f" {index // len(PLACES) + 1}")
+        kind, council_type = COUNCIL_KINDS[index % len(COUNCIL_KINDS)]
+        slug = slugify(place)
+        host = f"{slug}.{PROVIDER_HOST}" if index % 2 else f"democracy.{slug}.example"
+        ward_names = _wards(rng, place, rng.randint(*wards))
+        members = []
+        for ward in ward_names:
+            for _ in range(rng.randint(*councillors_per_ward)):
+                first, last = names.pop()
+                party = _weighted(rng, PARTIES)
+                title = rng.choice(("Councillor ", "Councillor ", "Cllr ", ""))
+                councillor = Councillor(uid, first, last, ward, party, title)
+                uid += rng.randint(1, 40)
+                for platform in _platforms(rng):
+                    account_id += rng.randint(1, 10_000)
+                    councillor.accounts.append(_account(rng, platform, councillor, slug, account_id, now))
+                councillor.handle_in_notes = bool(councillor.accounts) and rng.random() < 0.15
+                members.append(councillor)
+        if members:
+            members[0].title = "The Mayor. Councillor "
+        code = "X" + chr(65 + index // 26 % 26) + chr(65 + index % 26)  # no real code starts with X
+        result.append(Council(code, f"{place} {kind}", slug, council_type,
+                              NATIONS[index % len(NATIONS)], host, ward_names, members))
+    return World(seed, now, result)
+
+
+def _name_pool(rng: random.Random) -> list[tuple[str, str]]:
+    pool = [(f, h + t) for f in FIRST_NAMES for h in SURNAME_HEADS for t in SURNAME_TAILS]
+    rng.shuffle(pool)
+    return pool
+
+
+def _wards(rng: random.Random, place: str, count: int) -> list[str]:
+    stem = place.split()[0]
+    names = [f"{stem} {w}" for w in WARD_WORDS] + [f"{w} {stem}" for w in ("Great", "Little", "Nether")]
+    rng.shuffle(names)
+    return sorted(names[:count])
+
+
+def _weighted(rng: random.Random, table):
+    return rng.choices([v for v, _ in table], weights=[w for _, w in table])[0]
+
+
+def _platforms(rng: random.Random) -> list[str]:
+    chosen = []
+    if rng.random() < 0.45:
+        chosen.append("bluesky")
+    if rng.random() < 0.2:
+        chosen.append("mastodon")
+    if rng.random() < 0.15:
+        chosen.append("web")
+    return chosen
+
+
+def _account(rng, platform: str, councillor: Councillor, council_slug: str, numeric_id: int, now) -> Account:
+    who = slugify(councillor.name)
+    if platform == "bluesky":
+        handle = f"{who}.{council_slug}.example"
+    elif platform == "mastodon":
+        handle = f"{who.replace('-', '_')}@{rng.choice(MASTODON_SERVERS)}"
+    else:
+        handle = f"{who}.blogs.example"
+    account = Account(platform, handle, numeric_id,
+                      followers=int(rng.paretovariate(1.2) * 40), following=rng.randint(20, 900))
+    account.posts = _history(rng, platform, now)
+    return account
+
+
+def _history(rng: random.Random, platform: str, now: datetime) -> list[Post]:
+    """Posts over the last 150 days, at a rate that differs a lot between people."""
+    style = rng.random()
+    if style < 0.2:  # dormant: stopped months ago
+        per_day, quiet_since = 0.3, rng.randint(40, 140)
+    elif style < 0.5:  # occasional
+        per_day, quiet_since = rng.uniform(0.05, 0.3), 0
+    else:  # regular to very active
+        per_day, quiet_since = rng.paretovariate(1.5) * 0.4, 0
+    if platform == "web":
+        per_day = min(per_day, 0.15)
+    posts = []
+    day = 150
+    while day > quiet_since:
+        day -= rng.expovariate(max(per_day, 0.01))
+        if day <= quiet_since:
+            break
+        when = now - timedelta(days=day)
+        kind = "post" if platform == "web" else _weighted(rng, (("post", 60), ("reply", 28), ("repost", 12)))
+        posts.append(Post(f"{len(posts):04d}{rng.randrange(16**6):06x}", when, kind))
+    posts.reverse()  # newest first, as platforms list them
+    return posts
+
+
+def registry_rows(world: World) -> list[dict[str, str]]:
+    """The demo councils as rows of a council registry, marked fictional."""
+    return [
+        {
+            "code": c.code, "gss": "", "name": c.name, "common_name": c.name.rsplit(" ", 2)[0],
+            "nation": c.nation, "council_type": c.council_type, "cms": "moderngov",
+            "roster_url": c.base_url, "scraper_class": "moderngov", "disabled": "false",
+            "shared_instance_email_domain": "", "seats": str(len(c.councillors)), "fictional": "true",
+        }
+        for c in world.councils
+    ]  # fmt: skip

@@ -1,0 +1,338 @@
+"""The pipeline's stages as plain functions: usable and testable without Prefect.
+
+Each stage works on one unit (a council, a batch of accounts), records what happened
+in the run ledger, and returns a small :class:`Outcome`. A failing unit is recorded
+and reported, never raised: one broken council page cannot stop the run. The Prefect
+flow in ``flows/refresh.py`` only composes these functions.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, select
+
+from models import AccountEvidence, Council, Councillor, Membership, Run, RunStep, SocialAccount
+from models.base import utcnow
+from models.db import Database
+from models.merge import Quarantined, apply_roster
+from models.store import link_account, read_registry, record_activity, seed_parties
+from models.store import load_registry as store_registry
+from scrapers import bluesky, feeds, mastodon, moderngov
+from scrapers.profiles import parse_profile_page
+from scrapers.records import AccountGone, SourceError
+
+from . import metrics, progress
+from .config import Settings
+from .handles import find_handles
+from .http import FetchError, Fetcher
+from .parties import known_parties
+
+log = logging.getLogger("cllr")
+
+# Platforms whose activity can be read without credentials.
+COLLECTABLE = ("bluesky", "mastodon", "web")
+
+
+@dataclass
+class Outcome:
+    """What one unit of work did; small enough to pass between tasks."""
+
+    stage: str
+    subject: str
+    status: str  # applied|unchanged|quarantined|failed|skipped|done
+    reason: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    changes: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class Context:
+    """What the stages of one run share: settings, the database and the HTTP layer."""
+
+    settings: Settings
+    db: Database
+    fetcher: Fetcher
+
+
+_context: Context | None = None
+
+
+@contextmanager
+def open_context(settings: Settings) -> Iterator[Context]:
+    """Open the database (migrating it) and the HTTP layer for a run."""
+    global _context
+    db = Database(settings.db_url)
+    db.migrate()
+    fetcher = Fetcher(settings)
+    _context = Context(settings, db, fetcher)
+    try:
+        yield _context
+    finally:
+        _context = None
+        fetcher.close()
+        db.dispose()
+
+
+def context() -> Context:
+    if _context is None:
+        raise RuntimeError("no pipeline context is open (use stages.open_context)")
+    return _context
+
+
+# Runs -----------------------------------------------------------------------
+
+
+def start_run(ctx: Context, trigger: str) -> int:
+    with ctx.db.session() as session:
+        run = Run(trigger=trigger, started_at=utcnow())
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+def finish_run(ctx: Context, run_id: int, summary: dict[str, Any]) -> None:
+    with ctx.db.session() as session:
+        run = session.get(Run, run_id)
+        run.finished_at = utcnow()
+        run.status = "finished"
+        run.summary = summary
+
+
+def _record(ctx: Context, run_id: int, outcome: Outcome, *, council_id=None, source_url=None,
+            started_at: datetime | None = None) -> Outcome:  # fmt: skip
+    with ctx.db.session() as session:
+        session.add(
+            RunStep(
+                run_id=run_id,
+                stage=outcome.stage,
+                council_id=council_id,
+                subject=outcome.subject,
+                status=outcome.status,
+                reason=outcome.reason,
+                counts=outcome.counts,
+                source_url=source_url,
+                started_at=started_at or utcnow(),
+                finished_at=utcnow(),
+            )
+        )
+    return outcome
+
+
+# Stage 1: the registry ---------------------------------------------------------
+
+
+def load_registry(ctx: Context) -> list[str]:
+    """Load the council registry into the database; return the codes to scrape."""
+    rows = read_registry(ctx.settings.registry)
+    with ctx.db.session() as session:
+        store_registry(session, rows)
+        seed_parties(session, known_parties())
+        query = select(Council.code).where(Council.disabled.is_(False)).order_by(Council.code)
+        if ctx.settings.councils:
+            query = query.where(Council.code.in_(ctx.settings.councils))
+        else:
+            query = query.where(Council.code.in_([r["code"].strip().upper() for r in rows]))
+        return list(session.scalars(query))
+
+
+# Stage 2: rosters --------------------------------------------------------------
+
+
+def scrape_roster(ctx: Context, code: str, run_id: int, today: date) -> Outcome:
+    """Fetch, parse, check and merge one council's roster."""
+    started = utcnow()
+    with ctx.db.session() as session:
+        council = session.scalar(select(Council).where(Council.code == code))
+        council_id, cms, base = council.id, council.cms, council.roster_url
+        email_domain = council.shared_instance_email_domain
+    source_url = None
+    try:
+        if cms != "moderngov":
+            outcome = Outcome("roster", code, "skipped", f"no scraper for the {cms!r} CMS family yet")
+        else:
+            source_url = moderngov.roster_url(base)
+            response = ctx.fetcher.get(source_url, accept="text/xml")
+            roster = moderngov.parse_councillors_by_ward(response.content, base)
+            if email_domain:  # one ModernGov instance serving two councils
+                members = [c for c in roster.councillors if (c.email or "").lower().endswith(email_domain)]
+                roster = replace(roster, councillors=members)
+            roster = replace(roster, source_url=source_url)
+            outcome = _merge_roster(ctx, code, council_id, roster, run_id, today)
+    except Quarantined as exc:
+        outcome = Outcome("roster", code, "quarantined", str(exc))
+    except (FetchError, SourceError) as exc:
+        outcome = Outcome("roster", code, "failed", str(exc))
+    except Exception as exc:  # a bug must not stop the other councils; the ledger keeps it
+        log.exception("roster %s", code)
+        outcome = Outcome("roster", code, "failed", f"{type(exc).__name__}: {exc}",
+                          counts={}, changes={"traceback": [traceback.format_exc(limit=5)]})
+    progress.current().advance("Rosters", "" if outcome.status == "applied" else f"{code} {outcome.status}")
+    return _record(ctx, run_id, outcome, council_id=council_id, source_url=source_url, started_at=started)
+
+
+def _merge_roster(ctx: Context, code: str, council_id: int, roster, run_id: int, today: date) -> Outcome:
+    with ctx.db.session() as session:
+        council = session.get(Council, council_id)
+        result = apply_roster(session, council, roster, run_id=run_id, today=today)
+        linked = 0
+        ids = dict(session.execute(
+            select(Councillor.source_id, Councillor.id).where(Councillor.council_id == council_id)
+        ).all())  # fmt: skip
+        for scraped in roster.councillors:
+            for handle in find_handles("\n".join(scraped.notes)):
+                linked += link_account(session, ids[scraped.source_id], handle, method="council_roster",
+                                       source_url=roster.source_url, run_id=run_id)  # fmt: skip
+    counts = result.counts() | {"councillors": len(roster.councillors), "accounts_linked": linked}
+    status = "applied" if (result.inserted or result.updated or result.ended or linked) else "unchanged"
+    changes = {"new": [f"{n} ({code})" for n in result.inserted],
+               "departed": [f"{n} ({code})" for n in result.ended]}  # fmt: skip
+    return Outcome("roster", code, status, counts=counts, changes=changes)
+
+
+# Stage 3: accounts from profile pages -------------------------------------------
+
+
+def discover_accounts(ctx: Context, code: str, run_id: int) -> Outcome:
+    """Read each current councillor's profile page for links to their accounts."""
+    started = utcnow()
+    with ctx.db.session() as session:
+        council_id = session.scalar(select(Council.id).where(Council.code == code))
+        people = session.execute(
+            select(Councillor.id, Councillor.profile_url)
+            .join(Membership, and_(Membership.councillor_id == Councillor.id, Membership.end_date.is_(None)))
+            .where(Councillor.council_id == council_id, Councillor.profile_url.is_not(None))
+            .order_by(Councillor.id)
+        ).all()
+    counts = {"pages": 0, "failed": 0, "accounts_linked": 0}
+    new_accounts: list[str] = []
+    failures: list[str] = []
+    for councillor_id, url in people:
+        try:
+            page = ctx.fetcher.get(url, accept="text/html")
+            handles = parse_profile_page(page.content, page.url)
+        except (FetchError, SourceError) as exc:
+            counts["failed"] += 1
+            failures.append(str(exc))
+            continue
+        counts["pages"] += 1
+        with ctx.db.session() as session:
+            for handle in handles:
+                if link_account(session, councillor_id, handle, method="council_profile",
+                                source_url=url, run_id=run_id):  # fmt: skip
+                    counts["accounts_linked"] += 1
+                    new_accounts.append(handle.url)
+    status = "failed" if people and not counts["pages"] else "done"
+    reason = f"{counts['failed']} of {len(people)} profile pages failed: {failures[0]}" if failures else None
+    outcome = Outcome("profiles", code, status, reason, counts, {"accounts": new_accounts})
+    progress.current().advance("Profiles")
+    return _record(ctx, run_id, outcome, council_id=council_id, started_at=started)
+
+
+# Stage 4: activity --------------------------------------------------------------
+
+
+def account_batches(ctx: Context) -> list[list[int]]:
+    """Ids of collectable accounts of current councillors, in batches of one platform each."""
+    with ctx.db.session() as session:
+        rows = session.execute(
+            select(SocialAccount.platform, SocialAccount.id)
+            .join(AccountEvidence, AccountEvidence.account_id == SocialAccount.id)
+            .join(Membership, and_(Membership.councillor_id == AccountEvidence.councillor_id,
+                                   Membership.end_date.is_(None)))  # fmt: skip
+            .where(SocialAccount.platform.in_(COLLECTABLE))
+            .distinct()
+            .order_by(SocialAccount.platform, SocialAccount.id)
+        ).all()
+    size = ctx.settings.batch_size
+    by_platform: dict[str, list[int]] = {}
+    for platform, account_id in rows:
+        by_platform.setdefault(platform, []).append(account_id)
+    return [ids[i : i + size] for ids in by_platform.values() for i in range(0, len(ids), size)]
+
+
+def collect_activity(ctx: Context, account_ids: list[int], run_id: int, now: datetime | None = None) -> Outcome:
+    """Read counters and recent posts for a batch of accounts and store them."""
+    started = utcnow()
+    since = (now or utcnow()) - timedelta(days=ctx.settings.activity_days)
+    counts = {"accounts": 0, "posts_new": 0, "not_found": 0, "failed": 0}
+    failures: list[str] = []
+    platform = "?"
+    for account_id in account_ids:
+        with ctx.db.session() as session:
+            account = session.get(SocialAccount, account_id)
+            platform = account.platform
+            try:
+                activity = _collect_one(ctx, account, since)
+            except AccountGone as exc:
+                account.status, account.last_checked_at = "not_found", utcnow()
+                counts["not_found"] += 1
+                failures.append(str(exc))
+                continue
+            except (FetchError, SourceError, ValueError, KeyError) as exc:
+                account.status, account.last_checked_at = "error", utcnow()
+                counts["failed"] += 1
+                failures.append(f"{account.key}: {exc}")
+                continue
+            counts["posts_new"] += record_activity(session, account, activity, run_id=run_id)
+            counts["accounts"] += 1
+        progress.current().advance("Activity")
+    status = "failed" if account_ids and not counts["accounts"] else "done"
+    reason = "; ".join(failures[:3]) if failures else None
+    outcome = Outcome("activity", f"{platform} x{len(account_ids)}", status, reason, counts)
+    return _record(ctx, run_id, outcome, started_at=started)
+
+
+def _collect_one(ctx: Context, account: SocialAccount, since: datetime):
+    if account.platform == "bluesky":
+        actor = account.platform_id or account.key.removeprefix("bluesky:")
+        return bluesky.collect(ctx.fetcher, ctx.settings.bluesky_appview, actor, since)
+    if account.platform == "mastodon":
+        return mastodon.collect(ctx.fetcher, account.key.removeprefix("mastodon:"), since)
+    return feeds.collect(ctx.fetcher, account.url, since, account.feed_url)
+
+
+# Stage 5: metrics --------------------------------------------------------------
+
+
+def compute_metrics(ctx: Context, run_id: int, as_of: datetime | None = None) -> Outcome:
+    with ctx.db.session() as session:
+        written = metrics.compute(session, as_of or utcnow(), run_id=run_id)
+    return _record(ctx, run_id, Outcome("metrics", "all accounts", "done", counts={"accounts": written}))
+
+
+# Stage 6: the site -----------------------------------------------------------------
+
+
+def render_site(ctx: Context, run_id: int) -> Outcome:
+    from .site import build_site  # Jinja2 is only needed here
+
+    with ctx.db.session() as session:
+        pages = build_site(session, ctx.settings.output_dir)
+    outcome = Outcome("site", str(ctx.settings.output_dir), "done", counts={"pages": pages})
+    return _record(ctx, run_id, outcome)
+
+
+def summarise(outcomes: list[Outcome], fetch_stats: dict[str, int] | None = None) -> dict[str, Any]:
+    """Fold the outcomes of a run into the summary printed at its end and kept in the ledger."""
+    summary: dict[str, Any] = {"statuses": {}, "counts": {}, "changes": {}, "problems": []}
+    for outcome in outcomes:
+        key = f"{outcome.stage}:{outcome.status}"
+        summary["statuses"][key] = summary["statuses"].get(key, 0) + 1
+        for name, value in outcome.counts.items():
+            name = f"{outcome.stage}.{name}"
+            summary["counts"][name] = summary["counts"].get(name, 0) + value
+        for name, items in outcome.changes.items():
+            if name != "traceback":
+                summary["changes"].setdefault(name, []).extend(items)
+        if outcome.status in ("failed", "quarantined") or (outcome.reason and outcome.stage != "roster"):
+            summary["problems"].append(f"{outcome.stage} {outcome.subject}: {outcome.status}: {outcome.reason}")
+    if fetch_stats:
+        summary["http"] = dict(fetch_stats)
+    return summary

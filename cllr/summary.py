@@ -1,0 +1,42 @@
+"""The short report printed at the end of every run: what changed and what failed."""
+
+from __future__ import annotations
+
+
+def render_summary(summary: dict, seconds: float) -> str:
+    statuses = summary.get("statuses", {})
+    counts = summary.get("counts", {})
+    changes = summary.get("changes", {})
+
+    def status(stage: str) -> str:
+        found = [(k.split(":", 1)[1], v) for k, v in sorted(statuses.items()) if k.startswith(stage + ":")]
+        return ", ".join(f"{v} {s}" for s, v in found) or "none"
+
+    def n(key: str) -> int:
+        return counts.get(key, 0)
+
+    lines = [
+        f"Run {summary.get('run_id', '?')} finished in {seconds:.1f} s",
+        f"  Councils:    {status('roster')}",
+        f"  Councillors: {n('roster.inserted')} new, {n('roster.updated')} updated, "
+        f"{n('roster.ended')} left, {n('roster.unchanged')} unchanged",
+        f"  Accounts:    {n('roster.accounts_linked') + n('profiles.accounts_linked')} newly linked "
+        f"({n('profiles.pages')} profile pages read, {n('profiles.failed')} failed)",
+        f"  Activity:    {n('activity.accounts')} accounts read, {n('activity.posts_new')} new posts, "
+        f"{n('activity.not_found')} not found, {n('activity.failed')} failed",
+        f"  Site:        {n('site.pages')} pages",
+    ]
+    http = summary.get("http")
+    if http:
+        lines.append(f"  Requests:    {http.get('requests', 0)} ({http.get('bytes', 0) // 1024} KiB)")
+    for label, key in (("New councillors", "new"), ("Departed", "departed")):
+        items = changes.get(key, [])
+        if items:
+            shown = ", ".join(items[:8]) + (f" and {len(items) - 8} more" if len(items) > 8 else "")
+            lines.append(f"  {label}: {shown}")
+    problems = summary.get("problems", [])
+    lines.append(f"  Problems:    {len(problems) or 'none'}")
+    lines += [f"    - {p}" for p in problems[:20]]
+    if len(problems) > 20:
+        lines.append(f"    ... and {len(problems) - 20} more (see the run ledger)")
+    return "\n".join(lines)

@@ -1,0 +1,22 @@
+"""SQLAlchemy models of the directory, and the code that reads and writes them."""
+
+from .accounts import AccountEvidence, AccountMetric, Post, ProfileSnapshot, SocialAccount
+from .base import Base
+from .directory import Council, Councillor, Membership, Party, Ward
+from .runs import Run, RunStep
+
+__all__ = [
+    "AccountEvidence",
+    "AccountMetric",
+    "Base",
+    "Council",
+    "Councillor",
+    "Membership",
+    "Party",
+    "Post",
+    "ProfileSnapshot",
+    "Run",
+    "RunStep",
+    "SocialAccount",
+    "Ward",
+]

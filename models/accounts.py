@@ -1,0 +1,114 @@
+"""Social accounts, the evidence tying them to councillors, and their measured activity."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, Provenance, utcnow
+from .directory import Councillor
+
+
+class SocialAccount(Provenance, Base):
+    """One public account on one platform, keyed by its canonical key (``cllr.handles``).
+
+    ``platform_id`` is the platform's stable id once resolved (Bluesky DID, Mastodon
+    account URI, YouTube channel id, X numeric id): handles change, ids do not.
+    """
+
+    __tablename__ = "social_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20), index=True)
+    key: Mapped[str] = mapped_column(String(600), unique=True)
+    handle: Mapped[str] = mapped_column(String(300))
+    url: Mapped[str] = mapped_column(String(2048))
+    platform_id: Mapped[str | None] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20), default="councillor")  # councillor|campaign|party|personal
+    status: Mapped[str] = mapped_column(String(20), default="new")  # new|active|not_found|unsupported|error
+    feed_url: Mapped[str | None] = mapped_column(String(2048))  # blogs: the discovered RSS/Atom feed
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_checked_at: Mapped[datetime | None]
+
+    evidence: Mapped[list[AccountEvidence]] = relationship(back_populates="account")
+
+
+class AccountEvidence(Base):
+    """How we know an account belongs to a councillor.
+
+    ``method``: ``council_profile`` (linked from the council's profile page) or
+    ``council_roster`` (written in the roster's free text, e.g. surgery details).
+    """
+
+    __tablename__ = "account_evidence"
+    __table_args__ = (UniqueConstraint("councillor_id", "account_id", "method", "source_url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    councillor_id: Mapped[int] = mapped_column(ForeignKey("councillor.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("social_account.id"), index=True)
+    method: Mapped[str] = mapped_column(String(40))
+    source_url: Mapped[str] = mapped_column(String(2048))
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("run.id"), index=True)
+
+    councillor: Mapped[Councillor] = relationship()
+    account: Mapped[SocialAccount] = relationship(back_populates="evidence")
+
+
+class ProfileSnapshot(Base):
+    """The platform's own counters for an account at one moment: a time series."""
+
+    __tablename__ = "profile_snapshot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("social_account.id"), index=True)
+    taken_at: Mapped[datetime] = mapped_column(default=utcnow)
+    followers: Mapped[int | None]
+    following: Mapped[int | None]
+    posts_total: Mapped[int | None]
+    # Whether the posts collected with this snapshot reach back past the activity window.
+    # Capped sources (a feed of the 15 newest items) may not: counts are then lower bounds.
+    posts_complete: Mapped[bool] = mapped_column(default=True)
+    source_url: Mapped[str | None] = mapped_column(String(2048))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("run.id"), index=True)
+
+
+class Post(Base):
+    """One post's identity and timing. Post text is never stored."""
+
+    __tablename__ = "post"
+    __table_args__ = (UniqueConstraint("account_id", "post_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("social_account.id"), index=True)
+    post_id: Mapped[str] = mapped_column(String(600))  # the platform's id or URI
+    posted_at: Mapped[datetime] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # post|reply|article|video
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("run.id"), index=True)
+
+
+class AccountMetric(Base):
+    """Activity figures for an account as of one day (see docs/metrics.md)."""
+
+    __tablename__ = "account_metric"
+    __table_args__ = (UniqueConstraint("account_id", "as_of"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("social_account.id"), index=True)
+    as_of: Mapped[date]
+    posts_7d: Mapped[int] = mapped_column(default=0)
+    posts_30d: Mapped[int] = mapped_column(default=0)
+    posts_90d: Mapped[int] = mapped_column(default=0)
+    replies_30d: Mapped[int] = mapped_column(default=0)
+    last_post_at: Mapped[datetime | None]
+    followers: Mapped[int | None]
+    # False when the source only shows its newest items (a capped feed) and the oldest
+    # of them is still inside the window: the 90-day count is then a lower bound.
+    complete: Mapped[bool] = mapped_column(default=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("run.id"), index=True)
+
+    account: Mapped[SocialAccount] = relationship()

@@ -1,0 +1,205 @@
+"""Merging a council's scraped roster into the directory, safely.
+
+Rules (docs/data-model.md): a roster is checked before anything is written and applied
+in the caller's single transaction; councillors are never deleted, only given an end
+date; an empty scraped value never blanks a stored one; a change of ward or party ends
+one membership period and opens the next. A roster that is empty, or that would end an
+implausible share of current memberships, is quarantined instead of applied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from cllr.names import slugify, ward_key
+from cllr.parties import canonical_party
+from scrapers.records import Roster, ScrapedCouncillor
+
+from .base import utcnow
+from .directory import Council, Councillor, Membership, Party, Ward
+from .store import get_or_create
+
+MAX_REMOVAL_SHARE = 0.2  # of current members, but always allow at least two
+
+
+class Quarantined(Exception):
+    """The roster failed a sanity check; nothing was written. ``code`` names the check."""
+
+    def __init__(self, code: str, detail: str):
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+
+
+@dataclass
+class MergeResult:
+    inserted: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    ended: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "inserted": len(self.inserted),
+            "updated": len(self.updated),
+            "ended": len(self.ended),
+            "unchanged": self.unchanged,
+        }
+
+
+def check_roster(roster: Roster, active: int, leaving: int) -> None:
+    """Raise :class:`Quarantined` when the roster is not believable as the council's."""
+    if not roster.councillors:
+        raise Quarantined("zero_results", "the roster lists no councillors")
+    allowed = max(2, int(active * MAX_REMOVAL_SHARE))
+    if leaving > allowed:
+        raise Quarantined(
+            "too_many_removals",
+            f"{leaving} of {active} current councillors would leave (at most {allowed} may)",
+        )
+
+
+def apply_roster(
+    session: Session,
+    council: Council,
+    roster: Roster,
+    *,
+    run_id: int | None,
+    today: date,
+    now: datetime | None = None,
+) -> MergeResult:
+    """Merge ``roster`` into ``council``'s councillors; raise :class:`Quarantined` first if it fails a check."""
+    now = now or utcnow()
+    existing = {
+        c.source_id: c
+        for c in session.scalars(
+            select(Councillor)
+            .where(Councillor.council_id == council.id)
+            .options(selectinload(Councillor.memberships))
+        )
+    }
+    scraped_ids = {c.source_id for c in roster.councillors}
+    active = [c for c in existing.values() if c.current is not None]
+    leaving = [c for c in active if c.source_id not in scraped_ids]
+    check_roster(roster, len(active), len(leaving))
+
+    result = MergeResult()
+    wards = _wards(session, council, roster)
+    parties: dict[str, Party | None] = {}
+    for scraped in roster.councillors:
+        ward = wards[ward_key(scraped.ward)]
+        party = _party(session, parties, scraped.party)
+        councillor = existing.get(scraped.source_id)
+        if councillor is None:
+            councillor = _new_councillor(session, council, scraped, run_id, roster.source_url, now)
+            _update_membership(session, councillor, scraped, ward, party, run_id, roster.source_url, today)
+            result.inserted.append(councillor.name)
+            continue
+        changed = _update_councillor(councillor, scraped, run_id, roster.source_url)
+        changed |= _update_membership(session, councillor, scraped, ward, party, run_id, roster.source_url, today)
+        councillor.last_seen_at = now
+        if changed:
+            result.updated.append(councillor.name)
+        else:
+            result.unchanged += 1
+    for councillor in leaving:
+        current = councillor.current
+        current.end_date = today
+        current.end_reason = "not_in_source"
+        current.run_id = run_id
+        result.ended.append(councillor.name)
+    session.flush()
+    return result
+
+
+def _wards(session: Session, council: Council, roster: Roster) -> dict[str, Ward]:
+    wards = {w.key: w for w in session.scalars(select(Ward).where(Ward.council_id == council.id))}
+    for name in [*roster.wards, *(c.ward for c in roster.councillors)]:
+        key = ward_key(name)
+        if key not in wards:
+            wards[key] = Ward(council_id=council.id, key=key, name=name)
+            session.add(wards[key])
+    return wards
+
+
+def _party(session: Session, cache: dict[str, Party | None], label: str) -> Party | None:
+    if label in cache:
+        return cache[label]
+    canonical = canonical_party(label)
+    party = None
+    if canonical is not None:
+        party = get_or_create(session, Party, {"key": canonical.key}, name=canonical.name, colour=canonical.colour)
+    cache[label] = party
+    return party
+
+
+def _new_councillor(session, council, scraped: ScrapedCouncillor, run_id, source_url, now):
+    councillor = Councillor(
+        council_id=council.id,
+        source_id=scraped.source_id,
+        slug=_free_slug(session, f"{council.code.lower()}-{slugify(scraped.name)}"),
+        name=scraped.name,
+        raw_name=scraped.raw_name,
+        email=scraped.email,
+        profile_url=scraped.profile_url,
+        photo_url=scraped.photo_url,
+        first_seen_at=now,
+        last_seen_at=now,
+        run_id=run_id,
+        source_url=source_url,
+    )
+    session.add(councillor)
+    session.flush()
+    return councillor
+
+
+def _free_slug(session: Session, base: str) -> str:
+    taken = set(session.scalars(select(Councillor.slug).where(Councillor.slug.like(f"{base}%"))))
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _update_councillor(councillor: Councillor, scraped: ScrapedCouncillor, run_id, source_url) -> bool:
+    changed = False
+    for attr in ("name", "raw_name", "email", "profile_url", "photo_url"):
+        value = getattr(scraped, attr)
+        if value and value != getattr(councillor, attr):  # empty never overwrites
+            setattr(councillor, attr, value)
+            changed = True
+    if changed:
+        councillor.run_id = run_id
+        councillor.source_url = source_url
+    return changed
+
+
+def _update_membership(session, councillor, scraped, ward, party, run_id, source_url, today) -> bool:
+    current = councillor.current
+    label = scraped.party
+    if current is not None and current.ward_id == ward.id and current.party_label == label:
+        if scraped.term_ends and current.term_ends != scraped.term_ends:
+            current.term_ends = scraped.term_ends
+        return False
+    if current is not None:
+        current.end_date = today
+        current.end_reason = "changed"
+        current.run_id = run_id
+    # A first period starts when the source says the term began; later ones, today.
+    start = today if councillor.memberships else (scraped.term_start or today)
+    membership = Membership(
+        councillor=councillor,
+        ward=ward,
+        party=party,
+        party_label=label,
+        start_date=min(start, today),
+        term_ends=scraped.term_ends,
+        run_id=run_id,
+        source_url=source_url,
+    )
+    session.add(membership)
+    return True

@@ -1,0 +1,47 @@
+"""The run ledger: one row per pipeline run, one per step of it (a council scrape, a batch of accounts)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, utcnow
+
+
+class Run(Base):
+    __tablename__ = "run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running|finished|failed
+    trigger: Mapped[str] = mapped_column(String(40), default="manual")  # manual|demo|schedule|test
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    steps: Mapped[list[RunStep]] = relationship(back_populates="run", cascade="all, delete-orphan")
+
+
+class RunStep(Base):
+    """One unit of work in a run, with its outcome.
+
+    ``status`` is one of: applied, unchanged, quarantined, failed, skipped, disabled.
+    """
+
+    __tablename__ = "run_step"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("run.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(40))  # roster|profiles|activity|metrics|site
+    council_id: Mapped[int | None] = mapped_column(ForeignKey("council.id"), index=True)
+    subject: Mapped[str | None] = mapped_column(String(200))  # e.g. "bluesky batch 3"
+    status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(Text)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    source_url: Mapped[str | None] = mapped_column(String(2048))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+    run: Mapped[Run] = relationship(back_populates="steps")

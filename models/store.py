@@ -1,0 +1,213 @@
+"""Writers for the registry, accounts and activity (the roster merge is in ``merge``)."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from cllr.handles import Handle
+from scrapers.records import Activity
+
+from .accounts import AccountEvidence, AccountMetric, Post, ProfileSnapshot, SocialAccount
+from .base import utcnow
+from .directory import Council, Party
+
+REGISTRY_FIELDS = (
+    "code", "gss", "name", "common_name", "nation", "council_type", "cms", "roster_url",
+    "scraper_class", "disabled", "shared_instance_email_domain", "seats",
+)  # fmt: skip
+
+
+def read_registry(path: Path) -> list[dict]:
+    """Read a council registry CSV (the bundled one, or the demo's) into row dicts."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    missing = {"code", "name", "cms", "roster_url"} - set(rows[0] if rows else {})
+    if missing:
+        raise ValueError(f"{path}: not a council registry (missing columns {sorted(missing)})")
+    return rows
+
+
+def load_registry(session: Session, rows: Iterable[dict]) -> int:
+    """Insert or update councils from registry rows; returns how many rows were read."""
+    existing = {c.code: c for c in session.scalars(select(Council))}
+    count = 0
+    for row in rows:
+        values = {
+            "code": row["code"].strip().upper(),
+            "gss": row.get("gss") or None,
+            "name": row["name"],
+            "common_name": row.get("common_name") or row["name"],
+            "nation": row.get("nation", ""),
+            "council_type": row.get("council_type", ""),
+            "cms": row.get("cms") or "none",
+            "scraper_class": row.get("scraper_class") or row.get("cms") or "none",
+            "roster_url": row.get("roster_url") or None,
+            "shared_instance_email_domain": row.get("shared_instance_email_domain") or None,
+            "seats": int(row["seats"]) if (row.get("seats") or "").isdigit() else None,
+            "disabled": (row.get("disabled") or "").strip().lower() == "true",
+            "fictional": (row.get("fictional") or "").strip().lower() == "true",
+        }
+        council = existing.get(values["code"])
+        if council is None:
+            session.add(Council(**values))
+        else:
+            for key, value in values.items():
+                setattr(council, key, value)
+        count += 1
+    session.flush()
+    return count
+
+
+def get_or_create(session: Session, model, lookup: dict, **defaults):
+    """The row matching ``lookup``, inserting it if missing; safe against a concurrent insert.
+
+    Two workers may create the same party or account at once: the loser's insert fails
+    on the unique key inside a savepoint, and it reads the winner's row instead.
+    """
+    row = session.scalar(select(model).filter_by(**lookup))
+    if row is not None:
+        return row
+    try:
+        with session.begin_nested():
+            row = model(**lookup, **defaults)
+            session.add(row)
+    except IntegrityError:
+        row = session.scalar(select(model).filter_by(**lookup))
+        if row is None:
+            raise
+    return row
+
+
+def seed_parties(session: Session, parties) -> None:
+    """Make sure the canonical parties exist, with their current names and colours."""
+    for party in parties:
+        row = get_or_create(session, Party, {"key": party.key}, name=party.name, colour=party.colour)
+        row.name, row.colour = party.name, party.colour
+
+
+def link_account(
+    session: Session,
+    councillor_id: int,
+    handle: Handle,
+    *,
+    method: str,
+    source_url: str,
+    run_id: int | None,
+    now: datetime | None = None,
+) -> bool:
+    """Record that ``handle`` belongs to a councillor, with its evidence; True if the link is new.
+
+    Discovery only adds: an account or a piece of evidence is never replaced or removed here.
+    """
+    now = now or utcnow()
+    account = get_or_create(
+        session,
+        SocialAccount,
+        {"key": handle.key},
+        platform=handle.platform,
+        handle=handle.handle,
+        url=handle.url,
+        first_seen_at=now,
+        run_id=run_id,
+        source_url=source_url,
+    )
+    evidence = session.scalar(
+        select(AccountEvidence).where(
+            AccountEvidence.councillor_id == councillor_id,
+            AccountEvidence.account_id == account.id,
+            AccountEvidence.method == method,
+            AccountEvidence.source_url == source_url,
+        )
+    )
+    if evidence is not None:
+        evidence.last_seen_at = now
+        evidence.run_id = run_id
+        return False
+    session.add(
+        AccountEvidence(
+            councillor_id=councillor_id,
+            account_id=account.id,
+            method=method,
+            source_url=source_url,
+            first_seen_at=now,
+            last_seen_at=now,
+            run_id=run_id,
+        )
+    )
+    return True
+
+
+def record_activity(
+    session: Session, account: SocialAccount, activity: Activity, *, run_id: int | None
+) -> int:
+    """Store a snapshot of the account's counters and any posts not seen before; returns new posts."""
+    now = utcnow()
+    if activity.platform_id:
+        account.platform_id = activity.platform_id
+    if activity.handle and activity.handle != account.handle:
+        account.handle = activity.handle
+    if activity.feed_url:
+        account.feed_url = activity.feed_url
+    account.status = "active"
+    account.last_checked_at = now
+    session.add(
+        ProfileSnapshot(
+            account_id=account.id,
+            taken_at=now,
+            followers=activity.followers,
+            following=activity.following,
+            posts_total=activity.posts_total,
+            posts_complete=activity.complete,
+            source_url=activity.source_url,
+            run_id=run_id,
+        )
+    )
+    known = set(session.scalars(select(Post.post_id).where(Post.account_id == account.id)))
+    new = 0
+    for post in activity.posts:
+        if post.post_id in known:
+            continue
+        known.add(post.post_id)
+        session.add(
+            Post(
+                account_id=account.id,
+                post_id=post.post_id,
+                posted_at=post.posted_at,
+                kind=post.kind,
+                first_seen_at=now,
+                run_id=run_id,
+            )
+        )
+        new += 1
+    return new
+
+
+def mark_checked(session: Session, account: SocialAccount, status: str) -> None:
+    account.status = status
+    account.last_checked_at = utcnow()
+
+
+def save_metric(session: Session, values: dict, *, as_of: date, run_id: int | None) -> None:
+    """Insert or replace the day's metric row for one account."""
+    row = session.scalar(
+        select(AccountMetric).where(
+            AccountMetric.account_id == values["account_id"], AccountMetric.as_of == as_of
+        )
+    )
+    if row is None:
+        row = AccountMetric(account_id=values["account_id"], as_of=as_of)
+        session.add(row)
+    for key, value in values.items():
+        setattr(row, key, value)
+    row.run_id = run_id
+
+
+def count(session: Session, model) -> int:
+    return session.scalar(select(func.count()).select_from(model)) or 0

@@ -1,0 +1,75 @@
+"""Bluesky through the public AppView (no credentials): profile counters and the author feed.
+
+Posts are the account's own records: reposts (feed items with a ``reason``) are left out,
+replies are kept and marked. A post's time is ``min(record.createdAt, post.indexedAt)``,
+the AppView's own rule, because client clocks can be wrong.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from cllr.http import FetchError, Fetcher
+
+from .records import AccountGone, Activity, PostRecord, SourceError
+from .timestamps import parse_iso
+
+MAX_PAGES = 20
+
+
+def parse_profile(data: dict) -> Activity:
+    """Read ``app.bsky.actor.getProfile`` output; counters missing from it stay None."""
+    if not isinstance(data, dict) or not data.get("did") or not data.get("handle"):
+        raise SourceError("not a Bluesky profile: no did/handle")
+    return Activity(
+        source_url="",
+        platform_id=data["did"],
+        handle=data["handle"].lower(),
+        followers=data.get("followersCount"),
+        following=data.get("followsCount"),
+        posts_total=data.get("postsCount"),
+    )
+
+
+def parse_author_feed(data: dict, did: str) -> tuple[list[PostRecord], str | None]:
+    """Read one ``app.bsky.feed.getAuthorFeed`` page: the author's own posts and the next cursor."""
+    if not isinstance(data, dict) or not isinstance(data.get("feed"), list):
+        raise SourceError("not a Bluesky author feed: no feed list")
+    posts = []
+    for item in data["feed"]:
+        post = item.get("post") or {}
+        if item.get("reason") or (post.get("author") or {}).get("did") != did:
+            continue  # a repost, or someone else's post
+        record = post.get("record") or {}
+        times = [t for t in (parse_iso(record.get("createdAt")), parse_iso(post.get("indexedAt"))) if t]
+        if not post.get("uri") or not times:
+            continue
+        kind = "reply" if record.get("reply") else "post"
+        posts.append(PostRecord(post_id=post["uri"], posted_at=min(times), kind=kind))
+    return posts, data.get("cursor") or None
+
+
+def collect(fetcher: Fetcher, appview: str, actor: str, since: datetime) -> Activity:
+    """Fetch an account's counters and its posts back to ``since``."""
+    base = appview.rstrip("/") + "/xrpc/"
+    try:
+        profile = fetcher.get(base + "app.bsky.actor.getProfile", params={"actor": actor})
+    except FetchError as exc:
+        if exc.status in (400, 404):
+            raise AccountGone(f"Bluesky has no profile {actor!r}") from None
+        raise
+    activity = parse_profile(profile.json())
+    activity.source_url = profile.url
+    cursor, complete = None, False
+    for _ in range(MAX_PAGES):
+        params = {"actor": activity.platform_id, "limit": 100, "filter": "posts_with_replies"}
+        if cursor:
+            params["cursor"] = cursor
+        page = fetcher.get(base + "app.bsky.feed.getAuthorFeed", params=params)
+        posts, cursor = parse_author_feed(page.json(), activity.platform_id)
+        activity.posts.extend(p for p in posts if p.posted_at >= since)
+        if not cursor or any(p.posted_at < since for p in posts):
+            complete = True
+            break
+    activity.complete = complete
+    return activity

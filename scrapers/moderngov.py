@@ -1,0 +1,125 @@
+"""ModernGov: the CMS of most UK councils, read through its XML web service.
+
+The roster is one request, ``<base>/mgWebService.asmx/GetCouncillorsByWard``; each
+councillor's profile page is ``<base>/mgUserInfo.aspx?UID=<id>``. Parsing is a pure
+function of the response bytes. Only names, wards, parties, ids, photos, terms and the
+published e-mail address are read: postal addresses and phone numbers never are.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+from cllr.names import clean_name, is_vacancy, tidy
+
+from .records import Roster, ScrapedCouncillor, SourceError
+
+ROSTER_PATH = "mgWebService.asmx/GetCouncillorsByWard"
+_NOT_ROSTER = "the XML is not a roster"
+
+
+def roster_url(base_url: str) -> str:
+    return f"{base_url.rstrip('/')}/{ROSTER_PATH}"
+
+
+def profile_url(base_url: str, councillor_id: str) -> str:
+    return f"{base_url.rstrip('/')}/mgUserInfo.aspx?UID={councillor_id}"
+
+
+def parse_councillors_by_ward(content: bytes, base_url: str | None = None) -> Roster:
+    """Parse a ``GetCouncillorsByWard`` response into a roster.
+
+    Vacant seats are dropped. Raises :class:`SourceError` when the bytes are not a
+    ModernGov roster at all (an HTML error page or a redirect stub served with status
+    200), so that such a response can never be mistaken for a council with no members.
+    A well-formed roster with no councillors parses to an empty roster; judging whether
+    that is plausible is the caller's job.
+    """
+    root = _parse_xml(content)
+    if root.tag != "councillorsbyward":
+        raise SourceError(
+            f"not a ModernGov roster: the document is <{root.tag}>, not <councillorsbyward>"
+            f" ({_looks_like(content)})"
+        )
+    councillors: list[ScrapedCouncillor] = []
+    wards: list[str] = []
+    seen: set[str] = set()
+    for ward in root.iterfind("wards/ward"):
+        ward_name = _text(ward, "wardtitle")
+        wards.append(ward_name)
+        for element in ward.iterfind("councillors/councillor"):
+            councillor = _councillor(element, ward_name, base_url)
+            if councillor is None or councillor.source_id in seen:
+                continue
+            seen.add(councillor.source_id)
+            councillors.append(councillor)
+    return Roster(councillors=councillors, wards=wards)
+
+
+def _councillor(element: Element, ward: str, base_url: str | None) -> ScrapedCouncillor | None:
+    raw_name = _text(element, "fullusername")
+    source_id = _text(element, "councillorid")
+    if not raw_name or is_vacancy(raw_name):
+        return None
+    if not source_id:
+        raise SourceError(f"councillor {raw_name!r} in ward {ward!r} has no councillorid")
+    terms = element.findall("termsofoffice/termofoffice")
+    last = terms[-1] if terms else None
+    notes = tuple(
+        text
+        for line in element.iterfind("surgerydetails/*")
+        if (text := tidy(line.text))
+    )
+    return ScrapedCouncillor(
+        source_id=source_id,
+        name=clean_name(raw_name),
+        raw_name=tidy(raw_name),
+        ward=ward,
+        party=_text(element, "politicalpartytitle"),
+        # The published contact address: the work block's, else the contact block's.
+        email=_text(element, "workaddress/email") or _text(element, "homeaddress/email") or None,
+        profile_url=profile_url(base_url, source_id) if base_url else None,
+        photo_url=_text(element, "photobigurl") or None,
+        term_start=_date(last, "startdate"),
+        term_ends=_date(last, "enddate"),
+        notes=notes,
+    )
+
+
+def _parse_xml(content: bytes) -> Element:
+    if not content.strip():
+        raise SourceError("not a ModernGov roster: the response is empty")
+    try:
+        return fromstring(content, forbid_dtd=True)
+    except (ParseError, DefusedXmlException) as exc:
+        reason = _looks_like(content)
+        if reason == _NOT_ROSTER:
+            reason = f"the response is not well-formed XML ({exc})"
+        raise SourceError(f"not a ModernGov roster: {reason}") from None
+
+
+def _looks_like(content: bytes) -> str:
+    head = content[:2048].lower()
+    if b"<html" in head or b"<!doctype html" in head:
+        return "an HTML page was served instead"
+    if b"<script" in head:
+        return "a script (redirect stub) was served instead"
+    return _NOT_ROSTER
+
+
+def _text(element: Element, path: str) -> str:
+    return tidy(element.findtext(path))
+
+
+def _date(term: Element | None, tag: str) -> date | None:
+    if term is None:
+        return None
+    value = _text(term, tag)
+    try:
+        return datetime.strptime(value, "%d/%m/%Y").date()
+    except ValueError:
+        return None  # "unspecified", blank or malformed

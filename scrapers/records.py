@@ -1,0 +1,70 @@
+"""What scrapers produce: plain records, independent of HTTP and of the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+class SourceError(Exception):
+    """The source answered, but not with what we asked for (an error page, a stub, garbage).
+
+    ``str(exc)`` is a one-line reason fit for a log line or a run ledger.
+    """
+
+
+@dataclass(frozen=True)
+class ScrapedCouncillor:
+    """One councillor as a council's roster lists them."""
+
+    source_id: str
+    name: str
+    raw_name: str
+    ward: str
+    party: str = ""
+    email: str | None = None
+    profile_url: str | None = None
+    photo_url: str | None = None
+    term_start: date | None = None
+    term_ends: date | None = None
+    # Free text the roster carries (surgery details, key posts) in which councillors
+    # sometimes write their handles; mined for accounts, never stored or published.
+    notes: tuple[str, ...] = field(default=(), repr=False)
+
+
+@dataclass(frozen=True)
+class Roster:
+    """A council's parsed roster: its councillors and the wards it lists."""
+
+    councillors: list[ScrapedCouncillor]
+    wards: list[str]
+    source_url: str | None = None
+
+
+class AccountGone(SourceError):
+    """The platform says the account does not exist (any more)."""
+
+
+@dataclass(frozen=True)
+class PostRecord:
+    """A post's identity and time; its text is never kept."""
+
+    post_id: str
+    posted_at: datetime
+    kind: str  # post|reply|article|video
+
+
+@dataclass
+class Activity:
+    """What one collection of a public account found."""
+
+    source_url: str
+    platform_id: str | None = None
+    handle: str | None = None
+    followers: int | None = None
+    following: int | None = None
+    posts_total: int | None = None
+    posts: list[PostRecord] = field(default_factory=list)
+    # False when the source stopped before the start of the window (a capped feed).
+    complete: bool = True
+    feed_url: str | None = None

@@ -1,0 +1,54 @@
+"""The ``cllr`` command line: ``parse`` on real rosters, and every command documented."""
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cllr.cli import cli
+
+SYMROE = Path(__file__).parent / "fixtures" / "moderngov" / "moderngov-xml-symroe-councillordata"
+DOCS = Path(__file__).parent.parent / "docs"
+
+
+def test_parse_prints_councillors_as_json_lines():
+    result = CliRunner().invoke(
+        cli, ["parse", str(SYMROE / "kirklees-gov-uk.GetCouncillorsByWard.xml"), "--cms", "moderngov",
+              "--base-url", "https://democracy.kirklees.gov.uk"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.output.splitlines()]
+    assert len(records) == 69
+    judith = next(r for r in records if r["id"] == "118")
+    assert judith["name"] == "Judith Hughes" and judith["raw_name"] == "Councillor Judith Hughes"
+    assert judith["ward"] == "Almondbury" and judith["party"] == "Labour"
+    assert judith["profile_url"] == "https://democracy.kirklees.gov.uk/mgUserInfo.aspx?UID=118"
+    assert {"id", "name", "raw_name", "party", "ward", "email", "profile_url"} <= judith.keys()
+
+
+@pytest.mark.parametrize(
+    ("stem", "message"),
+    [
+        ("leeds-gov-uk", "not a ModernGov roster: an HTML page"),
+        ("denbighshire-gov-uk", "not a ModernGov roster"),
+        ("online-eastherts-gov-uk", "no councillors"),
+    ],
+)
+def test_parse_refuses_what_is_not_a_roster_with_one_line(stem, message):
+    result = CliRunner().invoke(cli, ["parse", str(SYMROE / f"{stem}.GetCouncillorsByWard.xml")])
+    assert result.exit_code == 1
+    assert message in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def _commands(group, prefix=""):
+    for name, command in group.commands.items():
+        yield f"{prefix}{name}", command
+        if hasattr(command, "commands"):
+            yield from _commands(command, f"{prefix}{name} ")
+
+
+@pytest.mark.parametrize(("name", "command"), list(_commands(cli)), ids=lambda v: v if isinstance(v, str) else "")
+def test_every_command_has_help_and_is_documented(name, command):
+    assert command.help and command.help.strip()
+    assert f"cllr {name}" in (DOCS / "operations.md").read_text(encoding="utf-8")
