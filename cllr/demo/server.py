@@ -34,6 +34,8 @@ class DemoWeb:
         self.blogs = {a.handle: a for a in accounts if a.platform == "web"}
         self.requests = 0
         self._lock = threading.Lock()
+        # Replies to serve instead of the world's, by host and path: how tests break a site.
+        self.faults: dict[tuple[str, str], Reply] = {}
 
     @property
     def hosts(self) -> list[str]:
@@ -43,6 +45,8 @@ class DemoWeb:
         with self._lock:
             self.requests += 1
         url = urlsplit(target)
+        if (host, url.path) in self.faults:
+            return self.faults[(host, url.path)]
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
         if url.path == "/robots.txt":
             return _text("User-agent: *\nAllow: /\n")

@@ -1,0 +1,147 @@
+"""A broken council site never corrupts or deletes what is stored, and never stops the run."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from cllr import stages
+from cllr.config import Settings
+from cllr.demo.server import DemoServer
+from cllr.demo.world import BLUESKY_APPVIEW_HOST, build_world, registry_rows
+from cllr.registry import write_registry
+from models import Councillor, Membership, RunStep
+
+ROSTER = "/mgWebService.asmx/GetCouncillorsByWard"
+TODAY = date(2026, 11, 23)
+
+
+@pytest.fixture
+def world():
+    return build_world(councils=3, seed=11, wards=(3, 4))
+
+
+@pytest.fixture
+def site(world, tmp_path, database_url):
+    """A served world and an open pipeline context on a fresh database, after one good run."""
+    registry = tmp_path / "councils.csv"
+    write_registry(registry, registry_rows(world))
+    with DemoServer(world) as server:
+        settings = Settings(data_dir=tmp_path, database_url=database_url, registry=registry,
+                            connect_to=server.connect_to(), bluesky_appview=f"https://{BLUESKY_APPVIEW_HOST}",
+                            request_delay=0)  # fmt: skip
+        with stages.open_context(settings) as ctx:
+            run_id = stages.start_run(ctx, "test")
+            for code in stages.load_registry(ctx):
+                assert stages.scrape_roster(ctx, code, run_id, TODAY).status == "applied"
+            yield server, ctx
+
+
+def current_members(ctx, code):
+    with ctx.db.session() as session:
+        rows = session.execute(
+            select(Councillor.source_id, Membership.end_date, Membership.end_reason)
+            .join(Membership, Membership.councillor_id == Councillor.id)
+            .join(Councillor.council)
+            .where(Councillor.council.has(code=code))
+        ).all()
+    return {sid for sid, end, _ in rows if end is None}, {sid: reason for sid, end, reason in rows if end}
+
+
+def rescrape(ctx, code):
+    run_id = stages.start_run(ctx, "test")
+    return stages.scrape_roster(ctx, code, run_id, TODAY)
+
+
+@pytest.mark.parametrize(
+    ("reply", "status", "reason"),
+    [
+        ((200, {"Content-Type": "text/html"}, b"<!DOCTYPE html><html><body>Server Error</body></html>"),
+         "failed", "HTML page"),
+        ((200, {"Content-Type": "text/xml"}, b'<?xml version="1.0"?><councillorsbyward><wards></wards></councillorsbyward>'),
+         "quarantined", "zero_results"),
+        ((503, {"Content-Type": "text/plain"}, b"down for maintenance"), "failed", "HTTP 503"),
+        ((200, {"Content-Type": "text/xml"}, b"<councillorsbyward><wards><ward>"), "failed", "not well-formed"),
+    ],
+    ids=["html-error-page", "empty-roster", "server-error", "truncated-xml"],
+)
+def test_a_broken_roster_changes_nothing(site, world, reply, status, reason):
+    server, ctx = site
+    council = world.councils[0]
+    before = current_members(ctx, council.code)
+    server.web.faults[(council.host, ROSTER)] = reply
+    outcome = rescrape(ctx, council.code)
+    assert outcome.status == status and reason in outcome.reason
+    assert current_members(ctx, council.code) == before
+    with ctx.db.session() as session:
+        step = session.scalars(select(RunStep).order_by(RunStep.id.desc())).first()
+        assert (step.status, step.subject) == (status, council.code)
+    # The other councils are unaffected.
+    assert rescrape(ctx, world.councils[1].code).status == "unchanged"
+
+
+def test_a_roster_that_loses_most_councillors_is_quarantined(site, world):
+    server, ctx = site
+    council = world.councils[0]
+    before = current_members(ctx, council.code)
+    council.councillors[:] = council.councillors[:2]
+    outcome = rescrape(ctx, council.code)
+    assert outcome.status == "quarantined" and "too_many_removals" in outcome.reason
+    assert current_members(ctx, council.code) == before
+
+
+def test_a_councillor_who_leaves_is_end_dated_not_deleted(site, world):
+    server, ctx = site
+    council = world.councils[0]
+    leaver = council.councillors.pop()
+    outcome = rescrape(ctx, council.code)
+    assert outcome.status == "applied" and outcome.counts["ended"] == 1
+    current, ended = current_members(ctx, council.code)
+    assert str(leaver.uid) not in current
+    assert ended[str(leaver.uid)] == "not_in_source"
+
+
+def test_a_change_of_party_opens_a_new_membership(site, world):
+    server, ctx = site
+    council = world.councils[0]
+    member = council.councillors[0]
+    member.party = "Independent" if member.party != "Independent" else "Green Party"
+    assert rescrape(ctx, council.code).counts["updated"] == 1
+    with ctx.db.session() as session:
+        person = session.scalar(select(Councillor).where(Councillor.source_id == str(member.uid),
+                                                         Councillor.council.has(code=council.code)))  # fmt: skip
+        assert [(m.party_label, m.end_reason) for m in person.memberships][-2:] == [
+            (person.memberships[-2].party_label, "changed"), (member.party, None)]
+
+
+def test_the_same_roster_twice_changes_nothing(site, world):
+    _, ctx = site
+    outcome = rescrape(ctx, world.councils[2].code)
+    assert outcome.status == "unchanged"
+    assert outcome.counts["inserted"] == outcome.counts["updated"] == outcome.counts["ended"] == 0
+
+
+def test_an_unreachable_council_fails_alone(world, tmp_path):
+    registry = tmp_path / "councils.csv"
+    write_registry(registry, registry_rows(world))
+    with DemoServer(world) as server:
+        mapping = server.connect_to()
+        mapping[world.councils[0].host] = "127.0.0.1:9"  # nothing listens on the discard port
+        settings = Settings(data_dir=tmp_path, registry=registry, connect_to=mapping, request_delay=0, timeout=5)
+        with stages.open_context(settings) as ctx:
+            run_id = stages.start_run(ctx, "test")
+            outcomes = {code: stages.scrape_roster(ctx, code, run_id, TODAY) for code in stages.load_registry(ctx)}
+    assert outcomes[world.councils[0].code].status == "failed"
+    assert "connection failed" in outcomes[world.councils[0].code].reason
+    assert {o.status for c, o in outcomes.items() if c != world.councils[0].code} == {"applied"}
+
+
+def test_a_missing_profile_page_is_counted_not_fatal(site, world):
+    server, ctx = site
+    council = world.councils[1]
+    server.web.faults[(council.host, "/mgUserInfo.aspx")] = (500, {}, b"oops")
+    outcome = stages.discover_accounts(ctx, council.code, stages.start_run(ctx, "test"))
+    assert outcome.counts["failed"] == len(council.councillors)
+    assert outcome.status == "failed" and "HTTP 500" in outcome.reason
