@@ -8,6 +8,7 @@ provider share a slot), caps response sizes, and reports failures as
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import Counter
@@ -41,8 +42,6 @@ class Response:
     content: bytes
 
     def json(self):
-        import json
-
         return json.loads(self.content)
 
 

@@ -171,3 +171,17 @@ def test_handles_written_in_surgery_details_are_kept_for_mining():
     </councillor></councillors></ward></wards></councillorsbyward>"""
     (councillor,) = parse_councillors_by_ward(xml).councillors
     assert councillor.notes == ("Twitter - @CllrExample",)
+
+
+def test_newer_schema_elements_are_ignored():
+    xml = """<?xml version="1.0" encoding="utf-8"?><councillorsbyward><wards><ward>
+    <wardtitle>Caerdydd &amp; Penarth</wardtitle><councillors><councillorcount>1</councillorcount><councillor>
+    <councillorid>249</councillorid><fullusername>Councillor Example Name MS</fullusername>
+    <photobigurl>https://example.org/UserData/1/bigpic.png</photobigurl>
+    <politicalpartytitle>Welsh Labour</politicalpartytitle><politicalgrouptitle>Labour Group</politicalgrouptitle>
+    <additionalcontactinfo><line1>Ask about surgeries</line1></additionalcontactinfo>
+    <workaddress><email>name@example.org</email></workaddress>
+    </councillor></councillors></ward></wards></councillorsbyward>""".encode()
+    (c,) = parse_councillors_by_ward(xml, "https://example.org/moderngov/").councillors
+    assert (c.name, c.ward, c.party, c.email) == ("Example Name", "Caerdydd & Penarth", "Welsh Labour", "name@example.org")
+    assert c.profile_url == "https://example.org/moderngov/mgUserInfo.aspx?UID=249"
