@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 import threading
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-log = logging.getLogger("cllr")
 
 
 class Reporter:

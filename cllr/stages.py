@@ -9,7 +9,6 @@ flow in ``flows/refresh.py`` only composes these functions.
 from __future__ import annotations
 
 import logging
-import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -169,10 +168,9 @@ def scrape_roster(ctx: Context, code: str, run_id: int, today: date) -> Outcome:
         outcome = Outcome("roster", code, "quarantined", str(exc))
     except (FetchError, SourceError) as exc:
         outcome = Outcome("roster", code, "failed", str(exc))
-    except Exception as exc:  # a bug must not stop the other councils; the ledger keeps it
+    except Exception as exc:  # a bug must not stop the other councils: log it, record it
         log.exception("roster %s", code)
-        outcome = Outcome("roster", code, "failed", f"{type(exc).__name__}: {exc}",
-                          counts={}, changes={"traceback": [traceback.format_exc(limit=5)]})
+        outcome = Outcome("roster", code, "failed", f"unexpected {type(exc).__name__}: {exc}")
     progress.current().advance("Rosters", "" if outcome.status == "applied" else f"{code} {outcome.status}")
     return _record(ctx, run_id, outcome, council_id=council_id, source_url=source_url, started_at=started)
 
@@ -217,17 +215,23 @@ def discover_accounts(ctx: Context, code: str, run_id: int) -> Outcome:
         try:
             page = ctx.fetcher.get(url, accept="text/html")
             handles = parse_profile_page(page.content, page.url)
+            with ctx.db.session() as session:
+                linked = [
+                    h.url for h in handles
+                    if link_account(session, councillor_id, h, method="council_profile", source_url=url, run_id=run_id)
+                ]  # fmt: skip
         except (FetchError, SourceError) as exc:
             counts["failed"] += 1
             failures.append(str(exc))
             continue
+        except Exception as exc:  # a bug or a database error: this page only
+            log.exception("profile page %s", url)
+            counts["failed"] += 1
+            failures.append(f"{url}: unexpected {exc!r}")
+            continue
         counts["pages"] += 1
-        with ctx.db.session() as session:
-            for handle in handles:
-                if link_account(session, councillor_id, handle, method="council_profile",
-                                source_url=url, run_id=run_id):  # fmt: skip
-                    counts["accounts_linked"] += 1
-                    new_accounts.append(handle.url)
+        counts["accounts_linked"] += len(linked)
+        new_accounts += linked
     status = "failed" if people and not counts["pages"] else "done"
     reason = f"{counts['failed']} of {len(people)} profile pages failed: {failures[0]}" if failures else None
     outcome = Outcome("profiles", code, status, reason, counts, {"accounts": new_accounts})
@@ -263,30 +267,39 @@ def collect_activity(ctx: Context, account_ids: list[int], run_id: int, now: dat
     since = (now or utcnow()) - timedelta(days=ctx.settings.activity_days)
     counts = {"accounts": 0, "posts_new": 0, "not_found": 0, "failed": 0}
     failures: list[str] = []
-    platform = "?"
+    platforms: set[str] = set()
     for account_id in account_ids:
-        with ctx.db.session() as session:
-            account = session.get(SocialAccount, account_id)
-            platform = account.platform
-            try:
-                activity = _collect_one(ctx, account, since)
-            except AccountGone as exc:
-                account.status, account.last_checked_at = "not_found", utcnow()
-                counts["not_found"] += 1
-                failures.append(str(exc))
-                continue
-            except (FetchError, SourceError, ValueError, KeyError) as exc:
-                account.status, account.last_checked_at = "error", utcnow()
-                counts["failed"] += 1
-                failures.append(f"{account.key}: {exc}")
-                continue
-            counts["posts_new"] += record_activity(session, account, activity, run_id=run_id)
-            counts["accounts"] += 1
+        try:
+            platform, status, new_posts, failure = _collect_account(ctx, account_id, since, run_id)
+        except Exception as exc:  # a bug or a database error: this account only
+            log.exception("activity of account %s", account_id)
+            platform, status, new_posts, failure = "?", "failed", 0, f"account {account_id}: unexpected {exc!r}"
+        platforms.add(platform)
+        counts["accounts" if status == "active" else status] += 1
+        counts["posts_new"] += new_posts
+        if failure:
+            failures.append(failure)
         progress.current().advance("Activity")
     status = "failed" if account_ids and not counts["accounts"] else "done"
     reason = "; ".join(failures[:3]) if failures else None
-    outcome = Outcome("activity", f"{platform} x{len(account_ids)}", status, reason, counts)
+    outcome = Outcome("activity", f"{'/'.join(sorted(platforms))} x{len(account_ids)}", status, reason, counts)
     return _record(ctx, run_id, outcome, started_at=started)
+
+
+def _collect_account(ctx: Context, account_id: int, since: datetime, run_id: int):
+    """Collect one account; returns (platform, status, new posts, failure or None)."""
+    with ctx.db.session() as session:
+        account = session.get(SocialAccount, account_id)
+        try:
+            activity = _collect_one(ctx, account, since)
+        except AccountGone as exc:
+            account.status, account.last_checked_at = "not_found", utcnow()
+            return account.platform, "not_found", 0, str(exc)
+        except (FetchError, SourceError, ValueError, KeyError, TypeError) as exc:
+            account.status, account.last_checked_at = "error", utcnow()
+            return account.platform, "failed", 0, f"{account.key}: {exc}"
+        new_posts = record_activity(session, account, activity, run_id=run_id)
+        return account.platform, "active", new_posts, None
 
 
 def _collect_one(ctx: Context, account: SocialAccount, since: datetime):
@@ -329,8 +342,7 @@ def summarise(outcomes: list[Outcome], fetch_stats: dict[str, int] | None = None
             name = f"{outcome.stage}.{name}"
             summary["counts"][name] = summary["counts"].get(name, 0) + value
         for name, items in outcome.changes.items():
-            if name != "traceback":
-                summary["changes"].setdefault(name, []).extend(items)
+            summary["changes"].setdefault(name, []).extend(items)
         if outcome.status in ("failed", "quarantined") or (outcome.reason and outcome.stage != "roster"):
             summary["problems"].append(f"{outcome.stage} {outcome.subject}: {outcome.status}: {outcome.reason}")
     if fetch_stats:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -189,11 +189,6 @@ def record_activity(
     return new
 
 
-def mark_checked(session: Session, account: SocialAccount, status: str) -> None:
-    account.status = status
-    account.last_checked_at = utcnow()
-
-
 def save_metric(session: Session, values: dict, *, as_of: date, run_id: int | None) -> None:
     """Insert or replace the day's metric row for one account."""
     row = session.scalar(
@@ -207,7 +202,3 @@ def save_metric(session: Session, values: dict, *, as_of: date, run_id: int | No
     for key, value in values.items():
         setattr(row, key, value)
     row.run_id = run_id
-
-
-def count(session: Session, model) -> int:
-    return session.scalar(select(func.count()).select_from(model)) or 0

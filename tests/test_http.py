@@ -42,7 +42,7 @@ def test_every_request_carries_one_honest_user_agent():
         fetcher.get("https://a.example.org/")
         fetcher.get("https://b.example.net/")
     agents = {r.headers["user-agent"] for r in seen}
-    assert agents == {f"CouncillorsOnline/0.1.0 (+https://example.org/contact)"}
+    assert agents == {"CouncillorsOnline/0.1.0 (+https://example.org/contact)"}
 
 
 def test_connect_to_keeps_the_real_url_and_host():

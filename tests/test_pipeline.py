@@ -11,15 +11,17 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from cllr import stages
 from models import (
     AccountEvidence, AccountMetric, Council, Councillor, Membership, Post, ProfileSnapshot, Run,
     RunStep, SocialAccount,
 )  # fmt: skip
 from models.db import Database
-from models.store import count
 
 pytestmark = pytest.mark.flow
+
+
+def count(session, model) -> int:
+    return session.scalar(select(func.count()).select_from(model))
 
 
 def run_flow(settings):
