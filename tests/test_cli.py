@@ -52,3 +52,11 @@ def _commands(group, prefix=""):
 def test_every_command_has_help_and_is_documented(name, command):
     assert command.help and command.help.strip()
     assert f"cllr {name}" in (DOCS / "operations.md").read_text(encoding="utf-8")
+
+
+def test_every_setting_is_documented():
+    from cllr.config import Settings
+
+    text = (DOCS / "operations.md").read_text(encoding="utf-8")
+    for name in Settings.model_fields:
+        assert f"CLLR_{name.upper()}" in text, f"CLLR_{name.upper()} is not in docs/operations.md"
