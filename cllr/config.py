@@ -7,9 +7,10 @@ which the CLI passes in as overrides. Every setting is listed in docs/operations
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import AliasChoices, Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from . import __version__
 
@@ -27,7 +28,8 @@ class Settings(BaseSettings):
     )
     site_dir: Path | None = Field(None, description="Output directory of the static site.")
     registry: Path = Field(BUNDLED_REGISTRY, description="The council registry CSV.")
-    councils: list[str] = Field(
+    # NoDecode: these are written "A,B" and "host=addr,..." in the environment, not as JSON.
+    councils: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Only these council codes (all when empty)."
     )
     contact_url: str = Field(
@@ -37,7 +39,7 @@ class Settings(BaseSettings):
     bluesky_appview: str = Field(
         "https://public.api.bsky.app", description="Bluesky AppView for public reads."
     )
-    connect_to: dict[str, str] = Field(
+    connect_to: Annotated[dict[str, str], NoDecode] = Field(
         default_factory=dict,
         description=(
             "host=address:port pairs: connect to this local address over plain HTTP for "
@@ -55,16 +57,15 @@ class Settings(BaseSettings):
     @classmethod
     def _parse_pairs(cls, value):
         if isinstance(value, str):
-            pairs = (item.split("=", 1) for item in value.split(",") if item.strip())
-            return {host.strip().lower(): target.strip() for host, target in pairs}
-        return value
+            value = dict(item.split("=", 1) for item in value.split(",") if item.strip())
+        return {host.strip().lower(): target.strip() for host, target in (value or {}).items()}
 
     @field_validator("councils", mode="before")
     @classmethod
     def _parse_codes(cls, value):
         if isinstance(value, str):
-            return [code.strip().upper() for code in value.split(",") if code.strip()]
-        return value
+            value = value.split(",")
+        return [code.strip().upper() for code in value or [] if code.strip()]
 
     @property
     def db_url(self) -> str:

@@ -79,3 +79,13 @@ def test_requests_to_one_provider_are_spaced_and_others_are_not():
         assert time.monotonic() - start < 0.08  # different providers: no wait
         fetcher.get("https://b.moderngov.co.uk/")
         assert time.monotonic() - start >= 0.1  # same provider: spaced
+
+
+def test_settings_read_lists_and_pairs_from_the_environment(monkeypatch):
+    monkeypatch.setenv("CLLR_COUNCILS", "kir, LDS")
+    monkeypatch.setenv("CLLR_CONNECT_TO", "Democracy.Town.example=127.0.0.1:8123,bsky.demo.example=127.0.0.1:9")
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://db.example/cllr")
+    settings = Settings()
+    assert settings.councils == ["KIR", "LDS"]
+    assert settings.connect_to == {"democracy.town.example": "127.0.0.1:8123", "bsky.demo.example": "127.0.0.1:9"}
+    assert settings.db_url == "postgresql+psycopg://db.example/cllr"
