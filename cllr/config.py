@@ -47,6 +47,13 @@ class Settings(BaseSettings):
         ),
     )
     request_delay: float = Field(1.0, description="Seconds between request starts per site.")
+    retries: int = Field(3, description="Retries after a connection error, timeout, 408, 429 or 5xx.")
+    backoff_base: float = Field(10.0, description="Seconds before the first retry; doubles each time.")
+    backoff_cap: float = Field(120.0, description="Longest wait before a retry; a longer Retry-After gives up.")
+    breaker_threshold: int = Field(3, description="Consecutive failed fetches that stop requests to a site.")
+    robots_ttl: float = Field(24 * 3600, description="Seconds a robots.txt decision is kept.")
+    max_robots_bytes: int = Field(512 * 1024, description="Largest robots.txt body read.")
+    max_crawl_delay: float = Field(60.0, description="A site asking for a longer Crawl-delay is skipped.")
     timeout: float = Field(30.0, description="Seconds before one request is abandoned.")
     max_response_bytes: int = Field(5 * 1024 * 1024, description="Largest body read.")
     workers: int = Field(8, description="Councils and account batches worked on at once.")

@@ -53,7 +53,7 @@ def collect(fetcher: Fetcher, appview: str, actor: str, since: datetime) -> Acti
     """Fetch an account's counters and its posts back to ``since``."""
     base = appview.rstrip("/") + "/xrpc/"
     try:
-        profile = fetcher.get(base + "app.bsky.actor.getProfile", params={"actor": actor})
+        profile = fetcher.get(base + "app.bsky.actor.getProfile", params={"actor": actor}, robots=False)
     except FetchError as exc:
         if exc.status in (400, 404):
             raise AccountGone(f"Bluesky has no profile {actor!r}") from None
@@ -65,7 +65,7 @@ def collect(fetcher: Fetcher, appview: str, actor: str, since: datetime) -> Acti
         params = {"actor": activity.platform_id, "limit": 100, "filter": "posts_with_replies"}
         if cursor:
             params["cursor"] = cursor
-        page = fetcher.get(base + "app.bsky.feed.getAuthorFeed", params=params)
+        page = fetcher.get(base + "app.bsky.feed.getAuthorFeed", params=params, robots=False)
         posts, cursor = parse_author_feed(page.json(), activity.platform_id)
         activity.posts.extend(p for p in posts if p.posted_at >= since)
         if not cursor or any(p.posted_at < since for p in posts):

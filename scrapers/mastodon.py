@@ -60,7 +60,7 @@ def collect(fetcher: Fetcher, acct: str, since: datetime) -> Activity:
     user, _, domain = acct.partition("@")
     base = f"https://{domain}/api/v1/"
     try:
-        response = fetcher.get(base + "accounts/lookup", params={"acct": user})
+        response = fetcher.get(base + "accounts/lookup", params={"acct": user}, robots=False)
     except FetchError as exc:
         if exc.status in (404, 410):
             raise AccountGone(f"{domain} has no account {user!r}") from None
@@ -71,7 +71,7 @@ def collect(fetcher: Fetcher, acct: str, since: datetime) -> Activity:
     url: str | None = f"{base}accounts/{account['id']}/statuses?limit=40&exclude_reblogs=true"
     complete = False
     for _ in range(MAX_PAGES):
-        page = fetcher.get(url)
+        page = fetcher.get(url, robots=False)
         posts = parse_statuses(page.json())
         activity.posts.extend(p for p in posts if p.posted_at >= since)
         url = next_page(page.headers.get("link"))

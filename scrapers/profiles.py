@@ -22,11 +22,11 @@ def parse_profile_page(content: bytes, page_url: str) -> list[Handle]:
     """The accounts a councillor's profile page links to or names, in page order, deduplicated."""
     soup = BeautifulSoup(content, "html.parser")
     area = next((found for sel in CONTENT_SELECTORS if (found := soup.select_one(sel))), soup)
-    own_site = slot_key(page_url)
+    own_site = _site(page_url)
     found: dict[str, Handle] = {}
     for link in area.find_all("a", href=True):
         url = urljoin(page_url, link["href"].strip())
-        if urlsplit(url).scheme not in ("http", "https") or slot_key(url) == own_site:
+        if urlsplit(url).scheme not in ("http", "https") or _site(url) == own_site:
             continue
         try:
             handle = normalise(url)
@@ -34,7 +34,12 @@ def parse_profile_page(content: bytes, page_url: str) -> list[Handle]:
             continue
         found.setdefault(handle.key, handle)
     for handle in find_handles(area.get_text(" ")):
-        if handle.platform == "web" and slot_key(handle.url) == own_site:
+        if handle.platform == "web" and _site(handle.url) == own_site:
             continue
         found.setdefault(handle.key, handle)
     return list(found.values())
+
+
+def _site(url: str) -> str:
+    """The registrable domain of a URL: links within it are the council's own."""
+    return slot_key(urlsplit(url).hostname or "")

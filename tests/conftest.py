@@ -106,5 +106,6 @@ def demo_settings(demo_web, small_world, tmp_path, database_url) -> Settings:
         connect_to=demo_web.connect_to(),
         bluesky_appview=f"https://{BLUESKY_APPVIEW_HOST}",
         request_delay=0,
+        backoff_base=0.01,
         workers=4,
     )

@@ -31,7 +31,7 @@ def site(world, tmp_path, database_url):
     with DemoServer(world) as server:
         settings = Settings(data_dir=tmp_path, database_url=database_url, registry=registry,
                             connect_to=server.connect_to(), bluesky_appview=f"https://{BLUESKY_APPVIEW_HOST}",
-                            request_delay=0)  # fmt: skip
+                            request_delay=0, backoff_base=0.01)  # fmt: skip
         with stages.open_context(settings) as ctx:
             run_id = stages.start_run(ctx, "test")
             for code in stages.load_registry(ctx):
@@ -129,12 +129,13 @@ def test_an_unreachable_council_fails_alone(world, tmp_path):
     with DemoServer(world) as server:
         mapping = server.connect_to()
         mapping[world.councils[0].host] = "127.0.0.1:9"  # nothing listens on the discard port
-        settings = Settings(data_dir=tmp_path, registry=registry, connect_to=mapping, request_delay=0, timeout=5)
+        settings = Settings(data_dir=tmp_path, registry=registry, connect_to=mapping, request_delay=0, timeout=5,
+                            backoff_base=0.01)
         with stages.open_context(settings) as ctx:
             run_id = stages.start_run(ctx, "test")
             outcomes = {code: stages.scrape_roster(ctx, code, run_id, TODAY) for code in stages.load_registry(ctx)}
     assert outcomes[world.councils[0].code].status == "failed"
-    assert "connection failed" in outcomes[world.councils[0].code].reason
+    assert "robots.txt unreachable" in outcomes[world.councils[0].code].reason  # RFC 9309: then no page requests
     assert {o.status for c, o in outcomes.items() if c != world.councils[0].code} == {"applied"}
 
 

@@ -1,8 +1,9 @@
-"""The HTTP layer: identity, connect_to, size caps, errors and politeness slots."""
+"""The HTTP layer's promises, on a mock transport and an injected clock (nothing sleeps)."""
 
 from __future__ import annotations
 
-import time
+import random
+import ssl
 
 import httpx
 import pytest
@@ -11,74 +12,295 @@ from cllr.config import Settings
 from cllr.http import FetchError, Fetcher, slot_key
 
 
+class FakeClock:
+    def __init__(self):
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += max(0.0, seconds)
+
+
+class Web:
+    """A scripted web: ``routes`` maps a path to a list of replies used in turn (the last repeats)."""
+
+    def __init__(self, routes=None, robots=(404, b"")):
+        self.routes = {"/robots.txt": [robots], **(routes or {})}
+        self.log: list[tuple[float, httpx.Request]] = []
+        self.clock: FakeClock | None = None
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.log.append((self.clock.now if self.clock else 0.0, request))
+        replies = self.routes.get(request.url.path, [(200, b"ok")])
+        reply = replies.pop(0) if len(replies) > 1 else replies[0]
+        if isinstance(reply, Exception):
+            raise reply
+        status, body, *headers = reply
+        return httpx.Response(status, content=body, headers=headers[0] if headers else {})
+
+    def paths(self) -> list[str]:
+        return [r.url.path for _, r in self.log]
+
+
+def fetcher(web: Web, **settings) -> Fetcher:
+    clock = FakeClock()
+    web.clock = clock
+    config = Settings(**{"request_delay": 1.0, "backoff_base": 10.0, **settings})
+    return Fetcher(config, httpx.MockTransport(web), clock=clock, rng=random.Random(1))
+
+
 @pytest.mark.parametrize(
-    ("url", "slot"),
+    ("host", "slot"),
     [
-        ("https://a.moderngov.co.uk/mgWebService.asmx", "moderngov.co.uk"),
-        ("https://b.moderngov.co.uk/x", "moderngov.co.uk"),
-        ("https://democracy.kirklees.gov.uk/", "kirklees.gov.uk"),
-        ("https://www.example.org/", "example.org"),
-        ("https://social.demo.example/", "demo.example"),
+        ("a.moderngov.co.uk", "moderngov.co.uk"),
+        ("b.moderngov.co.uk", "moderngov.co.uk"),
+        ("democracy.kirklees.gov.uk", "kirklees.gov.uk"),
+        ("cllr.github.io", "cllr.github.io"),
+        ("127.0.0.1", "127.0.0.1"),
+        ("www.example.org", "example.org"),
+        ("social.demo.example", "demo.example"),
     ],
 )
-def test_politeness_slot_is_the_registrable_domain(url, slot):
-    assert slot_key(url) == slot
+def test_politeness_slot_is_the_registrable_domain(host, slot):
+    assert slot_key(host) == slot
 
 
-def recorder(status=200, body=b"ok", headers=None):
-    seen: list[httpx.Request] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return httpx.Response(status, content=body, headers=headers or {})
-
-    return seen, httpx.MockTransport(handler)
+# P-1 -----------------------------------------------------------------------------
 
 
 def test_every_request_carries_one_honest_user_agent():
-    seen, transport = recorder()
-    settings = Settings(request_delay=0, contact_url="https://example.org/contact")
-    with Fetcher(settings, transport) as fetcher:
-        fetcher.get("https://a.example.org/")
-        fetcher.get("https://b.example.net/")
-    agents = {r.headers["user-agent"] for r in seen}
-    assert agents == {"CouncillorsOnline/0.1.0 (+https://example.org/contact)"}
+    web = Web()
+    with fetcher(web, contact_url="https://example.org/contact") as f:
+        f.get("https://a.example.org/")
+        f.get("https://b.example.net/x", robots=False)
+    assert {r.headers["user-agent"] for _, r in web.log} == {"CouncillorsOnline/0.1.0 (+https://example.org/contact)"}
+    assert len(web.log) == 3  # robots.txt, the page, and the API call without robots
+
+
+# P-2, P-3, P-4, P-5 ------------------------------------------------------------------
+
+
+def test_robots_is_fetched_first_per_origin_and_kept_for_a_day():
+    web = Web()
+    with fetcher(web, request_delay=0) as f:
+        f.get("https://a.example.org/1")
+        f.get("https://a.example.org/2")
+        f.get("https://b.example.org/1")
+        assert web.paths() == ["/robots.txt", "/1", "/2", "/robots.txt", "/1"]
+        f.clock.now += 24 * 3600 + 1
+        f.get("https://a.example.org/3")
+    assert web.paths()[-2:] == ["/robots.txt", "/3"]
+
+
+@pytest.mark.parametrize(
+    ("robots", "allowed"),
+    [
+        ((200, b"User-agent: *\nDisallow: /private\n"), True),
+        ((200, b"User-agent: *\nDisallow: /\n"), False),
+        ((404, b""), True),
+        ((403, b"forbidden"), True),
+        ((401, b""), True),
+        ((500, b"<html>User-agent: *\nAllow: /</html>"), False),
+        ((503, b""), False),
+        ((429, b""), False),
+        (httpx.ConnectError("refused"), False),
+        (httpx.ReadTimeout("timed out"), False),
+    ],
+    ids=["rules-allow", "rules-disallow", "404", "403", "401", "500-with-body", "503", "429", "refused", "timeout"],
+)
+def test_robots_status_semantics(robots, allowed):
+    web = Web(robots=robots)
+    with fetcher(web) as f:
+        if allowed:
+            assert f.get("https://a.example.org/page").status == 200
+        else:
+            with pytest.raises(FetchError, match="robots.txt"):
+                f.get("https://a.example.org/page")
+    assert ("/page" in web.paths()) is allowed
+
+
+def test_robots_redirect_chains_over_five_hops_disallow():
+    routes = {f"/r{i}": [(301, b"", {"location": f"/r{i + 1}"})] for i in range(10)}
+    web = Web(routes, robots=(301, b"", {"location": "/r0"}))
+    with fetcher(web) as f, pytest.raises(FetchError, match="robots.txt"):
+        f.get("https://a.example.org/page")
+
+
+@pytest.mark.parametrize(
+    ("rules", "path", "allowed"),
+    [
+        ("User-agent: *\nAllow: /a\nDisallow: /a/b\n", "/a/b/c", False),
+        ("User-agent: *\nAllow: /a\nDisallow: /a/b\n", "/a/c", True),
+        ("User-agent: *\nDisallow: /a\nAllow: /a/b\n", "/a/b", True),
+        ("User-agent: *\nDisallow: /*.pdf$\n", "/x/report.pdf", False),
+        ("User-agent: *\nDisallow: /*.pdf$\n", "/x/report.pdf.html", True),
+        ("User-agent: *\nDisallow: /\n\nUser-agent: councillorsonline\nAllow: /\n", "/x", True),
+        ("User-agent: *\nAllow: /\n\nUser-agent: CouncillorsOnline\nDisallow: /mg\n", "/mgUserInfo.aspx", False),
+        ("User-agent: OtherBot\nDisallow: /\n", "/x", True),
+    ],
+)
+def test_robots_groups_by_product_token_and_longest_match(rules, path, allowed):
+    web = Web(robots=(200, rules.encode()))
+    with fetcher(web) as f:
+        try:
+            f.get(f"https://a.example.org{path}")
+            got = True
+        except FetchError:
+            got = False
+    assert got is allowed
+
+
+def test_huge_robots_is_read_up_to_the_cap():
+    body = b"User-agent: *\nDisallow: /early\n" + b"#" * (10 * 1024 * 1024) + b"\nDisallow: /late\n"
+    web = Web(robots=(200, body))
+    with fetcher(web, request_delay=0) as f:
+        with pytest.raises(FetchError):
+            f.get("https://a.example.org/early")
+        assert f.get("https://a.example.org/late").status == 200  # the rule past the cap is ignored
+
+
+# P-6, P-7 --------------------------------------------------------------------------------
+
+
+def test_one_provider_is_spaced_and_others_are_not():
+    web = Web()
+    with fetcher(web, request_delay=2.0) as f:
+        f.get("https://a.moderngov.co.uk/x", robots=False)
+        f.get("https://b.moderngov.co.uk/x", robots=False)
+        f.get("https://c.other.org/x", robots=False)
+    starts = {str(r.url): t for t, r in web.log}
+    assert starts["https://b.moderngov.co.uk/x"] - starts["https://a.moderngov.co.uk/x"] >= 2.0
+    assert starts["https://c.other.org/x"] == starts["https://b.moderngov.co.uk/x"]
+
+
+def test_crawl_delay_is_a_floor():
+    web = Web(robots=(200, b"User-agent: *\nCrawl-delay: 7\n"))
+    with fetcher(web) as f:
+        for i in range(3):
+            f.get(f"https://a.example.org/{i}")
+    times = [t for t, r in web.log if r.url.path != "/robots.txt"]
+    assert all(b - a >= 7 for a, b in zip(times, times[1:]))
+
+
+def test_a_crawl_delay_over_the_cap_skips_the_site():
+    web = Web(robots=(200, b"User-agent: *\nCrawl-delay: 3600\n"))
+    with fetcher(web) as f, pytest.raises(FetchError, match="crawl delay"):
+        f.get("https://a.example.org/x")
+    assert web.paths() == ["/robots.txt"]
+
+
+# P-8, P-9 --------------------------------------------------------------------------------
+
+
+def test_always_500_gets_exactly_one_try_and_three_retries():
+    web = Web({"/x": [(500, b"error")]})
+    with fetcher(web) as f, pytest.raises(FetchError, match="HTTP 500"):
+        f.get("https://a.example.org/x")
+    times = [t for t, r in web.log if r.url.path == "/x"]
+    assert len(times) == 4
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    assert gaps[0] >= 5 and gaps[1] >= 10 and gaps[2] >= 20  # 10 s doubling, jitter down to half
+    assert gaps == sorted(gaps)
+
+
+@pytest.mark.parametrize(
+    ("reply", "requests"),
+    [
+        ((404, b"not found"), 1),
+        ((410, b"gone"), 1),
+        (httpx.ConnectError("connection refused"), 4),
+        ((503, b""), 4),
+        ((408, b""), 4),
+        (httpx.ReadTimeout("slow"), 4),
+        (httpx.RemoteProtocolError("dropped"), 4),
+    ],
+    ids=["404", "410", "connect-error", "503", "408", "timeout", "dropped"],
+)
+def test_what_is_retried(reply, requests):
+    web = Web({"/x": [reply]})
+    with fetcher(web) as f, pytest.raises(FetchError):
+        f.get("https://a.example.org/x")
+    assert web.paths().count("/x") == requests
+
+
+def test_tls_errors_are_never_retried():
+    error = httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")
+    error.__cause__ = ssl.SSLCertVerificationError("self-signed certificate")
+    web = Web({"/x": [error]})
+    with fetcher(web) as f, pytest.raises(FetchError, match="TLS"):
+        f.get("https://a.example.org/x")
+    assert web.paths().count("/x") == 1
+
+
+def test_retry_after_is_honoured_then_success():
+    web = Web({"/x": [(429, b"", {"retry-after": "30"}), (200, b"fine")]})
+    with fetcher(web, backoff_base=1.0) as f:
+        assert f.get("https://a.example.org/x").content == b"fine"
+    times = [t for t, r in web.log if r.url.path == "/x"]
+    assert times[1] - times[0] >= 30
+
+
+def test_a_retry_after_beyond_the_cap_gives_up():
+    web = Web({"/x": [(503, b"", {"retry-after": "86400"})]})
+    with fetcher(web) as f, pytest.raises(FetchError, match="asked to wait"):
+        f.get("https://a.example.org/x")
+    assert web.paths().count("/x") == 1
+
+
+def test_a_503_slows_the_whole_provider_down():
+    web = Web({"/x": [(503, b""), (200, b"ok")]})
+    with fetcher(web, request_delay=1.0, backoff_base=10.0) as f:
+        f.get("https://a.moderngov.co.uk/x", robots=False)
+        f.get("https://b.moderngov.co.uk/y", robots=False)
+    times = [t for t, _ in web.log]
+    assert times[2] - times[0] >= 5  # the sibling council waited out the backoff too
+
+
+# P-10 ---------------------------------------------------------------------------------------
+
+
+def test_the_circuit_opens_after_repeated_failures_for_that_site_only():
+    web = Web({"/x": [(500, b"")]})
+    with fetcher(web, retries=0) as f:
+        for _ in range(3):
+            with pytest.raises(FetchError, match="HTTP 500"):
+                f.get("https://dead.example.org/x")
+        before = len(web.log)
+        with pytest.raises(FetchError, match="circuit open"):
+            f.get("https://dead.example.org/y")
+        assert len(web.log) == before
+        assert f.get("https://alive.example.net/y").status == 200
+
+
+# Other ------------------------------------------------------------------------------------------
 
 
 def test_connect_to_keeps_the_real_url_and_host():
-    seen, transport = recorder()
-    settings = Settings(request_delay=0, connect_to="democracy.town.example=127.0.0.1:8123")
-    with Fetcher(settings, transport) as fetcher:
-        response = fetcher.get("https://democracy.town.example/mgUserInfo.aspx?UID=1")
-    assert str(seen[0].url) == "http://127.0.0.1:8123/mgUserInfo.aspx?UID=1"
-    assert seen[0].headers["host"] == "democracy.town.example"
+    web = Web()
+    with fetcher(web, connect_to="democracy.town.example=127.0.0.1:8123") as f:
+        response = f.get("https://democracy.town.example/mgUserInfo.aspx?UID=1")
+    sent = web.log[-1][1]
+    assert str(sent.url) == "http://127.0.0.1:8123/mgUserInfo.aspx?UID=1"
+    assert sent.headers["host"] == "democracy.town.example"
     assert response.url == "https://democracy.town.example/mgUserInfo.aspx?UID=1"
 
 
-@pytest.mark.parametrize(("status", "reason"), [(404, "HTTP 404"), (503, "HTTP 503"), (301, "HTTP 301")])
-def test_non_success_is_a_fetch_error_with_its_status(status, reason):
-    _, transport = recorder(status=status)
-    with Fetcher(Settings(request_delay=0), transport) as fetcher, pytest.raises(FetchError) as caught:
-        fetcher.get("https://a.example.org/")
-    assert caught.value.status == status and reason in str(caught.value)
-
-
 def test_bodies_over_the_cap_are_refused():
-    _, transport = recorder(body=b"x" * 5000)
-    with Fetcher(Settings(request_delay=0, max_response_bytes=1000), transport) as fetcher:
-        with pytest.raises(FetchError, match="larger than 1000 bytes"):
-            fetcher.get("https://a.example.org/")
+    web = Web({"/x": [(200, b"x" * 5000)]})
+    with fetcher(web, max_response_bytes=1000) as f, pytest.raises(FetchError, match="larger than 1000 bytes"):
+        f.get("https://a.example.org/x")
 
 
-def test_requests_to_one_provider_are_spaced_and_others_are_not():
-    _, transport = recorder()
-    with Fetcher(Settings(request_delay=0.1), transport) as fetcher:
-        start = time.monotonic()
-        fetcher.get("https://a.moderngov.co.uk/")
-        fetcher.get("https://b.elsewhere.org/")
-        assert time.monotonic() - start < 0.08  # different providers: no wait
-        fetcher.get("https://b.moderngov.co.uk/")
-        assert time.monotonic() - start >= 0.1  # same provider: spaced
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.org/x", "javascript:alert(1)", "gopher://x/"])
+def test_only_http_and_https_are_fetched(url):
+    web = Web()
+    with fetcher(web) as f, pytest.raises(FetchError, match="only http and https"):
+        f.get(url)
+    assert web.log == []
 
 
 def test_settings_read_lists_and_pairs_from_the_environment(monkeypatch):

@@ -1,0 +1,284 @@
+"""The Fetcher: every request the system makes, to councils or platforms, goes through it.
+
+In order, for each request: only http(s); the origin's circuit breaker; robots.txt
+(unless the caller is a platform API client, whose use is governed by the platform's
+terms); the provider's politeness slot; the request itself with a size cap; then, on a
+connection error, timeout, 408, 429 or 5xx, a bounded number of retries with exponential
+backoff and jitter, honouring ``Retry-After``. This is the only retry layer: Prefect
+tasks never retry HTTP. Failures surface as :class:`FetchError` with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import ssl
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+
+import httpx
+
+from ..config import Settings
+from .clock import Clock, SystemClock
+from .robots import RobotsCache
+from .slots import Slots, slot_key
+
+PRODUCT_TOKEN = "CouncillorsOnline"  # what robots.txt groups are matched against (RFC 9309 §2.2.1)
+RETRY_STATUSES = frozenset({408, 429, *range(500, 600)})
+
+
+class FetchError(Exception):
+    """A request that produced no usable response. ``status`` is set for HTTP errors."""
+
+    def __init__(self, url: str, reason: str, status: int | None = None):
+        super().__init__(f"{reason} ({url})")
+        self.url = url
+        self.reason = reason
+        self.status = status
+
+
+class _Retryable(FetchError):
+    """A failure worth another attempt (connection, timeout, dropped body)."""
+
+
+@dataclass
+class Response:
+    url: str
+    status: int
+    headers: httpx.Headers
+    content: bytes
+
+    def json(self):
+        return json.loads(self.content)
+
+
+class _ConnectTo(httpx.BaseTransport):
+    """Send requests for mapped host names to a local address over plain HTTP.
+
+    The URL and the Host header keep the real name; only the connection changes, like
+    curl's ``--connect-to``. The demo web and the tests use this; nothing else should.
+    """
+
+    def __init__(self, inner: httpx.BaseTransport, mapping: dict[str, str]):
+        self._inner = inner
+        self._mapping = mapping
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        target = self._mapping.get(request.url.host.lower())
+        if target:
+            host, _, port = target.rpartition(":")
+            # A new request, so the client's (and the response's) URL keeps the real name.
+            request = httpx.Request(
+                request.method,
+                request.url.copy_with(scheme="http", host=host, port=int(port)),
+                headers=request.headers,
+                stream=request.stream,
+                extensions=request.extensions,
+            )
+        return self._inner.handle_request(request)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class Fetcher:
+    """A polite, bounded HTTP client shared by every scraper and platform client (thread-safe)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        transport: httpx.BaseTransport | None = None,
+        *,
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
+    ):
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self._rng = rng or random.Random()
+        inner = transport or httpx.HTTPTransport(retries=0)
+        if settings.connect_to:
+            inner = _ConnectTo(inner, settings.connect_to)
+        self._client = httpx.Client(
+            transport=inner,
+            headers={"User-Agent": settings.user_agent},
+            timeout=httpx.Timeout(settings.timeout, connect=min(10.0, settings.timeout)),
+            follow_redirects=True,
+            max_redirects=5,
+        )
+        self.slots = Slots(self.clock, settings.request_delay)
+        self.robots = RobotsCache(self._fetch_robots, self.clock, ttl=settings.robots_ttl)
+        self._failures: Counter[str] = Counter()  # consecutive failures per origin
+        self.stats: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._client.close()
+
+    def get(self, url: str, *, params: dict | None = None, accept: str | None = None, robots: bool = True) -> Response:
+        """GET ``url`` and return its body; raise :class:`FetchError` unless the status is 2xx.
+
+        ``robots=False`` is for platform API clients only; every page of a site obeys robots.txt.
+        """
+        try:
+            target = httpx.URL(url, params=params) if params else httpx.URL(url)
+        except (httpx.InvalidURL, TypeError, ValueError):
+            raise FetchError(url, "not a valid URL") from None
+        if target.scheme not in ("http", "https") or not target.host:
+            raise FetchError(url, "only http and https URLs are fetched")
+        url = str(target)
+        origin = _origin(target)
+        key = slot_key(target.host)
+        if self._failures[origin] >= self.settings.breaker_threshold:
+            raise FetchError(url, f"circuit open: {self._failures[origin]} consecutive failures at {origin}")
+        if robots:
+            self._obey_robots(url, origin, key)
+        headers = {"Accept": accept} if accept else {}
+        attempt = 0
+        while True:
+            self.slots.wait(key)
+            retry_after = None
+            try:
+                response = self._send(url, headers)
+            except _Retryable as exc:
+                failure = exc
+            else:
+                if 200 <= response.status < 300:
+                    self._failures[origin] = 0
+                    return response
+                failure = FetchError(url, f"HTTP {response.status}", response.status)
+                if response.status not in RETRY_STATUSES:
+                    raise failure
+                retry_after = _retry_after(response.headers.get("retry-after"))
+            wait = self._backoff(attempt, retry_after)
+            if attempt >= self.settings.retries or wait is None:
+                with self._lock:
+                    self._failures[origin] += 1
+                if wait is None:
+                    raise FetchError(url, f"{failure.reason}, and asked to wait {retry_after:.0f} s", failure.status)
+                raise failure
+            self._count("retries")
+            self.slots.back_off(key, wait)
+            attempt += 1
+
+    def _obey_robots(self, url: str, origin: str, key: str) -> None:
+        decision = self.robots.decision(origin)
+        if not decision.allows(url, PRODUCT_TOKEN):
+            self._count("robots_disallowed")
+            raise FetchError(url, f"disallowed by robots.txt ({decision.note})")
+        delay = decision.crawl_delay(PRODUCT_TOKEN)
+        if delay > self.settings.max_crawl_delay:
+            raise FetchError(url, f"robots.txt asks for a {delay:.0f} s crawl delay, over the {self.settings.max_crawl_delay:.0f} s cap")
+        if delay:
+            self.slots.set_floor(key, delay)
+
+    def _fetch_robots(self, url: str) -> tuple[int, bytes]:
+        """One attempt at robots.txt, through the politeness slot; the body read up to its cap."""
+        self.slots.wait(slot_key(httpx.URL(url).host))
+        try:
+            with self._client.stream("GET", url) as response:
+                chunks, size = [], 0
+                for chunk in response.iter_bytes():
+                    chunks.append(chunk)
+                    size += len(chunk)
+                    if size >= self.settings.max_robots_bytes:
+                        break  # RFC 9309 §2.5: rules past the cap are ignored
+                self._count(f"{response.status_code // 100}xx", size)
+                return response.status_code, b"".join(chunks)[: self.settings.max_robots_bytes]
+        except httpx.HTTPError:
+            self._count("error")
+            raise
+
+    def _send(self, url: str, headers: dict[str, str]) -> Response:
+        try:
+            with self._client.stream("GET", url, headers=headers) as response:
+                content = self._read_capped(response, url)
+        except httpx.TooManyRedirects:
+            self._count("error")
+            raise FetchError(url, "too many redirects") from None
+        except httpx.TimeoutException:
+            self._count("error")
+            raise _Retryable(url, "timed out") from None
+        except httpx.ConnectError as exc:
+            self._count("error")
+            if _is_tls_error(exc):
+                raise FetchError(url, "TLS certificate verification failed") from None
+            raise _Retryable(url, "connection failed") from None
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+            self._count("error")
+            raise _Retryable(url, f"connection dropped: {type(exc).__name__}") from None
+        except httpx.HTTPError as exc:
+            self._count("error")
+            raise FetchError(url, f"request failed: {type(exc).__name__}") from None
+        self._count(f"{response.status_code // 100}xx", len(content))
+        return Response(str(response.url), response.status_code, response.headers, content)
+
+    def _read_capped(self, response: httpx.Response, url: str) -> bytes:
+        cap = self.settings.max_response_bytes
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > cap:
+            raise FetchError(url, f"response larger than {cap} bytes")
+        chunks, size = [], 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > cap:
+                raise FetchError(url, f"response larger than {cap} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> float | None:
+        """Seconds before the next attempt: exponential with jitter, at least Retry-After.
+
+        None when the server asks for a longer wait than the cap: give up for this run.
+        """
+        if retry_after is not None and retry_after > self.settings.backoff_cap:
+            return None
+        wait = min(self.settings.backoff_cap, self.settings.backoff_base * 2**attempt)
+        wait *= 0.5 + self._rng.random() / 2
+        return max(wait, retry_after or 0.0)
+
+    def _count(self, outcome: str, size: int = 0) -> None:
+        with self._lock:
+            self.stats[outcome] += 1
+            if outcome.endswith("xx") or outcome == "error":
+                self.stats["requests"] += 1
+            self.stats["bytes"] += size
+
+
+def _origin(url: httpx.URL) -> str:
+    default = {"http": 80, "https": 443}[url.scheme]
+    port = f":{url.port}" if url.port and url.port != default else ""
+    return f"{url.scheme}://{url.host}{port}"
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def _is_tls_error(exc: BaseException) -> bool:
+    seen = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLError) or "CERTIFICATE_VERIFY_FAILED" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

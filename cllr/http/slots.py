@@ -1,0 +1,78 @@
+"""Politeness slots: one per provider (registrable domain), not per host.
+
+``a.moderngov.co.uk`` and ``b.moderngov.co.uk`` share the slot ``moderngov.co.uk``:
+about seventy councils sit on one hosting provider, and per-host politeness there would
+not be politeness. Registrable domains come from the bundled public-suffix list (the
+``publicsuffixlist`` package ships its data; nothing is downloaded at run time).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+from dataclasses import dataclass, field
+from functools import cache
+
+from publicsuffixlist import PublicSuffixList
+
+from .clock import Clock
+
+
+@cache
+def _psl() -> PublicSuffixList:
+    return PublicSuffixList()
+
+
+def slot_key(host: str) -> str:
+    """The politeness slot of a host name: its registrable domain (an IP address is its own)."""
+    host = host.lower().rstrip(".")
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return host
+    except ValueError:
+        pass
+    return _psl().privatesuffix(host) or host
+
+
+@dataclass
+class _Slot:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    next_start: float = 0.0
+    floor: float = 0.0  # the site's own Crawl-delay, honoured as a minimum
+
+
+class Slots:
+    """Spaces request starts per slot; different slots never wait for each other."""
+
+    def __init__(self, clock: Clock, delay: float):
+        self.clock = clock
+        self.delay = delay
+        self._slots: dict[str, _Slot] = {}
+        self._lock = threading.Lock()
+
+    def _slot(self, key: str) -> _Slot:
+        with self._lock:
+            return self._slots.setdefault(key, _Slot())
+
+    def set_floor(self, key: str, seconds: float) -> None:
+        slot = self._slot(key)
+        slot.floor = max(slot.floor, seconds)
+
+    def delay_for(self, key: str) -> float:
+        return max(self.delay, self._slot(key).floor)
+
+    def wait(self, key: str) -> None:
+        """Block until the slot allows another request to start, and claim that start."""
+        slot = self._slot(key)
+        with slot.lock:
+            now = self.clock.monotonic()
+            if slot.next_start > now:
+                self.clock.sleep(slot.next_start - now)
+                now = self.clock.monotonic()
+            slot.next_start = now + max(self.delay, slot.floor)
+
+    def back_off(self, key: str, seconds: float) -> None:
+        """Push the slot's next start later (after a 429 or 503); never earlier."""
+        slot = self._slot(key)
+        with slot.lock:
+            slot.next_start = max(slot.next_start, self.clock.monotonic() + seconds)
