@@ -131,6 +131,35 @@ def parse(file, cms: str, base_url: str | None) -> None:
 
 
 @cli.command()
+@click.argument("url")
+@click.option("--no-robots", is_flag=True, help="Skip robots.txt, as platform API clients do.")
+def fetch(url: str, no_robots: bool) -> None:
+    """Fetch one URL through the pipeline's HTTP layer and say what happened.
+
+    Prints the status, the final URL after redirects, the size and type of the body,
+    and how many requests it took (robots.txt and retries included); exits with status 1
+    and a one-line reason when the layer refuses or fails (robots, scheme, size, time).
+
+    Example:
+
+        cllr fetch https://democracy.kirklees.gov.uk/mgWebService.asmx/GetCouncillorsByWard
+    """
+    from .http import FetchError, Fetcher
+
+    with Fetcher(Settings()) as fetcher:
+        try:
+            response = fetcher.get(url, robots=not no_robots)
+        except FetchError as exc:
+            raise click.ClickException(str(exc)) from None
+        stats = dict(fetcher.stats)
+    click.echo(f"status:   {response.status}")
+    click.echo(f"url:      {response.url}")
+    click.echo(f"bytes:    {len(response.content)}")
+    click.echo(f"type:     {response.headers.get('content-type', '-')}")
+    click.echo(f"requests: {stats.get('requests', 0)} (retries {stats.get('retries', 0)})")
+
+
+@cli.command()
 @click.argument("directory", default="var/demo/site", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--port", default=8000, show_default=True)
 def serve(directory: Path, port: int) -> None:

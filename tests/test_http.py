@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import random
 import ssl
+import tracemalloc
 
 import httpx
 import pytest
@@ -25,6 +27,17 @@ class FakeClock:
         self.now += max(0.0, seconds)
 
 
+class Body(httpx.SyncByteStream):
+    """A body streamed in chunks, as from a socket (a plain ``content=`` is read at once)."""
+
+    def __init__(self, data: bytes, chunk: int = 65536):
+        self.data, self.chunk = data, chunk
+
+    def __iter__(self):
+        for i in range(0, len(self.data), self.chunk):
+            yield self.data[i : i + self.chunk]
+
+
 class Web:
     """A scripted web: ``routes`` maps a path to a list of replies used in turn (the last repeats)."""
 
@@ -40,7 +53,7 @@ class Web:
         if isinstance(reply, Exception):
             raise reply
         status, body, *headers = reply
-        return httpx.Response(status, content=body, headers=headers[0] if headers else {})
+        return httpx.Response(status, stream=Body(body), headers=headers[0] if headers else {})
 
     def paths(self) -> list[str]:
         return [r.url.path for _, r in self.log]
@@ -287,6 +300,26 @@ def test_connect_to_keeps_the_real_url_and_host():
     assert str(sent.url) == "http://127.0.0.1:8123/mgUserInfo.aspx?UID=1"
     assert sent.headers["host"] == "democracy.town.example"
     assert response.url == "https://democracy.town.example/mgUserInfo.aspx?UID=1"
+
+
+def test_gzip_bodies_are_decoded():
+    web = Web({"/x": [(200, gzip.compress(b"<xml/>" * 100), {"content-encoding": "gzip"})]})
+    with fetcher(web) as f:
+        assert f.get("https://a.example.org/x").content == b"<xml/>" * 100
+    assert web.log[-1][1].headers["accept-encoding"] == "gzip, deflate"
+
+
+def test_a_gzip_bomb_is_stopped_at_the_cap_with_bounded_memory():
+    bomb = gzip.compress(b"\0" * (200 * 1024 * 1024), compresslevel=9)  # 200 MiB in about 200 KiB
+    web = Web({"/x": [(200, bomb, {"content-encoding": "gzip"})]})
+    tracemalloc.start()
+    try:
+        with fetcher(web, max_response_bytes=1024 * 1024) as f, pytest.raises(FetchError, match="larger than"):
+            f.get("https://a.example.org/x")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 * 1024 * 1024 + len(bomb) * 2
 
 
 def test_bodies_over_the_cap_are_refused():

@@ -14,6 +14,8 @@ import json
 import random
 import ssl
 import threading
+import time
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -103,7 +105,8 @@ class Fetcher:
             inner = _ConnectTo(inner, settings.connect_to)
         self._client = httpx.Client(
             transport=inner,
-            headers={"User-Agent": settings.user_agent},
+            # Only encodings we decode ourselves, with a bound (see _read_capped).
+            headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
             timeout=httpx.Timeout(settings.timeout, connect=min(10.0, settings.timeout)),
             follow_redirects=True,
             max_redirects=5,
@@ -201,6 +204,9 @@ class Fetcher:
         try:
             with self._client.stream("GET", url, headers=headers) as response:
                 content = self._read_capped(response, url)
+        except zlib.error:
+            self._count("error")
+            raise FetchError(url, "the compressed body is corrupt") from None
         except httpx.TooManyRedirects:
             self._count("error")
             raise FetchError(url, "too many redirects") from None
@@ -222,16 +228,30 @@ class Fetcher:
         return Response(str(response.url), response.status_code, response.headers, content)
 
     def _read_capped(self, response: httpx.Response, url: str) -> bytes:
+        """Read and decode the body, counting decoded bytes against the cap and time against the deadline.
+
+        Decoding is ours, bounded (``max_length``), so a small gzip that inflates to
+        gigabytes is stopped at the cap with memory to match, and a server dripping a
+        byte at a time is cut off at the total deadline even though no single read times out.
+        """
         cap = self.settings.max_response_bytes
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > cap:
             raise FetchError(url, f"response larger than {cap} bytes")
+        decoder = _decoder(response.headers.get("content-encoding", ""), url)
+        deadline = time.monotonic() + self.settings.deadline
         chunks, size = [], 0
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > cap:
-                raise FetchError(url, f"response larger than {cap} bytes")
-            chunks.append(chunk)
+        for raw in response.iter_raw():
+            data = raw
+            while data:
+                out = decoder.decompress(data, cap + 1 - size) if decoder else data
+                data = decoder.unconsumed_tail if decoder else b""
+                size += len(out)
+                if size > cap:
+                    raise FetchError(url, f"response larger than {cap} bytes")
+                chunks.append(out)
+            if time.monotonic() > deadline:
+                raise _Retryable(url, f"took longer than {self.settings.deadline:.0f} s")
         return b"".join(chunks)
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float | None:
@@ -251,6 +271,18 @@ class Fetcher:
             if outcome.endswith("xx") or outcome == "error":
                 self.stats["requests"] += 1
             self.stats["bytes"] += size
+
+
+def _decoder(encoding: str, url: str):
+    """A bounded decompressor for the Content-Encoding we asked for (gzip, deflate), or None."""
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return None
+    if encoding in ("gzip", "x-gzip"):
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    if encoding == "deflate":
+        return zlib.decompressobj()
+    raise FetchError(url, f"unsupported content encoding {encoding!r}")
 
 
 def _origin(url: httpx.URL) -> str:

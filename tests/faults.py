@@ -1,0 +1,94 @@
+"""A fault-injecting HTTP server on 127.0.0.1 for the chaos suite (modelled on Scrapy's mockserver).
+
+Each path misbehaves in one way. It speaks raw HTTP/1.1 over sockets so that it can
+break the protocol in ways a proper server library would not allow.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+
+def _response(status: str, headers: dict[str, str], body: bytes = b"") -> bytes:
+    headers = {**headers, "Connection": "close"}  # one request per connection
+    lines = [f"HTTP/1.1 {status}", *(f"{k}: {v}" for k, v in headers.items())]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+class FaultServer:
+    def __init__(self, tick: float = 0.05):
+        self.tick = tick  # the unit of slowness for hangs and drips
+        self.hits: list[str] = []
+        self._sock = socket.create_server(("127.0.0.1", 0))
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+
+    def __enter__(self) -> FaultServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._sock.close()
+
+    def _serve(self) -> None:
+        self._sock.settimeout(0.1)
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except (TimeoutError, OSError):
+                continue
+            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, conn: socket.socket) -> None:
+        with conn:
+            try:
+                request = conn.recv(65536).decode("latin-1")
+                path = request.split(" ", 2)[1] if " " in request else "/"
+                self.hits.append(path)
+                self._route(conn, path)
+            except OSError:
+                pass
+
+    def _wait(self, ticks: float) -> None:
+        self._stop.wait(self.tick * ticks)
+
+    def _route(self, conn: socket.socket, path: str) -> None:
+        send = conn.sendall
+        if path == "/robots.txt":
+            send(_response("404 Not Found", {"Content-Length": "0"}))
+        elif path == "/ok":
+            send(_response("200 OK", {"Content-Length": "2"}, b"ok"))
+        elif path == "/hang":  # accepts, never answers
+            self._wait(200)
+        elif path == "/hang-after-headers":
+            send(_response("200 OK", {"Content-Length": "100"}))
+            self._wait(200)
+        elif path == "/drip":  # one byte per tick, for far longer than any read timeout
+            send(_response("200 OK", {"Content-Length": "1000"}))
+            for _ in range(1000):
+                send(b"x")
+                self._wait(1)
+                if self._stop.is_set():
+                    return
+        elif path == "/drop":  # promises 1000 bytes, sends 10, hangs up
+            send(_response("200 OK", {"Content-Length": "1000"}, b"x" * 10))
+        elif path == "/bad-chunked":
+            send(_response("200 OK", {"Transfer-Encoding": "chunked"}, b"zz\r\nnot a chunk\r\n"))
+        elif path == "/bad-header":
+            send(b"HTTP/1.1 200 OK\r\nConnection: close\r\nthis is not a header\r\n\r\nbody")
+        elif path == "/redirect-loop":
+            send(_response("302 Found", {"Location": "/redirect-loop", "Content-Length": "0"}))
+        elif path.startswith("/redirect/"):
+            left = int(path.rsplit("/", 1)[1])
+            target = "/ok" if left <= 1 else f"/redirect/{left - 1}"
+            send(_response("302 Found", {"Location": target, "Content-Length": "0"}))
+        elif path == "/to-file":
+            send(_response("302 Found", {"Location": "file:///etc/passwd", "Content-Length": "0"}))
+        else:
+            send(_response("404 Not Found", {"Content-Length": "0"}))

@@ -1,0 +1,77 @@
+"""The chaos suite: the HTTP layer against a misbehaving local server (tests/faults.py).
+
+Timeouts are scaled down (a fraction of a second) so nothing here waits long for real.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from cllr.config import Settings
+from cllr.http import FetchError, Fetcher
+
+from .faults import FaultServer
+
+
+@pytest.fixture
+def server():
+    with FaultServer(tick=0.05) as running:
+        yield running
+
+
+@pytest.fixture
+def fetcher():
+    settings = Settings(request_delay=0, retries=0, timeout=0.3, deadline=0.6, backoff_base=0.001)
+    with Fetcher(settings) as f:
+        yield f
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("/hang", "timed out"),
+        ("/hang-after-headers", "timed out"),
+        ("/drip", "took longer than"),
+        ("/drop", "connection dropped"),
+        ("/bad-chunked", "connection dropped"),
+        ("/bad-header", "connection dropped"),
+        ("/redirect-loop", "too many redirects"),
+        ("/redirect/6", "too many redirects"),
+        ("/to-file", "request failed"),
+    ],
+)
+def test_misbehaving_servers_are_cut_off_with_a_reason(server, fetcher, path, reason):
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=reason):
+        fetcher.get(server.base + path)
+    assert time.monotonic() - started < 2.0
+
+
+def test_five_redirects_are_followed(server, fetcher):
+    response = fetcher.get(server.base + "/redirect/5")
+    assert response.content == b"ok" and response.url.endswith("/ok")
+
+
+def test_retries_go_to_the_server_again(server):
+    with Fetcher(Settings(request_delay=0, retries=2, timeout=0.2, deadline=0.5, backoff_base=0.001)) as f:
+        with pytest.raises(FetchError, match="connection dropped"):
+            f.get(server.base + "/drop")
+    assert server.hits.count("/drop") == 3
+
+
+def test_cllr_fetch_reports_success_and_failure_in_one_line(server):
+    from click.testing import CliRunner
+
+    from cllr.cli import cli
+
+    runner = CliRunner(env={"CLLR_REQUEST_DELAY": "0", "CLLR_RETRIES": "0", "CLLR_TIMEOUT": "0.3"})
+    ok = runner.invoke(cli, ["fetch", server.base + "/redirect/2"])
+    assert ok.exit_code == 0, ok.output
+    assert "status:   200" in ok.output and f"url:      {server.base}/ok" in ok.output and "bytes:    2" in ok.output
+    bad = runner.invoke(cli, ["fetch", server.base + "/redirect-loop"])
+    assert bad.exit_code == 1 and "too many redirects" in bad.output
+    assert len(bad.output.strip().splitlines()) == 1
+    refused = runner.invoke(cli, ["fetch", "file:///etc/passwd"])
+    assert refused.exit_code == 1 and "only http and https" in refused.output
