@@ -10,6 +10,18 @@ import socket
 import threading
 
 
+# Redirects to places the fetcher must never connect to.
+REDIRECTS = {
+    "/to-loopback": "http://127.0.0.1:1/",
+    "/to-localhost": "http://localhost:1/",
+    "/to-metadata": "http://169.254.169.254/latest/meta-data/",
+    "/to-private": "http://10.0.0.1/",
+    "/to-cgnat": "http://100.64.0.1/",
+    "/to-ipv6-loopback": "http://[::1]:1/",
+    "/to-mapped": "http://[::ffff:127.0.0.1]:1/",
+}
+
+
 def _response(status: str, headers: dict[str, str], body: bytes = b"") -> bytes:
     headers = {**headers, "Connection": "close"}  # one request per connection
     lines = [f"HTTP/1.1 {status}", *(f"{k}: {v}" for k, v in headers.items())]
@@ -25,8 +37,8 @@ class FaultServer:
         self._thread = threading.Thread(target=self._serve, daemon=True)
 
     @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+    def address(self) -> str:
+        return f"127.0.0.1:{self._sock.getsockname()[1]}"
 
     def __enter__(self) -> FaultServer:
         self._thread.start()
@@ -88,6 +100,8 @@ class FaultServer:
             left = int(path.rsplit("/", 1)[1])
             target = "/ok" if left <= 1 else f"/redirect/{left - 1}"
             send(_response("302 Found", {"Location": target, "Content-Length": "0"}))
+        elif path in REDIRECTS:
+            send(_response("302 Found", {"Location": REDIRECTS[path], "Content-Length": "0"}))
         elif path == "/to-file":
             send(_response("302 Found", {"Location": "file:///etc/passwd", "Content-Length": "0"}))
         else:

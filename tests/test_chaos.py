@@ -12,7 +12,11 @@ import pytest
 from cllr.config import Settings
 from cllr.http import FetchError, Fetcher
 
-from .faults import FaultServer
+from .faults import REDIRECTS, FaultServer
+
+
+HOST = "faults.example"
+BASE = f"https://{HOST}"
 
 
 @pytest.fixture
@@ -21,10 +25,15 @@ def server():
         yield running
 
 
+def settings_for(server, **overrides) -> Settings:
+    values = {"request_delay": 0, "retries": 0, "timeout": 0.3, "deadline": 0.6, "backoff_base": 0.001,
+              "connect_to": {HOST: server.address}} | overrides  # fmt: skip
+    return Settings(**values)
+
+
 @pytest.fixture
-def fetcher():
-    settings = Settings(request_delay=0, retries=0, timeout=0.3, deadline=0.6, backoff_base=0.001)
-    with Fetcher(settings) as f:
+def fetcher(server):
+    with Fetcher(settings_for(server)) as f:
         yield f
 
 
@@ -45,19 +54,19 @@ def fetcher():
 def test_misbehaving_servers_are_cut_off_with_a_reason(server, fetcher, path, reason):
     started = time.monotonic()
     with pytest.raises(FetchError, match=reason):
-        fetcher.get(server.base + path)
+        fetcher.get(BASE + path)
     assert time.monotonic() - started < 2.0
 
 
 def test_five_redirects_are_followed(server, fetcher):
-    response = fetcher.get(server.base + "/redirect/5")
+    response = fetcher.get(BASE + "/redirect/5")
     assert response.content == b"ok" and response.url.endswith("/ok")
 
 
 def test_retries_go_to_the_server_again(server):
-    with Fetcher(Settings(request_delay=0, retries=2, timeout=0.2, deadline=0.5, backoff_base=0.001)) as f:
+    with Fetcher(settings_for(server, retries=2)) as f:
         with pytest.raises(FetchError, match="connection dropped"):
-            f.get(server.base + "/drop")
+            f.get(BASE + "/drop")
     assert server.hits.count("/drop") == 3
 
 
@@ -66,12 +75,25 @@ def test_cllr_fetch_reports_success_and_failure_in_one_line(server):
 
     from cllr.cli import cli
 
-    runner = CliRunner(env={"CLLR_REQUEST_DELAY": "0", "CLLR_RETRIES": "0", "CLLR_TIMEOUT": "0.3"})
-    ok = runner.invoke(cli, ["fetch", server.base + "/redirect/2"])
+    runner = CliRunner(env={"CLLR_REQUEST_DELAY": "0", "CLLR_RETRIES": "0", "CLLR_TIMEOUT": "0.3",
+                            "CLLR_CONNECT_TO": f"{HOST}={server.address}"})  # fmt: skip
+    ok = runner.invoke(cli, ["fetch", BASE + "/redirect/2"])
     assert ok.exit_code == 0, ok.output
-    assert "status:   200" in ok.output and f"url:      {server.base}/ok" in ok.output and "bytes:    2" in ok.output
-    bad = runner.invoke(cli, ["fetch", server.base + "/redirect-loop"])
+    assert "status:   200" in ok.output and f"url:      {BASE}/ok" in ok.output and "bytes:    2" in ok.output
+    bad = runner.invoke(cli, ["fetch", BASE + "/redirect-loop"])
     assert bad.exit_code == 1 and "too many redirects" in bad.output
     assert len(bad.output.strip().splitlines()) == 1
     refused = runner.invoke(cli, ["fetch", "file:///etc/passwd"])
     assert refused.exit_code == 1 and "only http and https" in refused.output
+
+
+@pytest.mark.parametrize("path", sorted(REDIRECTS))
+def test_redirects_to_non_public_addresses_are_refused(server, fetcher, path):
+    with pytest.raises(FetchError, match="refused: .* not a public address|refused: .* does not resolve"):
+        fetcher.get(BASE + path)
+
+
+def test_a_direct_request_to_a_loopback_address_is_refused(server):
+    with Fetcher(Settings(request_delay=0, retries=0)) as f, pytest.raises(FetchError, match="not a public address"):
+        f.get(f"http://{server.address}/ok")
+    assert server.hits == []

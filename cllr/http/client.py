@@ -11,6 +11,7 @@ tasks never retry HTTP. Failures surface as :class:`FetchError` with a one-line 
 from __future__ import annotations
 
 import json
+import logging
 import random
 import ssl
 import threading
@@ -24,9 +25,12 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 from ..config import Settings
+from .addresses import GuardedBackend, UnsafeAddress
 from .clock import Clock, SystemClock
 from .robots import RobotsCache
 from .slots import Slots, slot_key
+
+log = logging.getLogger("cllr.http")
 
 PRODUCT_TOKEN = "CouncillorsOnline"  # what robots.txt groups are matched against (RFC 9309 §2.2.1)
 RETRY_STATUSES = frozenset({408, 429, *range(500, 600)})
@@ -70,7 +74,7 @@ class _ConnectTo(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         target = self._mapping.get(request.url.host.lower())
-        if target:
+        if target and request.url.scheme in ("http", "https"):
             host, _, port = target.rpartition(":")
             # A new request, so the client's (and the response's) URL keeps the real name.
             request = httpx.Request(
@@ -100,8 +104,9 @@ class Fetcher:
         self.settings = settings
         self.clock = clock or SystemClock()
         self._rng = rng or random.Random()
-        inner = transport or httpx.HTTPTransport(retries=0)
+        inner = transport or _guarded_transport(settings)
         if settings.connect_to:
+            log.warning("connect_to is set: these host names go to local addresses: %s", settings.connect_to)
             inner = _ConnectTo(inner, settings.connect_to)
         self._client = httpx.Client(
             transport=inner,
@@ -224,6 +229,9 @@ class Fetcher:
         except httpx.HTTPError as exc:
             self._count("error")
             raise FetchError(url, f"request failed: {type(exc).__name__}") from None
+        except UnsafeAddress as exc:
+            self._count("unsafe")
+            raise FetchError(url, f"refused: {exc}") from None
         self._count(f"{response.status_code // 100}xx", len(content))
         return Response(str(response.url), response.status_code, response.headers, content)
 
@@ -271,6 +279,18 @@ class Fetcher:
             if outcome.endswith("xx") or outcome == "error":
                 self.stats["requests"] += 1
             self.stats["bytes"] += size
+
+
+def _guarded_transport(settings: Settings) -> httpx.HTTPTransport:
+    """httpx's transport with connections only to checked public addresses (``addresses.py``)."""
+    transport = httpx.HTTPTransport(retries=0)
+    allowed = []
+    for target in settings.connect_to.values():
+        host, _, port = target.rpartition(":")
+        allowed.append((host, int(port)))
+    # httpx has no public hook for httpcore's network backend; the attribute is pinned with httpx.
+    transport._pool._network_backend = GuardedBackend(allowed)
+    return transport
 
 
 def _decoder(encoding: str, url: str):
