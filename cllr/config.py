@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     backoff_base: float = Field(10.0, description="Seconds before the first retry; doubles each time.")
     backoff_cap: float = Field(120.0, description="Longest wait before a retry; a longer Retry-After gives up.")
     breaker_threshold: int = Field(3, description="Consecutive failed fetches that stop requests to a site.")
+    conditional: bool = Field(True, description="Revalidate council pages with stored ETag/Last-Modified.")
     robots_ttl: float = Field(24 * 3600, description="Seconds a robots.txt decision is kept.")
     max_robots_bytes: int = Field(512 * 1024, description="Largest robots.txt body read.")
     max_crawl_delay: float = Field(60.0, description="A site asking for a longer Crawl-delay is skipped.")

@@ -21,7 +21,7 @@ from models import AccountEvidence, Council, Councillor, Membership, Run, RunSte
 from models.base import utcnow
 from models.db import Database
 from models.merge import Quarantined, apply_roster
-from models.store import link_account, read_registry, record_activity, seed_parties
+from models.store import link_account, read_registry, record_activity, seed_parties, touch_evidence
 from models.store import load_registry as store_registry
 from scrapers import bluesky, feeds, mastodon, moderngov
 from scrapers.profiles import parse_profile_page
@@ -157,13 +157,17 @@ def scrape_roster(ctx: Context, code: str, run_id: int, today: date) -> Outcome:
             outcome = Outcome("roster", code, "skipped", f"no scraper for the {cms!r} CMS family yet")
         else:
             source_url = moderngov.roster_url(base)
-            response = ctx.fetcher.get(source_url, accept="text/xml")
+            response = ctx.fetcher.get(source_url, accept="text/xml", conditional=True)
+            if response.not_modified:
+                raise _NotModified
             roster = moderngov.parse_councillors_by_ward(response.content, base)
             if email_domain:  # one ModernGov instance serving two councils
                 members = [c for c in roster.councillors if (c.email or "").lower().endswith(email_domain)]
                 roster = replace(roster, councillors=members)
             roster = replace(roster, source_url=source_url)
             outcome = _merge_roster(ctx, code, council_id, roster, run_id, today)
+    except _NotModified:
+        outcome = Outcome("roster", code, "unchanged", "not modified since the last run (304)")
     except Quarantined as exc:
         outcome = Outcome("roster", code, "quarantined", str(exc))
     except (FetchError, SourceError) as exc:
@@ -173,6 +177,10 @@ def scrape_roster(ctx: Context, code: str, run_id: int, today: date) -> Outcome:
         outcome = Outcome("roster", code, "failed", f"unexpected {type(exc).__name__}: {exc}")
     progress.current().advance("Rosters", "" if outcome.status == "applied" else f"{code} {outcome.status}")
     return _record(ctx, run_id, outcome, council_id=council_id, source_url=source_url, started_at=started)
+
+
+class _NotModified(Exception):
+    """The source answered 304: nothing to parse or apply."""
 
 
 def _merge_roster(ctx: Context, code: str, council_id: int, roster, run_id: int, today: date) -> Outcome:
@@ -208,12 +216,17 @@ def discover_accounts(ctx: Context, code: str, run_id: int) -> Outcome:
             .where(Councillor.council_id == council_id, Councillor.profile_url.is_not(None))
             .order_by(Councillor.id)
         ).all()
-    counts = {"pages": 0, "failed": 0, "accounts_linked": 0}
+    counts = {"pages": 0, "unchanged": 0, "failed": 0, "accounts_linked": 0}
     new_accounts: list[str] = []
     failures: list[str] = []
     for councillor_id, url in people:
         try:
-            page = ctx.fetcher.get(url, accept="text/html")
+            page = ctx.fetcher.get(url, accept="text/html", conditional=True)
+            if page.not_modified:  # the same links as last time: they are confirmed, not re-read
+                with ctx.db.session() as session:
+                    touch_evidence(session, councillor_id, url, run_id=run_id)
+                counts["unchanged"] += 1
+                continue
             handles = parse_profile_page(page.content, page.url)
             with ctx.db.session() as session:
                 linked = [
@@ -232,7 +245,7 @@ def discover_accounts(ctx: Context, code: str, run_id: int) -> Outcome:
         counts["pages"] += 1
         counts["accounts_linked"] += len(linked)
         new_accounts += linked
-    status = "failed" if people and not counts["pages"] else "done"
+    status = "failed" if people and not (counts["pages"] or counts["unchanged"]) else "done"
     reason = f"{counts['failed']} of {len(people)} profile pages failed: {failures[0]}" if failures else None
     outcome = Outcome("profiles", code, status, reason, counts, {"accounts": new_accounts})
     progress.current().advance("Profiles")

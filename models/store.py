@@ -144,6 +144,19 @@ def link_account(
     return True
 
 
+def touch_evidence(session: Session, councillor_id: int, source_url: str, *, run_id: int | None) -> int:
+    """Mark the evidence read from an unchanged page as checked again now; returns how many."""
+    rows = session.scalars(
+        select(AccountEvidence).where(
+            AccountEvidence.councillor_id == councillor_id, AccountEvidence.source_url == source_url
+        )
+    ).all()
+    for evidence in rows:
+        evidence.last_seen_at = utcnow()
+        evidence.run_id = run_id
+    return len(rows)
+
+
 def record_activity(
     session: Session, account: SocialAccount, activity: Activity, *, run_id: int | None
 ) -> int:

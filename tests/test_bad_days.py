@@ -116,11 +116,20 @@ def test_a_change_of_party_opens_a_new_membership(site, world):
             (person.memberships[-2].party_label, "changed"), (member.party, None)]
 
 
-def test_the_same_roster_twice_changes_nothing(site, world):
-    _, ctx = site
+def test_an_unmodified_roster_is_not_parsed_again(site, world):
+    server, ctx = site
     outcome = rescrape(ctx, world.councils[2].code)
-    assert outcome.status == "unchanged"
+    assert (outcome.status, outcome.reason) == ("unchanged", "not modified since the last run (304)")
+    assert outcome.counts == {}
+
+
+def test_the_same_roster_applied_twice_changes_nothing(site, world, monkeypatch):
+    _, ctx = site
+    monkeypatch.setattr(ctx.settings, "conditional", False)  # a full fetch and parse, as if the cache were gone
+    outcome = rescrape(ctx, world.councils[2].code)
+    assert outcome.status == "unchanged" and outcome.reason is None
     assert outcome.counts["inserted"] == outcome.counts["updated"] == outcome.counts["ended"] == 0
+    assert outcome.counts["unchanged"] == len(world.councils[2].councillors)
 
 
 def test_an_unreachable_council_fails_alone(world, tmp_path):

@@ -344,3 +344,54 @@ def test_settings_read_lists_and_pairs_from_the_environment(monkeypatch):
     assert settings.councils == ["KIR", "LDS"]
     assert settings.connect_to == {"democracy.town.example": "127.0.0.1:8123", "bsky.demo.example": "127.0.0.1:9"}
     assert settings.db_url == "postgresql+psycopg://db.example/cllr"
+
+
+# P-11, P-12 ---------------------------------------------------------------------------------
+
+
+class Revalidating(Web):
+    """Serves /page with an ETag, and 304 when the request's If-None-Match still matches."""
+
+    def __init__(self):
+        super().__init__()
+        self.etag = '"v1"'
+
+    def __call__(self, request):
+        if request.url.path == "/page":
+            self.log.append((0.0, request))
+            if request.headers.get("if-none-match") == self.etag:
+                return httpx.Response(304, stream=Body(b""), headers={"etag": self.etag})
+            return httpx.Response(200, stream=Body(b"<html>v</html>"), headers={"etag": self.etag})
+        return super().__call__(request)
+
+
+def test_conditional_requests_revalidate_and_a_304_has_no_body(tmp_path):
+    web = Revalidating()
+    with fetcher(web, data_dir=tmp_path, request_delay=0) as f:
+        first = f.get("https://a.example.org/page", conditional=True)
+        second = f.get("https://a.example.org/page", conditional=True)
+        plain = f.get("https://a.example.org/page")
+    pages = [r for _, r in web.log if r.url.path == "/page"]
+    assert "if-none-match" not in pages[0].headers and pages[1].headers["if-none-match"] == '"v1"'
+    assert (first.status, first.not_modified, second.not_modified, second.content) == (200, False, True, b"")
+    assert plain.status == 200 and "if-none-match" not in pages[2].headers
+    web.etag = '"v2"'  # the page changed: a full response again
+    with fetcher(web, data_dir=tmp_path, request_delay=0) as f:
+        assert f.get("https://a.example.org/page", conditional=True).status == 200
+
+
+def test_deleting_the_validator_store_only_costs_requests(tmp_path):
+    web = Revalidating()
+    with fetcher(web, data_dir=tmp_path, request_delay=0) as f:
+        f.get("https://a.example.org/page", conditional=True)
+    (tmp_path / "http-validators.sqlite3").unlink()
+    with fetcher(web, data_dir=tmp_path, request_delay=0) as f:
+        again = f.get("https://a.example.org/page", conditional=True)
+    assert (again.status, again.content) == (200, b"<html>v</html>")
+
+
+def test_conditional_requests_can_be_turned_off(tmp_path):
+    web = Revalidating()
+    with fetcher(web, data_dir=tmp_path, request_delay=0, conditional=False) as f:
+        f.get("https://a.example.org/page", conditional=True)
+        assert f.get("https://a.example.org/page", conditional=True).status == 200

@@ -111,8 +111,11 @@ def test_the_pipeline_builds_the_directory_and_the_site(prefect_api, demo_settin
         assert "Fictional Row" not in text and "07700 900" not in text
     db.dispose()
 
-    # A second run over an unchanged web changes nothing in the directory.
+    # A second run over an unchanged web changes nothing in the directory, and the
+    # council pages are revalidated (304) rather than fetched and parsed again.
     again = run_flow(demo_settings)
+    assert again["http"]["3xx"] == len(small_world.councils) + people
+    assert again["counts"]["profiles.unchanged"] == people
     assert again["statuses"] == {**again["statuses"], "roster:unchanged": len(small_world.councils)}
     assert again["counts"].get("roster.inserted", 0) == 0
     assert again["counts"].get("profiles.accounts_linked", 0) == 0

@@ -8,6 +8,7 @@ the pipeline reaches them through the HTTP layer's ``connect_to`` mapping.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from email.utils import format_datetime
@@ -41,7 +42,17 @@ class DemoWeb:
     def hosts(self) -> list[str]:
         return [*self.councils, BLUESKY_APPVIEW_HOST, *MASTODON_SERVERS, *self.blogs]
 
-    def handle(self, host: str, target: str) -> Reply:
+    def handle(self, host: str, target: str, headers: dict[str, str] | None = None) -> Reply:
+        """Answer one GET; council pages carry an ETag and answer 304 when it still matches."""
+        status, reply_headers, body = self._route(host, target)
+        if status == 200 and host in self.councils:
+            etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
+            reply_headers = {**reply_headers, "ETag": etag}
+            if (headers or {}).get("if-none-match") == etag:
+                return 304, {"ETag": etag}, b""
+        return status, reply_headers, body
+
+    def _route(self, host: str, target: str) -> Reply:
         with self._lock:
             self.requests += 1
         url = urlsplit(target)
@@ -288,7 +299,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         host = (self.headers.get("Host") or "").split(":")[0].lower()
-        status, headers, body = self.web.handle(host, self.path)
+        request_headers = {k.lower(): v for k, v in self.headers.items()}
+        status, headers, body = self.web.handle(host, self.path, request_headers)
         self.send_response(status)
         for key, value in headers.items():
             self.send_header(key, value)

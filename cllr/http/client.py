@@ -29,6 +29,7 @@ from .addresses import GuardedBackend, UnsafeAddress
 from .clock import Clock, SystemClock
 from .robots import RobotsCache
 from .slots import Slots, slot_key
+from .validators import Validators
 
 log = logging.getLogger("cllr.http")
 
@@ -56,6 +57,11 @@ class Response:
     status: int
     headers: httpx.Headers
     content: bytes
+
+    @property
+    def not_modified(self) -> bool:
+        """True for a 304 to a conditional request: the caller's last copy is still current."""
+        return self.status == 304
 
     def json(self):
         return json.loads(self.content)
@@ -116,6 +122,7 @@ class Fetcher:
             follow_redirects=True,
             max_redirects=5,
         )
+        self.validators = Validators(settings.data_dir / "http-validators.sqlite3")
         self.slots = Slots(self.clock, settings.request_delay)
         self.robots = RobotsCache(self._fetch_robots, self.clock, ttl=settings.robots_ttl)
         self._failures: Counter[str] = Counter()  # consecutive failures per origin
@@ -130,11 +137,22 @@ class Fetcher:
 
     def close(self) -> None:
         self._client.close()
+        self.validators.close()
 
-    def get(self, url: str, *, params: dict | None = None, accept: str | None = None, robots: bool = True) -> Response:
+    def get(
+        self,
+        url: str,
+        *,
+        params: dict | None = None,
+        accept: str | None = None,
+        robots: bool = True,
+        conditional: bool = False,
+    ) -> Response:
         """GET ``url`` and return its body; raise :class:`FetchError` unless the status is 2xx.
 
-        ``robots=False`` is for platform API clients only; every page of a site obeys robots.txt.
+        ``robots=False`` is for platform API clients only; every page of a site obeys
+        robots.txt. ``conditional=True`` revalidates with the validators stored from the
+        last fetch: the result may then be a 304 (``Response.not_modified``) with no body.
         """
         try:
             target = httpx.URL(url, params=params) if params else httpx.URL(url)
@@ -150,6 +168,9 @@ class Fetcher:
         if robots:
             self._obey_robots(url, origin, key)
         headers = {"Accept": accept} if accept else {}
+        conditional = conditional and self.settings.conditional
+        if conditional:
+            headers |= self.validators.headers(url)
         attempt = 0
         while True:
             self.slots.wait(key)
@@ -159,8 +180,10 @@ class Fetcher:
             except _Retryable as exc:
                 failure = exc
             else:
-                if 200 <= response.status < 300:
+                if 200 <= response.status < 300 or (response.status == 304 and conditional):
                     self._failures[origin] = 0
+                    if conditional and response.status != 304:
+                        self.validators.store(url, response.headers.get("etag"), response.headers.get("last-modified"))
                     return response
                 failure = FetchError(url, f"HTTP {response.status}", response.status)
                 if response.status not in RETRY_STATUSES:
