@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from . import __version__
 
 BUNDLED_REGISTRY = Path(__file__).parent / "data" / "councils.csv"
+BUNDLED_OVERRIDES = Path(__file__).parent / "data" / "council_overrides.csv"
 
 
 class Settings(BaseSettings):
@@ -28,6 +29,7 @@ class Settings(BaseSettings):
     )
     site_dir: Path | None = Field(None, description="Output directory of the static site.")
     registry: Path = Field(BUNDLED_REGISTRY, description="The council registry CSV.")
+    overrides: Path = Field(BUNDLED_OVERRIDES, description="Per-council politeness overrides (CSV).")
     # NoDecode: these are written "A,B" and "host=addr,..." in the environment, not as JSON.
     councils: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Only these council codes (all when empty)."

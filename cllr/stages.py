@@ -8,12 +8,14 @@ flow in ``flows/refresh.py`` only composes these functions.
 
 from __future__ import annotations
 
+import csv
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import and_, select
 
@@ -30,7 +32,7 @@ from scrapers.records import AccountGone, SourceError
 from . import metrics, progress
 from .config import Settings
 from .handles import find_handles
-from .http import FetchError, Fetcher
+from .http import FetchError, Fetcher, slot_key
 from .parties import known_parties
 
 log = logging.getLogger("cllr")
@@ -128,8 +130,9 @@ def _record(ctx: Context, run_id: int, outcome: Outcome, *, council_id=None, sou
 
 
 def load_registry(ctx: Context) -> list[str]:
-    """Load the council registry into the database; return the codes to scrape."""
+    """Load the council registry into the database and apply politeness overrides; return the codes to scrape."""
     rows = read_registry(ctx.settings.registry)
+    apply_overrides(ctx.fetcher, rows, read_overrides(ctx.settings.overrides))
     with ctx.db.session() as session:
         store_registry(session, rows)
         seed_parties(session, known_parties())
@@ -139,6 +142,21 @@ def load_registry(ctx: Context) -> list[str]:
         else:
             query = query.where(Council.code.in_([r["code"].strip().upper() for r in rows]))
         return list(session.scalars(query))
+
+
+def read_overrides(path) -> dict[str, dict[str, str]]:
+    """Per-council overrides by council code (docs/operations.md)."""
+    with open(path, encoding="utf-8", newline="") as fh:
+        return {row["code"].strip().upper(): row for row in csv.DictReader(fh) if row.get("code")}
+
+
+def apply_overrides(fetcher: Fetcher, registry: list[dict], overrides: dict[str, dict[str, str]]) -> None:
+    """Give each overridden council's site its slower request spacing, as a floor on its slot."""
+    for row in registry:
+        override = overrides.get(row["code"].strip().upper())
+        if override and override.get("request_delay") and row.get("roster_url"):
+            host = urlsplit(row["roster_url"]).hostname or ""
+            fetcher.slots.set_floor(slot_key(host), float(override["request_delay"]))
 
 
 # Stage 2: rosters --------------------------------------------------------------

@@ -395,3 +395,23 @@ def test_conditional_requests_can_be_turned_off(tmp_path):
     with fetcher(web, data_dir=tmp_path, request_delay=0, conditional=False) as f:
         f.get("https://a.example.org/page", conditional=True)
         assert f.get("https://a.example.org/page", conditional=True).status == 200
+
+
+# P-13 -------------------------------------------------------------------------------------------
+
+
+def test_a_council_override_slows_its_site_down(tmp_path):
+    from cllr.stages import apply_overrides, read_overrides
+
+    overrides = tmp_path / "overrides.csv"
+    overrides.write_text("code,request_delay,note\nKIR,3,asked us to slow down\n", encoding="utf-8")
+    registry = [{"code": "KIR", "roster_url": "https://democracy.kirklees.gov.uk"},
+                {"code": "LDS", "roster_url": "https://democracy.leeds.gov.uk"}]  # fmt: skip
+    web = Web()
+    with fetcher(web, request_delay=1.0) as f:
+        apply_overrides(f, registry, read_overrides(overrides))
+        for _ in range(3):
+            f.get("https://democracy.kirklees.gov.uk/x", robots=False)
+        assert (f.slots.delay_for("kirklees.gov.uk"), f.slots.delay_for("leeds.gov.uk")) == (3.0, 1.0)
+    kirklees = [t for t, _ in web.log]
+    assert len(kirklees) == 3 and all(b - a >= 3 for a, b in zip(kirklees, kirklees[1:]))
