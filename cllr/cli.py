@@ -184,6 +184,31 @@ def serve(directory: Path, port: int) -> None:
 
 
 @cli.group()
+def bench() -> None:
+    """Benchmarks that print figures (recorded in docs/benchmarks.md)."""
+
+
+@bench.command("fetch")
+@click.option("--councils", default=60, show_default=True)
+@click.option("--latency", default=0.02, show_default=True, help="Seconds added to every answer.")
+@click.option("--delay", default=0.1, show_default=True, help="Politeness delay between starts per slot.")
+@click.option("--workers", default=8, show_default=True)
+@click.option("--shared-every", default=5, show_default=True, help="Every Nth council is on the shared provider.")
+def bench_fetch_command(councils: int, latency: float, delay: float, workers: int, shared_every: int) -> None:
+    """Time the fetch stage on a generated web against the politeness lower bound.
+
+    Example:
+
+        cllr bench fetch --councils 60 --latency 0.02 --delay 0.1
+    """
+    from .bench import bench_fetch
+
+    figures = bench_fetch(councils, latency, delay, workers, shared_every)
+    for key, value in figures.items():
+        click.echo(f"{key:<17} {value}")
+
+
+@cli.group()
 def db() -> None:
     """The application database."""
 

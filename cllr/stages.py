@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 
 from models import AccountEvidence, Council, Councillor, Membership, Run, RunStep, SocialAccount
 from models.base import utcnow
@@ -218,6 +218,46 @@ def _merge_roster(ctx: Context, code: str, council_id: int, roster, run_id: int,
     changes = {"new": [f"{n} ({code})" for n in result.inserted],
                "departed": [f"{n} ({code})" for n in result.ended]}  # fmt: skip
     return Outcome("roster", code, status, counts=counts, changes=changes)
+
+
+# Stages 2 and 3 together, one provider at a time ------------------------------------
+
+
+def council_lanes(ctx: Context, codes: list[str]) -> list[list[str]]:
+    """Councils grouped by politeness slot, busiest first: the unit of work for rosters and profiles.
+
+    Councils on one provider can only be fetched one request at a time anyway, so they
+    go in one lane, worked through in order; lanes run in parallel. Starting the lanes
+    with the most work first (by seats, else current councillors) keeps the busiest
+    provider's slot busy from the start, which is what bounds the run's length.
+    """
+    with ctx.db.session() as session:
+        rows = session.execute(select(Council.code, Council.roster_url, Council.seats, Council.id)
+                               .where(Council.code.in_(codes))).all()  # fmt: skip
+        members = dict(session.execute(
+            select(Councillor.council_id, func.count())
+            .join(Membership, and_(Membership.councillor_id == Councillor.id, Membership.end_date.is_(None)))
+            .group_by(Councillor.council_id)
+        ).all())  # fmt: skip
+    lanes: dict[str, list[tuple[int, str]]] = {}
+    for code, url, seats, council_id in rows:
+        weight = 1 + (seats or members.get(council_id) or 40)
+        lanes.setdefault(slot_key(urlsplit(url or "").hostname or code), []).append((weight, code))
+    ordered = sorted(lanes.values(), key=lambda lane: -sum(w for w, _ in lane))
+    return [[code for _, code in sorted(lane, key=lambda item: -item[0])] for lane in ordered]
+
+
+def scrape_lane(ctx: Context, codes: list[str], run_id: int, today: date) -> list[Outcome]:
+    """Rosters, then profile pages, for each council of one lane in turn."""
+    outcomes = []
+    for code in codes:
+        roster = scrape_roster(ctx, code, run_id, today)
+        outcomes.append(roster)
+        if roster.status in ("applied", "unchanged"):
+            outcomes.append(discover_accounts(ctx, code, run_id))
+        else:
+            progress.current().advance("Profiles")
+    return outcomes
 
 
 # Stage 3: accounts from profile pages -------------------------------------------

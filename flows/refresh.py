@@ -1,7 +1,8 @@
 """The refresh flow: registry → rosters → accounts → activity → metrics → site.
 
-One task per council for rosters and profile pages, one per batch of accounts for
-activity (never one per councillor or per post: see docs/architecture.md). HTTP
+One task per provider lane of councils for rosters and profile pages (councils sharing
+a politeness slot are fetched in turn anyway), one per batch of accounts for activity;
+never one per councillor or per post (docs/architecture.md). HTTP
 retries live in the HTTP layer only, so tasks have no Prefect retries.
 """
 
@@ -27,13 +28,9 @@ def load_registry() -> list[str]:
 
 
 @task(**TASK)
-def scrape_roster(code: str, run_id: int, today: date) -> stages.Outcome:
-    return stages.scrape_roster(stages.context(), code, run_id, today)
-
-
-@task(**TASK)
-def discover_accounts(code: str, run_id: int) -> stages.Outcome:
-    return stages.discover_accounts(stages.context(), code, run_id)
+def scrape_councils(codes: list[str], run_id: int, today: date) -> list[stages.Outcome]:
+    """Rosters and profile pages of the councils of one provider (one politeness slot)."""
+    return stages.scrape_lane(stages.context(), codes, run_id, today)
 
 
 @task(**TASK)
@@ -65,10 +62,10 @@ def refresh(settings: dict[str, Any] | None = None, trigger: str = "schedule") -
         today = utcnow().date()
         codes = load_registry()
         report.stage("Rosters", len(codes))
-        outcomes = [f.result() for f in scrape_roster.map(codes, unmapped(run_id), unmapped(today))]
-        scraped = [o.subject for o in outcomes if o.status in ("applied", "unchanged")]
-        report.stage("Profiles", len(scraped))
-        outcomes += [f.result() for f in discover_accounts.map(scraped, unmapped(run_id))]
+        report.stage("Profiles", len(codes))
+        lanes = stages.council_lanes(ctx, codes)
+        futures = scrape_councils.map(lanes, unmapped(run_id), unmapped(today))
+        outcomes = [outcome for future in futures for outcome in future.result()]
         batches = stages.account_batches(ctx)
         report.stage("Activity", sum(len(b) for b in batches))
         outcomes += [f.result() for f in collect_activity.map(batches, unmapped(run_id))]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 from email.utils import format_datetime
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,8 +26,10 @@ Reply = tuple[int, dict[str, str], bytes]
 class DemoWeb:
     """The routing table of the demo web, built once from a world."""
 
-    def __init__(self, world: World):
+    def __init__(self, world: World, latency: float = 0.0):
         self.world = world
+        self.latency = latency  # seconds added to every answer, like a distant server
+        self.log: list[str] = []  # the host of every request, in order
         self.councils = {c.host: c for c in world.councils}
         accounts = world.accounts()
         self.bluesky = {a.handle: a for a in accounts if a.platform == "bluesky"}
@@ -55,6 +58,9 @@ class DemoWeb:
     def _route(self, host: str, target: str) -> Reply:
         with self._lock:
             self.requests += 1
+            self.log.append(host)
+        if self.latency:
+            time.sleep(self.latency)
         url = urlsplit(target)
         if (host, url.path) in self.faults:
             return self.faults[(host, url.path)]
@@ -315,8 +321,8 @@ class _Handler(BaseHTTPRequestHandler):
 class DemoServer:
     """The demo web on 127.0.0.1 in a background thread (a context manager)."""
 
-    def __init__(self, world: World, port: int = 0):
-        self.web = DemoWeb(world)
+    def __init__(self, world: World, port: int = 0, latency: float = 0.0):
+        self.web = DemoWeb(world, latency)
         handler = type("Handler", (_Handler,), {"web": self.web})
         self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self._server.daemon_threads = True

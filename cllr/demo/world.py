@@ -115,8 +115,13 @@ class World:
 
 
 def build_world(councils: int = 10, seed: int = 2026, now: datetime | None = None,
-                councillors_per_ward: tuple[int, int] = (1, 3), wards: tuple[int, int] = (8, 14)) -> World:
-    """Generate the world. The same seed and day give the same world."""
+                councillors_per_ward: tuple[int, int] = (1, 3), wards: tuple[int, int] = (8, 14),
+                shared_every: int = 2) -> World:  # fmt: skip
+    """Generate the world. The same seed and day give the same world.
+
+    Every ``shared_every``-th council is hosted by one shared ModernGov provider (as
+    about seventy real councils are); the others have sites of their own.
+    """
     now = (now or datetime.now(timezone.utc)).replace(minute=0, second=0, microsecond=0)
     rng = random.Random(seed)
     names = _name_pool(rng)
@@ -127,7 +132,7 @@ def build_world(councils: int = 10, seed: int = 2026, now: datetime | None = Non
         place = PLACES[index % len(PLACES)] + ("" if index < len(PLACES) else f" {index // len(PLACES) + 1}")
         kind, council_type = COUNCIL_KINDS[index % len(COUNCIL_KINDS)]
         slug = slugify(place)
-        host = f"{slug}.{PROVIDER_HOST}" if index % 2 else f"democracy.{slug}.example"
+        host = f"{slug}.{PROVIDER_HOST}" if index % shared_every == 1 % shared_every else f"democracy.{slug}.example"
         ward_names = _wards(rng, place, rng.randint(*wards))
         members = []
         for ward in ward_names:

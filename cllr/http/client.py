@@ -112,7 +112,7 @@ class Fetcher:
         self._rng = rng or random.Random()
         inner = transport or _guarded_transport(settings)
         if settings.connect_to:
-            log.warning("connect_to is set: these host names go to local addresses: %s", settings.connect_to)
+            log.warning("connect_to sends %d host names to local addresses (demo and tests only)", len(settings.connect_to))
             inner = _ConnectTo(inner, settings.connect_to)
         self._client = httpx.Client(
             transport=inner,

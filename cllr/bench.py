@@ -1,0 +1,65 @@
+"""Benchmarks that print figures (docs/benchmarks.md); speed is never asserted in tests.
+
+``fetch``: the pipeline's fetch stage (rosters and profile pages, as the flow runs them:
+provider lanes on a thread pool) against a generated web of many councils, some on one
+shared provider, each answer delayed by an injected latency. It prints the wall time
+next to the lower bound the politeness rules allow: a slot's requests start at least
+``delay`` apart, so no run can be faster than its busiest slot,
+``(requests − 1) × delay + latency``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from pathlib import Path
+
+from . import stages
+from .config import Settings
+from .demo.server import DemoServer
+from .demo.world import BLUESKY_APPVIEW_HOST, build_world, registry_rows
+from .http import slot_key
+from .registry import write_registry
+
+
+def bench_fetch(councils: int = 60, latency: float = 0.02, delay: float = 0.1, workers: int = 8,
+                shared_every: int = 5, seed: int = 2026) -> dict:  # fmt: skip
+    """Run the fetch stage once on a generated web; return the figures."""
+    world = build_world(councils=councils, seed=seed, wards=(4, 8), shared_every=shared_every)
+    with tempfile.TemporaryDirectory(prefix="cllr-bench-") as tmp, DemoServer(world, latency=latency) as server:
+        registry = Path(tmp) / "councils.csv"
+        write_registry(registry, registry_rows(world))
+        settings = Settings(data_dir=Path(tmp), registry=registry, connect_to=server.connect_to(),
+                            bluesky_appview=f"https://{BLUESKY_APPVIEW_HOST}", request_delay=delay, workers=workers)  # fmt: skip
+        with stages.open_context(settings) as ctx:
+            run_id = stages.start_run(ctx, "benchmark")
+            codes = stages.load_registry(ctx)
+            lanes = stages.council_lanes(ctx, codes)
+            today = date.today()
+            started = time.monotonic()
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                results = list(pool.map(lambda lane: stages.scrape_lane(ctx, lane, run_id, today), lanes))
+            wall = time.monotonic() - started
+        per_slot = Counter(slot_key(host) for host in server.web.log)
+    busiest, requests = per_slot.most_common(1)[0]
+    bound = (requests - 1) * delay + latency
+    statuses = Counter(o.status for lane in results for o in lane if o.stage == "roster")
+    return {
+        "councils": councils,
+        "councillors": sum(len(c.councillors) for c in world.councils),
+        "requests": sum(per_slot.values()),
+        "slots": len(per_slot),
+        "lanes": len(lanes),
+        "busiest_slot": busiest,
+        "busiest_requests": requests,
+        "delay": delay,
+        "latency": latency,
+        "workers": workers,
+        "lower_bound_s": round(bound, 2),
+        "wall_s": round(wall, 2),
+        "ratio": round(wall / bound, 3),
+        "rosters": dict(statuses),
+    }
