@@ -21,7 +21,7 @@ def render_summary(summary: dict, seconds: float) -> str:
         f"  Councillors: {n('roster.inserted')} new, {n('roster.updated')} updated, "
         f"{n('roster.ended')} left, {n('roster.unchanged')} unchanged",
         f"  Accounts:    {n('roster.accounts_linked') + n('profiles.accounts_linked')} newly linked "
-        f"({n('profiles.pages')} profile pages read, {n('profiles.failed')} failed)",
+        f"(profile pages: {n('profiles.pages')} read, {n('profiles.unchanged')} unchanged, {n('profiles.failed')} failed)",
         f"  Activity:    {n('activity.accounts')} accounts read, {n('activity.posts_new')} new posts, "
         f"{n('activity.not_found')} not found, {n('activity.failed')} failed",
         f"  Site:        {n('site.pages')} pages",
