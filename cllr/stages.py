@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -71,7 +72,7 @@ def open_context(settings: Settings) -> Iterator[Context]:
     global _context
     db = Database(settings.db_url)
     db.migrate()
-    fetcher = Fetcher(settings)
+    fetcher = Fetcher(settings, ca_bundles=ca_bundles(read_registry(settings.registry), settings.overrides))
     _context = Context(settings, db, fetcher)
     try:
         yield _context
@@ -148,6 +149,17 @@ def read_overrides(path) -> dict[str, dict[str, str]]:
     """Per-council overrides by council code (docs/operations.md)."""
     with open(path, encoding="utf-8", newline="") as fh:
         return {row["code"].strip().upper(): row for row in csv.DictReader(fh) if row.get("code")}
+
+
+def ca_bundles(registry: list[dict], overrides_path: Path) -> dict[str, str]:
+    """Host → extra CA bundle, for councils whose override names one (relative to the overrides file)."""
+    overrides = read_overrides(overrides_path)
+    bundles = {}
+    for row in registry:
+        bundle = (overrides.get(row["code"].strip().upper()) or {}).get("ca_bundle")
+        if bundle and row.get("roster_url"):
+            bundles[urlsplit(row["roster_url"]).hostname or ""] = str(Path(overrides_path).parent / bundle)
+    return bundles
 
 
 def apply_overrides(fetcher: Fetcher, registry: list[dict], overrides: dict[str, dict[str, str]]) -> None:

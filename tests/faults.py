@@ -7,6 +7,7 @@ break the protocol in ways a proper server library would not allow.
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 
 
@@ -29,8 +30,9 @@ def _response(status: str, headers: dict[str, str], body: bytes = b"") -> bytes:
 
 
 class FaultServer:
-    def __init__(self, tick: float = 0.05):
+    def __init__(self, tick: float = 0.05, tls: ssl.SSLContext | None = None):
         self.tick = tick  # the unit of slowness for hangs and drips
+        self.tls = tls  # serve HTTPS with this server-side context
         self.hits: list[str] = []
         self._sock = socket.create_server(("127.0.0.1", 0))
         self._stop = threading.Event()
@@ -60,6 +62,8 @@ class FaultServer:
     def _handle(self, conn: socket.socket) -> None:
         with conn:
             try:
+                if self.tls is not None:
+                    conn = self.tls.wrap_socket(conn, server_side=True)
                 request = conn.recv(65536).decode("latin-1")
                 path = request.split(" ", 2)[1] if " " in request else "/"
                 self.hits.append(path)
