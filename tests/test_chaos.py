@@ -48,7 +48,7 @@ def fetcher(server):
         ("/bad-header", "connection dropped"),
         ("/redirect-loop", "too many redirects"),
         ("/redirect/6", "too many redirects"),
-        ("/to-file", "request failed"),
+        ("/to-file", "not http"),
     ],
 )
 def test_misbehaving_servers_are_cut_off_with_a_reason(server, fetcher, path, reason):

@@ -415,3 +415,22 @@ def test_a_council_override_slows_its_site_down(tmp_path):
         assert (f.slots.delay_for("kirklees.gov.uk"), f.slots.delay_for("leeds.gov.uk")) == (3.0, 1.0)
     kirklees = [t for t, _ in web.log]
     assert len(kirklees) == 3 and all(b - a >= 3 for a, b in zip(kirklees, kirklees[1:]))
+
+
+def test_each_redirect_hop_obeys_its_own_origins_robots():
+    seen = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(f"{request.url.host}{request.url.path}")
+        if request.url.path == "/robots.txt":
+            rules = b"User-agent: *\nDisallow: /private\n" if request.url.host == "b.example.org" else b""
+            return httpx.Response(200, stream=Body(rules))
+        if request.url.host == "a.example.org":
+            return httpx.Response(302, stream=Body(b""), headers={"location": "https://b.example.org/private"})
+        return httpx.Response(200, stream=Body(b"not for robots"))
+
+    settings = Settings(request_delay=0)
+    with Fetcher(settings, httpx.MockTransport(handler), clock=FakeClock()) as f:
+        with pytest.raises(FetchError, match="disallowed by robots.txt"):
+            f.get("https://a.example.org/x")
+    assert seen == ["a.example.org/robots.txt", "a.example.org/x", "b.example.org/robots.txt"]

@@ -27,7 +27,7 @@ import httpx
 from ..config import Settings
 from .addresses import GuardedBackend, UnsafeAddress
 from .clock import Clock, SystemClock
-from .robots import RobotsCache
+from .robots import Refused, RobotsCache
 from .slots import Slots, slot_key
 from .validators import Validators
 
@@ -35,6 +35,8 @@ log = logging.getLogger("cllr.http")
 
 PRODUCT_TOKEN = "CouncillorsOnline"  # what robots.txt groups are matched against (RFC 9309 §2.2.1)
 RETRY_STATUSES = frozenset({408, 429, *range(500, 600)})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 5
 
 
 class FetchError(Exception):
@@ -45,6 +47,10 @@ class FetchError(Exception):
         self.url = url
         self.reason = reason
         self.status = status
+
+
+class _RefusedAddress(FetchError, Refused):
+    """The address is not public: refused before any connection, and not a verdict on the site."""
 
 
 class _Retryable(FetchError):
@@ -156,8 +162,7 @@ class Fetcher:
             # Only encodings we decode ourselves, with a bound (see _read_capped).
             headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
             timeout=httpx.Timeout(settings.timeout, connect=min(10.0, settings.timeout)),
-            follow_redirects=True,
-            max_redirects=5,
+            follow_redirects=False,  # followed in get(), each hop checked
         )
         self.validators = Validators(settings.data_dir / "http-validators.sqlite3")
         self.slots = Slots(self.clock, settings.request_delay)
@@ -197,17 +202,37 @@ class Fetcher:
             raise FetchError(url, "not a valid URL") from None
         if target.scheme not in ("http", "https") or not target.host:
             raise FetchError(url, "only http and https URLs are fetched")
-        url = str(target)
-        origin = _origin(target)
-        key = slot_key(target.host)
-        if self._failures[origin] >= self.settings.breaker_threshold:
-            raise FetchError(url, f"circuit open: {self._failures[origin]} consecutive failures at {origin}")
-        if robots:
-            self._obey_robots(url, origin, key)
         headers = {"Accept": accept} if accept else {}
         conditional = conditional and self.settings.conditional
         if conditional:
-            headers |= self.validators.headers(url)
+            headers |= self.validators.headers(str(target))
+        requested = str(target)
+        for _hop in range(MAX_REDIRECTS + 1):
+            # Every hop is checked like a first request: scheme, breaker, robots, slot.
+            if target.scheme not in ("http", "https") or not target.host:
+                raise FetchError(requested, f"redirected to a URL that is not http(s): {str(target)[:100]}")
+            url = str(target)
+            origin = _origin(target)
+            key = slot_key(target.host)
+            if self._failures[origin] >= self.settings.breaker_threshold:
+                raise FetchError(url, f"circuit open: {self._failures[origin]} consecutive failures at {origin}")
+            if robots:
+                self._obey_robots(url, origin, key)
+            response = self._with_retries(url, headers, origin, key, conditional)
+            location = response.headers.get("location")
+            if response.status not in REDIRECT_STATUSES or not location:
+                if conditional and response.status != 304 and url == requested:
+                    self.validators.store(url, response.headers.get("etag"), response.headers.get("last-modified"))
+                return response
+            try:
+                target = target.join(location.strip())
+            except (httpx.InvalidURL, ValueError):
+                raise FetchError(url, "redirected to an invalid URL") from None
+            headers = {k: v for k, v in headers.items() if not k.startswith("If-")}
+        raise FetchError(requested, "too many redirects")
+
+    def _with_retries(self, url: str, headers: dict[str, str], origin: str, key: str, conditional: bool) -> Response:
+        """One request, retried after transient failures; a 2xx, a redirect, or a 304 when conditional."""
         attempt = 0
         while True:
             self.slots.wait(key)
@@ -217,13 +242,12 @@ class Fetcher:
             except _Retryable as exc:
                 failure = exc
             else:
-                if 200 <= response.status < 300 or (response.status == 304 and conditional):
+                status = response.status
+                if 200 <= status < 300 or status in REDIRECT_STATUSES or (status == 304 and conditional):
                     self._failures[origin] = 0
-                    if conditional and response.status != 304:
-                        self.validators.store(url, response.headers.get("etag"), response.headers.get("last-modified"))
                     return response
-                failure = FetchError(url, f"HTTP {response.status}", response.status)
-                if response.status not in RETRY_STATUSES:
+                failure = FetchError(url, f"HTTP {status}", status)
+                if status not in RETRY_STATUSES:
                     raise failure
                 retry_after = _retry_after(response.headers.get("retry-after"))
             wait = self._backoff(attempt, retry_after)
@@ -249,8 +273,21 @@ class Fetcher:
             self.slots.set_floor(key, delay)
 
     def _fetch_robots(self, url: str) -> tuple[int, bytes]:
-        """One attempt at robots.txt, through the politeness slot; the body read up to its cap."""
-        self.slots.wait(slot_key(httpx.URL(url).host))
+        """robots.txt, one attempt per hop through the politeness slots, at most five redirects
+        (RFC 9309 §2.3.1.2: more is unreachable); the body read up to its cap."""
+        target = httpx.URL(url)
+        for _hop in range(MAX_REDIRECTS + 1):
+            status, headers, body = self._fetch_robots_once(target)
+            if status not in REDIRECT_STATUSES or not headers.get("location"):
+                return status, body
+            target = target.join(headers["location"])
+            if target.scheme not in ("http", "https"):
+                raise FetchError(url, "robots.txt redirected to a URL that is not http(s)")
+        raise FetchError(url, "robots.txt redirected more than five times")
+
+    def _fetch_robots_once(self, target: httpx.URL) -> tuple[int, httpx.Headers, bytes]:
+        url = str(target)
+        self.slots.wait(slot_key(target.host))
         try:
             with self._client.stream("GET", url) as response:
                 chunks, size = [], 0
@@ -260,10 +297,13 @@ class Fetcher:
                     if size >= self.settings.max_robots_bytes:
                         break  # RFC 9309 §2.5: rules past the cap are ignored
                 self._count(f"{response.status_code // 100}xx", size)
-                return response.status_code, b"".join(chunks)[: self.settings.max_robots_bytes]
+                return response.status_code, response.headers, b"".join(chunks)[: self.settings.max_robots_bytes]
         except httpx.HTTPError:
             self._count("error")
             raise
+        except UnsafeAddress as exc:
+            self._count("unsafe")
+            raise _RefusedAddress(url, f"refused: {exc}") from None
 
     def _send(self, url: str, headers: dict[str, str]) -> Response:
         try:
@@ -272,9 +312,6 @@ class Fetcher:
         except zlib.error:
             self._count("error")
             raise FetchError(url, "the compressed body is corrupt") from None
-        except httpx.TooManyRedirects:
-            self._count("error")
-            raise FetchError(url, "too many redirects") from None
         except httpx.TimeoutException:
             self._count("error")
             raise _Retryable(url, "timed out") from None
@@ -291,7 +328,7 @@ class Fetcher:
             raise FetchError(url, f"request failed: {type(exc).__name__}") from None
         except UnsafeAddress as exc:
             self._count("unsafe")
-            raise FetchError(url, f"refused: {exc}") from None
+            raise _RefusedAddress(url, f"refused: {exc}") from None
         self._count(f"{response.status_code // 100}xx", len(content))
         return Response(str(response.url), response.status_code, response.headers, content)
 
@@ -369,7 +406,8 @@ def _decoder(encoding: str, url: str):
 def _origin(url: httpx.URL) -> str:
     default = {"http": 80, "https": 443}[url.scheme]
     port = f":{url.port}" if url.port and url.port != default else ""
-    return f"{url.scheme}://{url.host}{port}"
+    host = f"[{url.host}]" if ":" in url.host else url.host  # an IPv6 literal
+    return f"{url.scheme}://{host}{port}"
 
 
 def _retry_after(value: str | None) -> float | None:

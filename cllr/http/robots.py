@@ -36,8 +36,12 @@ class RobotsDecision:
         return float(self.rules.crawl_delay(token) or 0.0)
 
 
-# fetch(url) -> (status, body) or raises OSError-like errors for "unreachable"
+# fetch(url) -> (status, body); any exception means "unreachable", except Refused.
 RobotsFetch = Callable[[str], tuple[int, bytes]]
+
+
+class Refused(Exception):
+    """Marker for failures that are not about the site at all (a refused address): passed on, not cached."""
 
 
 class RobotsCache:
@@ -65,6 +69,8 @@ class RobotsCache:
     def _load(self, origin: str) -> RobotsDecision:
         try:
             status, body = self._fetch(origin + "/robots.txt")
+        except Refused:
+            raise
         except Exception as exc:  # unreachable: RFC 9309 §2.3.1.4
             return RobotsDecision(None, False, f"robots.txt unreachable ({exc}): all disallowed")
         if 200 <= status < 300:
