@@ -137,7 +137,8 @@ def fetch(url: str, no_robots: bool) -> None:
     """Fetch one URL through the pipeline's HTTP layer and say what happened.
 
     Prints the status, the final URL after redirects, the size and type of the body,
-    and how many requests it took (robots.txt and retries included); exits with status 1
+    the cache state (revalidated with a 304, or validators stored for next time), and
+    how many requests it took (robots.txt and retries included); exits with status 1
     and a one-line reason when the layer refuses or fails (robots, scheme, size, time).
 
     Example:
@@ -148,14 +149,21 @@ def fetch(url: str, no_robots: bool) -> None:
 
     with Fetcher(Settings()) as fetcher:
         try:
-            response = fetcher.get(url, robots=not no_robots)
+            response = fetcher.get(url, robots=not no_robots, conditional=True)
         except FetchError as exc:
             raise click.ClickException(str(exc)) from None
         stats = dict(fetcher.stats)
+        if response.not_modified:
+            cache = "not modified (304): the copy fetched last time is current"
+        elif fetcher.validators.headers(url):
+            cache = "validators stored: the next fetch will revalidate"
+        else:
+            cache = "nothing to revalidate with (no ETag or Last-Modified)"
     click.echo(f"status:   {response.status}")
     click.echo(f"url:      {response.url}")
     click.echo(f"bytes:    {len(response.content)}")
     click.echo(f"type:     {response.headers.get('content-type', '-')}")
+    click.echo(f"cache:    {cache}")
     click.echo(f"requests: {stats.get('requests', 0)} (retries {stats.get('retries', 0)})")
 
 

@@ -30,8 +30,9 @@ def _response(status: str, headers: dict[str, str], body: bytes = b"") -> bytes:
 
 
 class FaultServer:
-    def __init__(self, tick: float = 0.05, tls: ssl.SSLContext | None = None):
+    def __init__(self, tick: float = 0.05, tls: ssl.SSLContext | None = None, robots: int | str = 404):
         self.tick = tick  # the unit of slowness for hangs and drips
+        self.robots = robots  # robots.txt status, "huge" (10 MiB of rules), or "drop" (hang up)
         self.tls = tls  # serve HTTPS with this server-side context
         self.hits: list[str] = []
         self._sock = socket.create_server(("127.0.0.1", 0))
@@ -67,19 +68,34 @@ class FaultServer:
                 request = conn.recv(65536).decode("latin-1")
                 path = request.split(" ", 2)[1] if " " in request else "/"
                 self.hits.append(path)
-                self._route(conn, path)
+                self._route(conn, path, request)
             except OSError:
                 pass
+
+    def _robots(self, send) -> None:
+        if self.robots == "drop":
+            return  # close without a word
+        if self.robots == "huge":
+            body = b"User-agent: *\nDisallow: /early\n" + b"#" * (10 * 1024 * 1024) + b"\nDisallow: /ok\n"
+            send(_response("200 OK", {"Content-Length": str(len(body))}, body))
+            return
+        body = b"User-agent: *\nAllow: /\n"  # what a careless error page might say
+        send(_response(f"{self.robots} Robots", {"Content-Length": str(len(body))}, body))
 
     def _wait(self, ticks: float) -> None:
         self._stop.wait(self.tick * ticks)
 
-    def _route(self, conn: socket.socket, path: str) -> None:
+    def _route(self, conn: socket.socket, path: str, request: str) -> None:
         send = conn.sendall
         if path == "/robots.txt":
-            send(_response("404 Not Found", {"Content-Length": "0"}))
+            self._robots(send)
         elif path == "/ok":
             send(_response("200 OK", {"Content-Length": "2"}, b"ok"))
+        elif path == "/etag":
+            if 'if-none-match: "v1"' in request.lower():
+                send(_response("304 Not Modified", {"ETag": '"v1"'}))
+            else:
+                send(_response("200 OK", {"ETag": '"v1"', "Content-Length": "2"}, b"v1"))
         elif path == "/hang":  # accepts, never answers
             self._wait(200)
         elif path == "/hang-after-headers":

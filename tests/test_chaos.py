@@ -70,19 +70,22 @@ def test_retries_go_to_the_server_again(server):
     assert server.hits.count("/drop") == 3
 
 
-def test_cllr_fetch_reports_success_and_failure_in_one_line(server):
+def test_cllr_fetch_reports_success_and_failure_in_one_line(server, tmp_path):
     from click.testing import CliRunner
 
     from cllr.cli import cli
 
     runner = CliRunner(env={"CLLR_REQUEST_DELAY": "0", "CLLR_RETRIES": "0", "CLLR_TIMEOUT": "0.3",
-                            "CLLR_CONNECT_TO": f"{HOST}={server.address}"})  # fmt: skip
+                            "CLLR_CONNECT_TO": f"{HOST}={server.address}", "CLLR_DATA_DIR": str(tmp_path)})  # fmt: skip
     ok = runner.invoke(cli, ["fetch", BASE + "/redirect/2"])
     assert ok.exit_code == 0, ok.output
     assert "status:   200" in ok.output and f"url:      {BASE}/ok" in ok.output and "bytes:    2" in ok.output
     bad = runner.invoke(cli, ["fetch", BASE + "/redirect-loop"])
     assert bad.exit_code == 1 and "too many redirects" in bad.output
     assert len(bad.output.strip().splitlines()) == 1
+    first, again = (runner.invoke(cli, ["fetch", BASE + "/etag"]) for _ in range(2))
+    assert "cache:    validators stored" in first.output
+    assert "status:   304" in again.output and "cache:    not modified (304)" in again.output
     refused = runner.invoke(cli, ["fetch", "file:///etc/passwd"])
     assert refused.exit_code == 1 and "only http and https" in refused.output
 
@@ -97,3 +100,24 @@ def test_a_direct_request_to_a_loopback_address_is_refused(server):
     with Fetcher(Settings(request_delay=0, retries=0)) as f, pytest.raises(FetchError, match="not a public address"):
         f.get(f"http://{server.address}/ok")
     assert server.hits == []
+
+
+@pytest.mark.parametrize(
+    ("robots", "allowed"),
+    [(404, True), (403, True), (500, False), (503, False), (429, False), ("drop", False)],
+)
+def test_robots_status_from_a_real_server(robots, allowed):
+    with FaultServer(robots=robots) as server, Fetcher(settings_for(server)) as f:
+        if allowed:
+            assert f.get(BASE + "/ok").content == b"ok"
+        else:
+            with pytest.raises(FetchError, match="robots.txt"):
+                f.get(BASE + "/ok")
+        assert ("/ok" in server.hits) is allowed
+
+
+def test_a_huge_robots_from_a_real_server_is_read_to_the_cap():
+    with FaultServer(robots="huge") as server, Fetcher(settings_for(server, timeout=5, deadline=10)) as f:
+        with pytest.raises(FetchError, match="robots.txt"):
+            f.get(BASE + "/early")
+        assert f.get(BASE + "/ok").content == b"ok"  # "Disallow: /ok" lies past the cap
