@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -189,6 +190,70 @@ def serve(directory: Path, port: int) -> None:
             server.serve_forever()
         except KeyboardInterrupt:
             pass
+
+
+@cli.group()
+def runs() -> None:
+    """The run ledger, and quarantined rosters."""
+
+
+@runs.command("list")
+@click.option("--status", help="Only steps with this status (applied, unchanged, quarantined, failed, skipped).")
+@click.option("--limit", default=50, show_default=True)
+def runs_list(status: str | None, limit: int) -> None:
+    """List the latest steps of runs: id, time, stage, council, status and reason.
+
+    Example:
+
+        cllr runs list --status quarantined
+    """
+    from sqlalchemy import select
+
+    from models import RunStep
+    from models.db import Database
+
+    db = Database(Settings().db_url)
+    db.migrate()
+    with db.session() as session:
+        query = select(RunStep).order_by(RunStep.id.desc()).limit(limit)
+        if status:
+            query = query.where(RunStep.status == status)
+        for step in session.scalars(query):
+            when = f"{step.finished_at or step.started_at:%Y-%m-%d %H:%M}"
+            click.echo(f"{step.id:>6}  {when}  {step.stage:<9} {step.subject or '-':<12} {step.status:<11} {step.reason or ''}")
+    db.dispose()
+
+
+@runs.command("approve")
+@click.argument("step_id", type=int)
+@click.option("--reason", required=True, help="Why this roster is right after all (kept in the ledger).")
+@click.option("--by", "by", default=lambda: os.environ.get("USER", "operator"), show_default="$USER",
+              help="Who releases it.")  # fmt: skip
+def runs_approve(step_id: int, reason: str, by: str) -> None:
+    """Release a quarantined roster: apply it once, recording who released it and why.
+
+    The next scrape of that council is checked as usual.
+
+    Example:
+
+        cllr runs approve 1234 --reason "boundary review: 51 seats became 39"
+    """
+    from models.base import utcnow
+    from models.db import Database
+    from models.merge import release_roster
+
+    db = Database(Settings().db_url)
+    db.migrate()
+    try:
+        with db.session() as session:
+            result = release_roster(session, step_id, by=by, reason=reason, today=utcnow().date())
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        db.dispose()
+    counts = result.counts()
+    click.echo(f"Released step {step_id}: {counts['inserted']} new, {counts['updated']} updated, "
+               f"{counts['ended']} left, {counts['unchanged']} unchanged.")  # fmt: skip
 
 
 @cli.group()

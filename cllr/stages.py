@@ -23,7 +23,7 @@ from sqlalchemy import and_, func, select
 from models import AccountEvidence, Council, Councillor, Membership, Run, RunStep, SocialAccount
 from models.base import utcnow
 from models.db import Database
-from models.merge import Quarantined, apply_roster
+from models.merge import Quarantined, apply_roster, stage_roster
 from models.store import link_account, read_registry, record_activity, seed_parties, touch_evidence
 from models.store import load_registry as store_registry
 from scrapers import bluesky, feeds, mastodon, moderngov
@@ -52,6 +52,7 @@ class Outcome:
     reason: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
     changes: dict[str, list[str]] = field(default_factory=dict)
+    step_id: int | None = None  # its row in the run ledger
 
 
 @dataclass
@@ -110,20 +111,21 @@ def finish_run(ctx: Context, run_id: int, summary: dict[str, Any]) -> None:
 def _record(ctx: Context, run_id: int, outcome: Outcome, *, council_id=None, source_url=None,
             started_at: datetime | None = None) -> Outcome:  # fmt: skip
     with ctx.db.session() as session:
-        session.add(
-            RunStep(
-                run_id=run_id,
-                stage=outcome.stage,
-                council_id=council_id,
-                subject=outcome.subject,
-                status=outcome.status,
-                reason=outcome.reason,
-                counts=outcome.counts,
-                source_url=source_url,
-                started_at=started_at or utcnow(),
-                finished_at=utcnow(),
-            )
+        step = RunStep(
+            run_id=run_id,
+            stage=outcome.stage,
+            council_id=council_id,
+            subject=outcome.subject,
+            status=outcome.status,
+            reason=outcome.reason,
+            counts=outcome.counts,
+            source_url=source_url,
+            started_at=started_at or utcnow(),
+            finished_at=utcnow(),
         )
+        session.add(step)
+        session.flush()
+        outcome.step_id = step.id
     return outcome
 
 
@@ -182,6 +184,7 @@ def scrape_roster(ctx: Context, code: str, run_id: int, today: date) -> Outcome:
         council_id, cms, base = council.id, council.cms, council.roster_url
         email_domain = council.shared_instance_email_domain
     source_url = None
+    roster = None
     try:
         if cms != "moderngov":
             outcome = Outcome("roster", code, "skipped", f"no scraper for the {cms!r} CMS family yet")
@@ -206,7 +209,12 @@ def scrape_roster(ctx: Context, code: str, run_id: int, today: date) -> Outcome:
         log.exception("roster %s", code)
         outcome = Outcome("roster", code, "failed", f"unexpected {type(exc).__name__}: {exc}")
     progress.current().advance("Rosters", "" if outcome.status == "applied" else f"{code} {outcome.status}")
-    return _record(ctx, run_id, outcome, council_id=council_id, source_url=source_url, started_at=started)
+    outcome = _record(ctx, run_id, outcome, council_id=council_id, source_url=source_url, started_at=started)
+    if outcome.status == "quarantined" and roster is not None:
+        with ctx.db.session() as session:
+            stage_roster(session, outcome.step_id, council_id, roster)
+        outcome.reason += f" (kept as step {outcome.step_id}: release with `cllr runs approve {outcome.step_id}`)"
+    return outcome
 
 
 class _NotModified(Exception):

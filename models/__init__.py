@@ -3,7 +3,7 @@
 from .accounts import AccountEvidence, AccountMetric, Post, ProfileSnapshot, SocialAccount
 from .base import Base
 from .directory import Council, Councillor, Membership, Party, Ward
-from .runs import Run, RunStep
+from .runs import Run, RunStep, StagedRoster
 
 __all__ = [
     "AccountEvidence",
@@ -18,5 +18,6 @@ __all__ = [
     "Run",
     "RunStep",
     "SocialAccount",
+    "StagedRoster",
     "Ward",
 ]

@@ -21,6 +21,7 @@ from scrapers.records import Roster, ScrapedCouncillor
 
 from .base import utcnow
 from .directory import Council, Councillor, Membership, Party, Ward
+from .runs import RunStep, StagedRoster
 from .store import get_or_create
 
 MAX_REMOVAL_SHARE = 0.2  # of current members, but always allow at least two
@@ -51,16 +52,70 @@ class MergeResult:
         }
 
 
-def check_roster(roster: Roster, active: int, leaving: int) -> None:
+SEAT_BAND = (0.7, 1.1)  # a roster's size as a share of the council's seats
+MASS_CHANGE_SHARE = 0.5  # of matched councillors having one field changed at once
+FILLED_SHARE = 0.8  # a field this widely filled may not empty for everyone at once
+
+
+@dataclass
+class RosterDiff:
+    """What applying a roster would do, worked out before anything is written."""
+
+    active: int
+    leaving: int
+    matched: int
+    changed: dict[str, int]  # field -> matched councillors whose value would change
+    filled_before: dict[str, int]  # field -> matched councillors with a value now
+    emptied: dict[str, int]  # field -> matched councillors whose value would become empty
+
+
+def diff_roster(existing: dict[str, Councillor], roster: Roster) -> RosterDiff:
+    scraped_ids = {c.source_id for c in roster.councillors}
+    active = [c for c in existing.values() if c.current is not None]
+    columns = ("name", "party", "ward")
+    changed = dict.fromkeys(columns, 0)
+    filled = dict.fromkeys(columns, 0)
+    emptied = dict.fromkeys(columns, 0)
+    matched = 0
+    for scraped in roster.councillors:
+        councillor = existing.get(scraped.source_id)
+        current = councillor.current if councillor else None
+        if current is None:
+            continue
+        matched += 1
+        now = {"name": councillor.name, "party": current.party_label, "ward": current.ward.name}
+        new = {"name": scraped.name, "party": scraped.party, "ward": scraped.ward}
+        for column in columns:
+            filled[column] += bool(now[column])
+            if column == "ward" and ward_key(now[column]) == ward_key(new[column]):
+                continue
+            if new[column] != now[column] and (new[column] or column == "party"):
+                changed[column] += 1
+            if now[column] and not new[column]:
+                emptied[column] += 1
+    return RosterDiff(len(active), sum(1 for c in active if c.source_id not in scraped_ids), matched,
+                      changed, filled, emptied)  # fmt: skip
+
+
+def check_roster(roster: Roster, diff: RosterDiff, seats: int | None = None) -> None:
     """Raise :class:`Quarantined` when the roster is not believable as the council's."""
-    if not roster.councillors:
+    count = len(roster.councillors)
+    if not count:
         raise Quarantined("zero_results", "the roster lists no councillors")
-    allowed = max(2, int(active * MAX_REMOVAL_SHARE))
-    if leaving > allowed:
+    allowed = max(2, int(diff.active * MAX_REMOVAL_SHARE))
+    if diff.leaving > allowed:
         raise Quarantined(
             "too_many_removals",
-            f"{leaving} of {active} current councillors would leave (at most {allowed} may)",
+            f"{diff.leaving} of {diff.active} current councillors would leave (at most {allowed} may)",
         )
+    if seats and not SEAT_BAND[0] * seats <= count <= SEAT_BAND[1] * seats:
+        raise Quarantined("seat_count", f"{count} councillors for {seats} seats")
+    for column, filled in diff.filled_before.items():
+        if diff.matched >= 4 and filled >= FILLED_SHARE * diff.matched and diff.emptied[column] >= filled:
+            raise Quarantined("field_emptied", f"{column} would become empty for all {filled} councillors who have one")
+    for column, changed in diff.changed.items():
+        if diff.matched >= 4 and changed > MASS_CHANGE_SHARE * diff.matched:
+            raise Quarantined("mass_update", f"{column} would change for {changed} of {diff.matched} councillors")
 
 
 def apply_roster(
@@ -71,21 +126,25 @@ def apply_roster(
     run_id: int | None,
     today: date,
     now: datetime | None = None,
+    checked: bool = True,
 ) -> MergeResult:
-    """Merge ``roster`` into ``council``'s councillors; raise :class:`Quarantined` first if it fails a check."""
+    """Merge ``roster`` into ``council``'s councillors; raise :class:`Quarantined` first if it fails a check.
+
+    ``checked=False`` applies a roster an operator has released from quarantine.
+    """
     now = now or utcnow()
     existing = {
         c.source_id: c
         for c in session.scalars(
             select(Councillor)
             .where(Councillor.council_id == council.id)
-            .options(selectinload(Councillor.memberships))
+            .options(selectinload(Councillor.memberships).selectinload(Membership.ward))
         )
     }
     scraped_ids = {c.source_id for c in roster.councillors}
-    active = [c for c in existing.values() if c.current is not None]
-    leaving = [c for c in active if c.source_id not in scraped_ids]
-    check_roster(roster, len(active), len(leaving))
+    leaving = [c for c in existing.values() if c.current is not None and c.source_id not in scraped_ids]
+    if checked:
+        check_roster(roster, diff_roster(existing, roster), council.seats)
 
     result = MergeResult()
     wards = _wards(session, council, roster)
@@ -203,3 +262,28 @@ def _update_membership(session, councillor, scraped, ward, party, run_id, source
     )
     session.add(membership)
     return True
+
+
+def stage_roster(session: Session, step_id: int, council_id: int, roster: Roster) -> None:
+    """Keep a quarantined roster so that an operator can look at it and release it."""
+    session.add(StagedRoster(step_id=step_id, council_id=council_id, source_url=roster.source_url,
+                             payload=roster.to_payload()))  # fmt: skip
+
+
+def release_roster(session: Session, step_id: int, *, by: str, reason: str, today: date) -> MergeResult:
+    """Apply a quarantined roster without its checks, once, recording who released it and why."""
+    staged = session.scalar(select(StagedRoster).where(StagedRoster.step_id == step_id))
+    if staged is None:
+        raise LookupError(f"run step {step_id} has no quarantined roster")
+    if staged.released_at is not None:
+        raise LookupError(f"run step {step_id} was released already, by {staged.released_by} on {staged.released_at:%Y-%m-%d}")
+    council = session.get(Council, staged.council_id)
+    result = apply_roster(session, council, Roster.from_payload(staged.payload), run_id=None, today=today, checked=False)
+    staged.released_at = utcnow()
+    staged.released_by = by
+    staged.release_reason = reason
+    session.add(RunStep(run_id=session.get(RunStep, step_id).run_id, stage="roster", council_id=council.id,
+                        subject=council.code, status="applied", source_url=staged.source_url,
+                        reason=f"released from quarantine (step {step_id}) by {by}: {reason}",
+                        counts=result.counts(), finished_at=utcnow()))  # fmt: skip
+    return result

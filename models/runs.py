@@ -45,3 +45,23 @@ class RunStep(Base):
     finished_at: Mapped[datetime | None]
 
     run: Mapped[Run] = relationship(back_populates="steps")
+
+
+class StagedRoster(Base):
+    """A quarantined roster, kept so that an operator can release it (``cllr runs approve``).
+
+    The release is audited here: who, when and why. It applies that roster once; the
+    next scrape is checked as usual.
+    """
+
+    __tablename__ = "staged_roster"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    step_id: Mapped[int] = mapped_column(ForeignKey("run_step.id"), unique=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("council.id"), index=True)
+    source_url: Mapped[str | None] = mapped_column(String(2048))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    released_at: Mapped[datetime | None]
+    released_by: Mapped[str | None] = mapped_column(String(200))
+    release_reason: Mapped[str | None] = mapped_column(Text)

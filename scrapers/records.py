@@ -40,6 +40,30 @@ class Roster:
     wards: list[str]
     source_url: str | None = None
 
+    def to_payload(self) -> dict:
+        """A JSON-safe form, for a roster kept in quarantine."""
+        people = []
+        for c in self.councillors:
+            record = {k: v for k, v in vars(c).items() if k != "notes"}
+            record |= {"term_start": _iso(c.term_start), "term_ends": _iso(c.term_ends), "notes": list(c.notes)}
+            people.append(record)
+        return {"councillors": people, "wards": list(self.wards), "source_url": self.source_url}
+
+    @classmethod
+    def from_payload(cls, payload: dict) -> Roster:
+        people = []
+        for record in payload["councillors"]:
+            record = dict(record)
+            for key in ("term_start", "term_ends"):
+                record[key] = date.fromisoformat(record[key]) if record.get(key) else None
+            record["notes"] = tuple(record.get("notes") or ())
+            people.append(ScrapedCouncillor(**record))
+        return cls(people, list(payload["wards"]), payload.get("source_url"))
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
 
 class AccountGone(SourceError):
     """The platform says the account does not exist (any more)."""

@@ -155,3 +155,33 @@ def test_a_missing_profile_page_is_counted_not_fatal(site, world):
     outcome = stages.discover_accounts(ctx, council.code, stages.start_run(ctx, "test"))
     assert outcome.counts["failed"] == len(council.councillors)
     assert outcome.status == "failed" and "HTTP 500" in outcome.reason
+
+
+def test_a_quarantined_roster_is_kept_and_released_only_by_an_audited_command(site, world, database_url):
+    from click.testing import CliRunner
+
+    from cllr.cli import cli
+
+    server, ctx = site
+    council = world.councils[0]
+    before = current_members(ctx, council.code)
+    kept = council.councillors[:2]
+    council.councillors[:] = kept
+    outcome = rescrape(ctx, council.code)
+    assert outcome.status == "quarantined" and f"cllr runs approve {outcome.step_id}" in outcome.reason
+    assert current_members(ctx, council.code) == before
+
+    runner = CliRunner(env={"DATABASE_URL": database_url})
+    listed = runner.invoke(cli, ["runs", "list", "--status", "quarantined"])
+    assert str(outcome.step_id) in listed.output and council.code in listed.output
+    refused = runner.invoke(cli, ["runs", "approve", str(outcome.step_id)])
+    assert refused.exit_code != 0 and "--reason" in refused.output  # a reason is required
+    released = runner.invoke(cli, ["runs", "approve", str(outcome.step_id), "--reason", "boundary review", "--by", "ops"])
+    assert released.exit_code == 0, released.output
+    assert f"{len(before[0]) - 2} left" in released.output
+    assert current_members(ctx, council.code)[0] == {str(m.uid) for m in kept}
+    with ctx.db.session() as session:
+        step = session.scalars(select(RunStep).order_by(RunStep.id.desc())).first()
+        assert step.status == "applied" and "by ops: boundary review" in step.reason
+    again = runner.invoke(cli, ["runs", "approve", str(outcome.step_id), "--reason", "twice"])
+    assert again.exit_code == 1 and "released already" in again.output
