@@ -193,6 +193,53 @@ def serve(directory: Path, port: int) -> None:
 
 
 @cli.group()
+def councils() -> None:
+    """The councils in the registry and how their scrapes are going."""
+
+
+@councils.command("list")
+@click.option("--family", help="Only this CMS family (moderngov, cmis, html, json).")
+@click.option("--failing", is_flag=True, help="Only councils whose last roster step failed or was quarantined.")
+def councils_list(family: str | None, failing: bool) -> None:
+    """List each council with its CMS family, last run, status and counts.
+
+    Reads the registry into the database first, so it works before any run.
+
+    Example:
+
+        cllr councils list --failing
+    """
+    from sqlalchemy import func, select
+
+    from models import Council, Councillor, Membership, RunStep
+    from models.db import Database
+    from models.store import load_registry, read_registry
+
+    settings = Settings()
+    db = Database(settings.db_url)
+    db.migrate()
+    with db.session() as session:
+        load_registry(session, read_registry(settings.registry))
+        last = {s.council_id: s for s in session.scalars(select(RunStep).where(RunStep.stage == "roster").order_by(RunStep.id))}
+        members = dict(session.execute(
+            select(Councillor.council_id, func.count()).join(Membership, Membership.councillor_id == Councillor.id)
+            .where(Membership.end_date.is_(None)).group_by(Councillor.council_id)
+        ).all())  # fmt: skip
+        query = select(Council).order_by(Council.code)
+        if family:
+            query = query.where(Council.cms == family)
+        click.echo(f"{'code':<5} {'family':<10} {'last run':<17} {'status':<12} {'councillors':>11}  name")
+        for council in session.scalars(query):
+            step = last.get(council.id)
+            status = "disabled" if council.disabled else (step.status if step else "never run")
+            if failing and status not in ("failed", "quarantined"):
+                continue
+            when = f"{step.finished_at:%Y-%m-%d %H:%M}" if step and step.finished_at else "-"
+            click.echo(f"{council.code:<5} {council.cms:<10} {when:<17} {status:<12} {members.get(council.id, 0):>11}  {council.name}")
+    db.dispose()
+
+
+@cli.group()
 def runs() -> None:
     """The run ledger, and quarantined rosters."""
 

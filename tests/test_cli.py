@@ -60,3 +60,18 @@ def test_every_setting_is_documented():
     text = (DOCS / "operations.md").read_text(encoding="utf-8")
     for name in Settings.model_fields:
         assert f"CLLR_{name.upper()}" in text, f"CLLR_{name.upper()} is not in docs/operations.md"
+
+
+def test_councils_list_shows_family_status_and_counts(tmp_path):
+    runner = CliRunner(env={"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"})
+    result = runner.invoke(cli, ["councils", "list"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert len(lines) == 1 + 382
+    kirklees = next(line for line in lines if line.startswith("KIR "))
+    assert "moderngov" in kirklees and "never run" in kirklees and "Kirklees" in kirklees
+    tewkesbury = next(line for line in lines if line.startswith("TEW "))
+    assert "disabled" in tewkesbury
+    cmis = runner.invoke(cli, ["councils", "list", "--family", "cmis"])
+    assert len(cmis.output.splitlines()) == 1 + 30
+    assert runner.invoke(cli, ["councils", "list", "--failing"]).output.splitlines()[1:] == []
