@@ -26,7 +26,8 @@ from models.db import Database
 from models.merge import Quarantined, apply_roster, stage_roster
 from models.store import link_account, read_registry, record_activity, seed_parties, touch_evidence
 from models.store import load_registry as store_registry
-from scrapers import bluesky, feeds, mastodon, moderngov
+from scrapers import bluesky, feeds, mastodon
+from scrapers.families import FAMILIES
 from scrapers.profiles import parse_profile_page
 from scrapers.records import AccountGone, SourceError
 
@@ -186,14 +187,15 @@ def scrape_roster(ctx: Context, code: str, run_id: int, today: date) -> Outcome:
     source_url = None
     roster = None
     try:
-        if cms != "moderngov":
+        family = FAMILIES.get(cms)
+        if family is None:
             outcome = Outcome("roster", code, "skipped", f"no scraper for the {cms!r} CMS family yet")
         else:
-            source_url = moderngov.roster_url(base)
-            response = ctx.fetcher.get(source_url, accept="text/xml", conditional=True)
+            source_url = family.roster_url(base)
+            response = ctx.fetcher.get(source_url, accept=family.accept, conditional=True)
             if response.not_modified:
                 raise _NotModified
-            roster = moderngov.parse_councillors_by_ward(response.content, base)
+            roster = family.parse(response.content, base, response.url)
             if email_domain:  # one ModernGov instance serving two councils
                 members = [c for c in roster.councillors if (c.email or "").lower().endswith(email_domain)]
                 roster = replace(roster, councillors=members)

@@ -47,3 +47,14 @@ def test_demo_rosters_parse_like_real_ones():
     assert len(roster.councillors) == len(council.councillors)
     assert roster.councillors[0].raw_name.startswith("The Mayor. Councillor ")
     assert roster.councillors[0].name == council.councillors[0].name
+
+
+def test_demo_cmis_pages_parse_like_real_ones():
+    from cllr.demo.server import cmis_list_page
+    from scrapers.cmis import parse_person_blocks
+
+    world = build_world(councils=3)
+    council = next(c for c in world.councils if c.cms == "cmis")
+    roster = parse_person_blocks(cmis_list_page(council).encode(), council.roster_url)
+    assert [c.name for c in roster.councillors] == [m.name for m in council.councillors]
+    assert all(c.profile_url.startswith(council.base_url + "/People/") for c in roster.councillors)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 import time
 from email.utils import format_datetime
@@ -79,12 +80,23 @@ class DemoWeb:
 
     # ModernGov ---------------------------------------------------------------
     def _council(self, council: Council, path: str, query: dict) -> Reply:
+        if council.cms == "cmis":
+            return self._cmis(council, path)
         if path.lower() == "/mgwebservice.asmx/getcouncillorsbyward":
             return 200, {"Content-Type": "text/xml; charset=utf-8"}, roster_xml(council).encode()
         if path.lower() == "/mguserinfo.aspx":
             member = next((m for m in council.councillors if str(m.uid) == query.get("UID")), None)
             if member is not None:
                 return _html(profile_page(council, member))
+        return _not_found()
+
+    def _cmis(self, council: Council, path: str) -> Reply:
+        if path == "/cmis5/Councillors.aspx":
+            return _html(cmis_list_page(council))
+        match = re.fullmatch(r"/cmis5/People/tabid/62/ctl/ViewCMIS_Person/mid/480/id/(\d+)/Default\.aspx", path)
+        member = match and next((m for m in council.councillors if str(m.uid) == match.group(1)), None)
+        if member:
+            return _html(profile_page(council, member, container="main"))
         return _not_found()
 
     # Bluesky AppView ---------------------------------------------------------
@@ -181,7 +193,26 @@ def _roster_entry(council: Council, m: Councillor) -> str:
     )
 
 
-def profile_page(council: Council, m: Councillor) -> str:
+def cmis_profile_url(council: Council, m: Councillor) -> str:
+    return f"{council.base_url}/People/tabid/62/ctl/ViewCMIS_Person/mid/480/id/{m.uid}/Default.aspx"
+
+
+def cmis_list_page(council: Council) -> str:
+    """A CMIS councillors page: a person block per member, as CMIS publishes them."""
+    blocks = "".join(
+        f'<div class="PE_People_PersonBlock"><a href="{escape(cmis_profile_url(council, m))}">'
+        f'<img src="{council.base_url}/Portals/0/Images/People/{m.uid}.jpg" alt="Photo"></a>'
+        f'<div class="NameLink">{escape(m.title + m.name)}</div>'
+        f'<div class="PE_People_Label">Ward:</div> <div class="PE_People_Value">{escape(m.ward)}</div>'
+        f'<img src="{council.base_url}/Portals/0/Images/Parties/p.gif" title="{escape(m.party)} (logo)"></div>'
+        for m in council.councillors
+    )
+    return f"""<!DOCTYPE html><html lang="en"><head><title>Councillors | {escape(council.name)} (fictional demo)</title></head>
+<body><div id="header"><a href="https://bsky.app/profile/{council.slug}-council.example">Follow us</a></div>
+<div id="dnn_ContentPane"><h1>Your councillors</h1>{blocks}</div></body></html>"""
+
+
+def profile_page(council: Council, m: Councillor, container: str = "modgov") -> str:
     links = "".join(
         f'<li><a href="{escape(a.url)}">{escape(_label(a))}</a></li>' for a in m.accounts
     )
@@ -190,14 +221,14 @@ def profile_page(council: Council, m: Councillor) -> str:
 <html lang="en"><head><title>Councillor details - {escape(m.title + m.name)} | {escape(council.name)} (fictional demo)</title></head>
 <body>
 <header><a href="/">Home</a> <a href="https://bsky.app/profile/{council.slug}-council.example">Follow {escape(council.name)} on Bluesky</a></header>
-<div id="modgov"><div class="mgContent">
+{'<main>' if container == 'main' else '<div id="modgov">'}<div class="mgContent">
 <h1>Councillor details - {escape(m.title + m.name)}</h1>
 <p>This is a fictional councillor on a generated demo site.</p>
 <h2>Ward</h2><p>{escape(m.ward)}</p>
 <h2>Party</h2><p>{escape(m.party or "None")}</p>
 {social}
 <p><a href="/mgMemberIndex.aspx">All councillors</a></p>
-</div></div>
+</div>{'</main>' if container == 'main' else '</div>'}
 <footer><a href="https://{council.slug}.example/privacy">Privacy</a></footer>
 </body></html>"""
 

@@ -98,10 +98,16 @@ class Council:
     host: str
     wards: list[str]
     councillors: list[Councillor]
+    cms: str = "moderngov"  # moderngov|cmis
 
     @property
     def base_url(self) -> str:
-        return f"https://{self.host}"
+        return f"https://{self.host}" + ("/cmis5" if self.cms == "cmis" else "")
+
+    @property
+    def roster_url(self) -> str:
+        """The URL the registry lists: ModernGov's base, or CMIS's councillors page."""
+        return self.base_url + ("/Councillors.aspx" if self.cms == "cmis" else "")
 
 
 @dataclass
@@ -132,7 +138,13 @@ def build_world(councils: int = 10, seed: int = 2026, now: datetime | None = Non
         place = PLACES[index % len(PLACES)] + ("" if index < len(PLACES) else f" {index // len(PLACES) + 1}")
         kind, council_type = COUNCIL_KINDS[index % len(COUNCIL_KINDS)]
         slug = slugify(place)
-        host = f"{slug}.{PROVIDER_HOST}" if index % shared_every == 1 % shared_every else f"democracy.{slug}.example"
+        cms = "cmis" if index % 4 == 2 else "moderngov"  # about a tenth of real councils use CMIS
+        if cms == "cmis":
+            host = f"cmis.{slug}.example"
+        elif index % shared_every == 1 % shared_every:
+            host = f"{slug}.{PROVIDER_HOST}"
+        else:
+            host = f"democracy.{slug}.example"
         ward_names = _wards(rng, place, rng.randint(*wards))
         members = []
         for ward in ward_names:
@@ -151,7 +163,7 @@ def build_world(councils: int = 10, seed: int = 2026, now: datetime | None = Non
             members[0].title = "The Mayor. Councillor "
         code = "X" + chr(65 + index // 26 % 26) + chr(65 + index % 26)  # no real code starts with X
         result.append(Council(code, f"{place} {kind}", slug, council_type,
-                              NATIONS[index % len(NATIONS)], host, ward_names, members))
+                              NATIONS[index % len(NATIONS)], host, ward_names, members, cms))
     return World(seed, now, result)
 
 
@@ -226,8 +238,8 @@ def registry_rows(world: World) -> list[dict[str, str]]:
     return [
         {
             "code": c.code, "gss": "", "name": c.name, "common_name": c.name.rsplit(" ", 2)[0],
-            "nation": c.nation, "council_type": c.council_type, "cms": "moderngov",
-            "roster_url": c.base_url, "scraper_class": "moderngov", "disabled": "false",
+            "nation": c.nation, "council_type": c.council_type, "cms": c.cms,
+            "roster_url": c.roster_url, "scraper_class": c.cms, "disabled": "false",
             "shared_instance_email_domain": "", "seats": str(len(c.councillors)), "fictional": "true",
         }
         for c in world.councils

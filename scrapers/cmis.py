@@ -1,0 +1,96 @@
+"""CMIS: councillors listed as person blocks on one page, each linking to a profile page.
+
+The list page (often ``Councillors.aspx``) holds a ``div.PE_People_PersonBlock`` per
+member: the first link goes to the profile page, whose URL carries the member's id as
+``/id/<n>/``; ``div.NameLink`` holds the name; the ward or division follows a label
+("Ward:", "Division:", "Constituency:"); the party is the last image's title (or alt)
+with " (logo)" removed. Vacancies are dropped. Parsing is a pure function of the bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin
+
+from bs4 import BeautifulSoup, NavigableString, Tag
+
+from cllr.names import clean_name, is_vacancy, tidy
+
+from .records import Roster, ScrapedCouncillor, SourceError
+
+BLOCK_CLASS = "PE_People_PersonBlock"
+DIVISION_LABELS = ("Electoral Division:", "Division:", "Ward:", "Constituency:")
+_ID = re.compile(r"/id/(\d+)(?:/|$)", re.IGNORECASE)
+
+
+def parse_person_blocks(content: bytes, page_url: str) -> Roster:
+    """Parse a CMIS councillors page. A page with no person blocks is a :class:`SourceError`."""
+    soup = BeautifulSoup(content, "html.parser")
+    blocks = soup.find_all("div", class_=BLOCK_CLASS)
+    if not blocks:
+        raise SourceError("not a CMIS councillors page: no person blocks")
+    councillors: list[ScrapedCouncillor] = []
+    seen: set[str] = set()
+    for block in blocks:
+        councillor = _councillor(block, page_url)
+        if councillor is not None and councillor.source_id not in seen:
+            seen.add(councillor.source_id)
+            councillors.append(councillor)
+    wards = sorted({c.ward for c in councillors})
+    return Roster(councillors=councillors, wards=wards)
+
+
+def _councillor(block: Tag, page_url: str) -> ScrapedCouncillor | None:
+    name_tag = block.find("div", class_="NameLink")
+    raw_name = tidy(name_tag.get_text(" ")) if name_tag else ""
+    if not raw_name or is_vacancy(raw_name):
+        return None
+    link = block.find("a", href=True)
+    match = _ID.search(link["href"]) if link else None
+    if not match:
+        raise SourceError(f"CMIS person block for {raw_name!r} has no profile link with an id")
+    ward = _after_label(block)
+    if not ward:
+        raise SourceError(f"CMIS person block for {raw_name!r} names no ward or division")
+    return ScrapedCouncillor(
+        source_id=match.group(1),
+        name=clean_name(raw_name),
+        raw_name=raw_name,
+        ward=ward,
+        party=_party(block),
+        profile_url=urljoin(page_url, link["href"]),
+        photo_url=_photo(block, page_url),
+    )
+
+
+def _after_label(block: Tag) -> str:
+    """The text after the first ward or division label in the block."""
+    for label in DIVISION_LABELS:
+        found = block.find(string=lambda s, label=label: isinstance(s, NavigableString) and tidy(s).startswith(label))
+        if found is None:
+            continue
+        rest = tidy(found)[len(label):].strip()
+        if rest:
+            return rest
+        for sibling in found.next_elements:
+            text = tidy(sibling if isinstance(sibling, NavigableString) else "")
+            if text:
+                return text
+    return ""
+
+
+def _party(block: Tag) -> str:
+    images = block.find_all("img")
+    if not images:
+        return ""
+    last = images[-1]
+    label = last.get("title") or last.get("alt") or ""
+    return tidy(re.sub(r"\(\s*logo\s*\)", "", label, flags=re.IGNORECASE))
+
+
+def _photo(block: Tag, page_url: str) -> str | None:
+    images = block.find_all("img")
+    if len(images) < 2:  # the only image is the party logo
+        return None
+    src = images[0].get("src")
+    return urljoin(page_url, src) if src else None
