@@ -56,13 +56,6 @@ class Reporter:
                 if done == total or done % max(1, total // 10) == 0 or note:
                     self._line(f"{name}: {done}/{total} done" + (f" ({note})" if note else ""))
 
-    def message(self, text: str) -> None:
-        with self._lock:
-            if self._progress:
-                self._progress.console.print(text)
-            else:
-                self._line(text)
-
     def _line(self, text: str) -> None:
         print(text, file=self.stream, flush=True)
 
@@ -75,9 +68,6 @@ class _Silent(Reporter):
         pass
 
     def advance(self, name, note=""):
-        pass
-
-    def message(self, text):
         pass
 
 

@@ -69,7 +69,7 @@ class Slots:
             if slot.next_start > now:
                 self.clock.sleep(slot.next_start - now)
                 now = self.clock.monotonic()
-            slot.next_start = now + max(self.delay, slot.floor)
+            slot.next_start = now + self.delay_for(key)
 
     def back_off(self, key: str, seconds: float) -> None:
         """Push the slot's next start later (after a 429 or 503); never earlier."""
