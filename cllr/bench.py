@@ -20,9 +20,8 @@ from pathlib import Path
 from . import stages
 from .config import Settings
 from .demo.server import DemoServer
-from .demo.world import BLUESKY_APPVIEW_HOST, build_world, registry_rows
+from .demo.world import BLUESKY_APPVIEW_HOST, build_world, write_demo_files
 from .http import slot_key
-from .registry import write_registry
 
 
 def bench_fetch(councils: int = 60, latency: float = 0.02, delay: float = 0.1, workers: int = 8,
@@ -30,9 +29,7 @@ def bench_fetch(councils: int = 60, latency: float = 0.02, delay: float = 0.1, w
     """Run the fetch stage once on a generated web; return the figures."""
     world = build_world(councils=councils, seed=seed, wards=(4, 8), shared_every=shared_every)
     with tempfile.TemporaryDirectory(prefix="cllr-bench-") as tmp, DemoServer(world, latency=latency) as server:
-        registry = Path(tmp) / "councils.csv"
-        write_registry(registry, registry_rows(world))
-        settings = Settings(data_dir=Path(tmp), registry=registry, connect_to=server.connect_to(),
+        settings = Settings(data_dir=Path(tmp), **write_demo_files(world, Path(tmp)), connect_to=server.connect_to(),
                             bluesky_appview=f"https://{BLUESKY_APPVIEW_HOST}", request_delay=delay, workers=workers)  # fmt: skip
         with stages.open_context(settings) as ctx:
             run_id = stages.start_run(ctx, "benchmark")

@@ -32,17 +32,15 @@ def demo(councils: int, seed: int, data_dir: Path) -> None:
         cllr demo && cllr serve var/demo/site
     """
     from .demo.server import DemoServer
-    from .demo.world import BLUESKY_APPVIEW_HOST, build_world, registry_rows
-    from .registry import write_registry
+    from .demo.world import BLUESKY_APPVIEW_HOST, build_world, write_demo_files
 
     world = build_world(councils=councils, seed=seed)
-    registry = data_dir / "councils.csv"
-    write_registry(registry, registry_rows(world))
+    files = write_demo_files(world, data_dir)
     with DemoServer(world) as server:
         click.echo(f"Demo web: {len(world.councils)} fictional councils served on http://{server.address}")
         overrides = {
             "data_dir": str(data_dir),
-            "registry": str(registry),
+            **files,
             "connect_to": server.connect_to(),
             "bluesky_appview": f"https://{BLUESKY_APPVIEW_HOST}",
             "request_delay": 0.01,
@@ -100,24 +98,39 @@ def _jsonable(overrides: dict) -> dict:
 
 @cli.command()
 @click.argument("file", type=click.File("rb"))
-@click.option("--cms", type=click.Choice(["moderngov"]), default="moderngov", show_default=True)
-@click.option("--base-url", help="The council's ModernGov base URL, to build profile links.")
-def parse(file, cms: str, base_url: str | None) -> None:
+@click.option("--cms", type=click.Choice(["moderngov", "cmis", "html", "json"]), default="moderngov", show_default=True)
+@click.option("--url", "--base-url", "url", help="Where the file was fetched from (ModernGov: the base URL), to resolve links.")
+@click.option("--council", help="Council code whose selectors or field paths to use (html and json families).")
+def parse(file, cms: str, url: str | None, council: str | None) -> None:
     """Parse a saved roster response and print its councillors as JSON lines.
 
     Exits with status 1 and a one-line reason when the file is not a roster, or is a
-    roster with no councillors (never a council's real state).
+    roster with no councillors (never a council's real state). HTML and JSON rosters
+    are parsed with the council's entry in the scraper configuration (``--council``).
 
-    Example:
+    Examples:
 
         cllr parse KIR.GetCouncillorsByWard.xml --cms moderngov
+
+        cllr parse councillors.html --cms html --council XYZ --url https://www.xyz.gov.uk/councillors
     """
-    from scrapers.moderngov import parse_councillors_by_ward
+    from scrapers.families import FAMILIES, read_council_configs
     from scrapers.records import SourceError
 
+    family = FAMILIES[cms]
+    page_url = url or "https://council.invalid/"
+    config = None
     try:
-        roster = parse_councillors_by_ward(file.read(), base_url)
-    except SourceError as exc:
+        if family.configure is not None:
+            if not council:
+                raise click.UsageError(f"--council CODE is needed: {cms} rosters are parsed with a council's selectors")
+            settings = Settings()
+            entry = read_council_configs(settings.scrapers).get(council.upper())
+            if entry is None:
+                raise click.ClickException(f"no entry for {council.upper()} in {settings.scrapers}")
+            config = family.configure(entry)
+        roster = family.parse(file.read(), url, page_url, config)
+    except (SourceError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     if not roster.councillors:
         raise click.ClickException("the roster lists no councillors: too few to be a council's roster")
@@ -134,7 +147,9 @@ def parse(file, cms: str, base_url: str | None) -> None:
 @cli.command()
 @click.argument("url")
 @click.option("--no-robots", is_flag=True, help="Skip robots.txt, as platform API clients do.")
-def fetch(url: str, no_robots: bool) -> None:
+@click.option("--save", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Write the body to this file (for `cllr parse`).")  # fmt: skip
+def fetch(url: str, no_robots: bool, save: Path | None) -> None:
     """Fetch one URL through the pipeline's HTTP layer and say what happened.
 
     Prints the status, the final URL after redirects, the size and type of the body,
@@ -150,7 +165,7 @@ def fetch(url: str, no_robots: bool) -> None:
 
     with Fetcher(Settings()) as fetcher:
         try:
-            response = fetcher.get(url, robots=not no_robots, conditional=True)
+            response = fetcher.get(url, robots=not no_robots, conditional=save is None)
         except FetchError as exc:
             raise click.ClickException(str(exc)) from None
         stats = dict(fetcher.stats)
@@ -166,6 +181,9 @@ def fetch(url: str, no_robots: bool) -> None:
     click.echo(f"type:     {response.headers.get('content-type', '-')}")
     click.echo(f"cache:    {cache}")
     click.echo(f"requests: {stats.get('requests', 0)} (retries {stats.get('retries', 0)})")
+    if save:
+        save.write_bytes(response.content)
+        click.echo(f"saved:    {save}")
 
 
 @cli.command()
@@ -228,14 +246,14 @@ def councils_list(family: str | None, failing: bool) -> None:
         query = select(Council).order_by(Council.code)
         if family:
             query = query.where(Council.cms == family)
-        click.echo(f"{'code':<5} {'family':<10} {'last run':<17} {'status':<12} {'councillors':>11}  name")
+        click.echo(f"{'code':<5} {'family':<10} {'last run':<17} {'status':<14} {'councillors':>11}  name")
         for council in session.scalars(query):
             step = last.get(council.id)
             status = "disabled" if council.disabled else (step.status if step else "never run")
             if failing and status not in ("failed", "quarantined"):
                 continue
             when = f"{step.finished_at:%Y-%m-%d %H:%M}" if step and step.finished_at else "-"
-            click.echo(f"{council.code:<5} {council.cms:<10} {when:<17} {status:<12} {members.get(council.id, 0):>11}  {council.name}")
+            click.echo(f"{council.code:<5} {council.cms:<10} {when:<17} {status:<14} {members.get(council.id, 0):>11}  {council.name}")
     db.dispose()
 
 
@@ -245,7 +263,7 @@ def runs() -> None:
 
 
 @runs.command("list")
-@click.option("--status", help="Only steps with this status (applied, unchanged, quarantined, failed, skipped).")
+@click.option("--status", help="Only steps with this status (applied, unchanged, quarantined, failed, skipped, skipped_robots, disabled, done).")
 @click.option("--limit", default=50, show_default=True)
 def runs_list(status: str | None, limit: int) -> None:
     """List the latest steps of runs: id, time, stage, council, status and reason.

@@ -16,6 +16,7 @@ from . import __version__
 
 BUNDLED_REGISTRY = Path(__file__).parent / "data" / "councils.csv"
 BUNDLED_OVERRIDES = Path(__file__).parent / "data" / "council_overrides.csv"
+BUNDLED_SCRAPERS = Path(__file__).parent / "data" / "council_scrapers.yaml"
 
 
 class Settings(BaseSettings):
@@ -30,6 +31,7 @@ class Settings(BaseSettings):
     site_dir: Path | None = Field(None, description="Output directory of the static site.")
     registry: Path = Field(BUNDLED_REGISTRY, description="The council registry CSV.")
     overrides: Path = Field(BUNDLED_OVERRIDES, description="Per-council politeness overrides (CSV).")
+    scrapers: Path = Field(BUNDLED_SCRAPERS, description="Selectors and field paths of HTML- and JSON-family councils (YAML).")
     # NoDecode: these are written "A,B" and "host=addr,..." in the environment, not as JSON.
     councils: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Only these council codes (all when empty)."

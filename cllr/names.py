@@ -24,6 +24,7 @@ _OFFICES = (
     r"provost\b\.?",
     r"chair(?:man)?\s+of\s+the\s+council\b\.?",
     r"councillor",
+    r"cynghorydd\b",  # Welsh: councillor
     r"cllr\.?",
     r"alderman\b\.?",
     r"bailie\b\.?",

@@ -135,6 +135,7 @@ def _gather(session: Session) -> dict:
         select(Councillor).options(
             selectinload(Councillor.memberships).selectinload(Membership.ward),
             selectinload(Councillor.memberships).selectinload(Membership.party),
+            selectinload(Councillor.former_names),
         )
     ).all()
     latest_day = (

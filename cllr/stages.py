@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import logging
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -27,14 +28,14 @@ from models.merge import Quarantined, apply_roster, stage_roster
 from models.store import link_account, read_registry, record_activity, seed_parties, touch_evidence
 from models.store import load_registry as store_registry
 from scrapers import bluesky, feeds, mastodon
-from scrapers.families import FAMILIES
+from scrapers.families import FAMILIES, MAX_PAGES, Family, merge_pages, read_council_configs
 from scrapers.profiles import parse_profile_page
-from scrapers.records import AccountGone, SourceError
+from scrapers.records import AccountGone, Roster, SourceError
 
 from . import metrics, progress
 from .config import Settings
 from .handles import find_handles
-from .http import FetchError, Fetcher, slot_key
+from .http import FetchError, Fetcher, RobotsRefusal, slot_key
 from .parties import known_parties
 
 log = logging.getLogger("cllr")
@@ -49,7 +50,7 @@ class Outcome:
 
     stage: str
     subject: str
-    status: str  # applied|unchanged|quarantined|failed|skipped|done
+    status: str  # applied|unchanged|quarantined|failed|skipped|skipped_robots|disabled|done
     reason: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
     changes: dict[str, list[str]] = field(default_factory=dict)
@@ -63,6 +64,13 @@ class Context:
     settings: Settings
     db: Database
     fetcher: Fetcher
+    _configs: dict[str, dict] | None = None
+
+    def council_configs(self) -> dict[str, dict]:
+        """Council code → selectors or field paths (``Settings.scrapers``), read once per run."""
+        if self._configs is None:
+            self._configs = read_council_configs(self.settings.scrapers)
+        return self._configs
 
 
 _context: Context | None = None
@@ -110,7 +118,10 @@ def finish_run(ctx: Context, run_id: int, summary: dict[str, Any]) -> None:
 
 
 def _record(ctx: Context, run_id: int, outcome: Outcome, *, council_id=None, source_url=None,
-            started_at: datetime | None = None) -> Outcome:  # fmt: skip
+            started_at: datetime | None = None, http: Counter[str] | None = None) -> Outcome:  # fmt: skip
+    """Write the outcome as a step of the run ledger, with its HTTP tally (``Fetcher.tally``)."""
+    http = Counter(http or {})
+    bytes_read = http.pop("bytes", 0)
     with ctx.db.session() as session:
         step = RunStep(
             run_id=run_id,
@@ -121,6 +132,8 @@ def _record(ctx: Context, run_id: int, outcome: Outcome, *, council_id=None, sou
             reason=outcome.reason,
             counts=outcome.counts,
             source_url=source_url,
+            http=dict(sorted(http.items())),
+            bytes_read=bytes_read,
             started_at=started_at or utcnow(),
             finished_at=utcnow(),
         )
@@ -141,11 +154,23 @@ def load_registry(ctx: Context) -> list[str]:
         store_registry(session, rows)
         seed_parties(session, known_parties())
         query = select(Council.code).where(Council.disabled.is_(False)).order_by(Council.code)
-        if ctx.settings.councils:
-            query = query.where(Council.code.in_(ctx.settings.councils))
-        else:
-            query = query.where(Council.code.in_([r["code"].strip().upper() for r in rows]))
-        return list(session.scalars(query))
+        return list(session.scalars(_in_scope(ctx, query, rows)))
+
+
+def _in_scope(ctx: Context, query, registry: list[dict]):
+    """Limit a query on councils to this run's: the ``councils`` setting, else the registry's."""
+    if ctx.settings.councils:
+        return query.where(Council.code.in_(ctx.settings.councils))
+    return query.where(Council.code.in_([r["code"].strip().upper() for r in registry]))
+
+
+def record_disabled(ctx: Context, run_id: int) -> list[Outcome]:
+    """A ``disabled`` step for each council of this run switched off in the registry, so that the ledger says why it was not scraped."""
+    with ctx.db.session() as session:
+        query = select(Council.id, Council.code).where(Council.disabled.is_(True)).order_by(Council.code)
+        rows = session.execute(_in_scope(ctx, query, read_registry(ctx.settings.registry))).all()
+    outcome = [Outcome("roster", code, "disabled", "disabled in the council registry") for _, code in rows]
+    return [_record(ctx, run_id, o, council_id=council_id) for o, (council_id, _) in zip(outcome, rows)]
 
 
 def read_overrides(path) -> dict[str, dict[str, str]]:
@@ -186,37 +211,94 @@ def scrape_roster(ctx: Context, code: str, run_id: int, today: date) -> Outcome:
         email_domain = council.shared_instance_email_domain
     source_url = None
     roster = None
-    try:
-        family = FAMILIES.get(cms)
-        if family is None:
-            outcome = Outcome("roster", code, "skipped", f"no scraper for the {cms!r} CMS family yet")
-        else:
+    note = None  # how the roster was read, when not the usual way
+    with ctx.fetcher.tally() as http:
+        try:
+            family = FAMILIES.get(cms)
+            if family is None:
+                raise _Skip(f"no scraper for the {cms!r} CMS family yet")
+            config = _council_config(ctx, family, code)
             source_url = family.roster_url(base)
-            response = ctx.fetcher.get(source_url, accept=family.accept, conditional=True)
-            if response.not_modified:
-                raise _NotModified
-            roster = family.parse(response.content, base, response.url)
+            try:
+                roster = _fetch_roster(ctx, family, source_url, base, config)
+            except (FetchError, SourceError) as exc:
+                # An HTTP error or the wrong document, not an unreachable or refusing site.
+                if family.fallback is None or isinstance(exc, RobotsRefusal) or getattr(exc, "status", 0) is None:
+                    raise
+                source_url = family.fallback.roster_url(base)
+                try:
+                    roster = _fetch_roster(ctx, family.fallback, source_url, base, config)
+                except RobotsRefusal:
+                    raise
+                except (FetchError, SourceError) as second:
+                    raise SourceError(f"{exc}; and the {family.fallback.name}: {second}") from None
+                note = f"read the {family.fallback.name}: {exc}"
             if email_domain:  # one ModernGov instance serving two councils
                 members = [c for c in roster.councillors if (c.email or "").lower().endswith(email_domain)]
                 roster = replace(roster, councillors=members)
             roster = replace(roster, source_url=source_url)
             outcome = _merge_roster(ctx, code, council_id, roster, run_id, today)
-    except _NotModified:
-        outcome = Outcome("roster", code, "unchanged", "not modified since the last run (304)")
-    except Quarantined as exc:
-        outcome = Outcome("roster", code, "quarantined", str(exc))
-    except (FetchError, SourceError) as exc:
-        outcome = Outcome("roster", code, "failed", str(exc))
-    except Exception as exc:  # a bug must not stop the other councils: log it, record it
-        log.exception("roster %s", code)
-        outcome = Outcome("roster", code, "failed", f"unexpected {type(exc).__name__}: {exc}")
+            outcome.reason = note
+        except _Skip as exc:
+            outcome = Outcome("roster", code, "skipped", str(exc))
+        except _NotModified:
+            outcome = Outcome("roster", code, "unchanged", "not modified since the last run (304)")
+        except Quarantined as exc:
+            outcome = Outcome("roster", code, "quarantined", str(exc))
+        except RobotsRefusal as exc:
+            outcome = Outcome("roster", code, "skipped_robots", str(exc))
+        except (FetchError, SourceError, ValueError) as exc:  # ValueError: a broken council configuration
+            outcome = Outcome("roster", code, "failed", str(exc))
+        except Exception as exc:  # a bug must not stop the other councils: log it, record it
+            log.exception("roster %s", code)
+            outcome = Outcome("roster", code, "failed", f"unexpected {type(exc).__name__}: {exc}")
     progress.current().advance("Rosters", "" if outcome.status == "applied" else f"{code} {outcome.status}")
-    outcome = _record(ctx, run_id, outcome, council_id=council_id, source_url=source_url, started_at=started)
+    outcome = _record(ctx, run_id, outcome, council_id=council_id, source_url=source_url, started_at=started, http=http)
     if outcome.status == "quarantined" and roster is not None:
         with ctx.db.session() as session:
             stage_roster(session, outcome.step_id, council_id, roster)
         outcome.reason += f" (kept as step {outcome.step_id}: release with `cllr runs approve {outcome.step_id}`)"
     return outcome
+
+
+def _council_config(ctx: Context, family: Family, code: str):
+    """The council's selectors or field paths, for the families that need them."""
+    if family.configure is None:
+        return None
+    entry = ctx.council_configs().get(code)
+    if entry is None:
+        raise _Skip(f"no selectors for this {family.name}-family council in {ctx.settings.scrapers.name} yet")
+    try:
+        return family.configure(entry)
+    except ValueError as exc:
+        raise ValueError(f"{ctx.settings.scrapers.name} entry {code}: {exc}") from None
+
+
+def _fetch_roster(ctx: Context, family: Family, url: str, base: str, config) -> Roster:
+    """Fetch and parse a roster, following a paged directory's next links (same site, at most MAX_PAGES).
+
+    A one-page roster is fetched conditionally, and a 304 means nothing to do; a paged
+    one is fetched in full, since any page may have changed.
+    """
+    paged = family.next_page is not None and getattr(config, "next_page", None)
+    pages: list[Roster] = []
+    seen = {url}
+    while True:
+        response = ctx.fetcher.get(url, accept=family.accept, conditional=not paged)
+        if response.not_modified:
+            raise _NotModified
+        pages.append(family.parse(response.content, base, response.url, config))
+        following = family.next_page(response.content, response.url, config) if paged else None
+        if not following or following in seen:
+            return merge_pages(pages)
+        if len(pages) >= MAX_PAGES:
+            raise SourceError(f"more than {MAX_PAGES} pages of councillors: a crawl trap, not a roster")
+        seen.add(following)
+        url = following
+
+
+class _Skip(Exception):
+    """The council cannot be scraped yet (no scraper or selectors): a note, not a failure."""
 
 
 class _NotModified(Exception):
@@ -296,40 +378,53 @@ def discover_accounts(ctx: Context, code: str, run_id: int) -> Outcome:
             .where(Councillor.council_id == council_id, Councillor.profile_url.is_not(None))
             .order_by(Councillor.id)
         ).all()
-    counts = {"pages": 0, "unchanged": 0, "failed": 0, "accounts_linked": 0}
+    counts = {"pages": 0, "unchanged": 0, "failed": 0, "robots_refused": 0, "accounts_linked": 0}
     new_accounts: list[str] = []
     failures: list[str] = []
-    for councillor_id, url in people:
-        try:
-            page = ctx.fetcher.get(url, accept="text/html", conditional=True)
-            if page.not_modified:  # the same links as last time: they are confirmed, not re-read
-                with ctx.db.session() as session:
-                    touch_evidence(session, councillor_id, url, run_id=run_id)
-                counts["unchanged"] += 1
-                continue
-            handles = parse_profile_page(page.content, page.url)
-            with ctx.db.session() as session:
-                linked = [
-                    h.url for h in handles
-                    if link_account(session, councillor_id, h, method="council_profile", source_url=url, run_id=run_id)
-                ]  # fmt: skip
-        except (FetchError, SourceError) as exc:
-            counts["failed"] += 1
-            failures.append(str(exc))
-            continue
-        except Exception as exc:  # a bug or a database error: this page only
-            log.exception("profile page %s", url)
-            counts["failed"] += 1
-            failures.append(f"{url}: unexpected {exc!r}")
-            continue
-        counts["pages"] += 1
-        counts["accounts_linked"] += len(linked)
-        new_accounts += linked
+    with ctx.fetcher.tally() as http:
+        for councillor_id, url in people:
+            _read_profile(ctx, councillor_id, url, run_id, counts, new_accounts, failures)
     status = "failed" if people and not (counts["pages"] or counts["unchanged"]) else "done"
-    reason = f"{counts['failed']} of {len(people)} profile pages failed: {failures[0]}" if failures else None
+    if people and counts["robots_refused"] == len(people):
+        status = "skipped_robots"
+    reason = f"{len(failures)} of {len(people)} profile pages not read: {failures[0]}" if failures else None
     outcome = Outcome("profiles", code, status, reason, counts, {"accounts": new_accounts})
     progress.current().advance("Profiles")
-    return _record(ctx, run_id, outcome, council_id=council_id, started_at=started)
+    return _record(ctx, run_id, outcome, council_id=council_id, started_at=started, http=http)
+
+
+def _read_profile(ctx: Context, councillor_id: int, url: str, run_id: int, counts: dict[str, int],
+                  new_accounts: list[str], failures: list[str]) -> None:  # fmt: skip
+    """One profile page: link the accounts it names, or count why it could not be read."""
+    try:
+        page = ctx.fetcher.get(url, accept="text/html", conditional=True)
+        if page.not_modified:  # the same links as last time: they are confirmed, not re-read
+            with ctx.db.session() as session:
+                touch_evidence(session, councillor_id, url, run_id=run_id)
+            counts["unchanged"] += 1
+            return
+        handles = parse_profile_page(page.content, page.url)
+        with ctx.db.session() as session:
+            linked = [
+                h.url for h in handles
+                if link_account(session, councillor_id, h, method="council_profile", source_url=url, run_id=run_id)
+            ]  # fmt: skip
+    except RobotsRefusal as exc:
+        counts["robots_refused"] += 1
+        failures.append(str(exc))
+        return
+    except (FetchError, SourceError) as exc:
+        counts["failed"] += 1
+        failures.append(str(exc))
+        return
+    except Exception as exc:  # a bug or a database error: this page only
+        log.exception("profile page %s", url)
+        counts["failed"] += 1
+        failures.append(f"{url}: unexpected {exc!r}")
+        return
+    counts["pages"] += 1
+    counts["accounts_linked"] += len(linked)
+    new_accounts += linked
 
 
 # Stage 4: activity --------------------------------------------------------------
@@ -361,22 +456,23 @@ def collect_activity(ctx: Context, account_ids: list[int], run_id: int, now: dat
     counts = {"accounts": 0, "posts_new": 0, "not_found": 0, "failed": 0}
     failures: list[str] = []
     platforms: set[str] = set()
-    for account_id in account_ids:
-        try:
-            platform, status, new_posts, failure = _collect_account(ctx, account_id, since, run_id)
-        except Exception as exc:  # a bug or a database error: this account only
-            log.exception("activity of account %s", account_id)
-            platform, status, new_posts, failure = "?", "failed", 0, f"account {account_id}: unexpected {exc!r}"
-        platforms.add(platform)
-        counts["accounts" if status == "active" else status] += 1
-        counts["posts_new"] += new_posts
-        if failure:
-            failures.append(failure)
-        progress.current().advance("Activity")
+    with ctx.fetcher.tally() as http:
+        for account_id in account_ids:
+            try:
+                platform, status, new_posts, failure = _collect_account(ctx, account_id, since, run_id)
+            except Exception as exc:  # a bug or a database error: this account only
+                log.exception("activity of account %s", account_id)
+                platform, status, new_posts, failure = "?", "failed", 0, f"account {account_id}: unexpected {exc!r}"
+            platforms.add(platform)
+            counts["accounts" if status == "active" else status] += 1
+            counts["posts_new"] += new_posts
+            if failure:
+                failures.append(failure)
+            progress.current().advance("Activity")
     status = "failed" if account_ids and not counts["accounts"] else "done"
     reason = "; ".join(failures[:3]) if failures else None
     outcome = Outcome("activity", f"{'/'.join(sorted(platforms))} x{len(account_ids)}", status, reason, counts)
-    return _record(ctx, run_id, outcome, started_at=started)
+    return _record(ctx, run_id, outcome, started_at=started, http=http)
 
 
 def _collect_account(ctx: Context, account_id: int, since: datetime, run_id: int):

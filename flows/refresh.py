@@ -61,11 +61,12 @@ def refresh(settings: dict[str, Any] | None = None, trigger: str = "schedule") -
         run_id = stages.start_run(ctx, trigger)
         today = utcnow().date()
         codes = load_registry()
+        disabled = stages.record_disabled(ctx, run_id)
         report.stage("Rosters", len(codes))
         report.stage("Profiles", len(codes))
         lanes = stages.council_lanes(ctx, codes)
         futures = scrape_councils.map(lanes, unmapped(run_id), unmapped(today))
-        outcomes = [outcome for future in futures for outcome in future.result()]
+        outcomes = disabled + [outcome for future in futures for outcome in future.result()]
         batches = stages.account_batches(ctx)
         report.stage("Activity", sum(len(b) for b in batches))
         outcomes += [f.result() for f in collect_activity.map(batches, unmapped(run_id))]

@@ -2,7 +2,7 @@
 
 from .accounts import AccountEvidence, AccountMetric, Post, ProfileSnapshot, SocialAccount
 from .base import Base
-from .directory import Council, Councillor, Membership, Party, Ward
+from .directory import Council, Councillor, FormerName, Membership, Party, Ward
 from .runs import Run, RunStep, StagedRoster
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "Base",
     "Council",
     "Councillor",
+    "FormerName",
     "Membership",
     "Party",
     "Post",

@@ -79,10 +79,27 @@ class Councillor(Provenance, Base):
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="councillor", order_by="Membership.id"
     )
+    former_names: Mapped[list[FormerName]] = relationship(order_by="FormerName.id")
 
     @property
     def current(self) -> Membership | None:
         return next((m for m in reversed(self.memberships) if m.end_date is None), None)
+
+
+class FormerName(Provenance, Base):
+    """A name the council listed a councillor under before (a marriage, a title dropped).
+
+    A name change never overwrites history: the old clean and raw names are kept here
+    with the day the roster stopped using them; ``Councillor.name`` is the current one.
+    """
+
+    __tablename__ = "former_name"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    councillor_id: Mapped[int] = mapped_column(ForeignKey("councillor.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    raw_name: Mapped[str] = mapped_column(String(300))
+    used_until: Mapped[date]
 
 
 class Membership(Provenance, Base):

@@ -20,7 +20,7 @@ from cllr.parties import canonical_party
 from scrapers.records import Roster, ScrapedCouncillor
 
 from .base import utcnow
-from .directory import Council, Councillor, Membership, Party, Ward
+from .directory import Council, Councillor, FormerName, Membership, Party, Ward
 from .runs import RunStep, StagedRoster
 from .store import get_or_create
 
@@ -158,7 +158,7 @@ def apply_roster(
             _update_membership(session, councillor, scraped, ward, party, run_id, roster.source_url, today)
             result.inserted.append(councillor.name)
             continue
-        changed = _update_councillor(councillor, scraped, run_id, roster.source_url)
+        changed = _update_councillor(councillor, scraped, run_id, roster.source_url, today)
         changed |= _update_membership(session, councillor, scraped, ward, party, run_id, roster.source_url, today)
         councillor.last_seen_at = now
         if changed:
@@ -224,8 +224,11 @@ def _free_slug(session: Session, base: str) -> str:
     return slug
 
 
-def _update_councillor(councillor: Councillor, scraped: ScrapedCouncillor, run_id, source_url) -> bool:
+def _update_councillor(councillor: Councillor, scraped: ScrapedCouncillor, run_id, source_url, today) -> bool:
     changed = False
+    if scraped.name and scraped.name != councillor.name:  # the old name is kept, never overwritten
+        councillor.former_names.append(FormerName(name=councillor.name, raw_name=councillor.raw_name,
+                                                  used_until=today, run_id=run_id, source_url=source_url))  # fmt: skip
     for attr in ("name", "raw_name", "email", "profile_url", "photo_url"):
         value = getattr(scraped, attr)
         if value and value != getattr(councillor, attr):  # empty never overwrites

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -27,7 +27,11 @@ class Run(Base):
 class RunStep(Base):
     """One unit of work in a run, with its outcome.
 
-    ``status`` is one of: applied, unchanged, quarantined, failed, skipped, disabled.
+    ``status`` is one of: applied, unchanged, quarantined, failed, skipped (no scraper
+    or configuration for the council yet), skipped_robots (robots.txt refuses us),
+    disabled (switched off in the registry), done (a stage with no merge). ``http`` is
+    the step's requests by HTTP status ("200", "304", "404", "error", "retries"...),
+    ``bytes_read`` the bytes they returned (see ``Fetcher.tally``).
     """
 
     __tablename__ = "run_step"
@@ -41,6 +45,8 @@ class RunStep(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     source_url: Mapped[str | None] = mapped_column(String(2048))
+    http: Mapped[dict[str, int]] = mapped_column(JSON, default=dict, server_default="{}")
+    bytes_read: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
 

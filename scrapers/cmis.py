@@ -10,12 +10,11 @@ with " (logo)" removed. Vacancies are dropped. Parsing is a pure function of the
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin
-
 from bs4 import BeautifulSoup, NavigableString, Tag
 
 from cllr.names import clean_name, is_vacancy, tidy
 
+from .html import web_url
 from .records import Roster, ScrapedCouncillor, SourceError
 
 BLOCK_CLASS = "PE_People_PersonBlock"
@@ -47,7 +46,8 @@ def _councillor(block: Tag, page_url: str) -> ScrapedCouncillor | None:
         return None
     link = block.find("a", href=True)
     match = _ID.search(link["href"]) if link else None
-    if not match:
+    profile = web_url(link["href"], page_url) if match else None
+    if not profile:
         raise SourceError(f"CMIS person block for {raw_name!r} has no profile link with an id")
     ward = _after_label(block)
     if not ward:
@@ -58,7 +58,7 @@ def _councillor(block: Tag, page_url: str) -> ScrapedCouncillor | None:
         raw_name=raw_name,
         ward=ward,
         party=_party(block),
-        profile_url=urljoin(page_url, link["href"]),
+        profile_url=profile,
         photo_url=_photo(block, page_url),
     )
 
@@ -92,5 +92,4 @@ def _photo(block: Tag, page_url: str) -> str | None:
     images = block.find_all("img")
     if len(images) < 2:  # the only image is the party logo
         return None
-    src = images[0].get("src")
-    return urljoin(page_url, src) if src else None
+    return web_url(images[0].get("src"), page_url)

@@ -1,16 +1,21 @@
 """ModernGov: the CMS of most UK councils, read through its XML web service.
 
 The roster is one request, ``<base>/mgWebService.asmx/GetCouncillorsByWard``; each
-councillor's profile page is ``<base>/mgUserInfo.aspx?UID=<id>``. Parsing is a pure
+councillor's profile page is ``<base>/mgUserInfo.aspx?UID=<id>``. Where a council has
+switched the web service off, the HTML member index listed by ward
+(``mgMemberIndex.aspx?FN=WARD&VW=LIST``) is read instead. Parsing is a pure
 function of the response bytes. Only names, wards, parties, ids, photos, terms and the
 published e-mail address are read: postal addresses and phone numbers never are.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
+from urllib.parse import urljoin
 from xml.etree.ElementTree import Element, ParseError
 
+from bs4 import BeautifulSoup, Tag
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
@@ -19,11 +24,18 @@ from cllr.names import clean_name, is_vacancy, tidy
 from .records import Roster, ScrapedCouncillor, SourceError
 
 ROSTER_PATH = "mgWebService.asmx/GetCouncillorsByWard"
+MEMBER_INDEX_PATH = "mgMemberIndex.aspx?FN=WARD&VW=LIST&PIC=0"
 _NOT_ROSTER = "the XML is not a roster"
+_UID = re.compile(r"mgUserInfo\.aspx\?(?:[^#]*&)?UID=(\d+)", re.IGNORECASE)
 
 
 def roster_url(base_url: str) -> str:
     return f"{base_url.rstrip('/')}/{ROSTER_PATH}"
+
+
+def member_index_url(base_url: str) -> str:
+    """The HTML member index by ward: the fallback when the web service is switched off."""
+    return f"{base_url.rstrip('/')}/{MEMBER_INDEX_PATH}"
 
 
 def profile_url(base_url: str, councillor_id: str) -> str:
@@ -87,6 +99,57 @@ def _councillor(element: Element, ward: str, base_url: str | None) -> ScrapedCou
         term_start=_date(last, "startdate"),
         term_ends=_date(last, "enddate"),
         notes=notes,
+    )
+
+
+def parse_member_index(content: bytes, page_url: str) -> Roster:
+    """Parse ``mgMemberIndex.aspx?FN=WARD&VW=LIST``: a ``h2.mgSectionTitle`` per ward, then a list item per member.
+
+    Each item links to ``mgUserInfo.aspx?UID=<id>`` with the member's name; the item's
+    other paragraphs hold the party (and, in some templates, the ward again). A page
+    with no member links is a :class:`SourceError`; so is a member listed before any
+    ward heading (the index was not listed by ward). Vacancies are dropped.
+    """
+    soup = BeautifulSoup(content, "html.parser")
+    area = soup.select_one(".mgContent") or soup
+    if area.find("a", href=_UID) is None:
+        raise SourceError("not a ModernGov member index: no links to mgUserInfo.aspx")
+    councillors: list[ScrapedCouncillor] = []
+    wards: list[str] = []
+    seen: set[str] = set()
+    ward = ""
+    for tag in area.find_all(["h2", "li"]):
+        if tag.name == "h2":
+            ward = tidy(tag.get_text(" "))
+            wards.append(ward)
+            continue
+        councillor = _index_item(tag, ward, page_url)
+        if councillor is not None and councillor.source_id not in seen:
+            seen.add(councillor.source_id)
+            councillors.append(councillor)
+    return Roster(councillors=councillors, wards=[w for w in wards if w])
+
+
+def _index_item(item: Tag, ward: str, page_url: str) -> ScrapedCouncillor | None:
+    links = [a for a in item.find_all("a", href=_UID) if tidy(a.get_text(" "))]
+    if not links:
+        return None  # a list item that is not a member (menus, pictures only)
+    raw_name = tidy(links[0].get_text(" "))
+    if is_vacancy(raw_name):
+        return None
+    if not ward:
+        raise SourceError(f"member index lists {raw_name!r} under no ward heading: not listed by ward (FN=WARD)")
+    others = [text for p in item.find_all("p") if not p.find("a", href=_UID) and (text := tidy(p.get_text(" ")))]
+    party = next((text for text in others if text.casefold() != ward.casefold()), "")
+    image = item.find("img", src=True)
+    return ScrapedCouncillor(
+        source_id=_UID.search(links[0]["href"]).group(1),
+        name=clean_name(raw_name),
+        raw_name=raw_name,
+        ward=ward,
+        party=party,
+        profile_url=urljoin(page_url, links[0]["href"]),
+        photo_url=urljoin(page_url, image["src"].replace("smallpic", "bigpic")) if image else None,
     )
 
 

@@ -30,8 +30,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from cllr.config import Settings  # noqa: E402
 from cllr.demo.server import DemoServer  # noqa: E402
-from cllr.demo.world import BLUESKY_APPVIEW_HOST, build_world, registry_rows  # noqa: E402
-from cllr.registry import write_registry  # noqa: E402
+from cllr.demo.world import BLUESKY_APPVIEW_HOST, build_world, write_demo_files  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -85,7 +84,7 @@ def prefect_api():
 
 @pytest.fixture(scope="session")
 def small_world():
-    return build_world(councils=3, seed=7, wards=(3, 5))
+    return build_world(councils=5, seed=7, wards=(3, 5))
 
 
 @pytest.fixture
@@ -97,12 +96,10 @@ def demo_web(small_world):
 @pytest.fixture
 def demo_settings(demo_web, small_world, tmp_path, database_url) -> Settings:
     """Settings that point the pipeline at the demo web and a fresh database."""
-    registry = tmp_path / "councils.csv"
-    write_registry(registry, registry_rows(small_world))
     return Settings(
         data_dir=tmp_path,
         database_url=database_url,
-        registry=registry,
+        **write_demo_files(small_world, tmp_path),
         connect_to=demo_web.connect_to(),
         bluesky_appview=f"https://{BLUESKY_APPVIEW_HOST}",
         request_delay=0,

@@ -10,26 +10,24 @@ from sqlalchemy import select
 from cllr import stages
 from cllr.config import Settings
 from cllr.demo.server import DemoServer
-from cllr.demo.world import BLUESKY_APPVIEW_HOST, build_world, registry_rows
-from cllr.registry import write_registry
+from cllr.demo.world import BLUESKY_APPVIEW_HOST, build_world, write_demo_files
 from models import Councillor, Membership, RunStep
 
+MEMBER_INDEX = "/mgMemberIndex.aspx"
 ROSTER = "/mgWebService.asmx/GetCouncillorsByWard"
 TODAY = date(2026, 11, 23)
 
 
 @pytest.fixture
 def world():
-    return build_world(councils=3, seed=11, wards=(3, 4))
+    return build_world(councils=5, seed=11, wards=(3, 4))  # ModernGov (own site, shared), CMIS, HTML, JSON
 
 
 @pytest.fixture
 def site(world, tmp_path, database_url):
     """A served world and an open pipeline context on a fresh database, after one good run."""
-    registry = tmp_path / "councils.csv"
-    write_registry(registry, registry_rows(world))
     with DemoServer(world) as server:
-        settings = Settings(data_dir=tmp_path, database_url=database_url, registry=registry,
+        settings = Settings(data_dir=tmp_path, database_url=database_url, **write_demo_files(world, tmp_path),
                             connect_to=server.connect_to(), bluesky_appview=f"https://{BLUESKY_APPVIEW_HOST}",
                             request_delay=0, backoff_base=0.01)  # fmt: skip
         with stages.open_context(settings) as ctx:
@@ -72,6 +70,7 @@ def test_a_broken_roster_changes_nothing(site, world, reply, status, reason):
     council = world.councils[0]
     before = current_members(ctx, council.code)
     server.web.faults[(council.host, ROSTER)] = reply
+    server.web.faults[(council.host, MEMBER_INDEX)] = reply  # the fallback is broken too
     outcome = rescrape(ctx, council.code)
     assert outcome.status == status and reason in outcome.reason
     assert current_members(ctx, council.code) == before
@@ -82,14 +81,53 @@ def test_a_broken_roster_changes_nothing(site, world, reply, status, reason):
     assert rescrape(ctx, world.councils[1].code).status == "unchanged"
 
 
-def test_a_roster_that_loses_most_councillors_is_quarantined(site, world):
+@pytest.mark.parametrize(
+    "reply",
+    [(404, {"Content-Type": "text/html"}, b"<html><body>Not found</body></html>"),
+     (200, {"Content-Type": "text/html"}, b"<!DOCTYPE html><html><body>Web service disabled</body></html>")],
+    ids=["service-404", "service-html"],
+)  # fmt: skip
+def test_when_the_web_service_is_off_the_member_index_is_read_instead(site, world, reply):
     server, ctx = site
     council = world.councils[0]
     before = current_members(ctx, council.code)
-    council.councillors[:] = council.councillors[:2]
+    server.web.faults[(council.host, ROSTER)] = reply
+    outcome = rescrape(ctx, council.code)
+    assert outcome.status == "unchanged" and outcome.reason.startswith("read the moderngov member index")
+    assert outcome.counts["unchanged"] == len(before[0])
+    assert current_members(ctx, council.code) == before
+    with ctx.db.session() as session:
+        step = session.scalars(select(RunStep).order_by(RunStep.id.desc())).first()
+        assert step.source_url.endswith("mgMemberIndex.aspx?FN=WARD&VW=LIST&PIC=0")
+
+
+FAMILIES = [(0, "moderngov"), (1, "moderngov"), (2, "cmis"), (3, "html"), (4, "json")]
+
+
+@pytest.mark.parametrize(("index", "family"), FAMILIES, ids=[f"{i}-{f}" for i, f in FAMILIES])
+def test_losing_60_percent_of_councillors_is_quarantined_in_every_family(site, world, index, family):
+    server, ctx = site
+    council = world.councils[index]
+    assert council.cms == family
+    before = current_members(ctx, council.code)
+    council.councillors[:] = council.councillors[: len(council.councillors) * 2 // 5]
     outcome = rescrape(ctx, council.code)
     assert outcome.status == "quarantined" and "too_many_removals" in outcome.reason
-    assert current_members(ctx, council.code) == before
+    assert current_members(ctx, council.code) == before and not before[1]  # all still active, none ended
+
+
+@pytest.mark.parametrize(("index", "family"), FAMILIES, ids=[f"{i}-{f}" for i, f in FAMILIES])
+def test_a_roster_of_zero_councillors_changes_nothing_in_every_family(site, world, index, family):
+    server, ctx = site
+    council = world.councils[index]
+    before = current_members(ctx, council.code)
+    council.councillors.clear()
+    outcome = rescrape(ctx, council.code)
+    if family == "cmis":  # a CMIS page without person blocks cannot be told from an error page
+        assert outcome.status == "failed" and "no person blocks" in outcome.reason
+    else:
+        assert outcome.status == "quarantined" and "zero_results" in outcome.reason
+    assert current_members(ctx, council.code) == before and not before[1]
 
 
 def test_a_councillor_who_leaves_is_end_dated_not_deleted(site, world):
@@ -133,12 +171,11 @@ def test_the_same_roster_applied_twice_changes_nothing(site, world, monkeypatch)
 
 
 def test_an_unreachable_council_fails_alone(world, tmp_path):
-    registry = tmp_path / "councils.csv"
-    write_registry(registry, registry_rows(world))
+    files = write_demo_files(world, tmp_path)
     with DemoServer(world) as server:
         mapping = server.connect_to()
         mapping[world.councils[0].host] = "127.0.0.1:9"  # nothing listens on the discard port
-        settings = Settings(data_dir=tmp_path, registry=registry, connect_to=mapping, request_delay=0, timeout=5,
+        settings = Settings(data_dir=tmp_path, **files, connect_to=mapping, request_delay=0, timeout=5,
                             backoff_base=0.01)
         with stages.open_context(settings) as ctx:
             run_id = stages.start_run(ctx, "test")

@@ -118,6 +118,24 @@ def test_one_councillors_change(db, change, field, expected):
         assert value == expected
         if field in ("party", "ward"):  # the old period is closed, not rewritten
             assert [m.end_reason for m in person.memberships] == ["changed", None]
+        if field == "name":  # the old name is kept, with the day it stopped being used
+            assert [(n.name, n.raw_name, n.used_until) for n in person.former_names] == [
+                ("Person 3", "Cllr Person 3", TODAY)
+            ]
+        else:
+            assert person.former_names == []
+
+
+def test_a_councillor_renamed_twice_keeps_both_old_names_and_a_repeat_adds_none(db):
+    load(db, None, 10)
+    for new_name in ("Person Three-Wed", "Person Three-Wed", "Person Three"):
+        candidate = roster(10)
+        candidate.councillors[3] = replace(candidate.councillors[3], name=new_name)
+        merge(db, candidate)
+    with db.session() as session:
+        person = session.scalar(select(Councillor).where(Councillor.source_id == "3"))
+        assert person.name == "Person Three"
+        assert [n.name for n in person.former_names] == ["Person 3", "Person Three-Wed"]
 
 
 def test_reimporting_the_same_roster_three_times_changes_nothing(db):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from scrapers.moderngov import parse_councillors_by_ward
+from scrapers.moderngov import parse_councillors_by_ward, parse_member_index
 from scrapers.records import SourceError
 
 ROOT = Path(__file__).parent / "fixtures" / "moderngov"
@@ -185,3 +186,42 @@ def test_newer_schema_elements_are_ignored():
     (c,) = parse_councillors_by_ward(xml, "https://example.org/moderngov/").councillors
     assert (c.name, c.ward, c.party, c.email) == ("Example Name", "Caerdydd & Penarth", "Welsh Labour", "name@example.org")
     assert c.profile_url == "https://example.org/moderngov/mgUserInfo.aspx?UID=249"
+
+
+# The HTML member index, read when a council has switched the web service off.
+INDEX = Path(__file__).parent / "fixtures" / "moderngov-html"
+INDEX_URL = "https://democracy.fictional-vale.example/mgMemberIndex.aspx?FN=WARD&VW=LIST&PIC=0"
+
+
+def test_the_member_index_parses_to_its_expected_records():
+    roster = parse_member_index((INDEX / "member-index-ward.html").read_bytes(), INDEX_URL)
+    got = [
+        {"id": c.source_id, "name": c.name, "raw_name": c.raw_name, "ward": c.ward, "party": c.party,
+         "profile_url": c.profile_url, "photo_url": c.photo_url}
+        for c in roster.councillors
+    ]  # fmt: skip
+    assert got == json.loads((INDEX / "member-index-ward.expected.json").read_text(encoding="utf-8"))
+    assert roster.wards == ["Abbey & Priory", "Castle Hill", "Ysgol Fawr"]
+
+
+@pytest.mark.parametrize(
+    ("page", "reason"),
+    [
+        (b"", "no links to mgUserInfo.aspx"),
+        (b"<html><body><h1>Server Error in '/' Application.</h1></body></html>", "no links to mgUserInfo.aspx"),
+        (b'<div class="mgContent"><ul><li><p><a href="mgUserInfo.aspx?UID=5">Cllr A Person</a></p></li></ul></div>',
+         "under no ward heading"),  # listed alphabetically, not by ward
+    ],
+    ids=["empty", "error-page", "not-by-ward"],
+)
+def test_member_index_pages_that_are_not_rosters_are_source_errors(page, reason):
+    with pytest.raises(SourceError, match=reason):
+        parse_member_index(page, INDEX_URL)
+
+
+def test_member_links_outside_the_content_area_are_not_members():
+    page = (b'<div id="footer"><a href="mgUserInfo.aspx?UID=999">Site editor</a></div>'
+            b'<div class="mgContent"><h2 class="mgSectionTitle">North</h2><ul>'
+            b'<li><p><a href="mgUserInfo.aspx?UID=7">Cllr Bo Larchglen</a></p><p>Green Party</p></li></ul></div>')  # fmt: skip
+    roster = parse_member_index(page, INDEX_URL)
+    assert [(c.source_id, c.name, c.ward, c.party) for c in roster.councillors] == [("7", "Bo Larchglen", "North", "Green Party")]

@@ -13,6 +13,7 @@ from cllr.parties import canonical_party
     [
         ("Councillor Ann Beech", "Ann Beech"),
         ("Cllr Laila Butt", "Laila Butt"),
+        ("Cynghorydd Siân Pimmspindle", "Siân Pimmspindle"),  # the Welsh title
         ("Mayor Donatus Anyanwu", "Donatus Anyanwu"),
         ("Deputy Mayor Saleha Jaffer", "Saleha Jaffer"),
         ("The Mayor. Councillor Sandra Hambleton", "Sandra Hambleton"),

@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from cllr.site import build_site, safe_url
-from models import Council, Councillor, Membership, Party, Ward
+from models import Council, Councillor, FormerName, Membership, Party, Ward
 from models.db import Database
 
 HOSTILE_NAME = "<script>alert(1)</script>"
@@ -57,6 +57,7 @@ def test_hostile_scraped_values_render_as_inert_text(tmp_path):
         session.add_all([ward, party, person])
         session.flush()
         session.add(Membership(councillor=person, ward=ward, party=party, party_label="Labour", start_date=date(2026, 5, 7)))
+        session.add(FormerName(councillor_id=person.id, name=HOSTILE_WARD, raw_name="x", used_until=date(2026, 6, 1)))
     out = tmp_path / "site"
     with db.session() as session:
         build_site(session, out)
@@ -73,6 +74,7 @@ def test_hostile_scraped_values_render_as_inert_text(tmp_path):
     person = BeautifulSoup((out / "councillors" / "xaa-hostile.html").read_text(encoding="utf-8"), "html.parser")
     assert person.h1.get_text(strip=True) == HOSTILE_NAME
     assert HOSTILE_WARD in person.get_text()
+    assert f"Listed by the council before as {HOSTILE_WARD} (until 1 Jun 2026)" in person.get_text()
     db.dispose()
 
 

@@ -1,7 +1,8 @@
 """Serve a :class:`~cllr.demo.world.World` over HTTP on 127.0.0.1, one virtual host per site.
 
 The responses have the shapes of the real services: ModernGov's XML web service and
-``mgUserInfo.aspx`` profile pages, the Bluesky AppView's XRPC JSON, the Mastodon REST
+``mgUserInfo.aspx`` profile pages, CMIS person blocks, a council site's paged A-Z
+directory, a JSON councillor service, the Bluesky AppView's XRPC JSON, the Mastodon REST
 API with ``Link`` pagination, and RSS feeds. Sites are told apart by the Host header;
 the pipeline reaches them through the HTTP layer's ``connect_to`` mapping.
 """
@@ -82,8 +83,12 @@ class DemoWeb:
     def _council(self, council: Council, path: str, query: dict) -> Reply:
         if council.cms == "cmis":
             return self._cmis(council, path)
+        if council.cms in ("html", "json"):
+            return self._own_site(council, path, query)
         if path.lower() == "/mgwebservice.asmx/getcouncillorsbyward":
             return 200, {"Content-Type": "text/xml; charset=utf-8"}, roster_xml(council).encode()
+        if path.lower() == "/mgmemberindex.aspx" and query.get("FN") == "WARD":
+            return _html(member_index_page(council))
         if path.lower() == "/mguserinfo.aspx":
             member = next((m for m in council.councillors if str(m.uid) == query.get("UID")), None)
             if member is not None:
@@ -94,6 +99,20 @@ class DemoWeb:
         if path == "/cmis5/Councillors.aspx":
             return _html(cmis_list_page(council))
         match = re.fullmatch(r"/cmis5/People/tabid/62/ctl/ViewCMIS_Person/mid/480/id/(\d+)/Default\.aspx", path)
+        member = match and next((m for m in council.councillors if str(m.uid) == match.group(1)), None)
+        if member:
+            return _html(profile_page(council, member, container="main"))
+        return _not_found()
+
+    def _own_site(self, council: Council, path: str, query: dict) -> Reply:
+        """A council's own site: a paged directory (html) or a JSON service (json), and profile pages."""
+        if council.cms == "html" and path == "/councillors":
+            page = query.get("page", "1")
+            if page.isdigit() and 1 <= int(page) <= directory_pages(council):
+                return _html(directory_page(council, int(page)))
+        if council.cms == "json" and path == "/api/councillors.json":
+            return _json(roster_json(council))
+        match = re.fullmatch(r"/councillors/(\d+)", path)
         member = match and next((m for m in council.councillors if str(m.uid) == match.group(1)), None)
         if member:
             return _html(profile_page(council, member, container="main"))
@@ -175,7 +194,7 @@ def _roster_entry(council: Council, m: Councillor) -> str:
         label = {"bluesky": "Bluesky", "mastodon": "Mastodon", "web": "Blog"}[account.platform]
         shown = f"@{account.handle}" if account.platform != "web" else account.url
         notes += f"<line2>{label} - {xml_escape(shown)}</line2>"
-    email = f"{m.first.lower()}.{m.last.lower()}@{council.slug}.example"
+    email = _email(council, m)
     return (
         f"<councillor><councillorid>{m.uid}</councillorid>"
         f"<fullusername>{xml_escape(m.title + m.name)}</fullusername>"
@@ -191,6 +210,23 @@ def _roster_entry(council: Council, m: Councillor) -> str:
         f"<termofoffice><startdate>07/05/2026</startdate><enddate>unspecified</enddate></termofoffice></termsofoffice>"
         f"</councillor>"
     )
+
+
+def member_index_page(council: Council) -> str:
+    """ModernGov's member index listed by ward (``mgMemberIndex.aspx?FN=WARD&VW=LIST``)."""
+    sections = "".join(
+        f'<h2 class="mgSectionTitle">{escape(ward)}</h2><ul>'
+        + "".join(
+            f'<li><p><a href="mgUserInfo.aspx?UID={m.uid}">{escape(m.title + m.name)}</a></p>'
+            f"<p>{escape(m.party)}</p><p>{escape(ward)}</p></li>"
+            for m in council.councillors if m.ward == ward
+        )
+        + "</ul>"
+        for ward in council.wards
+    )  # fmt: skip
+    return f"""<!DOCTYPE html><html lang="en"><head><title>Councillors by ward - {escape(council.name)} (fictional demo)</title></head>
+<body><div id="modgov"><div class="mgContent"><h1 class="mgMainTitleTxt">Councillors by ward</h1>
+<div class="mgThumbsList">{sections}</div></div></div></body></html>"""
 
 
 def cmis_profile_url(council: Council, m: Councillor) -> str:
@@ -210,6 +246,54 @@ def cmis_list_page(council: Council) -> str:
     return f"""<!DOCTYPE html><html lang="en"><head><title>Councillors | {escape(council.name)} (fictional demo)</title></head>
 <body><div id="header"><a href="https://bsky.app/profile/{council.slug}-council.example">Follow us</a></div>
 <div id="dnn_ContentPane"><h1>Your councillors</h1>{blocks}</div></body></html>"""
+
+
+DIRECTORY_PAGE_SIZE = 6  # small, so that even a small demo council has several pages
+
+
+def directory_pages(council: Council) -> int:
+    return max(1, -(-len(council.councillors) // DIRECTORY_PAGE_SIZE))
+
+
+def directory_page(council: Council, page: int) -> str:
+    """One page of a council's own A-Z councillor directory, as site CMSs page them (rel=next links)."""
+    start = (page - 1) * DIRECTORY_PAGE_SIZE
+    cards = "".join(_card(council, m) for m in council.councillors[start : start + DIRECTORY_PAGE_SIZE])
+    pager = f'<a rel="prev" href="?page={page - 1}">Previous</a>' if page > 1 else ""
+    if page < directory_pages(council):
+        pager += f' <a rel="next" href="?page={page + 1}">Next</a>'
+    return f"""<!DOCTYPE html><html lang="en"><head><title>Find a councillor | {escape(council.name)} (fictional demo)</title></head>
+<body><header><a href="/">Home</a> <a href="https://bsky.app/profile/{council.slug}-council.example">Follow us</a></header>
+<main id="main-content"><h1>Find a councillor</h1><p>Page {page} of {directory_pages(council)}.</p>
+<ul class="councillor-list">{cards}</ul><nav class="pager">{pager}</nav></main>
+<footer><a href="/contact">Contact the council</a></footer></body></html>"""
+
+
+def _card(council: Council, m: Councillor) -> str:
+    social = ""
+    if m.handle_in_notes:
+        account = m.accounts[0]
+        shown = f"@{account.handle}" if account.platform != "web" else account.url
+        social = f'<p class="social">{_label(account)} - {escape(shown)}</p>'
+    return (
+        f'<li class="councillor-card"><img src="/sites/default/files/councillors/{m.uid}.jpg" alt="">'
+        f'<h3><a href="/councillors/{m.uid}">{escape(m.title + m.name)}</a></h3>'
+        f'<p class="ward">Ward: {escape(m.ward)}</p><p class="party">Party: {escape(m.party or "None")}</p>'
+        f'<p><a href="mailto:{_email(council, m)}">Email {escape(m.first)}</a></p>{social}</li>'
+    )
+
+
+def roster_json(council: Council) -> dict:
+    """A council's JSON councillor service, shaped like an ASP.NET web service (``{"d": {"results": [...]}}``)."""
+    return {"d": {"results": [
+        {"MemberId": m.uid, "FullName": m.title + m.name, "WardName": m.ward, "PartyName": m.party or None,
+         "Email": _email(council, m), "PhotoUrl": f"/photos/{m.uid}.jpg"}
+        for m in council.councillors
+    ]}}  # fmt: skip
+
+
+def _email(council: Council, m: Councillor) -> str:
+    return f"{m.first.lower()}.{m.last.lower()}@{council.slug}.example"
 
 
 def profile_page(council: Council, m: Councillor, container: str = "modgov") -> str:

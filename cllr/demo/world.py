@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from cllr.names import slugify
 
@@ -98,7 +99,7 @@ class Council:
     host: str
     wards: list[str]
     councillors: list[Councillor]
-    cms: str = "moderngov"  # moderngov|cmis
+    cms: str = "moderngov"  # moderngov|cmis|html|json
 
     @property
     def base_url(self) -> str:
@@ -106,8 +107,9 @@ class Council:
 
     @property
     def roster_url(self) -> str:
-        """The URL the registry lists: ModernGov's base, or CMIS's councillors page."""
-        return self.base_url + ("/Councillors.aspx" if self.cms == "cmis" else "")
+        """The URL the registry lists: ModernGov's base, CMIS's councillors page, the directory or the JSON service."""
+        path = {"cmis": "/Councillors.aspx", "html": "/councillors", "json": "/api/councillors.json"}
+        return self.base_url + path.get(self.cms, "")
 
 
 @dataclass
@@ -138,9 +140,9 @@ def build_world(councils: int = 10, seed: int = 2026, now: datetime | None = Non
         place = PLACES[index % len(PLACES)] + ("" if index < len(PLACES) else f" {index // len(PLACES) + 1}")
         kind, council_type = COUNCIL_KINDS[index % len(COUNCIL_KINDS)]
         slug = slugify(place)
-        cms = "cmis" if index % 4 == 2 else "moderngov"  # about a tenth of real councils use CMIS
-        if cms == "cmis":
-            host = f"cmis.{slug}.example"
+        cms = _family(index)
+        if cms != "moderngov":
+            host = f"{HOST_PREFIX[cms]}.{slug}.example"
         elif index % shared_every == 1 % shared_every:
             host = f"{slug}.{PROVIDER_HOST}"
         else:
@@ -165,6 +167,50 @@ def build_world(councils: int = 10, seed: int = 2026, now: datetime | None = Non
         result.append(Council(code, f"{place} {kind}", slug, council_type,
                               NATIONS[index % len(NATIONS)], host, ward_names, members, cms))
     return World(seed, now, result)
+
+
+HOST_PREFIX = {"cmis": "cmis", "html": "www", "json": "data"}
+
+
+def _family(index: int) -> str:
+    """The CMS family of the index-th council: in every eight, two CMIS, one custom HTML, one JSON.
+
+    (Of real councils about 79% run ModernGov, 9% CMIS and 13% custom HTML; the demo
+    has more of the rarer families so that a small world shows every one.)
+    """
+    return {2: "cmis", 3: "html", 4: "json", 6: "cmis"}.get(index % 8, "moderngov")
+
+
+def scraper_configs(world: World) -> dict[str, dict[str, str]]:
+    """The demo's HTML and JSON councils' entries for the scraper configuration (``Settings.scrapers``)."""
+    configs = {}
+    for council in world.councils:
+        if council.cms == "html":
+            configs[council.code] = {
+                "container": "ul.councillor-list", "councillor": "li.councillor-card",
+                "name": "h3 a", "profile": "h3 a@href", "id_pattern": r"/councillors/(\d+)$",
+                "ward": ".ward", "ward_label": "Ward:", "party": ".party", "party_label": "Party:",
+                "email": "a[href^='mailto:']@href", "photo": "img@src", "next_page": "a[rel=next]@href",
+            }  # fmt: skip
+        elif council.cms == "json":
+            configs[council.code] = {
+                "records": "d.results", "id": "MemberId", "name": "FullName", "ward": "WardName",
+                "party": "PartyName", "email": "Email", "photo": "PhotoUrl",
+                "profile_template": f"{council.base_url}/councillors/{{id}}",
+            }  # fmt: skip
+    return configs
+
+
+def write_demo_files(world: World, directory: Path) -> dict[str, str]:
+    """Write the demo's council registry and scraper configuration; return the settings that point at them."""
+    import yaml
+
+    from cllr.registry import write_registry
+
+    registry, scrapers = directory / "councils.csv", directory / "council_scrapers.yaml"
+    write_registry(registry, registry_rows(world))
+    scrapers.write_text(yaml.safe_dump(scraper_configs(world), sort_keys=True), encoding="utf-8")
+    return {"registry": str(registry), "scrapers": str(scrapers)}
 
 
 def _name_pool(rng: random.Random) -> list[tuple[str, str]]:

@@ -18,6 +18,9 @@ import threading
 import time
 import zlib
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -47,6 +50,10 @@ class FetchError(Exception):
         self.url = url
         self.reason = reason
         self.status = status
+
+
+class RobotsRefusal(FetchError):
+    """robots.txt disallows the URL, or asks for a crawl delay over the cap: the site is skipped, not failing."""
 
 
 class _RefusedAddress(FetchError, Refused):
@@ -265,10 +272,13 @@ class Fetcher:
         decision = self.robots.decision(origin)
         if not decision.allows(url, PRODUCT_TOKEN):
             self._count("robots_disallowed")
-            raise FetchError(url, f"disallowed by robots.txt ({decision.note})")
+            if decision.site_failing:  # the site is down, not refusing us
+                raise FetchError(url, f"disallowed by robots.txt ({decision.note})")
+            raise RobotsRefusal(url, f"disallowed by robots.txt ({decision.note})")
         delay = decision.crawl_delay(PRODUCT_TOKEN)
         if delay > self.settings.max_crawl_delay:
-            raise FetchError(url, f"robots.txt asks for a {delay:.0f} s crawl delay, over the {self.settings.max_crawl_delay:.0f} s cap")
+            self._count("robots_disallowed")
+            raise RobotsRefusal(url, f"robots.txt asks for a {delay:.0f} s crawl delay, over the {self.settings.max_crawl_delay:.0f} s cap")
         if delay:
             self.slots.set_floor(key, delay)
 
@@ -296,7 +306,7 @@ class Fetcher:
                     size += len(chunk)
                     if size >= self.settings.max_robots_bytes:
                         break  # RFC 9309 §2.5: rules past the cap are ignored
-                self._count(f"{response.status_code // 100}xx", size)
+                self._count(f"{response.status_code // 100}xx", size, response.status_code)
                 return response.status_code, response.headers, b"".join(chunks)[: self.settings.max_robots_bytes]
         except httpx.HTTPError:
             self._count("error")
@@ -329,7 +339,7 @@ class Fetcher:
         except UnsafeAddress as exc:
             self._count("unsafe")
             raise _RefusedAddress(url, f"refused: {exc}") from None
-        self._count(f"{response.status_code // 100}xx", len(content))
+        self._count(f"{response.status_code // 100}xx", len(content), response.status_code)
         return Response(str(response.url), response.status_code, response.headers, content)
 
     def _read_capped(self, response: httpx.Response, url: str) -> bytes:
@@ -370,12 +380,35 @@ class Fetcher:
         wait *= 0.5 + self._rng.random() / 2
         return max(wait, retry_after or 0.0)
 
-    def _count(self, outcome: str, size: int = 0) -> None:
+    @contextmanager
+    def tally(self) -> Iterator[Counter[str]]:
+        """Count the requests made in this context (thread or task): by HTTP status, plus bytes.
+
+        Keys are status codes ("200", "304", "404"), "error" (no response), "unsafe"
+        (refused address), "robots_disallowed", "retries" and "bytes"; robots.txt
+        fetches count too. A run's ledger keeps one such tally per step.
+        """
+        counter: Counter[str] = Counter()
+        token = _TALLY.set(counter)
+        try:
+            yield counter
+        finally:
+            _TALLY.reset(token)
+
+    def _count(self, outcome: str, size: int = 0, status: int | None = None) -> None:
         with self._lock:
             self.stats[outcome] += 1
             if outcome.endswith("xx") or outcome == "error":
                 self.stats["requests"] += 1
             self.stats["bytes"] += size
+        tally = _TALLY.get()
+        if tally is not None:
+            tally[str(status) if status is not None else outcome] += 1
+            if size:
+                tally["bytes"] += size
+
+
+_TALLY: ContextVar[Counter[str] | None] = ContextVar("cllr_http_tally", default=None)
 
 
 def _guarded_transport(settings: Settings, ca_bundle: str | None = None) -> httpx.HTTPTransport:

@@ -24,6 +24,7 @@ class RobotsDecision:
     rules: Protego | None  # None: no rules apply
     allow_all: bool
     note: str
+    site_failing: bool = False  # disallowed because robots.txt could not be read (unreachable, 429, 5xx)
 
     def allows(self, url: str, token: str) -> bool:
         if self.rules is None:
@@ -72,11 +73,11 @@ class RobotsCache:
         except Refused:
             raise
         except Exception as exc:  # unreachable: RFC 9309 §2.3.1.4
-            return RobotsDecision(None, False, f"robots.txt unreachable ({exc}): all disallowed")
+            return RobotsDecision(None, False, f"robots.txt unreachable ({exc}): all disallowed", site_failing=True)
         if 200 <= status < 300:
             return RobotsDecision(Protego.parse(body.decode("utf-8", "replace")), True, "robots.txt rules")
         if status == 429 or status >= 500:
-            return RobotsDecision(None, False, f"robots.txt answered {status}: all disallowed")
+            return RobotsDecision(None, False, f"robots.txt answered {status}: all disallowed", site_failing=True)
         if 400 <= status < 500:
             return RobotsDecision(None, True, f"robots.txt answered {status}: all allowed")
         return RobotsDecision(None, False, f"robots.txt answered {status}: all disallowed")
