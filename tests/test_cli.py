@@ -75,3 +75,22 @@ def test_councils_list_shows_family_status_and_counts(tmp_path):
     cmis = runner.invoke(cli, ["councils", "list", "--family", "cmis"])
     assert len(cmis.output.splitlines()) == 1 + 30
     assert runner.invoke(cli, ["councils", "list", "--failing"]).output.splitlines()[1:] == []
+
+
+def test_parse_reads_an_html_directory_with_a_councils_selectors(tmp_path, monkeypatch):
+    import yaml
+
+    from .test_html_family import CONFIGS, SINGLE_URL, expected
+
+    scrapers = tmp_path / "council_scrapers.yaml"
+    scrapers.write_text(yaml.safe_dump({"XYZ": CONFIGS["jadu-cards"]}), encoding="utf-8")
+    monkeypatch.setenv("CLLR_SCRAPERS", str(scrapers))
+    page = str(Path(__file__).parent / "fixtures" / "html" / "single.html")
+    result = CliRunner().invoke(cli, ["parse", page, "--cms", "html", "--council", "xyz", "--url", SINGLE_URL])
+    assert result.exit_code == 0, result.output
+    got = [json.loads(line) for line in result.output.splitlines()]
+    assert [(r["id"], r["name"], r["ward"]) for r in got] == [(r["id"], r["name"], r["ward"]) for r in expected("single")]
+    missing = CliRunner().invoke(cli, ["parse", page, "--cms", "html", "--council", "ABC"])
+    assert missing.exit_code == 1 and "no entry for ABC" in missing.output
+    unnamed = CliRunner().invoke(cli, ["parse", page, "--cms", "html"])
+    assert unnamed.exit_code == 2 and "--council CODE is needed" in unnamed.output
