@@ -145,6 +145,35 @@ def parse(file, cms: str, url: str | None, council: str | None) -> None:
 
 
 @cli.command()
+@click.argument("value")
+@click.option("--field", help="The platform the value was given for (twitter, bluesky, mastodon, website...).")
+def normalise(value: str, field: str | None) -> None:
+    """Print the canonical identity of a handle or URL as JSON.
+
+    Prints ``{"platform", "key", "url", "handle", "needs_lookup"}``, or ``{"key": null,
+    "reason": ...}`` and exits 1 when the value names no account (a share link, a
+    placeholder, an e-mail address...). The same normaliser reads council pages and
+    corrections (docs/handles.md).
+
+    Examples:
+
+        cllr normalise "https://twitter.com/intent/follow?screen_name=CllrJaneSmith"
+
+        cllr normalise janesmith --field bluesky
+    """
+    from .handles import NotAnAccount
+    from .handles import normalise as normalise_value
+
+    try:
+        handle = normalise_value(value, field)
+    except NotAnAccount as exc:
+        click.echo(json.dumps({"key": None, "reason": str(exc)}, ensure_ascii=False))
+        sys.exit(1)
+    click.echo(json.dumps({"platform": handle.platform, "key": handle.key, "url": handle.url,
+                           "handle": handle.handle, "needs_lookup": handle.needs_lookup}, ensure_ascii=False))  # fmt: skip
+
+
+@cli.command()
 @click.argument("url")
 @click.option("--no-robots", is_flag=True, help="Skip robots.txt, as platform API clients do.")
 @click.option("--save", type=click.Path(dir_okay=False, writable=True, path_type=Path),

@@ -94,3 +94,23 @@ def test_parse_reads_an_html_directory_with_a_councils_selectors(tmp_path, monke
     assert missing.exit_code == 1 and "no entry for ABC" in missing.output
     unnamed = CliRunner().invoke(cli, ["parse", page, "--cms", "html"])
     assert unnamed.exit_code == 2 and "--council CODE is needed" in unnamed.output
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "expected"),
+    [
+        (["https://m.facebook.com/cllrjanesmith/?ref=page_internal"], 0,
+         {"platform": "facebook", "key": "facebook:cllrjanesmith", "url": "https://www.facebook.com/cllrjanesmith"}),
+        (["janesmith", "--field", "bluesky"], 0,
+         {"key": "bluesky:janesmith.bsky.social", "needs_lookup": True}),
+        (["@JaneSmith@mastodon.social"], 0, {"platform": "mastodon", "url": "https://mastodon.social/@JaneSmith"}),
+        (["N/A"], 1, {"key": None, "reason": "a placeholder, not a value"}),
+        (["https://twitter.com/intent/tweet?text=Vote"], 1, {"key": None}),
+    ],
+)  # fmt: skip
+def test_normalise_prints_the_canonical_identity_or_null_with_a_reason(args, code, expected):
+    result = CliRunner().invoke(cli, ["normalise", *args])
+    assert result.exit_code == code
+    printed = json.loads(result.output)
+    assert printed == {**printed, **expected}
+    assert ("reason" in printed) == (code == 1)
