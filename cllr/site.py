@@ -35,6 +35,7 @@ PLATFORM_NAMES = {
 METHOD_NAMES = {
     "council_profile": "linked from the council's profile page",
     "council_roster": "written in the council's roster entry",
+    "moved_from": "moved here from an account linked by the council",
 }
 
 
@@ -166,6 +167,7 @@ def _gather(session: Session) -> dict:
         accounts = [
             AccountView(evs[0].account, metrics.get(account_id), evs)
             for account_id, evs in evidence_by_person[c.id].items()
+            if evs[0].account.status != "merged"  # shown once, as the account it was merged into
         ]
         accounts.sort(key=lambda a: (-a.posts_30d, a.account.platform))
         if c.current is not None:

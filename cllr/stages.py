@@ -25,7 +25,7 @@ from models import AccountEvidence, Council, Councillor, Membership, Run, RunSte
 from models.base import utcnow
 from models.db import Database
 from models.merge import Quarantined, apply_roster, stage_roster
-from models.store import link_account, read_registry, record_activity, seed_parties, touch_evidence
+from models.store import link_account, merge_into, note_change, read_registry, record_activity, seed_parties, touch_evidence
 from models.store import load_registry as store_registry
 from scrapers import bluesky, feeds, mastodon
 from scrapers.families import FAMILIES, MAX_PAGES, Family, merge_pages, read_council_configs
@@ -34,7 +34,7 @@ from scrapers.records import AccountGone, Roster, SourceError
 
 from . import metrics, progress
 from .config import Settings
-from .handles import find_handles
+from .handles import NotAnAccount, find_handles, normalise
 from .http import FetchError, Fetcher, RobotsRefusal, slot_key
 from .parties import known_parties
 
@@ -438,7 +438,7 @@ def account_batches(ctx: Context) -> list[list[int]]:
             .join(AccountEvidence, AccountEvidence.account_id == SocialAccount.id)
             .join(Membership, and_(Membership.councillor_id == AccountEvidence.councillor_id,
                                    Membership.end_date.is_(None)))  # fmt: skip
-            .where(SocialAccount.platform.in_(COLLECTABLE))
+            .where(SocialAccount.platform.in_(COLLECTABLE), SocialAccount.status != "merged")
             .distinct()
             .order_by(SocialAccount.platform, SocialAccount.id)
         ).all()
@@ -482,13 +482,46 @@ def _collect_account(ctx: Context, account_id: int, since: datetime, run_id: int
         try:
             activity = _collect_one(ctx, account, since)
         except AccountGone as exc:
+            if account.status != "not_found":  # marked, never deleted; it may come back
+                note_change(session, account, "status", account.status, "not_found", source_url=account.url, run_id=run_id)
             account.status, account.last_checked_at = "not_found", utcnow()
             return account.platform, "not_found", 0, str(exc)
         except (FetchError, SourceError, ValueError, KeyError, TypeError) as exc:
             account.status, account.last_checked_at = "error", utcnow()
             return account.platform, "failed", 0, f"{account.key}: {exc}"
+        keeper = _same_account(session, account, activity.platform_id)
+        if keeper is not None:  # a new handle for an account we know by its stable id: one account
+            merge_into(session, account, keeper, source_url=activity.source_url, run_id=run_id)
+            return account.platform, "active", 0, None
+        moving = activity.moved_to and account.status != "moved"
         new_posts = record_activity(session, account, activity, run_id=run_id)
+        if moving:
+            _follow_move(session, account, activity, run_id)
         return account.platform, "active", new_posts, None
+
+
+def _same_account(session, account: SocialAccount, platform_id: str | None) -> SocialAccount | None:
+    """The older account row with the same stable platform id, if there is one."""
+    if not platform_id:
+        return None
+    return session.scalar(
+        select(SocialAccount)
+        .where(SocialAccount.platform == account.platform, SocialAccount.platform_id == platform_id,
+               SocialAccount.id < account.id)
+        .order_by(SocialAccount.id)
+    )  # fmt: skip
+
+
+def _follow_move(session, account: SocialAccount, activity, run_id: int) -> None:
+    """A Mastodon move: link the new account to the old one's councillors, and record where it went."""
+    try:
+        target = normalise(activity.moved_to, account.platform)
+    except NotAnAccount as exc:
+        note_change(session, account, "moved_to", None, f"unreadable: {exc}", source_url=activity.source_url, run_id=run_id)
+        return
+    note_change(session, account, "moved_to", None, target.key, source_url=activity.source_url, run_id=run_id)
+    for councillor_id in {e.councillor_id for e in account.evidence}:
+        link_account(session, councillor_id, target, method="moved_from", source_url=account.url, run_id=run_id)
 
 
 def _collect_one(ctx: Context, account: SocialAccount, since: datetime):

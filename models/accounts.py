@@ -27,19 +27,41 @@ class SocialAccount(Provenance, Base):
     url: Mapped[str] = mapped_column(String(2048))
     platform_id: Mapped[str | None] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(20), default="councillor")  # councillor|campaign|party|personal
-    status: Mapped[str] = mapped_column(String(20), default="new")  # new|active|not_found|unsupported|error
+    status: Mapped[str] = mapped_column(String(20), default="new")  # new|active|moved|not_found|unsupported|error
     feed_url: Mapped[str | None] = mapped_column(String(2048))  # blogs: the discovered RSS/Atom feed
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_checked_at: Mapped[datetime | None]
 
     evidence: Mapped[list[AccountEvidence]] = relationship(back_populates="account")
+    changes: Mapped[list[AccountChange]] = relationship(order_by="AccountChange.id")
+
+
+class AccountChange(Base):
+    """One change to an account seen by a collection: nothing about an account is overwritten unrecorded.
+
+    ``field``: ``handle`` (a rename), ``platform_id``, ``moved_to`` (a Mastodon move; ``new``
+    is the new account's key, itself linked to the same councillors) or ``status`` (e.g.
+    ``active`` → ``not_found`` when the account vanishes, and back if it returns).
+    """
+
+    __tablename__ = "account_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("social_account.id"), index=True)
+    field: Mapped[str] = mapped_column(String(40))
+    old: Mapped[str | None] = mapped_column(String(600))
+    new: Mapped[str | None] = mapped_column(String(600))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    source_url: Mapped[str | None] = mapped_column(String(2048))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("run.id"), index=True)
 
 
 class AccountEvidence(Base):
     """How we know an account belongs to a councillor.
 
-    ``method``: ``council_profile`` (linked from the council's profile page) or
-    ``council_roster`` (written in the roster's free text, e.g. surgery details).
+    ``method``: ``council_profile`` (linked from the council's profile page),
+    ``council_roster`` (written in the roster's free text, e.g. surgery details) or
+    ``moved_from`` (the platform says an account with such evidence moved here).
     """
 
     __tablename__ = "account_evidence"

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from cllr.handles import Handle
 from scrapers.records import Activity
 
-from .accounts import AccountEvidence, AccountMetric, Post, ProfileSnapshot, SocialAccount
+from .accounts import AccountChange, AccountEvidence, AccountMetric, Post, ProfileSnapshot, SocialAccount
 from .base import utcnow
 from .directory import Council, Party
 
@@ -162,13 +162,16 @@ def record_activity(
 ) -> int:
     """Store a snapshot of the account's counters and any posts not seen before; returns new posts."""
     now = utcnow()
-    if activity.platform_id:
-        account.platform_id = activity.platform_id
-    if activity.handle and activity.handle != account.handle:
-        account.handle = activity.handle
+    changes = {"platform_id": activity.platform_id, "handle": activity.handle,
+               "status": "moved" if activity.moved_to else "active"}  # fmt: skip
+    for name, value in changes.items():
+        if value and value != getattr(account, name):
+            worth_noting = name != "status" or {account.status, value} & {"not_found", "moved"}
+            if getattr(account, name) is not None and worth_noting:
+                note_change(session, account, name, getattr(account, name), value, source_url=activity.source_url, run_id=run_id)
+            setattr(account, name, value)
     if activity.feed_url:
         account.feed_url = activity.feed_url
-    account.status = "active"
     account.last_checked_at = now
     session.add(
         ProfileSnapshot(
@@ -200,6 +203,29 @@ def record_activity(
         )
         new += 1
     return new
+
+
+def note_change(session: Session, account: SocialAccount, field: str, old: str | None, new: str | None, *,
+                source_url: str | None, run_id: int | None) -> None:  # fmt: skip
+    """Record a change to an account (a rename, a move, a disappearance) in its history."""
+    session.add(AccountChange(account_id=account.id, field=field, old=old, new=new, changed_at=utcnow(),
+                              source_url=source_url, run_id=run_id))  # fmt: skip
+
+
+def merge_into(session: Session, duplicate: SocialAccount, keeper: SocialAccount, *,
+               source_url: str | None, run_id: int | None) -> None:
+    """Fold a second row for one account (a new handle found before the rename was seen) into the first.
+
+    Its evidence moves to the keeper (kept, not deleted, unless the keeper holds the same);
+    the row stays, marked ``merged``, with the change in its history.
+    """
+    held = {(e.councillor_id, e.method, e.source_url) for e in keeper.evidence}
+    for evidence in list(duplicate.evidence):
+        if (evidence.councillor_id, evidence.method, evidence.source_url) not in held:
+            evidence.account_id = keeper.id
+    note_change(session, duplicate, "merged_into", None, keeper.key, source_url=source_url, run_id=run_id)
+    duplicate.status = "merged"
+    duplicate.last_checked_at = utcnow()
 
 
 def save_metric(session: Session, values: dict, *, as_of: date, run_id: int | None) -> None:

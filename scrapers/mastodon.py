@@ -22,12 +22,14 @@ def parse_account(data: dict) -> Activity:
     """Read a Mastodon ``Account`` entity."""
     if not isinstance(data, dict) or "id" not in data or "username" not in data:
         raise SourceError("not a Mastodon account: no id/username")
+    moved = data.get("moved")
     return Activity(
         source_url=data.get("url") or "",
         platform_id=data.get("uri") or data.get("url"),
         followers=data.get("followers_count"),
         following=data.get("following_count"),
         posts_total=data.get("statuses_count"),
+        moved_to=moved.get("url") if isinstance(moved, dict) and isinstance(moved.get("url"), str) else None,
     )
 
 

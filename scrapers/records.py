@@ -92,3 +92,4 @@ class Activity:
     # False when the source stopped before the start of the window (a capped feed).
     complete: bool = True
     feed_url: str | None = None
+    moved_to: str | None = None  # the new account's URL, when the account has moved (Mastodon)

@@ -366,7 +366,15 @@ def mastodon_account(a: Account) -> dict:
         "followers_count": a.followers, "following_count": a.following,
         "statuses_count": len(a.posts), "last_status_at": last, "locked": False, "bot": False,
         "note": "<p>A fictional councillor on a generated demo server.</p>", "fields": [],
+        **({"moved": _moved(a.moved_to)} if a.moved_to else {}),
     }
+
+
+def _moved(acct: str) -> dict:
+    """The ``moved`` account entity of a Mastodon account that has moved to ``acct`` (user@server)."""
+    user, server = acct.split("@")
+    return {"id": "0", "username": user, "acct": acct, "url": f"https://{server}/@{user}",
+            "uri": f"https://{server}/users/{user}"}
 
 
 def mastodon_status(a: Account, p) -> dict:

@@ -62,6 +62,7 @@ class Account:
     followers: int
     following: int
     posts: list[Post] = field(default_factory=list)
+    moved_to: str | None = None  # mastodon: user@server of the account it moved to
 
     @property
     def url(self) -> str:
