@@ -51,6 +51,12 @@ def test_mastodon_account_counters_and_uri():
     assert (activity.followers, activity.following, activity.posts_total) == (1036, 138, 280)
 
 
+def test_a_moved_mastodon_account_names_where_it_went():
+    moved = mastodon.parse_account(load("mastodon/account.moved.social-tchncs-de.json"))
+    assert moved.moved_to == "https://emacs.ch/@chainsawriot"
+    assert mastodon.parse_account(load("mastodon/account.fosstodon.json")).moved_to is None
+
+
 def test_mastodon_statuses_and_their_next_page():
     posts = mastodon.parse_statuses(load("mastodon/account_statuses.fosstodon.json"))
     assert len(posts) == 20
