@@ -2,8 +2,8 @@
 
 For each account with collected activity: posts in the last 7, 30 and 90 days (every
 item the account authored: posts, replies, articles; never reposts or boosts, which are
-not stored), replies in the last 30 days, the time of the last post, and the latest
-follower count. ``complete`` is false when the latest collection could not reach back
+not stored), replies in the last 30 days, the time of the last post, the latest
+follower count and its change since the latest snapshot at least 30 days old. ``complete`` is false when the latest collection could not reach back
 90 days (a capped feed), in which case the counts are lower bounds.
 """
 
@@ -46,6 +46,13 @@ def compute(session: Session, now: datetime, *, run_id: int | None) -> int:
         s.account_id: s
         for s in session.scalars(select(ProfileSnapshot).join(latest, ProfileSnapshot.id == latest.c.id))
     }
+    base_ids = (
+        select(func.max(ProfileSnapshot.id).label("id"))
+        .where(ProfileSnapshot.taken_at <= cutoffs[30], ProfileSnapshot.followers.is_not(None))
+        .group_by(ProfileSnapshot.account_id)
+        .subquery()
+    )
+    bases = {s.account_id: s.followers for s in session.scalars(select(ProfileSnapshot).join(base_ids, ProfileSnapshot.id == base_ids.c.id))}
     accounts = session.scalars(select(SocialAccount.id).where(SocialAccount.id.in_(list(snapshots))))
     written = 0
     for account_id in accounts:
@@ -61,6 +68,10 @@ def compute(session: Session, now: datetime, *, run_id: int | None) -> int:
                 "replies_30d": int(row.r30) if row else 0,
                 "last_post_at": row.last if row else None,
                 "followers": snapshot.followers,
+                "followers_change_30d": (
+                    snapshot.followers - bases[account_id]
+                    if snapshot.followers is not None and account_id in bases else None
+                ),
                 "complete": snapshot.posts_complete,
             },
             as_of=now.date(),

@@ -212,9 +212,11 @@ def _render_all(env: Environment, data: dict, out: Path) -> int:
         if not people and council.id not in data["last_steps"]:
             continue
         council_rows.append({"council": council, "figures": _figures(people), "step": data["last_steps"].get(council.id)})
-    nations = defaultdict(list)
+    nations, parties = defaultdict(list), defaultdict(list)
     for person in data["people"]:
         nations[person.councillor.council.nation].append(person)
+        party = person.membership.party
+        parties[party.name if party else "No party recorded"].append(person)
 
     pages = 0
 
@@ -225,7 +227,8 @@ def _render_all(env: Environment, data: dict, out: Path) -> int:
         pages += 1
 
     write("index.html", "index.html", "", figures=_figures(data["people"]), councils=council_rows,
-          nations=sorted((n, _figures(p)) for n, p in nations.items()))  # fmt: skip
+          nations=sorted((n, _figures(p)) for n, p in nations.items()),
+          parties=sorted(((n, _figures(p)) for n, p in parties.items()), key=lambda item: (-item[1]["councillors"], item[0])))  # fmt: skip
     ranked = sorted((p for p in data["people"] if p.active), key=lambda p: (-p.posts_30d, p.councillor.name))
     write("leaderboard.html", "leaderboard.html", "", people=ranked[:100])
     for row in council_rows:

@@ -128,6 +128,9 @@ class AccountMetric(Base):
     replies_30d: Mapped[int] = mapped_column(default=0)
     last_post_at: Mapped[datetime | None]
     followers: Mapped[int | None]
+    # Followers now minus followers at the latest snapshot at least 30 days old; None
+    # until the account has been followed that long (no change is shown without a base).
+    followers_change_30d: Mapped[int | None]
     # False when the source only shows its newest items (a capped feed) and the oldest
     # of them is still inside the window: the 90-day count is then a lower bound.
     complete: Mapped[bool] = mapped_column(default=True)

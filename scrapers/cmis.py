@@ -44,6 +44,8 @@ def _councillor(block: Tag, page_url: str) -> ScrapedCouncillor | None:
     raw_name = tidy(name_tag.get_text(" ")) if name_tag else ""
     if not raw_name or is_vacancy(raw_name):
         return None
+    if "<" in raw_name or ">" in raw_name:  # a tag the parser could not read spilled into the name
+        raise SourceError(f"CMIS person block holds broken markup in its name: {raw_name[:60]!r}")
     link = block.find("a", href=True)
     match = _ID.search(link["href"]) if link else None
     profile = web_url(link["href"], page_url) if match else None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
 from models import (
@@ -103,6 +104,12 @@ def test_the_pipeline_builds_the_directory_and_the_site(prefect_api, demo_settin
     page = (site / "councils" / f"{council.code.lower()}.html").read_text()
     assert council.councillors[1].name in page
     assert "Demo data" in page
+    index = BeautifulSoup((site / "index.html").read_text(), "html.parser")
+    by_party = next(t for t in index.find_all("table") if t.caption and t.caption.get_text().startswith("By party"))
+    counts = {tr.td.get_text(): int(tr.find_all("td")[1].get_text()) for tr in by_party.tbody.find_all("tr")}
+    assert sum(counts.values()) == people  # every current councillor in exactly one party row
+    assert counts["Labour"] == sum(1 for c in small_world.councils for m in c.councillors
+                                   if m.party in ("Labour", "Labour and Co-operative Party"))  # one Labour family  # fmt: skip
     leaderboard = (site / "leaderboard.html").read_text()
     top = max(small_world.accounts(), key=lambda a: sum(1 for p in a.posts if p.kind != "repost"
                                                      and p.created_at >= small_world.now - timedelta(days=30)))
