@@ -19,13 +19,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, exists, func, or_, select
 
-from models import AccountEvidence, Council, Councillor, Membership, Run, RunStep, SocialAccount
+from models import AccountEvidence, AccountSuggestion, Council, Councillor, Membership, Run, RunStep, SocialAccount
 from models.base import utcnow
 from models.db import Database
 from models.merge import Quarantined, apply_roster, stage_roster
-from models.store import link_account, merge_into, note_change, read_registry, record_activity, seed_parties, touch_evidence
+from models.links import Links, link_account, link_level, record_links, settle_renames, touch_evidence
+from models.store import merge_into, note_change, read_registry, record_activity, seed_parties
 from models.store import load_registry as store_registry
 from scrapers import bluesky, feeds, mastodon
 from scrapers.families import FAMILIES, MAX_PAGES, Family, merge_pages, read_council_configs
@@ -242,6 +243,8 @@ def scrape_roster(ctx: Context, code: str, run_id: int, today: date) -> Outcome:
         except _Skip as exc:
             outcome = Outcome("roster", code, "skipped", str(exc))
         except _NotModified:
+            with ctx.db.session() as session:  # its entries' links are as they were: checked again
+                touch_evidence(session, source_url, run_id=run_id)
             outcome = Outcome("roster", code, "unchanged", "not modified since the last run (304)")
         except Quarantined as exc:
             outcome = Outcome("roster", code, "quarantined", str(exc))
@@ -309,18 +312,18 @@ def _merge_roster(ctx: Context, code: str, council_id: int, roster, run_id: int,
     with ctx.db.session() as session:
         council = session.get(Council, council_id)
         result = apply_roster(session, council, roster, run_id=run_id, today=today)
-        linked = 0
+        links = Links()
         ids = dict(session.execute(
             select(Councillor.source_id, Councillor.id).where(Councillor.council_id == council_id)
         ).all())  # fmt: skip
         for scraped in roster.councillors:
-            for handle in find_handles("\n".join(scraped.notes)):
-                linked += link_account(session, ids[scraped.source_id], handle, method="council_roster",
-                                       source_url=roster.source_url, run_id=run_id)  # fmt: skip
-    counts = result.counts() | {"councillors": len(roster.councillors), "accounts_linked": linked}
-    status = "applied" if (result.inserted or result.updated or result.ended or linked) else "unchanged"
+            found = [(h, "councillor") for h in find_handles("\n".join(scraped.notes))]
+            links += record_links(session, ids[scraped.source_id], found, method="council_roster",
+                                  source_url=roster.source_url, run_id=run_id)  # fmt: skip
+    counts = result.counts() | {"councillors": len(roster.councillors)} | links.counts()
+    status = "applied" if (result.inserted or result.updated or result.ended or links.linked) else "unchanged"
     changes = {"new": [f"{n} ({code})" for n in result.inserted],
-               "departed": [f"{n} ({code})" for n in result.ended]}  # fmt: skip
+               "departed": [f"{n} ({code})" for n in result.ended]} | links.changes()  # fmt: skip
     return Outcome("roster", code, status, counts=counts, changes=changes)
 
 
@@ -378,37 +381,34 @@ def discover_accounts(ctx: Context, code: str, run_id: int) -> Outcome:
             .where(Councillor.council_id == council_id, Councillor.profile_url.is_not(None))
             .order_by(Councillor.id)
         ).all()
-    counts = {"pages": 0, "unchanged": 0, "failed": 0, "robots_refused": 0, "accounts_linked": 0}
-    new_accounts: list[str] = []
+    counts = {"pages": 0, "unchanged": 0, "failed": 0, "robots_refused": 0}
+    links = Links()
     failures: list[str] = []
     with ctx.fetcher.tally() as http:
         for councillor_id, url in people:
-            _read_profile(ctx, councillor_id, url, run_id, counts, new_accounts, failures)
+            _read_profile(ctx, councillor_id, url, run_id, counts, links, failures)
     status = "failed" if people and not (counts["pages"] or counts["unchanged"]) else "done"
     if people and counts["robots_refused"] == len(people):
         status = "skipped_robots"
     reason = f"{len(failures)} of {len(people)} profile pages not read: {failures[0]}" if failures else None
-    outcome = Outcome("profiles", code, status, reason, counts, {"accounts": new_accounts})
+    outcome = Outcome("profiles", code, status, reason, counts | links.counts(), links.changes())
     progress.current().advance("Profiles")
     return _record(ctx, run_id, outcome, council_id=council_id, started_at=started, http=http)
 
 
 def _read_profile(ctx: Context, councillor_id: int, url: str, run_id: int, counts: dict[str, int],
-                  new_accounts: list[str], failures: list[str]) -> None:  # fmt: skip
-    """One profile page: link the accounts it names, or count why it could not be read."""
+                  links: Links, failures: list[str]) -> None:  # fmt: skip
+    """One profile page: reconcile the accounts it names with those it named before, or count why it could not be read."""
     try:
         page = ctx.fetcher.get(url, accept="text/html", conditional=True)
         if page.not_modified:  # the same links as last time: they are confirmed, not re-read
             with ctx.db.session() as session:
-                touch_evidence(session, councillor_id, url, run_id=run_id)
+                touch_evidence(session, url, run_id=run_id, councillor_id=councillor_id)
             counts["unchanged"] += 1
             return
-        handles = parse_profile_page(page.content, page.url)
+        found = parse_profile_page(page.content, page.url)
         with ctx.db.session() as session:
-            linked = [
-                h.url for h in handles
-                if link_account(session, councillor_id, h, method="council_profile", source_url=url, run_id=run_id)
-            ]  # fmt: skip
+            links += record_links(session, councillor_id, found, method="council_profile", source_url=url, run_id=run_id)
     except RobotsRefusal as exc:
         counts["robots_refused"] += 1
         failures.append(str(exc))
@@ -423,22 +423,29 @@ def _read_profile(ctx: Context, councillor_id: int, url: str, run_id: int, count
         failures.append(f"{url}: unexpected {exc!r}")
         return
     counts["pages"] += 1
-    counts["accounts_linked"] += len(linked)
-    new_accounts += linked
 
 
 # Stage 4: activity --------------------------------------------------------------
 
 
 def account_batches(ctx: Context) -> list[list[int]]:
-    """Ids of collectable accounts of current councillors, in batches of one platform each."""
+    """Ids of collectable accounts of current councillors, in batches of one platform each.
+
+    An account whose links are all withdrawn is still read while a suggestion for the
+    same councillor and platform is open: it may have been renamed (``settle_renames``).
+    """
+    disputed = exists().where(
+        AccountSuggestion.councillor_id == AccountEvidence.councillor_id,
+        AccountSuggestion.platform == SocialAccount.platform, AccountSuggestion.status == "open",
+    )  # fmt: skip
     with ctx.db.session() as session:
         rows = session.execute(
             select(SocialAccount.platform, SocialAccount.id)
             .join(AccountEvidence, AccountEvidence.account_id == SocialAccount.id)
             .join(Membership, and_(Membership.councillor_id == AccountEvidence.councillor_id,
                                    Membership.end_date.is_(None)))  # fmt: skip
-            .where(SocialAccount.platform.in_(COLLECTABLE), SocialAccount.status != "merged")
+            .where(SocialAccount.platform.in_(COLLECTABLE), SocialAccount.status != "merged",
+                   or_(AccountEvidence.withdrawn_at.is_(None), disputed))
             .distinct()
             .order_by(SocialAccount.platform, SocialAccount.id)
         ).all()
@@ -495,6 +502,7 @@ def _collect_account(ctx: Context, account_id: int, since: datetime, run_id: int
             return account.platform, "active", 0, None
         moving = activity.moved_to and account.status != "moved"
         new_posts = record_activity(session, account, activity, run_id=run_id)
+        settle_renames(session, account, run_id=run_id)
         if moving:
             _follow_move(session, account, activity, run_id)
         return account.platform, "active", new_posts, None
@@ -520,8 +528,11 @@ def _follow_move(session, account: SocialAccount, activity, run_id: int) -> None
         note_change(session, account, "moved_to", None, f"unreadable: {exc}", source_url=activity.source_url, run_id=run_id)
         return
     note_change(session, account, "moved_to", None, target.key, source_url=activity.source_url, run_id=run_id)
-    for councillor_id in {e.councillor_id for e in account.evidence}:
-        link_account(session, councillor_id, target, method="moved_from", source_url=account.url, run_id=run_id)
+    for councillor_id in sorted({e.councillor_id for e in account.evidence}):
+        level = link_level(e for e in account.evidence if e.councillor_id == councillor_id)
+        if level is not None:  # only links still held move with the account
+            link_account(session, councillor_id, target, method="moved_from", source_url=account.url, run_id=run_id,
+                         role=account.role, inherited=level)  # fmt: skip
 
 
 def _collect_one(ctx: Context, account: SocialAccount, since: datetime):

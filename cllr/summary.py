@@ -12,15 +12,17 @@ def render_summary(summary: dict, seconds: float) -> str:
         found = [(k.split(":", 1)[1], v) for k, v in sorted(statuses.items()) if k.startswith(stage + ":")]
         return ", ".join(f"{v} {s}" for s, v in found) or "none"
 
-    def n(key: str) -> int:
-        return counts.get(key, 0)
+    def n(*keys: str) -> int:
+        return sum(counts.get(key, 0) for key in keys)
 
     lines = [
         f"Run {summary.get('run_id', '?')} finished in {seconds:.1f} s",
         f"  Councils:    {status('roster')}",
         f"  Councillors: {n('roster.inserted')} new, {n('roster.updated')} updated, "
         f"{n('roster.ended')} left, {n('roster.unchanged')} unchanged",
-        f"  Accounts:    {n('roster.accounts_linked') + n('profiles.accounts_linked')} newly linked "
+        f"  Accounts:    {n('roster.accounts_linked', 'profiles.accounts_linked', 'activity.accounts_linked')} newly linked, "
+        f"{n('roster.suggestions', 'profiles.suggestions', 'activity.suggestions')} suggested for review, "
+        f"{n('roster.links_withdrawn', 'profiles.links_withdrawn', 'activity.links_withdrawn')} no longer shown "
         f"(profile pages: {n('profiles.pages')} read, {n('profiles.unchanged')} unchanged, {n('profiles.failed')} failed)",
         f"  Activity:    {n('activity.accounts')} accounts read, {n('activity.posts_new')} new posts, "
         f"{n('activity.not_found')} not found, {n('activity.failed')} failed",
@@ -29,7 +31,7 @@ def render_summary(summary: dict, seconds: float) -> str:
     http = summary.get("http")
     if http:
         lines.append(f"  Requests:    {http.get('requests', 0)} ({http.get('bytes', 0) // 1024} KiB)")
-    for label, key in (("New councillors", "new"), ("Departed", "departed")):
+    for label, key in (("New councillors", "new"), ("Departed", "departed"), ("For review", "suggestions")):
         items = changes.get(key, [])
         if items:
             shown = ", ".join(items[:8]) + (f" and {len(items) - 8} more" if len(items) > 8 else "")

@@ -1,6 +1,8 @@
 """SQLAlchemy models of the directory, and the code that reads and writes them."""
 
-from .accounts import AccountChange, AccountEvidence, AccountMetric, Post, ProfileSnapshot, SocialAccount
+from .accounts import (
+    AccountChange, AccountEvidence, AccountMetric, AccountSuggestion, Post, ProfileSnapshot, SocialAccount,
+)  # fmt: skip
 from .base import Base
 from .directory import Council, Councillor, FormerName, Membership, Party, Ward
 from .runs import Run, RunStep, StagedRoster
@@ -9,6 +11,7 @@ __all__ = [
     "AccountChange",
     "AccountEvidence",
     "AccountMetric",
+    "AccountSuggestion",
     "Base",
     "Council",
     "Councillor",

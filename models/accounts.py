@@ -26,7 +26,9 @@ class SocialAccount(Provenance, Base):
     handle: Mapped[str] = mapped_column(String(300))
     url: Mapped[str] = mapped_column(String(2048))
     platform_id: Mapped[str | None] = mapped_column(String(300))
-    role: Mapped[str] = mapped_column(String(20), default="councillor")  # councillor|campaign|party|personal
+    # councillor (the default), campaign (a campaign, party or ward-team account), personal
+    # (a personal account the councillor declares publicly): cllr.evidence.ROLES.
+    role: Mapped[str] = mapped_column(String(20), default="councillor")
     status: Mapped[str] = mapped_column(String(20), default="new")  # new|active|moved|not_found|unsupported|error
     feed_url: Mapped[str | None] = mapped_column(String(2048))  # blogs: the discovered RSS/Atom feed
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -57,11 +59,17 @@ class AccountChange(Base):
 
 
 class AccountEvidence(Base):
-    """How we know an account belongs to a councillor.
+    """How we know an account belongs to a councillor: one source, one method, one level.
 
-    ``method``: ``council_profile`` (linked from the council's profile page),
-    ``council_roster`` (written in the roster's free text, e.g. surgery details) or
-    ``moved_from`` (the platform says an account with such evidence moved here).
+    ``method`` and the ``level`` it gives are listed in ``cllr.evidence`` and
+    docs/metrics.md: from ``council_confirmed`` (the council said so in a correction)
+    through two-way checks (``self_claim``, ``rel_me``, ``domain_handle``), the council's
+    own pages (``council_profile``, ``council_roster``), the councillor's own website
+    (``own_website``), to ``name_match``, which is never shown as confirmed.
+
+    ``last_checked_at`` is when the source was last read, ``last_seen_at`` when it last
+    showed the link; ``withdrawn_at`` is set when a read source no longer shows it (and
+    cleared if it shows it again). Evidence is never deleted.
     """
 
     __tablename__ = "account_evidence"
@@ -71,13 +79,47 @@ class AccountEvidence(Base):
     councillor_id: Mapped[int] = mapped_column(ForeignKey("councillor.id"), index=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("social_account.id"), index=True)
     method: Mapped[str] = mapped_column(String(40))
+    level: Mapped[str] = mapped_column(String(20), default="listed")
     source_url: Mapped[str] = mapped_column(String(2048))
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_checked_at: Mapped[datetime | None]
+    withdrawn_at: Mapped[datetime | None]
     run_id: Mapped[int | None] = mapped_column(ForeignKey("run.id"), index=True)
 
     councillor: Mapped[Councillor] = relationship()
     account: Mapped[SocialAccount] = relationship(back_populates="evidence")
+
+
+class AccountSuggestion(Base):
+    """An account discovery proposed but did not link, because it conflicts with what we hold.
+
+    A source that named one account on a platform now naming another, or a weaker source
+    naming a different account from a stronger one's, is never applied silently: it waits
+    here (``open``) for a reviewer (``cllr suggestions``) to accept or reject it.
+    """
+
+    __tablename__ = "account_suggestion"
+    __table_args__ = (UniqueConstraint("councillor_id", "key", "method", "source_url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    councillor_id: Mapped[int] = mapped_column(ForeignKey("councillor.id"), index=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(String(600))
+    handle: Mapped[str] = mapped_column(String(300))
+    url: Mapped[str] = mapped_column(String(2048))
+    role: Mapped[str] = mapped_column(String(20), default="councillor")
+    method: Mapped[str] = mapped_column(String(40))
+    source_url: Mapped[str] = mapped_column(String(2048))
+    reason: Mapped[str] = mapped_column(String(600))
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open|accepted|rejected
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str | None] = mapped_column(String(600))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("run.id"), index=True)
+
+    councillor: Mapped[Councillor] = relationship()
 
 
 class ProfileSnapshot(Base):

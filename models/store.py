@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from cllr.handles import Handle
 from scrapers.records import Activity
 
-from .accounts import AccountChange, AccountEvidence, AccountMetric, Post, ProfileSnapshot, SocialAccount
+from .accounts import AccountChange, AccountMetric, Post, ProfileSnapshot, SocialAccount
 from .base import utcnow
 from .directory import Council, Party
 
@@ -90,71 +89,6 @@ def seed_parties(session: Session, parties) -> None:
     for party in parties:
         row = get_or_create(session, Party, {"key": party.key}, name=party.name, colour=party.colour)
         row.name, row.colour = party.name, party.colour
-
-
-def link_account(
-    session: Session,
-    councillor_id: int,
-    handle: Handle,
-    *,
-    method: str,
-    source_url: str,
-    run_id: int | None,
-    now: datetime | None = None,
-) -> bool:
-    """Record that ``handle`` belongs to a councillor, with its evidence; True if the link is new.
-
-    Discovery only adds: an account or a piece of evidence is never replaced or removed here.
-    """
-    now = now or utcnow()
-    account = get_or_create(
-        session,
-        SocialAccount,
-        {"key": handle.key},
-        platform=handle.platform,
-        handle=handle.handle,
-        url=handle.url,
-        first_seen_at=now,
-        run_id=run_id,
-        source_url=source_url,
-    )
-    evidence = session.scalar(
-        select(AccountEvidence).where(
-            AccountEvidence.councillor_id == councillor_id,
-            AccountEvidence.account_id == account.id,
-            AccountEvidence.method == method,
-            AccountEvidence.source_url == source_url,
-        )
-    )
-    if evidence is not None:
-        evidence.last_seen_at = now
-        evidence.run_id = run_id
-        return False
-    session.add(
-        AccountEvidence(
-            councillor_id=councillor_id,
-            account_id=account.id,
-            method=method,
-            source_url=source_url,
-            first_seen_at=now,
-            last_seen_at=now,
-            run_id=run_id,
-        )
-    )
-    return True
-
-
-def touch_evidence(session: Session, councillor_id: int, source_url: str, *, run_id: int | None) -> int:
-    """Mark the evidence read from an unchanged page as checked again now; returns how many."""
-    rows = session.scalars(
-        select(AccountEvidence).where(
-            AccountEvidence.councillor_id == councillor_id, AccountEvidence.source_url == source_url
-        )
-    ).all()
-    for evidence in rows:
-        evidence.last_seen_at = utcnow()
-        evidence.run_id = run_id
-    return len(rows)
 
 
 def record_activity(

@@ -2,15 +2,17 @@
 
 Only the page's content area is read (a council's own footer links to the council's
 accounts, not the councillor's); links back to the council's own site are ignored, and
-handles written in prose ("Twitter - @name") are found too.
+handles written in prose ("Twitter - @name") are found too. A link's words ("my personal
+account", "Ward Labour Party") give the account's role (``cllr.evidence.role_from_label``).
 """
 
 from __future__ import annotations
 
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, NavigableString, Tag
 
+from cllr.evidence import role_from_label
 from cllr.handles import Handle, NotAnAccount, find_handles, normalise
 from cllr.http import slot_key
 
@@ -18,12 +20,17 @@ from cllr.http import slot_key
 CONTENT_SELECTORS = ("#modgov", "main", "[role=main]", "#content", "body")
 
 
-def parse_profile_page(content: bytes, page_url: str) -> list[Handle]:
-    """The accounts a councillor's profile page links to or names, in page order, deduplicated."""
+def parse_profile_page(content: bytes, page_url: str) -> list[tuple[Handle, str]]:
+    """The accounts a councillor's profile page links to or names, with their roles, in page order, deduplicated."""
     soup = BeautifulSoup(content, "html.parser")
     area = next((found for sel in CONTENT_SELECTORS if (found := soup.select_one(sel))), soup)
+    return links_in(area, page_url)
+
+
+def links_in(area: Tag, page_url: str) -> list[tuple[Handle, str]]:
+    """The accounts an element links to or names (not its own site's pages), each with the role its words give."""
     own_site = _site(page_url)
-    found: dict[str, Handle] = {}
+    found: dict[str, tuple[Handle, str]] = {}
     for link in area.find_all("a", href=True):
         url = urljoin(page_url, link["href"].strip())
         if urlsplit(url).scheme not in ("http", "https") or _site(url) == own_site:
@@ -32,12 +39,21 @@ def parse_profile_page(content: bytes, page_url: str) -> list[Handle]:
             handle = normalise(url)
         except NotAnAccount:
             continue
-        found.setdefault(handle.key, handle)
+        found.setdefault(handle.key, (handle, role_from_label(_label(link))))
     for handle in find_handles(area.get_text(" ")):
         if handle.platform == "web" and _site(handle.url) == own_site:
             continue
-        found.setdefault(handle.key, handle)
+        found.setdefault(handle.key, (handle, "councillor"))
     return list(found.values())
+
+
+def _label(link: Tag) -> str:
+    """The words that describe a link: its text, title and aria-label, and the text just before it."""
+    before = link.previous_sibling
+    words = [link.get_text(" "), link.get("title") or "", link.get("aria-label") or ""]
+    if isinstance(before, NavigableString):
+        words.append(str(before)[-80:])
+    return " ".join(words)
 
 
 def _site(url: str) -> str:

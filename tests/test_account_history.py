@@ -11,7 +11,9 @@ from sqlalchemy import func, select
 from cllr import stages
 from cllr.demo.server import DemoServer
 from cllr.demo.world import build_world, write_demo_files
-from models import AccountChange, AccountEvidence, Post, SocialAccount
+from cllr.handles import normalise
+from models import AccountChange, AccountEvidence, AccountSuggestion, Councillor, Post, SocialAccount
+from models.links import link_account
 
 TODAY = date(2026, 11, 23)
 
@@ -72,20 +74,48 @@ def test_a_rename_a_move_and_a_vanished_account_become_history(demo_settings, tm
                 assert {e.method for e in new.evidence} == {"moved_from"}
                 renamed_row = session.scalar(select(SocialAccount).where(SocialAccount.key == f"bluesky:{old_handle}"))
                 assert renamed_row.handle == renamed.handle and renamed_row.status == "active"
+                # The council's page names the new handle: a suggestion until the account itself
+                # reported the new handle for its DID, then settled as a rename, its evidence current.
+                settled = session.scalars(select(AccountSuggestion).where(AccountSuggestion.key == f"bluesky:{renamed.handle}")).all()
+                assert settled and {(s.status, "renamed" in s.decision_note) for s in settled} == {("accepted", True)}
+                assert all(e.withdrawn_at is None for e in renamed_row.evidence)
 
     assert history == {
         (f"bluesky:{old_handle}", "handle", old_handle, renamed.handle),
-        # The council's page now names the new handle: a second row, folded into the first by its DID.
-        (f"bluesky:{renamed.handle}", "merged_into", None, f"bluesky:{old_handle}"),
         (f"bluesky:{vanished.handle}", "status", "active", "not_found"),
         (old_mastodon_key, "status", "active", "moved"),
         (old_mastodon_key, "moved_to", None, f"mastodon:{target.handle}"),
     }
-    # Nothing deleted: two more account rows (the move's target, the renamed handle's merged row)
-    # and the target's evidence; the merged row's evidence now points at the first row.
-    assert after[0] == before[0] + 2
-    assert after[1] == before[1] + len(new_councillors(small_world, mover)) + len(new_councillors(small_world, renamed))
+    # Nothing deleted: one more account row (the move's target) and the target's evidence.
+    assert after[0] == before[0] + 1
+    assert after[1] == before[1] + len(new_councillors(small_world, mover))
     assert after[2] >= before[2]
+
+
+def test_a_second_handle_for_a_known_did_is_folded_into_the_first_row(demo_settings, tmp_path):
+    world = build_world(councils=5, seed=7, wards=(3, 5))
+    account = next(a for a in world.accounts() if a.platform == "bluesky")
+    owner = next(m for c in world.councils for m in c.councillors if account in m.accounts)
+    alias = "alias-" + account.handle
+    with DemoServer(world) as server:
+        files = write_demo_files(world, tmp_path / "web")
+        settings = demo_settings.model_copy(update={"connect_to": server.connect_to(),
+                                                    **{k: Path(v) for k, v in files.items()}})  # fmt: skip
+        with stages.open_context(settings) as ctx:
+            collect_everything(ctx, stages.start_run(ctx, "test"))
+            server.web.bluesky[alias] = account  # the AppView answers for the alias with the same DID
+            with ctx.db.session() as session:
+                councillor = session.scalar(select(Councillor).where(Councillor.name == owner.name))
+                link_account(session, councillor.id, normalise(alias, "bluesky"), method="own_website",
+                             source_url="https://site.example/", run_id=None)  # fmt: skip
+            collect_everything(ctx, stages.start_run(ctx, "test"))
+            with ctx.db.session() as session:
+                first = session.scalar(select(SocialAccount).where(SocialAccount.key == f"bluesky:{account.handle}"))
+                second = session.scalar(select(SocialAccount).where(SocialAccount.key == f"bluesky:{alias}"))
+                assert second.status == "merged" and second.platform_id is None
+                assert [(c.field, c.new) for c in second.changes] == [("merged_into", first.key)]
+                assert "own_website" in {e.method for e in first.evidence}  # the evidence moved, not deleted
+                assert not second.evidence
 
 
 def new_councillors(world, account):

@@ -434,3 +434,20 @@ def test_each_redirect_hop_obeys_its_own_origins_robots():
         with pytest.raises(FetchError, match="disallowed by robots.txt"):
             f.get("https://a.example.org/x")
     assert seen == ["a.example.org/robots.txt", "a.example.org/x", "b.example.org/robots.txt"]
+
+
+def test_a_credential_header_never_follows_a_redirect_to_another_origin():
+    seen = {}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen[f"{request.url.host}{request.url.path}"] = request.headers.get("authorization")
+        if request.url.path == "/same":
+            return httpx.Response(302, stream=Body(b""), headers={"location": "/hop"})
+        if request.url.path == "/hop":
+            return httpx.Response(302, stream=Body(b""), headers={"location": "https://elsewhere.example.org/land"})
+        return httpx.Response(200, stream=Body(b"{}"))
+
+    with Fetcher(Settings(request_delay=0), httpx.MockTransport(handler), clock=FakeClock()) as f:
+        f.get("https://api.example.org/same", robots=False, headers={"Authorization": "Bearer secret"})
+    assert seen == {"api.example.org/same": "Bearer secret", "api.example.org/hop": "Bearer secret",
+                    "elsewhere.example.org/land": None}  # fmt: skip

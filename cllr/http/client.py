@@ -196,12 +196,15 @@ class Fetcher:
         accept: str | None = None,
         robots: bool = True,
         conditional: bool = False,
+        headers: dict[str, str] | None = None,
     ) -> Response:
         """GET ``url`` and return its body; raise :class:`FetchError` unless the status is 2xx.
 
         ``robots=False`` is for platform API clients only; every page of a site obeys
         robots.txt. ``conditional=True`` revalidates with the validators stored from the
         last fetch: the result may then be a 304 (``Response.not_modified``) with no body.
+        ``headers`` adds request headers (a platform API's ``Authorization``); they are
+        dropped when a redirect leaves the origin, so a credential never follows it.
         """
         try:
             target = httpx.URL(url, params=params) if params else httpx.URL(url)
@@ -209,7 +212,7 @@ class Fetcher:
             raise FetchError(url, "not a valid URL") from None
         if target.scheme not in ("http", "https") or not target.host:
             raise FetchError(url, "only http and https URLs are fetched")
-        headers = {"Accept": accept} if accept else {}
+        headers = dict(headers or {}) | ({"Accept": accept} if accept else {})
         conditional = conditional and self.settings.conditional
         if conditional:
             headers |= self.validators.headers(str(target))
@@ -236,6 +239,8 @@ class Fetcher:
             except (httpx.InvalidURL, ValueError):
                 raise FetchError(url, "redirected to an invalid URL") from None
             headers = {k: v for k, v in headers.items() if not k.startswith("If-")}
+            if target.scheme not in ("http", "https") or _origin(target) != origin:
+                headers = {k: v for k, v in headers.items() if k.lower() in ("accept", "user-agent")}
         raise FetchError(requested, "too many redirects")
 
     def _with_retries(self, url: str, headers: dict[str, str], origin: str, key: str, conditional: bool) -> Response:
