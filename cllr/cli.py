@@ -32,7 +32,7 @@ def demo(councils: int, seed: int, data_dir: Path) -> None:
         cllr demo && cllr serve var/demo/site
     """
     from .demo.server import DemoServer
-    from .demo.world import BLUESKY_APPVIEW_HOST, build_world, write_demo_files
+    from .demo.world import build_world, write_demo_files
 
     world = build_world(councils=councils, seed=seed)
     files = write_demo_files(world, data_dir)
@@ -41,8 +41,7 @@ def demo(councils: int, seed: int, data_dir: Path) -> None:
         overrides = {
             "data_dir": str(data_dir),
             **files,
-            "connect_to": server.connect_to(),
-            "bluesky_appview": f"https://{BLUESKY_APPVIEW_HOST}",
+            **server.settings(),
             "request_delay": 0.01,
         }
         summary = _run(overrides, trigger="demo")
@@ -348,6 +347,66 @@ def runs_approve(step_id: int, reason: str, by: str) -> None:
     counts = result.counts()
     click.echo(f"Released step {step_id}: {counts['inserted']} new, {counts['updated']} updated, "
                f"{counts['ended']} left, {counts['unchanged']} unchanged.")  # fmt: skip
+
+
+@cli.group()
+def suggestions() -> None:
+    """Accounts discovery found but did not link, because they conflict with what we hold."""
+
+
+@suggestions.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Decided ones too, not only those waiting for review.")
+def suggestions_list(show_all: bool) -> None:
+    """List suggestions: id, councillor, the account, where it was found and why it waits.
+
+    Example:
+
+        cllr suggestions list
+    """
+    from sqlalchemy import select
+
+    from models import AccountSuggestion
+    from models.db import Database
+
+    db = Database(Settings().db_url)
+    db.migrate()
+    with db.session() as session:
+        query = select(AccountSuggestion).order_by(AccountSuggestion.id)
+        if not show_all:
+            query = query.where(AccountSuggestion.status == "open")
+        rows = session.scalars(query).all()
+        for s in rows:
+            click.echo(f"{s.id:>5} {s.status:<8} {s.councillor.name} ({s.councillor.council.code}): {s.key}\n"
+                       f"      found by {s.method} at {s.source_url}\n      {s.reason}")  # fmt: skip
+        if not rows:
+            click.echo("Nothing waits for review." if not show_all else "No suggestions yet.")
+    db.dispose()
+
+
+@suggestions.command("decide")
+@click.argument("suggestion_id", type=int)
+@click.argument("decision", type=click.Choice(["accept", "reject"]))
+@click.option("--note", required=True, help="Why (kept with the decision).")
+def suggestions_decide(suggestion_id: int, decision: str, note: str) -> None:
+    """Accept a suggestion (link the account, with the evidence it was found with) or reject it for good.
+
+    Example:
+
+        cllr suggestions decide 12 accept --note "council page updated after a new account"
+    """
+    from models.db import Database
+    from models.links import decide
+
+    db = Database(Settings().db_url)
+    db.migrate()
+    try:
+        with db.session() as session:
+            done = decide(session, suggestion_id, accept=decision == "accept", note=note)
+            click.echo(f"Suggestion {suggestion_id} {done.status}: {done.key} for {done.councillor.name}.")
+    except (LookupError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        db.dispose()
 
 
 @cli.group()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from . import __version__
@@ -40,8 +40,25 @@ class Settings(BaseSettings):
         "https://github.com/councillors-online/councillors-online",
         description="Where site owners can reach the operators; sent in the User-Agent.",
     )
+    site_url: str | None = Field(
+        None,
+        description=(
+            "Public URL of the published site. When set, pages carry canonical links, and an "
+            "account whose profile links to its councillor's page there is verified (self-claim)."
+        ),
+    )
     bluesky_appview: str = Field(
         "https://public.api.bsky.app", description="Bluesky AppView for public reads."
+    )
+    x_bearer_token: SecretStr | None = Field(
+        None, description="An operator's X API bearer token; without one, X accounts are kept without metrics."
+    )
+    x_monthly_cap_usd: float = Field(
+        0.0, description="Most to spend on X reads in a calendar month (USD); nothing is read from X at 0."
+    )
+    x_api: str = Field("https://api.x.com", description="X API v2 base URL.")
+    youtube_feeds: str = Field(
+        "https://www.youtube.com", description="Where YouTube channel feeds (/feeds/videos.xml) are read."
     )
     connect_to: Annotated[dict[str, str], NoDecode] = Field(
         default_factory=dict,
@@ -83,6 +100,11 @@ class Settings(BaseSettings):
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'cllr.sqlite3').resolve()}"
+
+    @property
+    def x_enabled(self) -> bool:
+        """Whether X accounts are read: only with an operator's token and a spend cap."""
+        return bool(self.x_bearer_token and self.x_bearer_token.get_secret_value() and self.x_monthly_cap_usd > 0)
 
     @property
     def output_dir(self) -> Path:

@@ -23,20 +23,18 @@ from models import (
     AccountEvidence, AccountMetric, Council, Councillor, Membership, Party, RunStep, SocialAccount,
 )  # fmt: skip
 from models.base import utcnow
+from models.links import link_level
 
 from . import __version__
+from .evidence import COUNTED_ROLES, LEVEL_NAMES, LEVELS, METHODS, ROLE_NAMES, confirmed
 from .metrics import ACTIVE_DAYS
+from .stages import COLLECTABLE
 
 PLATFORM_NAMES = {
     "bluesky": "Bluesky", "mastodon": "Mastodon", "web": "Website", "twitter": "X", "facebook": "Facebook",
     "instagram": "Instagram", "threads": "Threads", "youtube": "YouTube", "linkedin": "LinkedIn",
     "tiktok": "TikTok", "linktree": "Linktree",
 }  # fmt: skip
-METHOD_NAMES = {
-    "council_profile": "linked from the council's profile page",
-    "council_roster": "written in the council's roster entry",
-    "moved_from": "moved here from an account linked by the council",
-}
 
 
 def safe_url(url: str | None) -> str | None:
@@ -60,7 +58,10 @@ def environment() -> Environment:
     env.globals["active_days"] = ACTIVE_DAYS
     env.filters["safe_url"] = safe_url
     env.filters["platform"] = lambda key: PLATFORM_NAMES.get(key, key)
-    env.filters["method"] = lambda key: METHOD_NAMES.get(key, key)
+    env.filters["method"] = lambda key: METHODS[key].label if key in METHODS else key
+    env.filters["level"] = lambda key: LEVEL_NAMES.get(key, key)
+    env.filters["role"] = lambda key: ROLE_NAMES.get(key, key)
+    env.globals["measured_platforms"] = COLLECTABLE
     env.filters["date"] = lambda d: d.strftime("%-d %b %Y") if d else "–"
     env.filters["pct"] = lambda part, whole: f"{100 * part / whole:.0f}%" if whole else "–"
     return env
@@ -73,8 +74,26 @@ class AccountView:
     evidence: list[AccountEvidence]
 
     @property
+    def level(self) -> str | None:
+        """The link's level: the best of its current evidence (None when every source has withdrawn it)."""
+        return link_level(self.evidence)
+
+    @property
+    def confirmed(self) -> bool:
+        return confirmed(self.level)
+
+    @property
+    def counted(self) -> bool:
+        """Whether its activity counts towards the councillor's: confirmed, and their own voice (not a campaign account)."""
+        return self.confirmed and self.account.role in COUNTED_ROLES
+
+    @property
     def posts_30d(self) -> int:
         return self.metric.posts_30d if self.metric else 0
+
+    @property
+    def active(self) -> bool:
+        return self.counted and self.posts_30d > 0
 
 
 @dataclass
@@ -83,17 +102,24 @@ class PersonView:
     membership: Membership
     accounts: list[AccountView] = field(default_factory=list)
 
+    withdrawn: list[AccountView] = field(default_factory=list)  # links no source shows any more
+
     @property
     def posts_30d(self) -> int:
-        return sum(a.posts_30d for a in self.accounts)
+        return sum(a.posts_30d for a in self.accounts if a.counted)
+
+    @property
+    def confirmed(self) -> bool:
+        return any(a.confirmed for a in self.accounts)
 
     @property
     def active(self) -> bool:
-        return self.posts_30d > 0
+        """Posted in the last 30 days on a confirmed account of their own (docs/metrics.md)."""
+        return any(a.active for a in self.accounts)
 
     @property
     def last_post_at(self) -> datetime | None:
-        times = [a.metric.last_post_at for a in self.accounts if a.metric and a.metric.last_post_at]
+        times = [a.metric.last_post_at for a in self.accounts if a.counted and a.metric and a.metric.last_post_at]
         return max(times, default=None)
 
 
@@ -164,16 +190,18 @@ def _gather(session: Session) -> dict:
     }
     people, former = [], []
     for c in councillors:
-        accounts = [
-            AccountView(evs[0].account, metrics.get(account_id), evs)
+        views = [
+            AccountView(evs[0].account, metrics.get(account_id), sorted(evs, key=_evidence_order))
             for account_id, evs in evidence_by_person[c.id].items()
             if evs[0].account.status != "merged"  # shown once, as the account it was merged into
         ]
-        accounts.sort(key=lambda a: (-a.posts_30d, a.account.platform))
+        views.sort(key=lambda a: (LEVELS.index(a.level) if a.level else len(LEVELS), -a.posts_30d, a.account.platform))
+        accounts = [v for v in views if v.level is not None]
+        withdrawn = [v for v in views if v.level is None]
         if c.current is not None:
-            people.append(PersonView(c, c.current, accounts))
+            people.append(PersonView(c, c.current, accounts, withdrawn))
         elif c.memberships:
-            former.append(PersonView(c, c.memberships[-1], accounts))
+            former.append(PersonView(c, c.memberships[-1], accounts, withdrawn))
     return {
         "councils": councils,
         "people": people,
@@ -184,12 +212,22 @@ def _gather(session: Session) -> dict:
     }
 
 
-def _figures(people: list[PersonView]) -> dict:
-    platforms = Counter(a.account.platform for p in people for a in p.accounts)
+def _evidence_order(evidence: AccountEvidence):
+    return (evidence.withdrawn_at is not None, LEVELS.index(evidence.level) if evidence.level in LEVELS else 99, evidence.id)
+
+
+def _figures(people: list[PersonView], seats: int | None = None) -> dict:
+    """Counts for a group of councillors. ``seats`` is the denominator of the shares: a council's
+    seats when known (vacancies included); for a nation or party, its councillors."""
+    platforms = Counter(a.account.platform for p in people for a in p.accounts if a.confirmed)
+    if seats is not None and seats < len(people):  # a stale seat count is no denominator
+        seats = 0
     return {
         "councillors": len(people),
-        "with_account": sum(1 for p in people if p.accounts),
+        "seats": seats if seats is not None else len(people),
+        "with_account": sum(1 for p in people if p.confirmed),
         "active": sum(1 for p in people if p.active),
+        "unconfirmed": sum(1 for p in people if p.accounts and not p.confirmed),
         "posts_30d": sum(p.posts_30d for p in people),
         "platforms": platforms.most_common(),
     }
@@ -211,7 +249,8 @@ def _render_all(env: Environment, data: dict, out: Path) -> int:
         people = by_council.get(council.id, [])
         if not people and council.id not in data["last_steps"]:
             continue
-        council_rows.append({"council": council, "figures": _figures(people), "step": data["last_steps"].get(council.id)})
+        figures = _figures(people, seats=council.seats or 0)  # no seat count: no share (pct shows "–")
+        council_rows.append({"council": council, "figures": figures, "step": data["last_steps"].get(council.id)})
     nations, parties = defaultdict(list), defaultdict(list)
     for person in data["people"]:
         nations[person.councillor.council.nation].append(person)
@@ -229,6 +268,8 @@ def _render_all(env: Environment, data: dict, out: Path) -> int:
     write("index.html", "index.html", "", figures=_figures(data["people"]), councils=council_rows,
           nations=sorted((n, _figures(p)) for n, p in nations.items()),
           parties=sorted(((n, _figures(p)) for n, p in parties.items()), key=lambda item: (-item[1]["councillors"], item[0])))  # fmt: skip
+    write("method.html", "method.html", "", levels=LEVELS,
+          methods=[(k, m) for k, m in METHODS.items() if k != "moved_from"])  # fmt: skip
     ranked = sorted((p for p in data["people"] if p.active), key=lambda p: (-p.posts_30d, p.councillor.name))
     write("leaderboard.html", "leaderboard.html", "", people=ranked[:100])
     for row in council_rows:

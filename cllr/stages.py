@@ -19,16 +19,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select, true
 
 from models import AccountEvidence, AccountSuggestion, Council, Councillor, Membership, Run, RunStep, SocialAccount
 from models.base import utcnow
 from models.db import Database
 from models.merge import Quarantined, apply_roster, stage_roster
-from models.links import Links, link_account, link_level, record_links, settle_renames, touch_evidence
+from models.links import Links, link_account, link_level, reconcile_checks, record_links, settle_renames, touch_evidence
 from models.store import merge_into, note_change, read_registry, record_activity, seed_parties
 from models.store import load_registry as store_registry
-from scrapers import bluesky, feeds, mastodon
+from scrapers import bluesky, feeds, mastodon, x, youtube
 from scrapers.families import FAMILIES, MAX_PAGES, Family, merge_pages, read_council_configs
 from scrapers.profiles import parse_profile_page
 from scrapers.records import AccountGone, Roster, SourceError
@@ -38,11 +38,12 @@ from .config import Settings
 from .handles import NotAnAccount, find_handles, normalise
 from .http import FetchError, Fetcher, RobotsRefusal, slot_key
 from .parties import known_parties
+from .verification import Holder, Profile, checks, own_domains
 
 log = logging.getLogger("cllr")
 
 # Platforms whose activity can be read without credentials.
-COLLECTABLE = ("bluesky", "mastodon", "web")
+COLLECTABLE = ("bluesky", "mastodon", "web", "youtube")
 
 
 @dataclass
@@ -66,6 +67,14 @@ class Context:
     db: Database
     fetcher: Fetcher
     _configs: dict[str, dict] | None = None
+    _domains: dict[int, str] | None = None
+
+    def council_domains(self) -> dict[int, str]:
+        """Council id → the council's own domain (``verification.own_domains``), read once per run."""
+        if self._domains is None:
+            with self.db.session() as session:
+                self._domains = own_domains(session.execute(select(Council.id, Council.roster_url)).all())
+        return self._domains
 
     def council_configs(self) -> dict[str, dict]:
         """Council code → selectors or field paths (``Settings.scrapers``), read once per run."""
@@ -428,11 +437,12 @@ def _read_profile(ctx: Context, councillor_id: int, url: str, run_id: int, count
 # Stage 4: activity --------------------------------------------------------------
 
 
-def account_batches(ctx: Context) -> list[list[int]]:
+def account_batches(ctx: Context, *, new_only: bool = False) -> list[list[int]]:
     """Ids of collectable accounts of current councillors, in batches of one platform each.
 
     An account whose links are all withdrawn is still read while a suggestion for the
     same councillor and platform is open: it may have been renamed (``settle_renames``).
+    ``new_only``: accounts never collected yet (found on a website during this collection).
     """
     disputed = exists().where(
         AccountSuggestion.councillor_id == AccountEvidence.councillor_id,
@@ -444,8 +454,10 @@ def account_batches(ctx: Context) -> list[list[int]]:
             .join(AccountEvidence, AccountEvidence.account_id == SocialAccount.id)
             .join(Membership, and_(Membership.councillor_id == AccountEvidence.councillor_id,
                                    Membership.end_date.is_(None)))  # fmt: skip
-            .where(SocialAccount.platform.in_(COLLECTABLE), SocialAccount.status != "merged",
-                   or_(AccountEvidence.withdrawn_at.is_(None), disputed))
+            .where(SocialAccount.platform.in_(COLLECTABLE + (("twitter",) if ctx.settings.x_enabled else ())),
+                   SocialAccount.status != "merged",
+                   or_(AccountEvidence.withdrawn_at.is_(None), disputed),
+                   SocialAccount.last_checked_at.is_(None) if new_only else true())
             .distinct()
             .order_by(SocialAccount.platform, SocialAccount.id)
         ).all()
@@ -460,13 +472,16 @@ def collect_activity(ctx: Context, account_ids: list[int], run_id: int, now: dat
     """Read counters and recent posts for a batch of accounts and store them."""
     started = utcnow()
     since = (now or utcnow()) - timedelta(days=ctx.settings.activity_days)
-    counts = {"accounts": 0, "posts_new": 0, "not_found": 0, "failed": 0}
+    counts = {"accounts": 0, "posts_new": 0, "not_found": 0, "failed": 0, "not_read": 0}
+    links = Links()
     failures: list[str] = []
     platforms: set[str] = set()
     with ctx.fetcher.tally() as http:
+        profiles = _bluesky_profiles(ctx, account_ids, failures) | _x_profiles(ctx, account_ids, counts)
         for account_id in account_ids:
             try:
-                platform, status, new_posts, failure = _collect_account(ctx, account_id, since, run_id)
+                platform, status, new_posts, failure = _collect_account(ctx, account_id, since, run_id, links,
+                                                                        profiles.get(account_id))  # fmt: skip
             except Exception as exc:  # a bug or a database error: this account only
                 log.exception("activity of account %s", account_id)
                 platform, status, new_posts, failure = "?", "failed", 0, f"account {account_id}: unexpected {exc!r}"
@@ -476,18 +491,69 @@ def collect_activity(ctx: Context, account_ids: list[int], run_id: int, now: dat
             if failure:
                 failures.append(failure)
             progress.current().advance("Activity")
-    status = "failed" if account_ids and not counts["accounts"] else "done"
+    status = "failed" if account_ids and not counts["accounts"] and counts["not_read"] < len(account_ids) else "done"
     reason = "; ".join(failures[:3]) if failures else None
-    outcome = Outcome("activity", f"{'/'.join(sorted(platforms))} x{len(account_ids)}", status, reason, counts)
+    outcome = Outcome("activity", f"{'/'.join(sorted(platforms))} x{len(account_ids)}", status, reason,
+                      counts | links.counts(), links.changes())  # fmt: skip
     return _record(ctx, run_id, outcome, started_at=started, http=http)
 
 
-def _collect_account(ctx: Context, account_id: int, since: datetime, run_id: int):
-    """Collect one account; returns (platform, status, new posts, failure or None)."""
+def _bluesky_profiles(ctx: Context, account_ids: list[int], failures: list[str]) -> dict:
+    """Account id → its Bluesky profile, read in batches of 25 (``getProfiles``); those missing are read one by one."""
+    with ctx.db.session() as session:
+        rows = session.execute(select(SocialAccount.id, SocialAccount.platform_id, SocialAccount.key)
+                               .where(SocialAccount.id.in_(account_ids), SocialAccount.platform == "bluesky")).all()  # fmt: skip
+    actors = {account_id: platform_id or key.removeprefix("bluesky:") for account_id, platform_id, key in rows}
+    if not actors:
+        return {}
+    try:
+        found = bluesky.get_profiles(ctx.fetcher, ctx.settings.bluesky_appview, list(actors.values()))
+    except (FetchError, SourceError) as exc:
+        failures.append(f"Bluesky profiles in batches: {exc}; read one by one")
+        return {}
+    return {account_id: found[actor] for account_id, actor in actors.items() if actor in found}
+
+
+def _x_profiles(ctx: Context, account_ids: list[int], counts: dict[str, int]) -> dict:
+    """Account id → its X counters (or why not), read in batches of 100 within this month's spend cap.
+
+    Users read are counted in the step (``x_users_read``): the month's spend is summed from
+    the ledger, so the cap holds across runs. Posts are never read from X (each is billed).
+    """
+    with ctx.db.session() as session:
+        rows = session.execute(select(SocialAccount.id, SocialAccount.key)
+                               .where(SocialAccount.id.in_(account_ids), SocialAccount.platform == "twitter")).all()  # fmt: skip
+        if not rows:
+            return {}
+        month = utcnow().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        steps = session.scalars(select(RunStep.counts).where(RunStep.stage == "activity", RunStep.started_at >= month))
+        spent = sum((c or {}).get("x_users_read", 0) for c in steps) * x.PRICE_PER_USER_READ
+    budget = x.Budget(ctx.settings.x_monthly_cap_usd, spent)
+    names = {account_id: key.removeprefix("twitter:") for account_id, key in rows}
+    try:
+        found, gone, unread = x.lookup(ctx.fetcher, ctx.settings.x_bearer_token.get_secret_value(), list(names.values()),
+                                       budget, ctx.settings.x_api)  # fmt: skip
+    except (FetchError, SourceError) as exc:
+        return {account_id: exc for account_id in names}
+    finally:
+        counts["x_users_read"] = round((budget.spent_usd - spent) / x.PRICE_PER_USER_READ)
+    cap = _NotRead(f"this month's X spend cap (${ctx.settings.x_monthly_cap_usd:.2f}) is reached")
+    return {account_id: found.get(name) or (AccountGone(gone[name]) if name in gone else cap)
+            for account_id, name in names.items()}  # fmt: skip
+
+
+class _NotRead(Exception):
+    """An account left unread on purpose (a spend cap): neither a failure nor a change of status."""
+
+
+def _collect_account(ctx: Context, account_id: int, since: datetime, run_id: int, links: Links, profile=None):
+    """Collect one account, adding what its checks did to ``links``; returns (platform, status, new posts, failure or None)."""
     with ctx.db.session() as session:
         account = session.get(SocialAccount, account_id)
         try:
-            activity = _collect_one(ctx, account, since)
+            activity = _collect_one(ctx, account, since, profile)
+        except _NotRead as exc:
+            return account.platform, "not_read", 0, f"{account.key}: {exc}"
         except AccountGone as exc:
             if account.status != "not_found":  # marked, never deleted; it may come back
                 note_change(session, account, "status", account.status, "not_found", source_url=account.url, run_id=run_id)
@@ -503,9 +569,60 @@ def _collect_account(ctx: Context, account_id: int, since: datetime, run_id: int
         moving = activity.moved_to and account.status != "moved"
         new_posts = record_activity(session, account, activity, run_id=run_id)
         settle_renames(session, account, run_id=run_id)
+        links += _check_account(ctx, session, account, activity, run_id)
         if moving:
             _follow_move(session, account, activity, run_id)
         return account.platform, "active", new_posts, None
+
+
+def _check_account(ctx: Context, session, account: SocialAccount, activity, run_id: int) -> Links:
+    """What the account (or the website) says about itself, for each councillor it is linked to.
+
+    Two-way checks (``cllr.verification``) upgrade or withdraw a link's evidence; a
+    website the council links to adds, as ``own_website`` evidence, the accounts it links to.
+    """
+    links = Links()
+    profile = Profile(account.platform, account.url, account.handle, activity.profile_links, activity.profile_text)
+    for councillor, level in _linked_councillors(session, account):
+        if account.platform in ("bluesky", "mastodon") and activity.platform_id:  # no id: the profile was not read (RSS)
+            holds = checks(profile, _holder(ctx, session, councillor))
+            links += reconcile_checks(session, councillor.id, account, holds, run_id=run_id)
+        elif account.platform == "web" and level in ("council", "verified", "listed"):
+            if activity.site_links is None:  # the page is unchanged: what it showed still holds
+                touch_evidence(session, account.url, run_id=run_id, councillor_id=councillor.id)
+            else:
+                found = [(h, role) for h, role in activity.site_links if h.key != account.key]
+                links += record_links(session, councillor.id, found, method="own_website", source_url=account.url,
+                                      run_id=run_id)  # fmt: skip
+    return links
+
+
+def _linked_councillors(session, account: SocialAccount) -> list[tuple[Councillor, str]]:
+    """The councillors an account is linked to now, each with the link's level."""
+    by_councillor: dict[int, list[AccountEvidence]] = {}
+    for evidence in account.evidence:
+        by_councillor.setdefault(evidence.councillor_id, []).append(evidence)
+    levels = {cid: link_level(rows) for cid, rows in by_councillor.items()}
+    return [(session.get(Councillor, cid), level) for cid, level in sorted(levels.items()) if level is not None]
+
+
+def _holder(ctx: Context, session, councillor: Councillor) -> Holder:
+    """What we hold about a councillor that an account's profile can confirm."""
+    websites = session.scalars(
+        select(SocialAccount.url)
+        .join(AccountEvidence, AccountEvidence.account_id == SocialAccount.id)
+        .where(AccountEvidence.councillor_id == councillor.id, AccountEvidence.withdrawn_at.is_(None),
+               AccountEvidence.level.in_(("council", "verified", "listed")), SocialAccount.platform == "web")
+        .distinct()
+    ).all()  # fmt: skip
+    site = ctx.settings.site_url
+    return Holder(
+        directory_url=f"{site.rstrip('/')}/councillors/{councillor.slug}.html" if site else None,
+        council_page=councillor.profile_url,
+        websites=tuple(sorted(websites)),
+        council_domain=ctx.council_domains().get(councillor.council_id),
+        council_url=councillor.council.roster_url,
+    )
 
 
 def _same_account(session, account: SocialAccount, platform_id: str | None) -> SocialAccount | None:
@@ -535,12 +652,20 @@ def _follow_move(session, account: SocialAccount, activity, run_id: int) -> None
                          role=account.role, inherited=level)  # fmt: skip
 
 
-def _collect_one(ctx: Context, account: SocialAccount, since: datetime):
+def _collect_one(ctx: Context, account: SocialAccount, since: datetime, profile=None):
     if account.platform == "bluesky":
         actor = account.platform_id or account.key.removeprefix("bluesky:")
-        return bluesky.collect(ctx.fetcher, ctx.settings.bluesky_appview, actor, since)
+        return bluesky.collect(ctx.fetcher, ctx.settings.bluesky_appview, actor, since, profile)
     if account.platform == "mastodon":
         return mastodon.collect(ctx.fetcher, account.key.removeprefix("mastodon:"), since)
+    if account.platform == "twitter":  # read in a batch by _x_profiles: counters only
+        if isinstance(profile, Exception):
+            raise profile
+        if profile is None:
+            raise SourceError("X did not answer for this account")
+        return profile
+    if account.platform == "youtube":
+        return youtube.collect(ctx.fetcher, account.key, account.url, account.platform_id, since, ctx.settings.youtube_feeds)
     return feeds.collect(ctx.fetcher, account.url, since, account.feed_url)
 
 

@@ -70,6 +70,8 @@ def refresh(settings: dict[str, Any] | None = None, trigger: str = "schedule") -
         batches = stages.account_batches(ctx)
         report.stage("Activity", sum(len(b) for b in batches))
         outcomes += [f.result() for f in collect_activity.map(batches, unmapped(run_id))]
+        found = stages.account_batches(ctx, new_only=True)  # linked from councillors' own websites just now
+        outcomes += [f.result() for f in collect_activity.map(found, unmapped(run_id))]
         outcomes.append(compute_metrics(run_id))
         outcomes.append(render_site(run_id))
         summary = stages.summarise(outcomes, ctx.fetcher.stats)

@@ -15,6 +15,7 @@ from bs4 import BeautifulSoup
 
 from cllr.http import Fetcher
 
+from .profiles import links_in
 from .records import Activity, PostRecord, SourceError
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
@@ -50,12 +51,18 @@ def parse_feed(content: bytes) -> list[PostRecord]:
 
 
 def collect(fetcher: Fetcher, site_url: str, since: datetime, feed_url: str | None = None) -> Activity:
-    """Find the site's feed (unless known) and read its entries from ``since`` on."""
+    """Read the site's page (for its feed and the accounts it links to) and its feed's entries from ``since`` on.
+
+    The page is revalidated: unchanged since the last run (304), the stored feed is read
+    and ``site_links`` stays None (the links it showed still hold).
+    """
+    page = fetcher.get(site_url, accept="text/html", conditional=True)
+    site_links = None
+    if not page.not_modified:
+        feed_url = discover_feed(page.content, page.url) or feed_url
+        site_links = parse_site_links(page.content, page.url)
     if feed_url is None:
-        page = fetcher.get(site_url, accept="text/html")
-        feed_url = discover_feed(page.content, page.url)
-        if feed_url is None:
-            raise SourceError(f"{site_url} advertises no RSS or Atom feed")
+        raise SourceError(f"{site_url} advertises no RSS or Atom feed")
     feed = fetcher.get(feed_url)
     posts = parse_feed(feed.content)
     return Activity(
@@ -63,4 +70,10 @@ def collect(fetcher: Fetcher, site_url: str, since: datetime, feed_url: str | No
         posts=[p for p in posts if p.posted_at >= since],
         complete=any(p.posted_at < since for p in posts),
         feed_url=feed_url,
+        site_links=site_links,
     )
+
+
+def parse_site_links(content: bytes, page_url: str):
+    """The accounts a councillor's own site links to (its whole page: a personal site's header is theirs too)."""
+    return links_in(BeautifulSoup(content, "html.parser"), page_url)

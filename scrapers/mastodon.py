@@ -2,20 +2,31 @@
 
 Boosts are left out, replies kept and marked. Pages follow the ``Link: rel="next"``
 header. An account that has moved is reported with the new account's address.
+
+Servers in whitelist mode or with ``DISALLOW_UNAUTHENTICATED_API_ACCESS`` refuse API reads
+(401, or 403). Then the account's public RSS feed (``/@user.rss``) is read instead: it holds
+only the newest public posts (about 20), no replies and no boosts. That fallback gives the
+posts in the window (all kind "post"), marked incomplete unless the feed reaches back past
+the window, so its counts are lower bounds. When the lookup itself was refused there are no
+counters and no stable id (None); when only the statuses were, the lookup's counters stand.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import httpx
+from bs4 import BeautifulSoup
 
 from cllr.http import FetchError, Fetcher
 
+from .feeds import parse_feed
 from .records import AccountGone, Activity, PostRecord, SourceError
 from .timestamps import parse_iso
 
 MAX_PAGES = 10
+REFUSED = (401, 403)  # the server wants an authenticated user for API reads
 
 
 def parse_account(data: dict) -> Activity:
@@ -24,6 +35,7 @@ def parse_account(data: dict) -> Activity:
         raise SourceError("not a Mastodon account: no id/username")
     moved = data.get("moved")
     return Activity(
+        profile_links=profile_links(data.get("fields")),
         source_url=data.get("url") or "",
         platform_id=data.get("uri") or data.get("url"),
         followers=data.get("followers_count"),
@@ -31,6 +43,18 @@ def parse_account(data: dict) -> Activity:
         posts_total=data.get("statuses_count"),
         moved_to=moved.get("url") if isinstance(moved, dict) and isinstance(moved.get("url"), str) else None,
     )
+
+
+def profile_links(fields) -> list[tuple[str, bool]]:
+    """The links in an account's profile fields, each with whether the server verified it (``rel="me"``)."""
+    links = []
+    for item in fields if isinstance(fields, list) else []:
+        if not isinstance(item, dict) or not isinstance(item.get("value"), str):
+            continue
+        anchor = BeautifulSoup(item["value"], "html.parser").find("a", href=True)
+        if anchor is not None:
+            links.append((anchor["href"], bool(item.get("verified_at"))))
+    return links
 
 
 def parse_statuses(data: list) -> list[PostRecord]:
@@ -57,8 +81,16 @@ def next_page(link_header: str | None) -> str | None:
     return None
 
 
+def parse_rss(content: bytes) -> list[PostRecord]:
+    """The posts of an account's RSS feed (``/@user.rss``): public posts only, so all are kind "post"."""
+    return [replace(p, kind="post") for p in parse_feed(content)]
+
+
 def collect(fetcher: Fetcher, acct: str, since: datetime) -> Activity:
-    """Fetch ``user@domain``'s counters and posts back to ``since`` from its home instance."""
+    """Fetch ``user@domain``'s counters and posts back to ``since`` from its home instance.
+
+    A server that refuses unauthenticated API reads is read through the account's RSS feed.
+    """
     user, _, domain = acct.partition("@")
     base = f"https://{domain}/api/v1/"
     try:
@@ -66,6 +98,8 @@ def collect(fetcher: Fetcher, acct: str, since: datetime) -> Activity:
     except FetchError as exc:
         if exc.status in (404, 410):
             raise AccountGone(f"{domain} has no account {user!r}") from None
+        if exc.status in REFUSED:
+            return collect_rss(fetcher, domain, user, since, exc.status)
         raise
     account = response.json()
     activity = parse_account(account)
@@ -73,7 +107,15 @@ def collect(fetcher: Fetcher, acct: str, since: datetime) -> Activity:
     url: str | None = f"{base}accounts/{account['id']}/statuses?limit=40&exclude_reblogs=true"
     complete = False
     for _ in range(MAX_PAGES):
-        page = fetcher.get(url, robots=False)
+        try:
+            page = fetcher.get(url, robots=False)
+        except FetchError as exc:
+            if exc.status not in REFUSED:
+                raise
+            # The counters from the lookup stand; the posts come from the feed alone.
+            rss = collect_rss(fetcher, domain, user, since, exc.status)
+            activity.posts, activity.complete = rss.posts, rss.complete
+            return activity
         posts = parse_statuses(page.json())
         activity.posts.extend(p for p in posts if p.posted_at >= since)
         url = next_page(page.headers.get("link"))
@@ -82,3 +124,17 @@ def collect(fetcher: Fetcher, acct: str, since: datetime) -> Activity:
             break
     activity.complete = complete
     return activity
+
+
+def collect_rss(fetcher: Fetcher, domain: str, user: str, since: datetime, refused: int) -> Activity:
+    """The account's public posts from its RSS feed, for a server that refused the API with HTTP ``refused``."""
+    try:
+        feed = fetcher.get(f"https://{domain}/@{user}.rss")
+        posts = parse_rss(feed.content)
+    except (FetchError, SourceError) as exc:
+        raise SourceError(f"{domain} refuses unauthenticated API reads (HTTP {refused}) and its RSS feed failed: {exc}") from exc
+    return Activity(
+        source_url=feed.url,
+        posts=[p for p in posts if p.posted_at >= since],
+        complete=any(p.posted_at < since for p in posts),
+    )

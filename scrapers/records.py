@@ -93,3 +93,11 @@ class Activity:
     complete: bool = True
     feed_url: str | None = None
     moved_to: str | None = None  # the new account's URL, when the account has moved (Mastodon)
+    # What the account says about itself, for the two-way checks (cllr.verification):
+    # links on its profile, each with whether the server verified it (Mastodon rel="me"),
+    # and free text that may hold more (a Bluesky description).
+    profile_links: list[tuple[str, bool]] = field(default_factory=list)
+    profile_text: str = ""
+    # A website's own page, when read: the accounts it links to (handle, role). None when
+    # the page was not read again (unchanged since the last run).
+    site_links: list | None = None

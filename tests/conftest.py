@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from cllr.config import Settings  # noqa: E402
 from cllr.demo.server import DemoServer  # noqa: E402
-from cllr.demo.world import BLUESKY_APPVIEW_HOST, build_world, write_demo_files  # noqa: E402
+from cllr.demo.world import build_world, write_demo_files  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -100,8 +100,7 @@ def demo_settings(demo_web, small_world, tmp_path, database_url) -> Settings:
         data_dir=tmp_path,
         database_url=database_url,
         **write_demo_files(small_world, tmp_path),
-        connect_to=demo_web.connect_to(),
-        bluesky_appview=f"https://{BLUESKY_APPVIEW_HOST}",
+        **demo_web.settings(),
         request_delay=0,
         backoff_base=0.01,
         workers=4,

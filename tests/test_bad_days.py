@@ -10,7 +10,7 @@ from sqlalchemy import select
 from cllr import stages
 from cllr.config import Settings
 from cllr.demo.server import DemoServer
-from cllr.demo.world import BLUESKY_APPVIEW_HOST, build_world, write_demo_files
+from cllr.demo.world import build_world, write_demo_files
 from models import Councillor, Membership, RunStep
 
 MEMBER_INDEX = "/mgMemberIndex.aspx"
@@ -28,8 +28,7 @@ def site(world, tmp_path, database_url):
     """A served world and an open pipeline context on a fresh database, after one good run."""
     with DemoServer(world) as server:
         settings = Settings(data_dir=tmp_path, database_url=database_url, **write_demo_files(world, tmp_path),
-                            connect_to=server.connect_to(), bluesky_appview=f"https://{BLUESKY_APPVIEW_HOST}",
-                            request_delay=0, backoff_base=0.01)  # fmt: skip
+                            **server.settings(), request_delay=0, backoff_base=0.01)  # fmt: skip
         with stages.open_context(settings) as ctx:
             run_id = stages.start_run(ctx, "test")
             for code in stages.load_registry(ctx):

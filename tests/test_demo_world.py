@@ -37,7 +37,11 @@ def test_demo_hosts_and_codes_cannot_be_real():
     assert len(set(codes)) == len(codes) and not set(codes) & real_codes
     assert all(row["fictional"] == "true" for row in registry_rows(world))
     for account in world.accounts():
-        assert account.platform in ("bluesky", "mastodon", "web")  # never X or Facebook handles
+        assert account.platform in ("bluesky", "mastodon", "web", "youtube")  # never X or Facebook handles
+        if account.platform == "youtube":  # channel ids that spell out what they are
+            assert account.handle.startswith("UCfictional") and len(account.handle) == 24
+        else:
+            assert account.handle.endswith(".example")
 
 
 def test_demo_rosters_parse_like_real_ones():

@@ -12,30 +12,7 @@ import pytest
 
 from cllr.config import Settings
 from cllr.http import FetchError, Fetcher, slot_key
-
-
-class FakeClock:
-    def __init__(self):
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += max(0.0, seconds)
-
-
-class Body(httpx.SyncByteStream):
-    """A body streamed in chunks, as from a socket (a plain ``content=`` is read at once)."""
-
-    def __init__(self, data: bytes, chunk: int = 65536):
-        self.data, self.chunk = data, chunk
-
-    def __iter__(self):
-        for i in range(0, len(self.data), self.chunk):
-            yield self.data[i : i + self.chunk]
+from .fakes import Body, FakeClock
 
 
 class Web:

@@ -10,15 +10,15 @@ from sqlalchemy import select
 from cllr import stages
 from cllr.config import Settings
 from cllr.demo.server import DemoServer, directory_pages
-from cllr.demo.world import BLUESKY_APPVIEW_HOST, write_demo_files
+from cllr.demo.world import write_demo_files
 from models import RunStep
 
 TODAY = date(2026, 11, 23)
 
 
 def settings_for(server, files, tmp_path, database_url) -> Settings:
-    return Settings(data_dir=tmp_path, database_url=database_url, **files, connect_to=server.connect_to(),
-                    bluesky_appview=f"https://{BLUESKY_APPVIEW_HOST}", request_delay=0, backoff_base=0.01)  # fmt: skip
+    return Settings(data_dir=tmp_path, database_url=database_url, **files, **server.settings(),
+                    request_delay=0, backoff_base=0.01)  # fmt: skip
 
 
 def steps(ctx, run_id):

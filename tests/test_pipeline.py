@@ -41,6 +41,8 @@ def expected_keys(world):
                     keys.add(f"bluesky:{account.handle}")
                 elif account.platform == "mastodon":
                     keys.add(f"mastodon:{account.handle}")
+                elif account.platform == "youtube":
+                    keys.add(f"youtube:channel:{account.handle}")
                 else:
                     keys.add(f"web:https://{account.handle}")
     return keys

@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
-from .world import BLUESKY_APPVIEW_HOST, MASTODON_SERVERS, Account, Council, Councillor, World
+from .world import BLUESKY_APPVIEW_HOST, DEMO_SITE_URL, MASTODON_SERVERS, YOUTUBE_FEEDS_HOST, Account, Council, Councillor, World, profile_url
 
 Reply = tuple[int, dict[str, str], bytes]
 
@@ -38,6 +38,7 @@ class DemoWeb:
         self.mastodon = {a.handle: a for a in accounts if a.platform == "mastodon"}
         self.mastodon_ids = {str(a.numeric_id): a for a in self.mastodon.values()}
         self.blogs = {a.handle: a for a in accounts if a.platform == "web"}
+        self.channels = {a.handle: a for a in accounts if a.platform == "youtube"}
         self.requests = 0
         self._lock = threading.Lock()
         # Replies to serve instead of the world's, by host and path: how tests break a site.
@@ -45,7 +46,7 @@ class DemoWeb:
 
     @property
     def hosts(self) -> list[str]:
-        return [*self.councils, BLUESKY_APPVIEW_HOST, *MASTODON_SERVERS, *self.blogs]
+        return [*self.councils, BLUESKY_APPVIEW_HOST, *MASTODON_SERVERS, YOUTUBE_FEEDS_HOST, *self.blogs]
 
     def handle(self, host: str, target: str, headers: dict[str, str] | None = None) -> Reply:
         """Answer one GET; council pages carry an ETag and answer 304 when it still matches."""
@@ -66,13 +67,19 @@ class DemoWeb:
         url = urlsplit(target)
         if (host, url.path) in self.faults:
             return self.faults[(host, url.path)]
-        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        lists = parse_qs(url.query)
+        query = {k: v[-1] for k, v in lists.items()}
         if url.path == "/robots.txt":
             return _text("User-agent: *\nAllow: /\n")
         if host in self.councils:
             return self._council(self.councils[host], url.path, query)
         if host == BLUESKY_APPVIEW_HOST:
+            if url.path == "/xrpc/app.bsky.actor.getProfiles":
+                return self._bluesky_profiles(lists.get("actors", []))
             return self._bluesky(url.path, query)
+        if host == YOUTUBE_FEEDS_HOST and url.path == "/feeds/videos.xml":
+            channel = self.channels.get(query.get("channel_id", ""))
+            return (200, {"Content-Type": "application/atom+xml; charset=utf-8"}, youtube_feed(channel).encode()) if channel else _not_found()
         if host in MASTODON_SERVERS:
             return self._mastodon(host, url.path, query)
         if host in self.blogs:
@@ -119,11 +126,18 @@ class DemoWeb:
         return _not_found()
 
     # Bluesky AppView ---------------------------------------------------------
+    def _bluesky_actor(self, actor: str) -> Account | None:
+        return self.bluesky.get(actor) or next((a for a in self.bluesky.values() if _did(a) == actor), None)
+
+    def _bluesky_profiles(self, actors: list[str]) -> Reply:
+        """``getProfiles``: at most 25 actors; unknown ones are left out, as the AppView does."""
+        if len(actors) > 25:
+            return _json({"error": "InvalidRequest", "message": "actors must not have more than 25 elements"}, 400)
+        found = [a for a in map(self._bluesky_actor, actors) if a is not None]
+        return _json({"profiles": [bluesky_profile(a) for a in found]})
+
     def _bluesky(self, path: str, query: dict) -> Reply:
-        actor = query.get("actor", "")
-        account = self.bluesky.get(actor) or next(
-            (a for a in self.bluesky.values() if _did(a) == actor), None
-        )
+        account = self._bluesky_actor(query.get("actor", ""))
         if path in ("/xrpc/app.bsky.actor.getProfile", "/xrpc/app.bsky.feed.getAuthorFeed") and account is None:
             return _json({"error": "InvalidRequest", "message": "Profile not found"}, 400)
         if path == "/xrpc/app.bsky.actor.getProfile":
@@ -229,14 +243,10 @@ def member_index_page(council: Council) -> str:
 <div class="mgThumbsList">{sections}</div></div></div></body></html>"""
 
 
-def cmis_profile_url(council: Council, m: Councillor) -> str:
-    return f"{council.base_url}/People/tabid/62/ctl/ViewCMIS_Person/mid/480/id/{m.uid}/Default.aspx"
-
-
 def cmis_list_page(council: Council) -> str:
     """A CMIS councillors page: a person block per member, as CMIS publishes them."""
     blocks = "".join(
-        f'<div class="PE_People_PersonBlock"><a href="{escape(cmis_profile_url(council, m))}">'
+        f'<div class="PE_People_PersonBlock"><a href="{escape(profile_url(council, m))}">'
         f'<img src="{council.base_url}/Portals/0/Images/People/{m.uid}.jpg" alt="Photo"></a>'
         f'<div class="NameLink">{escape(m.title + m.name)}</div>'
         f'<div class="PE_People_Label">Ward:</div> <div class="PE_People_Value">{escape(m.ward)}</div>'
@@ -298,7 +308,7 @@ def _email(council: Council, m: Councillor) -> str:
 
 def profile_page(council: Council, m: Councillor, container: str = "modgov") -> str:
     links = "".join(
-        f'<li><a href="{escape(a.url)}">{escape(_label(a))}</a></li>' for a in m.accounts
+        f'<li><a href="{escape(a.url)}">{escape(a.label)}</a></li>' for a in m.accounts if a.on_council_page
     )
     social = f"<h2>Social media</h2><ul>{links}</ul>" if links else ""
     return f"""<!DOCTYPE html>
@@ -318,7 +328,7 @@ def profile_page(council: Council, m: Councillor, container: str = "modgov") -> 
 
 
 def _label(account: Account) -> str:
-    return {"bluesky": "Bluesky", "mastodon": "Mastodon", "web": "My blog"}[account.platform]
+    return account.label
 
 
 def bluesky_profile(a: Account) -> dict:
@@ -327,6 +337,7 @@ def bluesky_profile(a: Account) -> dict:
         "did": _did(a),
         "handle": a.handle,
         "displayName": a.handle.split(".")[0].replace("-", " ").title() + " (fictional)",
+        "description": a.description,
         "followersCount": a.followers,
         "followsCount": a.following,
         "postsCount": len(own),
@@ -365,9 +376,18 @@ def mastodon_account(a: Account) -> dict:
         "url": f"https://{server}/@{user}", "uri": f"https://{server}/users/{user}",
         "followers_count": a.followers, "following_count": a.following,
         "statuses_count": len(a.posts), "last_status_at": last, "locked": False, "bot": False,
-        "note": "<p>A fictional councillor on a generated demo server.</p>", "fields": [],
+        "note": "<p>A fictional councillor on a generated demo server.</p>",
+        "fields": [_field(url, verified) for url, verified in a.profile_links],
         **({"moved": _moved(a.moved_to)} if a.moved_to else {}),
     }
+
+
+def _field(url: str, verified: bool) -> dict:
+    """A profile field holding a link, as Mastodon renders it; ``verified_at`` when the page links back (rel="me")."""
+    scheme, rest = url.split("://", 1)
+    value = (f'<a href="{escape(url)}" target="_blank" rel="nofollow noopener me" translate="no">'
+             f'<span class="invisible">{scheme}://</span><span class="">{escape(rest)}</span></a>')  # fmt: skip
+    return {"name": "Link", "value": value, "verified_at": "2026-01-01T00:00:00.000+00:00" if verified else None}
 
 
 def _moved(acct: str) -> dict:
@@ -390,10 +410,27 @@ def mastodon_status(a: Account, p) -> dict:
 
 
 def blog_home(a: Account) -> str:
+    links = "".join(f'<li><a rel="me" href="{escape(o.url)}">{escape(o.label)}</a></li>' for o in a.shows)
     return f"""<!DOCTYPE html><html lang="en"><head><title>{escape(a.handle)} (fictional)</title>
 <link rel="alternate" type="application/rss+xml" title="Comments feed" href="/comments.xml">
 <link rel="alternate" type="application/rss+xml" title="Posts" href="/feed.xml">
-</head><body><h1>A fictional councillor's blog</h1></body></html>"""
+</head><body><header><h1>A fictional councillor's blog</h1><ul class="elsewhere">{links}</ul></header></body></html>"""
+
+
+def youtube_feed(a: Account) -> str:
+    """A channel's Atom feed as YouTube serves it: the 15 newest uploads."""
+    entries = "".join(
+        f"<entry><id>yt:video:{a.handle[-6:]}{p.id}</id><yt:videoId>{a.handle[-6:]}{p.id}</yt:videoId>"
+        f"<yt:channelId>{a.handle}</yt:channelId><title>A fictional video</title>"
+        f'<link rel="alternate" href="https://www.youtube.com/watch?v={a.handle[-6:]}{p.id}"/>'
+        f"<published>{p.created_at.strftime('%Y-%m-%dT%H:%M:%S+00:00')}</published></entry>"
+        for p in a.posts[:15]
+    )
+    return ('<?xml version="1.0" encoding="UTF-8"?><feed xmlns:yt="http://www.youtube.com/xml/schemas/2015" '
+            'xmlns="http://www.w3.org/2005/Atom">'
+            f'<link rel="self" href="https://www.youtube.com/feeds/videos.xml?channel_id={a.handle}"/>'
+            f"<id>yt:channel:{a.handle[2:]}</id><yt:channelId>{a.handle[2:]}</yt:channelId>"
+            f"<title>A fictional channel</title>{entries}</feed>")
 
 
 def blog_feed(a: Account) -> str:
@@ -459,6 +496,15 @@ class DemoServer:
     def connect_to(self) -> dict[str, str]:
         """The ``connect_to`` mapping that sends every demo host name to this server."""
         return {host: self.address for host in self.web.hosts}
+
+    def settings(self) -> dict:
+        """The settings that point the pipeline at this demo web instead of the real one."""
+        return {
+            "connect_to": self.connect_to(),
+            "bluesky_appview": f"https://{BLUESKY_APPVIEW_HOST}",
+            "youtube_feeds": f"https://{YOUTUBE_FEEDS_HOST}",
+            "site_url": DEMO_SITE_URL,
+        }
 
     def __enter__(self) -> DemoServer:
         self._thread.start()

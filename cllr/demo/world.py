@@ -10,7 +10,7 @@ deterministic for a given seed and day.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -44,6 +44,9 @@ WARD_WORDS = ("North", "South", "East", "West", "Central", "Upper", "Lower", "Ol
               "Riverside", "Castle", "Abbey", "Market", "Harbour", "St Aldhelm's", "Moor & Heath")  # fmt: skip
 MASTODON_SERVERS = ("social.demo.example", "toot.demo.example")
 BLUESKY_APPVIEW_HOST = "bsky.demo.example"
+BLUESKY_PDS_DOMAIN = "pds.demo.example"  # where handles not on a domain of the owner's live, like bsky.social
+YOUTUBE_FEEDS_HOST = "youtube.demo.example"  # stands in for www.youtube.com/feeds
+DEMO_SITE_URL = "https://directory.demo.example/"  # where the demo's directory is said to be published
 PROVIDER_HOST = "moderngov.example"  # a shared ModernGov hosting provider
 
 
@@ -56,13 +59,18 @@ class Post:
 
 @dataclass
 class Account:
-    platform: str  # bluesky|mastodon|web
-    handle: str  # bluesky handle, mastodon user@server, or site host
+    platform: str  # bluesky|mastodon|web|youtube
+    handle: str  # bluesky handle, mastodon user@server, site host or YouTube channel id
     numeric_id: int
     followers: int
     following: int
     posts: list[Post] = field(default_factory=list)
     moved_to: str | None = None  # mastodon: user@server of the account it moved to
+    label: str = ""  # the words the council's page (or the blog) links it with
+    on_council_page: bool = True  # False: only the councillor's own website links to it
+    profile_links: list[tuple[str, bool]] = field(default_factory=list)  # mastodon fields: (URL, verified)
+    description: str = ""  # bluesky profile text
+    shows: list[Account] = field(default_factory=list)  # a website: the accounts it links to
 
     @property
     def url(self) -> str:
@@ -71,6 +79,8 @@ class Account:
         if self.platform == "mastodon":
             user, server = self.handle.split("@")
             return f"https://{server}/@{user}"
+        if self.platform == "youtube":
+            return f"https://www.youtube.com/channel/{self.handle}"
         return f"https://{self.handle}/"
 
 
@@ -165,8 +175,11 @@ def build_world(councils: int = 10, seed: int = 2026, now: datetime | None = Non
         if members:
             members[0].title = "The Mayor. Councillor "
         code = "X" + chr(65 + index // 26 % 26) + chr(65 + index % 26)  # no real code starts with X
-        result.append(Council(code, f"{place} {kind}", slug, council_type,
-                              NATIONS[index % len(NATIONS)], host, ward_names, members, cms))
+        council = Council(code, f"{place} {kind}", slug, council_type, NATIONS[index % len(NATIONS)], host,
+                          ward_names, members, cms)  # fmt: skip
+        for councillor in members:
+            _cross_link(council, councillor, now)
+        result.append(council)
     return World(seed, now, result)
 
 
@@ -180,6 +193,62 @@ def _family(index: int) -> str:
     has more of the rarer families so that a small world shows every one.)
     """
     return {2: "cmis", 3: "html", 4: "json", 6: "cmis"}.get(index % 8, "moderngov")
+
+
+def profile_url(council: Council, m: Councillor) -> str:
+    """The council's profile page for a councillor, in the URL scheme of its CMS family."""
+    if council.cms == "cmis":
+        return f"{council.base_url}/People/tabid/62/ctl/ViewCMIS_Person/mid/480/id/{m.uid}/Default.aspx"
+    if council.cms in ("html", "json"):
+        return f"{council.base_url}/councillors/{m.uid}"
+    return f"{council.base_url}/mgUserInfo.aspx?UID={m.uid}"
+
+
+def directory_url(council: Council, m: Councillor) -> str:
+    """The councillor's page in the demo's published directory (``Settings.site_url``)."""
+    return f"{DEMO_SITE_URL}councillors/{council.code.lower()}-{slugify(m.name)}.html"
+
+
+def _cross_link(council: Council, m: Councillor, now: datetime) -> None:
+    """How a councillor's accounts point at each other and back, decided by their ids (no draws from the world's stream).
+
+    A blogger's Bluesky handle is their blog's domain, and their blog links to their other
+    accounts, some of which (and any YouTube channel) only the blog names; some Bluesky
+    handles are on the council's own domain; some profiles link back to the council's page,
+    the blog or the councillor's directory page (a self-claim); some links say "personal".
+    """
+    who = slugify(m.name)
+    blog = next((a for a in m.accounts if a.platform == "web"), None)
+    for a in m.accounts:
+        a.label = {"bluesky": "Bluesky", "mastodon": "Mastodon", "web": "My blog"}[a.platform]
+        if a.platform != "web" and a.numeric_id % 9 == 0:
+            a.label = f"My personal {a.label}"
+        if a.platform == "bluesky":
+            if blog is not None:
+                a.handle = blog.handle
+            elif a.numeric_id % 5 == 0:
+                a.handle = f"{who}.{council.slug}.example"
+            if a.numeric_id % 4 == 0:
+                a.description = f"Fictional councillor for {m.ward}. My council record: {directory_url(council, m)}"
+        if a.platform == "mastodon":
+            if a.numeric_id % 2 == 0:
+                a.profile_links.append((profile_url(council, m), True))
+            if blog is not None:
+                a.profile_links.append((blog.url, True))
+            if a.numeric_id % 3 == 0:
+                a.profile_links.append((directory_url(council, m), True))
+    if blog is None:
+        return
+    blog.shows = [a for a in m.accounts if a is not blog]
+    for a in blog.shows:
+        a.on_council_page = a.numeric_id % 2 == 0
+    if blog.numeric_id % 3 == 0:
+        rng = random.Random(blog.numeric_id)  # its own stream: the rest of the world stays as it was
+        channel = Account("youtube", f"UCfictional{blog.numeric_id % 10**13:013d}", blog.numeric_id + 1,
+                          followers=0, following=0, label="My videos", on_council_page=False)  # fmt: skip
+        channel.posts = [replace(p, kind="video") for p in _history(rng, "web", now) if p.kind == "post"]
+        m.accounts.append(channel)
+        blog.shows.append(channel)
 
 
 def scraper_configs(world: World) -> dict[str, dict[str, str]]:
@@ -245,7 +314,7 @@ def _platforms(rng: random.Random) -> list[str]:
 def _account(rng, platform: str, councillor: Councillor, council_slug: str, numeric_id: int, now) -> Account:
     who = slugify(councillor.name)
     if platform == "bluesky":
-        handle = f"{who}.{council_slug}.example"
+        handle = f"{who}.{BLUESKY_PDS_DOMAIN}"
     elif platform == "mastodon":
         handle = f"{who.replace('-', '_')}@{rng.choice(MASTODON_SERVERS)}"
     else:
