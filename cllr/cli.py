@@ -25,7 +25,12 @@ def cli() -> None:
 @click.option("--seed", default=2026, show_default=True, help="Seed of the generated world.")
 @click.option("--data-dir", default="var/demo", show_default=True, type=click.Path(path_type=Path))
 def demo(councils: int, seed: int, data_dir: Path) -> None:
-    """Run the real pipeline on a generated, fictional demo web served on 127.0.0.1.
+    """Run the real pipeline twice on a generated, fictional demo web served on 127.0.0.1.
+
+    Between the two runs the demo web moves on: a Bluesky account is renamed, another
+    vanishes, a Mastodon account moves server, followers and posts change. The second
+    run records that history and a second snapshot of every account. Each demo starts
+    from a fresh demo database (DATA_DIR/cllr.sqlite3).
 
     Example:
 
@@ -36,6 +41,7 @@ def demo(councils: int, seed: int, data_dir: Path) -> None:
 
     world = build_world(councils=councils, seed=seed)
     files = write_demo_files(world, data_dir)
+    (data_dir / "cllr.sqlite3").unlink(missing_ok=True)
     with DemoServer(world) as server:
         click.echo(f"Demo web: {len(world.councils)} fictional councils served on http://{server.address}")
         overrides = {
@@ -44,11 +50,16 @@ def demo(councils: int, seed: int, data_dir: Path) -> None:
             **server.settings(),
             "request_delay": 0.01,
         }
-        summary = _run(overrides, trigger="demo")
+        first = _run(overrides, trigger="demo")
+        changed = world.next_day()
+        server.web.reindex()
+        click.echo("\nThe demo web moves on: " + "; ".join(f"{kind}: {what}" for kind, what in changed.items()))
+        second = _run(overrides, trigger="demo")
     site = (data_dir / "site" / "index.html").resolve()
     click.echo(f"\nThe site is built. Open {site.as_uri()}")
     click.echo(f"or serve it with: make serve  (cllr serve {data_dir / 'site'})")
-    broken = {k: v for k, v in summary.get("statuses", {}).items() if k in ("roster:failed", "roster:quarantined")}
+    broken = [k for run in (first, second) for k, n in run.get("statuses", {}).items()
+              if n and k in ("roster:failed", "roster:quarantined")]  # fmt: skip
     sys.exit(1 if broken else 0)
 
 

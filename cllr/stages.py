@@ -568,7 +568,7 @@ def _collect_account(ctx: Context, account_id: int, since: datetime, run_id: int
             return account.platform, "active", 0, None
         moving = activity.moved_to and account.status != "moved"
         new_posts = record_activity(session, account, activity, run_id=run_id)
-        settle_renames(session, account, run_id=run_id)
+        links.settled += [f"{account.platform}:{account.handle}"] * len(settle_renames(session, account, run_id=run_id))
         links += _check_account(ctx, session, account, activity, run_id)
         if moving:
             _follow_move(session, account, activity, run_id)

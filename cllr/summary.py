@@ -21,7 +21,8 @@ def render_summary(summary: dict, seconds: float) -> str:
         f"  Councillors: {n('roster.inserted')} new, {n('roster.updated')} updated, "
         f"{n('roster.ended')} left, {n('roster.unchanged')} unchanged",
         f"  Accounts:    {n('roster.accounts_linked', 'profiles.accounts_linked', 'activity.accounts_linked')} newly linked, "
-        f"{n('roster.suggestions', 'profiles.suggestions', 'activity.suggestions')} suggested for review, "
+        f"{n('roster.suggestions', 'profiles.suggestions', 'activity.suggestions')} suggested for review "
+        f"({len(set(changes.get('settled', [])))} settled by the account itself), "
         f"{n('roster.links_withdrawn', 'profiles.links_withdrawn', 'activity.links_withdrawn')} no longer shown "
         f"(profile pages: {n('profiles.pages')} read, {n('profiles.unchanged')} unchanged, {n('profiles.failed')} failed)",
         f"  Activity:    {n('activity.accounts')} accounts read, {n('activity.posts_new')} new posts, "
@@ -31,8 +32,9 @@ def render_summary(summary: dict, seconds: float) -> str:
     http = summary.get("http")
     if http:
         lines.append(f"  Requests:    {http.get('requests', 0)} ({http.get('bytes', 0) // 1024} KiB)")
+    settled = set(changes.get("settled", []))
     for label, key in (("New councillors", "new"), ("Departed", "departed"), ("For review", "suggestions")):
-        items = changes.get(key, [])
+        items = [item for item in changes.get(key, []) if key != "suggestions" or item not in settled]
         if items:
             shown = ", ".join(items[:8]) + (f" and {len(items) - 8} more" if len(items) > 8 else "")
             lines.append(f"  {label}: {shown}")

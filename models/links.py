@@ -29,11 +29,13 @@ class Links:
     linked: list[str] = field(default_factory=list)
     suggested: list[str] = field(default_factory=list)
     withdrawn: list[str] = field(default_factory=list)
+    settled: list[str] = field(default_factory=list)  # suggestions the account itself settled (a rename)
 
     def __iadd__(self, other: Links) -> Links:
         self.linked += other.linked
         self.suggested += other.suggested
         self.withdrawn += other.withdrawn
+        self.settled += other.settled
         return self
 
     def counts(self) -> dict[str, int]:
@@ -41,7 +43,7 @@ class Links:
                 "links_withdrawn": len(self.withdrawn)}  # fmt: skip
 
     def changes(self) -> dict[str, list[str]]:
-        return {"accounts": self.linked, "suggestions": self.suggested, "withdrawn": self.withdrawn}
+        return {"accounts": self.linked, "suggestions": self.suggested, "withdrawn": self.withdrawn, "settled": self.settled}
 
 
 def link_account(session: Session, councillor_id: int, handle: Handle, *, method: str, source_url: str,

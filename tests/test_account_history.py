@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -10,7 +9,7 @@ from sqlalchemy import func, select
 
 from cllr import stages
 from cllr.demo.server import DemoServer
-from cllr.demo.world import BLUESKY_PDS_DOMAIN, build_world, write_demo_files
+from cllr.demo.world import build_world, directory_url, write_demo_files
 from cllr.handles import normalise
 from models import AccountChange, AccountEvidence, AccountSuggestion, Councillor, Post, SocialAccount
 from models.links import link_account
@@ -34,11 +33,8 @@ def totals(ctx):
 def test_a_rename_a_move_and_a_vanished_account_become_history(demo_settings, tmp_path):
     small_world = build_world(councils=5, seed=7, wards=(3, 5))  # its own: the test changes it
     accounts = small_world.accounts()
-    # Accounts the council pages name, on the PDS domain (not a blogger's handle on their own site).
-    renamed, vanished = [a for a in accounts if a.platform == "bluesky" and a.on_council_page
-                         and a.handle.endswith(BLUESKY_PDS_DOMAIN)][:2]
     mover = next(a for a in accounts if a.platform == "mastodon")
-    old_handle, old_mastodon_key = renamed.handle, f"mastodon:{mover.handle}"
+    old_mastodon_key = f"mastodon:{mover.handle}"
     with DemoServer(small_world) as server:
         files = write_demo_files(small_world, tmp_path / "web")
         paths = {name: Path(value) for name, value in files.items()}
@@ -48,19 +44,21 @@ def test_a_rename_a_move_and_a_vanished_account_become_history(demo_settings, tm
             before = totals(ctx)
 
             # The web changes: a Bluesky rename (same DID), an account gone, a Mastodon move.
-            web = server.web
-            renamed.handle = "renamed-" + renamed.handle
-            web.bluesky = {a.handle: a for a in accounts if a.platform == "bluesky" and a is not vanished}
-            user, host = mover.handle.split("@")
-            target = replace(mover, handle=f"{user}@toot.demo.example" if host != "toot.demo.example"
-                             else f"{user}@social.demo.example", numeric_id=mover.numeric_id + 1, moved_to=None)  # fmt: skip
-            mover.moved_to = target.handle
-            web.mastodon[target.handle] = target
-            web.mastodon_ids[str(target.numeric_id)] = target
+            changed = small_world.next_day()
+            server.web.reindex()
+            old_handle = changed["renamed"].split(" -> ")[0]
+            renamed = next(a for a in accounts if a.handle == "renamed-" + old_handle)
+            vanished = next(a for a in accounts if a.gone)
+            target = small_world.elsewhere[0]
+            assert changed["moved"] == f"{mover.handle} -> {target.handle}"
 
             second = stages.start_run(ctx, "test")
             collect_everything(ctx, second)
             after = totals(ctx)
+            stages.render_site(ctx, second)
+            council, owner = next((c, m) for c in small_world.councils for m in c.councillors if renamed in m.accounts)
+            page = (settings.output_dir / directory_url(council, owner).split("/", 3)[3]).read_text(encoding="utf-8")
+            assert f"renamed from {old_handle} to {renamed.handle}" in page
             with ctx.db.session() as session:
                 history = {
                     (a.key, c.field, c.old, c.new)

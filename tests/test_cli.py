@@ -1,6 +1,7 @@
 """The ``cllr`` command line: ``parse`` on real rosters, and every command documented."""
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,25 @@ def test_normalise_prints_the_canonical_identity_or_null_with_a_reason(args, cod
     printed = json.loads(result.output)
     assert printed == {**printed, **expected}
     assert ("reason" in printed) == (code == 1)
+
+
+@pytest.mark.flow
+def test_the_demo_runs_twice_and_the_second_run_records_the_web_moving_on(prefect_api, tmp_path, monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    result = CliRunner().invoke(cli, ["demo", "--councils", "3", "--data-dir", str(tmp_path / "demo")])
+    assert result.exit_code == 0, result.output
+    first, second = result.output.split("The demo web moves on: ")
+    assert "Run 1 finished" in first and "Run 2 finished" in second
+    for kind in ("renamed:", "vanished:", "moved:"):
+        assert kind in second.splitlines()[0]
+    assert "1 not found" in second and (tmp_path / "demo" / "site" / "method.html").exists()
+    db = sqlite3.connect(tmp_path / "demo" / "cllr.sqlite3")
+    fields = {row[0] for row in db.execute("SELECT field FROM account_change")}
+    runs = {}
+    for account_id, run_id in db.execute("SELECT account_id, profile_snapshot.run_id FROM profile_snapshot JOIN social_account "
+                                         "ON social_account.id = account_id WHERE social_account.status = 'active'"):  # fmt: skip
+        runs.setdefault(account_id, set()).add(run_id)
+    db.close()
+    assert {"handle", "moved_to", "status"} <= fields
+    # Every live account read in the first run has a second snapshot; only the move's new account starts in run 2.
+    assert sorted(runs.values(), key=sorted).count({2}) == 1 and all(r == {1, 2} for r in runs.values() if r != {2})

@@ -33,16 +33,20 @@ class DemoWeb:
         self.latency = latency  # seconds added to every answer, like a distant server
         self.log: list[str] = []  # the host of every request, in order
         self.councils = {c.host: c for c in world.councils}
-        accounts = world.accounts()
+        self.reindex()
+        self.requests = 0
+        self._lock = threading.Lock()
+        # Replies to serve instead of the world's, by host and path: how tests break a site.
+        self.faults: dict[tuple[str, str], Reply] = {}
+
+    def reindex(self) -> None:
+        """Rebuild the platforms' lookups from the world, after it changed (``world.next_day``)."""
+        accounts = [a for a in self.world.accounts() + self.world.elsewhere if not a.gone]
         self.bluesky = {a.handle: a for a in accounts if a.platform == "bluesky"}
         self.mastodon = {a.handle: a for a in accounts if a.platform == "mastodon"}
         self.mastodon_ids = {str(a.numeric_id): a for a in self.mastodon.values()}
         self.blogs = {a.handle: a for a in accounts if a.platform == "web"}
         self.channels = {a.handle: a for a in accounts if a.platform == "youtube"}
-        self.requests = 0
-        self._lock = threading.Lock()
-        # Replies to serve instead of the world's, by host and path: how tests break a site.
-        self.faults: dict[tuple[str, str], Reply] = {}
 
     @property
     def hosts(self) -> list[str]:

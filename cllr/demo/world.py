@@ -71,6 +71,7 @@ class Account:
     profile_links: list[tuple[str, bool]] = field(default_factory=list)  # mastodon fields: (URL, verified)
     description: str = ""  # bluesky profile text
     shows: list[Account] = field(default_factory=list)  # a website: the accounts it links to
+    gone: bool = False  # deactivated: the platform no longer knows it
 
     @property
     def url(self) -> str:
@@ -128,9 +129,40 @@ class World:
     seed: int
     now: datetime
     councils: list[Council]
+    elsewhere: list[Account] = field(default_factory=list)  # accounts no council names: where moved ones went
 
     def accounts(self) -> list[Account]:
         return [a for c in self.councils for m in c.councillors for a in m.accounts]
+
+    def next_day(self, now: datetime | None = None) -> dict[str, str]:
+        """The demo web a little later, between the demo's two runs; returns what changed, by kind.
+
+        A Bluesky account the council names is renamed (same DID), another is deactivated,
+        a Mastodon account moves to the other server (the old one says where), and every
+        account gains a few followers; the busiest post once more. Decided by the accounts'
+        order, with no draws from the world's random stream.
+        """
+        now = now or datetime.now(timezone.utc)
+        accounts = self.accounts()
+        renamed, vanished = [a for a in accounts if a.platform == "bluesky" and a.on_council_page
+                             and a.handle.endswith(BLUESKY_PDS_DOMAIN)][:2]  # fmt: skip
+        mover = next(a for a in accounts if a.platform == "mastodon" and not a.moved_to)
+        changed = {"renamed": f"{renamed.handle} -> renamed-{renamed.handle}", "vanished": vanished.handle}
+        renamed.handle = "renamed-" + renamed.handle
+        vanished.gone = True
+        user, server = mover.handle.split("@")
+        other = next(s for s in MASTODON_SERVERS if s != server)
+        target = replace(mover, handle=f"{user}@{other}", numeric_id=mover.numeric_id + 1, moved_to=None,
+                         profile_links=list(mover.profile_links), posts=[])  # fmt: skip
+        mover.moved_to = target.handle
+        self.elsewhere.append(target)
+        changed["moved"] = f"{mover.handle} -> {target.handle}"
+        for a in accounts:
+            a.followers += a.numeric_id % 7
+            if a.platform in ("bluesky", "mastodon") and len(a.posts) > 40 and not a.gone:
+                a.posts.insert(0, Post(f"{len(a.posts):04d}ffffff", now - timedelta(minutes=5), "post"))
+        self.now = now
+        return changed
 
 
 def build_world(councils: int = 10, seed: int = 2026, now: datetime | None = None,
