@@ -8,26 +8,31 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
 from urllib.parse import urlsplit
+from xml.sax.saxutils import escape as xml_escape
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import (
-    AccountEvidence, AccountMetric, Council, Councillor, Membership, Party, RunStep, SocialAccount,
+    AccountEvidence, AccountMetric, Council, Councillor, Membership, Party, Post, RunStep, SocialAccount,
 )  # fmt: skip
 from models.base import utcnow
 from models.links import link_level
 
 from . import __version__
+from .changes import changes
+from .charts import bar_chart
 from .evidence import COUNTED_ROLES, LEVEL_NAMES, LEVELS, METHODS, ROLE_NAMES, confirmed
 from .metrics import ACTIVE_DAYS
+from .search import write_search_index
 from .stages import COLLECTABLE
 
 PLATFORM_NAMES = {
@@ -35,6 +40,26 @@ PLATFORM_NAMES = {
     "instagram": "Instagram", "threads": "Threads", "youtube": "YouTube", "linkedin": "LinkedIn",
     "tiktok": "TikTok", "linktree": "Linktree",
 }  # fmt: skip
+
+
+COUNCIL_TYPES = {
+    "CTY": "County", "NMD": "District", "UA": "Unitary", "MD": "Metropolitan district", "LBO": "London borough",
+    "CC": "City of London", "SCO": "Scottish council", "WPA": "Welsh principal area", "NID": "Northern Ireland district",
+}  # fmt: skip
+WEEKS = 13  # the councillor page's chart: posts per week over a quarter
+DOWNLOADS = [
+    {"name": "councillors.csv", "href": "data/councillors.csv", "what": "Every councillor, current and former, one row per time in a ward and party", "tool": "any spreadsheet; Python's csv module"},
+    {"name": "accounts.csv", "href": "data/accounts.csv", "what": "Every current link between a councillor and an account, with its evidence level and activity", "tool": "any spreadsheet; Python's csv module"},
+    {"name": "councils.csv", "href": "data/councils.csv", "what": "Every council with its seats and shares", "tool": "any spreadsheet; Python's csv module"},
+    {"name": "directory.json", "href": "data/directory.json", "what": "The whole directory as JSON, accounts nested under councillors", "tool": "any JSON reader"},
+    {"name": "popolo.json", "href": "data/popolo.json", "what": "People, organisations (councils, parties) and memberships in the Popolo civic-data format", "tool": "Popolo tools; any JSON reader"},
+    {"name": "cllr.sqlite3", "href": "data/cllr.sqlite3", "what": "The published tables as a SQLite database, history included", "tool": "sqlite3, Datasette, DB Browser for SQLite"},
+]  # fmt: skip
+
+
+def week_labels(now: datetime) -> list[str]:
+    """The chart's weeks, oldest first, each labelled by the day it starts."""
+    return [(now - timedelta(days=7 * k)).strftime("%-d %b") for k in range(WEEKS, 0, -1)]
 
 
 def safe_url(url: str | None) -> str | None:
@@ -64,6 +89,8 @@ def environment() -> Environment:
     env.globals["measured_platforms"] = COLLECTABLE
     env.filters["date"] = lambda d: d.strftime("%-d %b %Y") if d else "–"
     env.filters["pct"] = lambda part, whole: f"{100 * part / whole:.0f}%" if whole else "–"
+    env.filters["share"] = lambda part, whole: f"{part / whole:.4f}" if whole else ""
+    env.filters["council_type"] = lambda code: COUNCIL_TYPES.get(code, code or "–")
     return env
 
 
@@ -122,16 +149,25 @@ class PersonView:
         times = [a.metric.last_post_at for a in self.accounts if a.counted and a.metric and a.metric.last_post_at]
         return max(times, default=None)
 
+    def weekly(self, by_account: dict[int, list[int]]) -> list[int]:
+        """Posts per week, oldest first, over the counted accounts."""
+        totals = [0] * WEEKS
+        for view in self.accounts:
+            if view.counted:
+                totals = [a + b for a, b in zip(totals, by_account.get(view.account.id, [0] * WEEKS))]
+        return totals
 
-def build_site(session: Session, out_dir: Path) -> int:
+
+def build_site(session: Session, out_dir: Path, *, site_url: str | None = None, contact_url: str | None = None) -> int:
     """Render every page into a fresh directory, then swap it in place of ``out_dir``."""
     data = _gather(session)
+    data["contact_url"] = contact_url
     env = environment()
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".site-", dir=out_dir.parent))
     try:
-        pages = _render_all(env, data, staging)
+        pages = _render_all(env, data, staging, site_url)
         shutil.copytree(Path(str(files("site_templates"))) / "static", staging / "static")
         _party_styles(session, staging / "static" / "parties.css")
         _swap(staging, out_dir)
@@ -202,14 +238,29 @@ def _gather(session: Session) -> dict:
             people.append(PersonView(c, c.current, accounts, withdrawn))
         elif c.memberships:
             former.append(PersonView(c, c.memberships[-1], accounts, withdrawn))
+    now = utcnow()
     return {
         "councils": councils,
         "people": people,
         "former": former,
+        "weekly": _weekly_posts(session, now),
+        "events": changes(session),
+        "platforms": sorted({a.account.platform for p in people for a in p.accounts if a.active}),
         "last_steps": last_steps,
-        "generated_at": utcnow(),
+        "generated_at": now,
         "fictional": any(c.fictional for c in councils),
     }
+
+
+def _weekly_posts(session: Session, now: datetime) -> dict[int, list[int]]:
+    """Account id → its posts in each of the last WEEKS weeks, oldest first (one grouped query)."""
+    bounds = [now - timedelta(days=7 * k) for k in range(WEEKS + 1)]
+    weeks = [func.sum(case(((Post.posted_at >= bounds[k + 1]) & (Post.posted_at < bounds[k]), 1), else_=0))
+             for k in range(WEEKS)]  # fmt: skip
+    rows = session.execute(
+        select(Post.account_id, *weeks).where(Post.posted_at >= bounds[-1], Post.posted_at < now).group_by(Post.account_id)
+    )
+    return {row[0]: [int(n or 0) for n in reversed(row[1:])] for row in rows}
 
 
 def _evidence_order(evidence: AccountEvidence):
@@ -233,9 +284,9 @@ def _figures(people: list[PersonView], seats: int | None = None) -> dict:
     }
 
 
-def _render_all(env: Environment, data: dict, out: Path) -> int:
-    (out / "councils").mkdir()
-    (out / "councillors").mkdir()
+def _render_all(env: Environment, data: dict, out: Path, site_url: str | None = None) -> int:
+    for folder in ("councils", "councillors", "leaderboards", "search"):
+        (out / folder).mkdir()
     common = {"generated_at": data["generated_at"], "fictional": data["fictional"], "version": __version__}
     by_council: dict[int, list[PersonView]] = defaultdict(list)
     for person in data["people"]:
@@ -254,33 +305,120 @@ def _render_all(env: Environment, data: dict, out: Path) -> int:
     nations, parties = defaultdict(list), defaultdict(list)
     for person in data["people"]:
         nations[person.councillor.council.nation].append(person)
-        party = person.membership.party
-        parties[party.name if party else "No party recorded"].append(person)
+        parties[person.membership.party].append(person)
 
     pages = 0
 
-    def write(path: str, template: str, root: str, **context) -> None:
+    def write(path: str, template: str, **context) -> None:
         nonlocal pages
-        html = env.get_template(template).render(root=root, **common, **context)
+        root = "../" * path.count("/")
+        canonical = f"{site_url.rstrip('/')}/{path}" if site_url else None
+        html = env.get_template(template).render(root=root, canonical=canonical, **common, **context)
         (out / path).write_text(html, encoding="utf-8")
         pages += 1
 
-    write("index.html", "index.html", "", figures=_figures(data["people"]), councils=council_rows,
+    party_rows = sorted(
+        ({"key": party.key if party else None, "name": party.name if party else "No party recorded",
+          "figures": _figures(people), "page": f"leaderboards/party-{party.key}.html" if party else None}
+         for party, people in parties.items()),
+        key=lambda row: (-row["figures"]["councillors"], row["name"]),
+    )  # fmt: skip
+    write("index.html", "index.html", figures=_figures(data["people"]), councils=council_rows,
           nations=sorted((n, _figures(p)) for n, p in nations.items()),
-          parties=sorted(((n, _figures(p)) for n, p in parties.items()), key=lambda item: (-item[1]["councillors"], item[0])))  # fmt: skip
-    write("method.html", "method.html", "", levels=LEVELS,
-          methods=[(k, m) for k, m in METHODS.items() if k != "moved_from"])  # fmt: skip
-    ranked = sorted((p for p in data["people"] if p.active), key=lambda p: (-p.posts_30d, p.councillor.name))
-    write("leaderboard.html", "leaderboard.html", "", people=ranked[:100])
+          parties=[(row["name"], row["figures"]) for row in party_rows])  # fmt: skip
+    write("councils/index.html", "councils_index.html", councils=council_rows,
+          nations=sorted({r["council"].nation for r in council_rows}),
+          types=sorted({r["council"].council_type for r in council_rows if r["council"].council_type}))  # fmt: skip
+    write("parties.html", "parties.html", parties=party_rows)
+    write("method.html", "method.html", levels=LEVELS, methods=[(k, m) for k, m in METHODS.items() if k != "moved_from"])
+
+    # Rankings: overall, by platform, by party, and councils by share of seats active.
+    write("leaderboard.html", "leaderboard.html", people=_ranking(data["people"], lambda a: True), platforms=data["platforms"],
+          parties=[row for row in party_rows if row["page"]])  # fmt: skip
+    for platform in data["platforms"]:
+        write(f"leaderboards/platform-{platform}.html", "ranking.html", heading=f"Most active on {PLATFORM_NAMES.get(platform, platform)}",
+              lede=f"Councillors ranked by their posts on {PLATFORM_NAMES.get(platform, platform)}.",
+              people=_ranking(data["people"], lambda a, platform=platform: a.account.platform == platform))  # fmt: skip
+    for party, people in parties.items():
+        if party is not None:
+            write(f"leaderboards/party-{party.key}.html", "ranking.html", heading=f"Most active: {party.name}",
+                  lede=f"{party.name} councillors ranked by their posts.", people=_ranking(people, lambda a: True))  # fmt: skip
+    with_seats = [r for r in council_rows if r["figures"]["seats"]]
+    write("leaderboards/councils.html", "councils_ranked.html",
+          ranked=sorted(with_seats, key=lambda r: (-r["figures"]["active"] / r["figures"]["seats"], r["council"].name)),
+          unranked=[r for r in council_rows if not r["figures"]["seats"]])  # fmt: skip
+
     for row in council_rows:
         council = row["council"]
         wards: dict[str, list[PersonView]] = defaultdict(list)
         for person in sorted(by_council.get(council.id, []), key=lambda p: p.councillor.name):
             wards[person.membership.ward.name].append(person)
-        write(f"councils/{council.code.lower()}.html", "council.html", "../", council=council,
+        write(f"councils/{council.code.lower()}.html", "council.html", council=council,
               figures=row["figures"], step=row["step"], wards=sorted(wards.items()),
               former=former_by_council.get(council.id, []))  # fmt: skip
+    weeks = week_labels(data["generated_at"])
     for person in data["people"] + data["former"]:
-        write(f"councillors/{person.councillor.slug}.html", "councillor.html", "../", person=person,
-              council=person.councillor.council, former=person.membership.end_date is not None)  # fmt: skip
+        weekly = person.weekly(data["weekly"])
+        write(f"councillors/{person.councillor.slug}.html", "councillor.html", person=person,
+              council=person.councillor.council, former=person.membership.end_date is not None,
+              weekly=list(zip(weeks, weekly)), contact_url=data["contact_url"],
+              chart=bar_chart(weekly, weeks, title=f"Posts per week by {person.councillor.name}, last {WEEKS} weeks")
+              if any(weekly) else None)  # fmt: skip
+
+    # Finding people without a search box: A to Z by surname; and the search index.
+    everyone = data["people"] + data["former"]
+    by_letter: dict[str, list[PersonView]] = defaultdict(list)
+    for person in everyone:
+        by_letter[_initial(person.councillor.name.split()[-1] if person.councillor.name.split() else "")].append(person)
+    letters = sorted((letter, len(people)) for letter, people in by_letter.items())
+    for letter, people in by_letter.items():
+        write(f"councillors/az-{letter}.html", "az.html", letter=letter, letters=letters,
+              people=sorted(people, key=lambda p: (p.councillor.name.split()[-1].lower(), p.councillor.name)))  # fmt: skip
+    write("search.html", "search.html", letters=letters)
+    write_search_index(out / "search", everyone, [r["council"] for r in council_rows])
+
+    events = data["events"]
+    days = defaultdict(list)
+    for event in events:
+        days[event.when.date()].append(event)
+    write("changes.html", "changes.html", days=sorted(days.items(), reverse=True)[:30], limit=60)
+    feed = env.get_template("changes.atom").render(entries=events[:50], site_url=f"{site_url.rstrip('/')}/" if site_url else None,
+                                                   feed_id="urn:councillors-online:changes",
+                                                   updated=(events[0].when if events else data["generated_at"]).isoformat())  # fmt: skip
+    (out / "changes.atom").write_text(feed, encoding="utf-8")
+
+    for name in ("about", "privacy", "accessibility"):
+        write(f"{name}.html", f"{name}.html")
+    write("data.html", "data.html", files=DOWNLOADS, councils=[r["council"] for r in council_rows])
+    _sitemap(out, site_url)
     return pages
+
+
+def _ranking(people: list[PersonView], which) -> list[dict]:
+    """Councillors ranked by posts in 30 days on their counted accounts that ``which`` selects (the top 100)."""
+    rows = []
+    for person in people:
+        accounts = [a for a in person.accounts if a.counted and which(a)]
+        posts = sum(a.posts_30d for a in accounts)
+        if posts:
+            last = max((a.metric.last_post_at for a in accounts if a.metric and a.metric.last_post_at), default=None)
+            rows.append({"person": person, "posts": posts, "last": last})
+    return sorted(rows, key=lambda r: (-r["posts"], r["person"].councillor.name))[:100]
+
+
+def _initial(word: str) -> str:
+    first = unicodedata.normalize("NFD", word[:1]).encode("ascii", "ignore").decode().lower()
+    return first if first.isalpha() else "0"
+
+
+def _sitemap(out: Path, site_url: str | None) -> None:
+    """sitemap.xml of every page, when the site's public URL is known (sitemaps need absolute URLs)."""
+    if not site_url:
+        return
+    base = site_url.rstrip("/")
+    urls = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html"))
+    body = "".join(f"<url><loc>{xml_escape(f'{base}/{u}')}</loc></url>" for u in urls)
+    (out / "sitemap.xml").write_text(
+        f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{body}</urlset>\n',
+        encoding="utf-8",
+    )

@@ -685,7 +685,7 @@ def render_site(ctx: Context, run_id: int) -> Outcome:
     from .site import build_site  # Jinja2 is only needed here
 
     with ctx.db.session() as session:
-        pages = build_site(session, ctx.settings.output_dir)
+        pages = build_site(session, ctx.settings.output_dir, site_url=ctx.settings.site_url, contact_url=ctx.settings.contact_url)
     outcome = Outcome("site", str(ctx.settings.output_dir), "done", counts={"pages": pages})
     return _record(ctx, run_id, outcome)
 

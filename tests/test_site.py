@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from xml.etree import ElementTree
 from datetime import date
 
 import pytest
@@ -65,12 +67,22 @@ def test_hostile_scraped_values_render_as_inert_text(tmp_path):
     assert len(pages) >= 4
     for page in pages:
         soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
-        assert not soup.find_all(["script", "img", "iframe", "object"])
+        assert not soup.find_all(["img", "iframe", "object", "embed", "base"])
+        # One script: the site's own file, never inline code.
+        assert [(s.get("src", ""), s.string) for s in soup.find_all("script")] == [(s["src"], None) for s in soup.find_all("script")]
+        assert [s["src"].rsplit("/", 1)[-1] for s in soup.find_all("script")] == ["site.js"]
+        assert "script-src 'self'" in soup.find("meta", attrs={"http-equiv": "Content-Security-Policy"})["content"]
         for tag in soup.find_all(True):
             assert not [a for a in tag.attrs if a.lower().startswith("on") or a == "style"]
         for link in soup.find_all(href=True):
             href = link["href"]
             assert not re.match(r"^[a-z][a-z0-9+.-]*:", href, re.I) or href.startswith(("http://", "https://", "mailto:"))
+    # The feed is well-formed XML whose text is the name itself; the search index is JSON holding it as data.
+    feed = ElementTree.fromstring((out / "changes.atom").read_bytes())
+    titles = [t.text for t in feed.iter("{http://www.w3.org/2005/Atom}title")]
+    assert f"New councillor: {HOSTILE_NAME}" in titles
+    shards = [json.loads(f.read_text(encoding="utf-8")) for f in (out / "search").glob("*.json")]
+    assert any(entry[0] == HOSTILE_NAME and entry[1] == HOSTILE_WARD for shard in shards for entry in shard)
     person = BeautifulSoup((out / "councillors" / "xaa-hostile.html").read_text(encoding="utf-8"), "html.parser")
     assert person.h1.get_text(strip=True) == HOSTILE_NAME
     assert HOSTILE_WARD in person.get_text()
