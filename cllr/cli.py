@@ -425,6 +425,22 @@ def bench() -> None:
     """Benchmarks that print figures (recorded in docs/benchmarks.md)."""
 
 
+@bench.command("site")
+@click.option("--councillors", default=20_000, show_default=True)
+@click.option("--councils", default=400, show_default=True)
+def bench_site_command(councillors: int, councils: int) -> None:
+    """Build the site of a generated national-size directory in full, then again with nothing changed; print the figures.
+
+    Example:
+
+        cllr bench site --councillors 20000 --councils 400
+    """
+    from .bench import bench_site
+
+    for name, value in bench_site(councillors, councils).items():
+        click.echo(f"{name:>24}: {value}")
+
+
 @bench.command("fetch")
 @click.option("--councils", default=60, show_default=True)
 @click.option("--latency", default=0.02, show_default=True, help="Seconds added to every answer.")

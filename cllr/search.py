@@ -1,9 +1,10 @@
-"""The site's search index: small JSON shards, one per initial letter of any word.
+"""The site's search index: small JSON shards, one per two-letter start of a word.
 
-The browser loads only the shard of the query's first word (``static/site.js``), so a
-national directory of ~20,000 councillors costs a visitor one file of a few hundred
-kilobytes at most. An entry is ``[name, ward, council, path]``; it sits in the shard of
-each letter that starts one of its words.
+An entry is ``[name, ward, council, path]``. A councillor's entry sits in the shard of
+each word of their name and ward; a council's in those of its name's words. Words that
+name every council ("council", "borough", ...) and one-letter words are not indexed. The
+browser (``static/site.js``) loads the shards of the query's words and keeps the entries
+matching every word, so a national directory costs a visitor a few small files.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from collections import defaultdict
 from pathlib import Path
 
 _WORD = re.compile(r"[a-z0-9]+")
+# Too common to index: they would put most of the directory in one shard.
+STOPWORDS = frozenset({"council", "councils", "city", "county", "borough", "district", "metropolitan", "of", "and",
+                       "the", "ward", "division", "north", "south", "east", "west", "central", "royal", "st"})  # fmt: skip
 
 
 def words(text: str) -> list[str]:
@@ -25,17 +29,23 @@ def words(text: str) -> list[str]:
 
 def write_search_index(folder: Path, people, councils) -> dict[str, int]:
     """Write ``<letter>.json`` shards into ``folder``; returns entries per shard."""
-    entries = []
+    placed: list[tuple[list, str]] = []
     for person in people:
         former = " (former)" if person.membership.end_date else ""
-        entries.append([person.councillor.name + former, person.membership.ward.name, person.councillor.council.name,
-                        f"councillors/{person.councillor.slug}.html"])  # fmt: skip
+        entry = [person.councillor.name + former, person.membership.ward.name, person.councillor.council.name,
+                 f"councillors/{person.councillor.slug}.html"]  # fmt: skip
+        placed.append((entry, f"{person.councillor.name} {person.membership.ward.name}"))
     for council in councils:
-        entries.append([council.name, "", "council", f"councils/{council.code.lower()}.html"])
+        placed.append(([council.name, "", "council", f"councils/{council.code.lower()}.html"], council.name))
     shards: dict[str, list] = defaultdict(list)
-    for entry in entries:
-        for letter in sorted({w[0] if w[0].isalpha() else "0" for w in words(" ".join(entry[:3]))}):
-            shards[letter].append(entry)
-    for letter, shard in shards.items():
-        (folder / f"{letter}.json").write_text(json.dumps(shard, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-    return {letter: len(shard) for letter, shard in shards.items()}
+    for entry, text in placed:
+        for key in sorted({shard_key(w) for w in words(text) if len(w) > 1 and w not in STOPWORDS}):
+            shards[key].append(entry)
+    for key, shard in shards.items():
+        (folder / f"{key}.json").write_text(json.dumps(shard, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    return {key: len(shard) for key, shard in shards.items()}
+
+
+def shard_key(word: str) -> str:
+    """The shard a word's entries go in: its first two characters."""
+    return word[:2]

@@ -6,6 +6,8 @@ sub-path of a web server, or straight from disk.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 import tempfile
 import unicodedata
@@ -22,7 +24,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import (
-    AccountEvidence, AccountMetric, Council, Councillor, Membership, Party, Post, RunStep, SocialAccount,
+    AccountChange, AccountEvidence, AccountMetric, Council, Councillor, FormerName, Membership, Party, Post,
+    ProfileSnapshot, RunStep, SocialAccount,
 )  # fmt: skip
 from models.base import utcnow
 from models.links import link_level
@@ -30,6 +33,7 @@ from models.links import link_level
 from . import __version__
 from .changes import changes
 from .charts import bar_chart
+from .opendata import write_downloads
 from .evidence import COUNTED_ROLES, LEVEL_NAMES, LEVELS, METHODS, ROLE_NAMES, confirmed
 from .metrics import ACTIVE_DAYS
 from .search import write_search_index
@@ -158,23 +162,83 @@ class PersonView:
         return totals
 
 
-def build_site(session: Session, out_dir: Path, *, site_url: str | None = None, contact_url: str | None = None) -> int:
-    """Render every page into a fresh directory, then swap it in place of ``out_dir``."""
+FINGERPRINT = ".build"  # in the built site: what it was built from (see build_site)
+
+
+def build_site(session: Session, out_dir: Path, *, site_url: str | None = None, contact_url: str | None = None,
+               force: bool = False) -> int:  # fmt: skip
+    """Render every page and the downloads into a fresh directory, then swap it in place of ``out_dir``.
+
+    Returns the pages rendered. Nothing is rebuilt when the site was built from the same
+    data, templates and settings on the same day (``fingerprint``), unless ``force``. A
+    page that comes out byte-identical to the published one keeps the published file
+    (hard-linked: same inode and time), so a sync to a host sends only what changed.
+    """
+    out_dir = Path(out_dir)
+    fingerprint = build_fingerprint(session, site_url, contact_url)
+    if not force and (out_dir / FINGERPRINT).is_file() and (out_dir / FINGERPRINT).read_text() == fingerprint:
+        return 0
     data = _gather(session)
     data["contact_url"] = contact_url
     env = environment()
-    out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".site-", dir=out_dir.parent))
     try:
         pages = _render_all(env, data, staging, site_url)
         shutil.copytree(Path(str(files("site_templates"))) / "static", staging / "static")
         _party_styles(session, staging / "static" / "parties.css")
+        write_downloads(session, staging / "data", data["generated_at"])
+        _keep_unchanged(staging, out_dir)
+        (staging / FINGERPRINT).write_text(fingerprint)
         _swap(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return pages
+
+
+# What a build depends on besides the templates: every published table's size and newest
+# row, and the council rows themselves (the registry updates them in place).
+_FINGERPRINTED = (Councillor, Membership, SocialAccount, AccountEvidence, AccountChange, AccountMetric, Post,
+                  ProfileSnapshot, FormerName, Party, RunStep)  # fmt: skip
+
+
+def build_fingerprint(session: Session, site_url: str | None, contact_url: str | None) -> str:
+    """A digest of what a build would be made from; equal digests make equal sites (the day included, for dates shown)."""
+    digest = hashlib.sha256()
+    for value in (__version__, site_url, contact_url, utcnow().date().isoformat()):
+        digest.update(f"{value}\n".encode())
+    templates = Path(str(files("site_templates")))
+    for path in sorted(p for p in templates.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(templates).as_posix().encode() + path.read_bytes())
+    for model in _FINGERPRINTED:
+        count, newest = session.execute(select(func.count(), func.max(model.id)).select_from(model)).one()
+        digest.update(f"{model.__tablename__}:{count}:{newest}\n".encode())
+    changing = (func.max(AccountEvidence.last_checked_at), func.max(AccountEvidence.withdrawn_at),
+                func.count(AccountEvidence.withdrawn_at), func.max(SocialAccount.last_checked_at))  # fmt: skip
+    digest.update(repr(session.execute(select(*changing[:3])).one()).encode())
+    digest.update(repr(session.execute(select(changing[3])).one()).encode())
+    for council in session.scalars(select(Council).order_by(Council.id)):
+        digest.update(repr((council.code, council.name, council.nation, council.seats, council.roster_url,
+                            council.council_type, council.disabled, council.fictional)).encode())  # fmt: skip
+    return digest.hexdigest()
+
+
+def _keep_unchanged(staging: Path, published: Path) -> int:
+    """Replace each new file identical to the published one by a hard link to it; returns how many."""
+    kept = 0
+    if not published.is_dir():
+        return kept
+    for new in staging.rglob("*"):
+        old = published / new.relative_to(staging)
+        if new.is_file() and old.is_file() and old.stat().st_size == new.stat().st_size and old.read_bytes() == new.read_bytes():
+            new.unlink()
+            try:
+                os.link(old, new)
+            except OSError:  # another file system: keep a copy with the old time instead
+                shutil.copy2(old, new)
+            kept += 1
+    return kept
 
 
 def _party_styles(session: Session, path: Path) -> None:

@@ -1,4 +1,4 @@
-"""The fetch benchmark reports honest figures (its speed is recorded in docs, never asserted)."""
+"""The benchmarks report honest figures (their speed is recorded in docs, never asserted)."""
 
 from cllr.bench import bench_fetch
 
@@ -10,3 +10,13 @@ def test_fetch_benchmark_figures_are_consistent():
     assert figures["lower_bound_s"] == round((figures["busiest_requests"] - 1) * 0.01, 2)
     assert abs(figures["ratio"] - figures["wall_s"] / figures["lower_bound_s"]) < 0.05
     assert figures["requests"] >= figures["councillors"] + 8  # a roster and a profile page each, plus robots
+
+
+def test_site_benchmark_builds_every_councillors_page_then_nothing_when_unchanged():
+    from cllr.bench import bench_site
+
+    figures = bench_site(councillors=120, councils=4, posts_per_account=3)
+    # A page per councillor and per council, their A to Z, the rankings and the fixed pages.
+    assert figures["pages"] > figures["councillors"] + figures["councils"]
+    assert (figures["pages_rebuilt"], figures["councillors"]) == (0, 120)
+    assert figures["files"] > figures["pages"]  # and the static files, search shards and downloads

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from xml.etree import ElementTree
 from datetime import date
 
@@ -101,4 +102,35 @@ def test_a_rebuild_replaces_the_site_whole(tmp_path):
         assert session.scalars(select(Council)).all() == []
     assert (out / "index.html").exists() and not (out / "stale.html").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".site")]
+    db.dispose()
+
+
+def test_an_unchanged_rebuild_writes_nothing_and_unchanged_pages_keep_their_files(tmp_path):
+    db = Database(f"sqlite:///{tmp_path / 'site.sqlite3'}")
+    db.migrate()
+    out = tmp_path / "site"
+    with db.session() as session:
+        council = Council(code="XAA", name="Fictional Council", common_name="Fictional", nation="England",
+                          council_type="NMD", cms="moderngov", scraper_class="moderngov", fictional=True, seats=3)  # fmt: skip
+        session.add(council)
+        session.flush()
+        ward = Ward(council_id=council.id, key="w", name="North")
+        person = Councillor(council_id=council.id, source_id="1", slug="xaa-jo", name="Jo Fictional", raw_name="Jo Fictional")
+        session.add_all([ward, person])
+        session.flush()
+        session.add(Membership(councillor=person, ward=ward, start_date=date(2026, 5, 7)))
+    with db.session() as session:
+        assert build_site(session, out) > 0
+    inodes = {p.relative_to(out): p.stat().st_ino for p in out.rglob("*.html")}
+    with db.session() as session:
+        assert build_site(session, out) == 0  # same data, templates and day: nothing to do
+    assert {p.relative_to(out): p.stat().st_ino for p in out.rglob("*.html")} == inodes
+    with db.session() as session:  # the council's name changes: that page is new, the privacy page is the old file
+        session.scalar(select(Council)).name = "Renamed Fictional Council"
+    with db.session() as session:
+        assert build_site(session, out) > 0
+    assert (out / "privacy.html").stat().st_ino == inodes[Path("privacy.html")]
+    assert (out / "councils" / "index.html").stat().st_ino != inodes[Path("councils/index.html")]
+    assert "Renamed Fictional Council" in (out / "councils" / "index.html").read_text(encoding="utf-8")
+    assert {p.name for p in (out / "data").iterdir()} >= {"councillors.csv", "popolo.json", "cllr.sqlite3", "README.md"}
     db.dispose()

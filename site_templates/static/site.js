@@ -64,8 +64,8 @@
     apply();
   }
 
-  // Search: the index is split by the first letter of each word (search/<letter>.json),
-  // and only the shard of the query's first word is loaded.
+  // Search: the index is split by the first two letters of each word (search/<xx>.json);
+  // the shards of the query's words are loaded, and entries matching every word are shown.
   function makeSearch(form) {
     var input = form.querySelector("input[type=search]");
     var list = document.getElementById(form.getAttribute("data-results"));
@@ -75,12 +75,22 @@
     function words(text) {
       return text.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "").split(/[^a-z0-9]+/).filter(Boolean);
     }
+    function load(key) {
+      if (!shards[key]) {
+        shards[key] = fetch(root + "search/" + key + ".json").then(function (r) { return r.ok ? r.json() : []; });
+      }
+      return shards[key];
+    }
     function show(entries, query) {
       list.textContent = "";
       var terms = words(query);
+      var seen = {};
       var found = entries.filter(function (e) {
+        if (seen[e[3]]) return false;
         var hay = words(e[0] + " " + e[1] + " " + e[2]);
-        return terms.every(function (t) { return hay.some(function (w) { return w.indexOf(t) === 0; }); });
+        var ok = terms.every(function (t) { return hay.some(function (w) { return w.indexOf(t) === 0; }); });
+        if (ok) seen[e[3]] = true;
+        return ok;
       }).slice(0, 50);
       found.forEach(function (e) {
         var li = document.createElement("li");
@@ -95,16 +105,15 @@
     }
     function run() {
       var query = input.value;
-      var first = words(query)[0];
-      if (!first) { list.textContent = ""; status.textContent = ""; return; }
-      var letter = /[a-z]/.test(first[0]) ? first[0] : "0";
-      if (shards[letter]) { show(shards[letter], query); return; }
-      fetch(root + "search/" + letter + ".json").then(function (r) { return r.ok ? r.json() : []; })
-        .then(function (entries) { shards[letter] = entries; if (input.value === query) show(entries, query); })
-        .catch(function () { status.textContent = "Search is not available offline; use the A to Z lists."; });
+      // Words too common to index (cllr/search.py) have small or no shards: loading them costs little.
+      var keys = words(query).filter(function (w) { return w.length > 1; }).map(function (w) { return w.slice(0, 2); });
+      if (!keys.length) { list.textContent = ""; status.textContent = query ? "Type at least two letters of a name, ward or council." : ""; return; }
+      Promise.all(keys.map(load)).then(function (loaded) {
+        if (input.value === query) show([].concat.apply([], loaded), query);
+      }).catch(function () { status.textContent = "Search is not available here; use the A to Z lists."; });
     }
     var timer;
-    input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(run, 120); });
+    input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(run, 150); });
     form.addEventListener("submit", function (event) { event.preventDefault(); run(); });
     form.hidden = false;
     if (input.value) run();
