@@ -5,6 +5,7 @@ each word of their name and ward; a council's in those of its name's words. Word
 name every council ("council", "borough", ...) and one-letter words are not indexed. The
 browser (``static/site.js``) loads the shards of the query's words and keeps the entries
 matching every word, so a national directory costs a visitor a few small files.
+``keys.json`` lists the shards that exist.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ def write_search_index(folder: Path, people, councils) -> dict[str, int]:
             shards[key].append(entry)
     for key, shard in shards.items():
         (folder / f"{key}.json").write_text(json.dumps(shard, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    # The shards there are, so that the browser never asks for one that is not.
+    (folder / "keys.json").write_text(json.dumps(sorted(shards)), encoding="utf-8")
     return {key: len(shard) for key, shard in shards.items()}
 
 

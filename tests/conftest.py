@@ -21,7 +21,7 @@ os.environ.update(
     }
 )
 for _name in [n for n in os.environ if n.startswith("CLLR_") or n == "DATABASE_URL"]:
-    if _name not in ("CLLR_REQUIRE_POSTGRES", "CLLR_TEST_POSTGRES_URL"):
+    if _name not in ("CLLR_REQUIRE_POSTGRES", "CLLR_REQUIRE_BROWSER", "CLLR_TEST_POSTGRES_URL"):
         del os.environ[_name]
 
 import pytest  # noqa: E402

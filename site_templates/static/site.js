@@ -72,14 +72,20 @@
     var status = form.querySelector("[role=status]");
     var root = form.getAttribute("data-root") || "";
     var shards = {};
+    var keys = null;  // the shards that exist (search/keys.json)
     function words(text) {
       return text.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "").split(/[^a-z0-9]+/).filter(Boolean);
     }
+    function json(path) {
+      return fetch(root + path).then(function (r) { if (!r.ok) throw new Error(path); return r.json(); });
+    }
     function load(key) {
-      if (!shards[key]) {
-        shards[key] = fetch(root + "search/" + key + ".json").then(function (r) { return r.ok ? r.json() : []; });
-      }
-      return shards[key];
+      if (!keys) keys = json("search/keys.json");
+      return keys.then(function (known) {
+        if (known.indexOf(key) < 0) return [];
+        if (!shards[key]) shards[key] = json("search/" + key + ".json");
+        return shards[key];
+      });
     }
     function show(entries, query) {
       list.textContent = "";

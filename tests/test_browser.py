@@ -1,0 +1,442 @@
+"""The built site in a real browser: Debian's Chromium, driven by Playwright.
+
+One demo site is built per session with the real pipeline (two runs, the demo web moving
+on between them, as `cllr demo` does, so that councillor pages show account history) and
+served on 127.0.0.1. The tests walk it as a reader would, with the pages' Content
+Security Policy in force, with JavaScript on and off, and run axe-core's WCAG 2.0, 2.1
+and 2.2 A and AA rules on every kind of page it contains. Chromium reaches nothing but
+127.0.0.1. See docs/browser-tests.md.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from cllr.config import Settings
+from cllr.demo.server import DemoServer
+from cllr.demo.world import build_world, write_demo_files
+
+from .browser import (
+    AXE, AXE_RUN, AXE_TAGS, CHROMIUM, CHROMIUM_ARGS, axe_version, format_violations, missing, page_kinds,
+    pages_to_audit, serve, skip_or_fail,
+)  # fmt: skip
+
+pytestmark = [pytest.mark.browser, pytest.mark.flow]
+
+# The kinds of page the site has today; the audit also covers any kind added later.
+KNOWN_KINDS = {"index.html", "leaderboard.html", "method.html", "councils/", "councillors/"}
+ON_MAIN = re.compile(r"#main$")
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium under Playwright, once per session (skips, or in CI fails, when missing)."""
+    reason = missing()
+    if reason:
+        skip_or_fail(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def world():
+    """A world of this module's own (the second run changes it: the shared small_world stays as it is)."""
+    return build_world(councils=5, seed=7, wards=(3, 5))
+
+
+@pytest.fixture(scope="session")
+def site_dir(chromium, prefect_api, world, tmp_path_factory) -> Path:
+    """The demo site built by the real pipeline on SQLite, twice, as `cllr demo` builds it."""
+    from flows.refresh import refresh
+
+    data_dir = tmp_path_factory.mktemp("browser-site")
+    with DemoServer(world) as web:
+        settings = Settings(
+            data_dir=data_dir,
+            database_url=f"sqlite:///{data_dir / 'cllr.sqlite3'}",
+            **write_demo_files(world, data_dir),
+            **web.settings(),
+            request_delay=0,
+            backoff_base=0.01,
+            workers=4,
+        )
+        first = refresh(settings=settings.model_dump(mode="json"), trigger="test")
+        assert not first["problems"], first["problems"]
+        world.next_day()
+        web.web.reindex()
+        refresh(settings=settings.model_dump(mode="json"), trigger="test")
+    assert (settings.output_dir / "index.html").exists()
+    return settings.output_dir
+
+
+@pytest.fixture(scope="session")
+def site(site_dir) -> str:
+    """The base URL of the built site, served on 127.0.0.1."""
+    with serve(site_dir) as url:
+        yield url
+
+
+def watch(page) -> list[str]:
+    """Collect what goes wrong on a page: console errors (a CSP block is one), uncaught
+    exceptions, failed requests, and any request to a host other than 127.0.0.1. The
+    browser's own request for /favicon.ico is not the site's (the pages name no icon)."""
+    problems: list[str] = []
+
+    def console(message) -> None:
+        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
+            problems.append(f"{page.url}: console error: {message.text} ({message.location.get('url')})")
+
+    def request(req) -> None:
+        if urlsplit(req.url).hostname != "127.0.0.1":
+            problems.append(f"{page.url}: requested {req.url}")
+
+    page.on("console", console)
+    page.on("pageerror", lambda e: problems.append(f"{page.url}: uncaught: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"{page.url}: request failed: {r.url} ({r.failure})"))
+    page.on("request", request)
+    return problems
+
+
+def _watched_page(chromium, **options):
+    context = chromium.new_context(**options)
+    page = context.new_page()
+    problems = watch(page)
+    yield page
+    context.close()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.fixture
+def page(chromium):
+    """A page with the site's CSP in force; the test fails on anything :func:`watch` sees."""
+    yield from _watched_page(chromium)
+
+
+@pytest.fixture
+def page_without_js(chromium):
+    """As :func:`page`, with JavaScript disabled (Playwright's own probes still work)."""
+    yield from _watched_page(chromium, java_script_enabled=False)
+
+
+def open_page(page, url: str) -> None:
+    response = page.goto(url)
+    assert response is not None and response.ok, f"{url}: {response and response.status}"
+
+
+def follow(page, link) -> str:
+    """Click a link as a reader would; return the URL of the page it loads."""
+    with page.expect_navigation() as navigation:
+        link.click()
+    response = navigation.value
+    assert response is not None and response.ok, f"{page.url}: {response and response.status}"
+    return page.url
+
+
+def h1(page) -> str:
+    """The page's one h1."""
+    assert page.locator("h1").count() == 1, f"{page.url}: {page.locator('h1').count()} h1 elements"
+    return page.locator("h1").inner_text().strip()
+
+
+def main_link(page, name: str):
+    """The first link in the main content whose accessible name is exactly ``name``."""
+    return page.locator("main").get_by_role("link", name=name, exact=True).first
+
+
+def header_links(page) -> list[list[str]]:
+    """The site header's links (brand and main navigation), as [text, absolute URL]."""
+    return page.eval_on_selector_all("header.site a", "as => as.map(a => [a.textContent.trim(), a.href])")
+
+
+def first_of_each_kind(site_dir: Path) -> dict[str, str]:
+    return {kind: pages[0].as_posix() for kind, pages in page_kinds(site_dir).items()}
+
+
+# Navigation, with the pages' CSP in force --------------------------------------------
+
+
+def test_home_to_a_council_to_a_councillor_and_back_by_the_breadcrumbs(page, site, world):
+    council = world.councils[0]
+    member = sorted(council.councillors, key=lambda m: m.name)[0]
+    open_page(page, site)
+    assert h1(page) == "UK councillors online"
+    assert page.title().endswith(" · Councillors Online")
+
+    assert follow(page, main_link(page, council.name)).startswith(site + "councils/")
+    assert h1(page) == council.name
+    assert page.title() == f"{council.name} · Councillors Online"
+
+    assert follow(page, main_link(page, member.name)).startswith(site + "councillors/")
+    assert h1(page).startswith(member.name)
+    crumbs = page.get_by_role("navigation", name="Breadcrumb")
+    assert crumbs.inner_text().split("›")[-1].strip() == member.name
+
+    follow(page, crumbs.get_by_role("link", name=council.name, exact=True))
+    assert h1(page) == council.name
+    follow(page, page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Councils", exact=True))
+    assert main_link(page, council.name).is_visible()  # back at a list of the councils
+
+
+def test_the_header_leads_to_every_section_and_is_the_same_on_every_kind_of_page(page, site, site_dir):
+    open_page(page, site)
+    home = header_links(page)
+    assert home[0] == ["Councillors Online", site + "index.html"]
+    assert ["Most active", site + "leaderboard.html"] in home
+    for text, url in home[1:] + home[:1]:  # each link, clicked from the page the last one led to
+        assert follow(page, page.locator("header.site").get_by_role("link", name=text, exact=True)) == url
+        h1(page)
+        assert header_links(page) == home, f"{url}: the header differs from the home page's"
+    for kind, path in first_of_each_kind(site_dir).items():
+        open_page(page, site + path)
+        assert header_links(page) == home, f"{kind} ({path}): the header differs from the home page's"
+
+
+def test_the_method_page_is_linked_from_home_and_councillor_pages(page, site, site_dir):
+    open_page(page, site)
+    follow(page, main_link(page, "method"))
+    assert page.url == site + "method.html"
+    assert h1(page) == "How we know and what we count"
+    texts = {p: (site_dir / p).read_text(encoding="utf-8") for p in page_kinds(site_dir)["councillors/"]}
+    with_accounts = next(p for p, text in texts.items() if 'id="accounts"' in text and "<table" in text)
+    open_page(page, site + with_accounts.as_posix())
+    follow(page, main_link(page, "method"))
+    assert page.url == site + "method.html"
+
+
+def test_the_leaderboard_ranks_councillors_and_links_to_them_and_their_councils(page, site):
+    open_page(page, site + "leaderboard.html")
+    assert h1(page) == "Most active councillors"
+    rows = page.locator("main table").first.evaluate(
+        """t => {
+          const heads = [...t.tHead.rows[0].cells].map(c => c.textContent.trim());
+          const cells = r => heads.map((h, i) => [h, r.cells[i].textContent.trim()]);
+          return [...t.tBodies[0].rows].map(r => Object.fromEntries(cells(r)));
+        }"""
+    )
+    assert rows
+    assert [int(r["Rank"]) for r in rows] == list(range(1, len(rows) + 1))
+    posts = [int(r["Posts"]) for r in rows]
+    assert posts == sorted(posts, reverse=True) and posts[0] > 0
+
+    top = rows[0]
+    follow(page, main_link(page, top["Councillor"]))
+    assert h1(page).startswith(top["Councillor"])
+    assert top["Council"] in page.get_by_role("navigation", name="Breadcrumb").inner_text()
+    page.go_back()
+    assert page.url == site + "leaderboard.html"
+    follow(page, main_link(page, top["Council"]))
+    assert h1(page) == top["Council"]
+    assert main_link(page, top["Councillor"]).is_visible()
+
+
+def test_the_skip_link_comes_first_shows_on_focus_and_jumps_to_the_main_content(page, site, site_dir):
+    for kind, path in first_of_each_kind(site_dir).items():
+        open_page(page, site + path)
+        skip = page.locator("a.skip")
+        hidden = skip.bounding_box()
+        assert hidden is None or hidden["x"] + hidden["width"] <= 0 or hidden["y"] + hidden["height"] <= 0, (
+            f"{kind}: the skip link shows before it has focus: {hidden}"
+        )
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement.outerHTML")
+        assert focused.startswith('<a class="skip"') and "Skip to content" in focused, f"{kind}: first Tab: {focused}"
+        box, size = skip.bounding_box(), page.viewport_size
+        assert box and box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= size["width"], f"{kind}: {box}"
+        assert skip.get_attribute("href") == "#main" and page.locator("main#main").count() == 1, kind
+        page.keyboard.press("Enter")
+        page.wait_for_url(ON_MAIN, timeout=5000)  # a same-page navigation: wait for it
+        if page.locator("main a[href], main button:visible, main input:visible, main select:visible").count():
+            page.keyboard.press("Tab")
+            assert page.evaluate("!!document.activeElement.closest('main')"), (
+                f"{kind}: Tab after the skip link went to {page.evaluate('document.activeElement.outerHTML')}"
+            )
+
+
+# Without JavaScript ------------------------------------------------------------------
+
+
+def test_the_site_can_be_read_and_navigated_without_javascript(page_without_js, site, world):
+    page = page_without_js
+    council = world.councils[-1]
+    open_page(page, site)
+    follow(page, main_link(page, council.name))
+    assert h1(page) == council.name
+    names = page.locator("main a[href*='councillors/']").all_inner_texts()
+    assert {m.name for m in council.councillors} <= {n.strip() for n in names}
+    member = sorted(council.councillors, key=lambda m: m.name)[-1]
+    follow(page, main_link(page, member.name))
+    assert h1(page).startswith(member.name)
+    follow(page, page.get_by_role("navigation", name="Main").get_by_role("link", name="Most active", exact=True))
+    assert page.locator("main table tbody tr").count() > 0
+    page.locator("a.skip").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(ON_MAIN, timeout=5000)
+
+
+def test_every_kind_of_page_loads_under_its_csp_and_shows_the_same_content_without_javascript(
+    page, page_without_js, site, site_dir
+):  # fmt: skip
+    """With JavaScript on, the CSP (default-src 'none', everything else from the site
+    only) blocks nothing a page uses: no console error (the page fixture fails on any)
+    and every stylesheet applied. Scripts may add controls (sort buttons, filters,
+    search), never content: the same links and table rows show with JavaScript off."""
+    read = """m => [[...m.querySelectorAll('a[href]')].map(a => a.href).sort(),
+                    [...m.querySelectorAll('table')].map(t => t.tBodies[0] ? t.tBodies[0].rows.length : 0)]"""
+    for kind, path in first_of_each_kind(site_dir).items():
+        open_page(page, site + path)
+        csp = page.locator('meta[http-equiv="Content-Security-Policy"]').get_attribute("content")
+        assert "default-src 'none'" in csp, kind
+        sheets = page.evaluate("[...document.styleSheets].map(s => [s.href, s.cssRules.length])")
+        assert len(sheets) >= 2 and all(rules > 0 for _, rules in sheets), (kind, sheets)
+        assert page.evaluate("getComputedStyle(document.querySelector('.skip')).position") == "absolute", kind
+        open_page(page_without_js, site + path)
+        assert page_without_js.locator("main").evaluate(read) == page.locator("main").evaluate(read), kind
+
+
+# The closed network ------------------------------------------------------------------
+
+
+def test_external_links_are_never_requested_and_lead_nowhere(chromium, site, site_dir):
+    """Every page test fails on a request off 127.0.0.1 (see watch); here, pages full of
+    links to other sites are read, and following one fails in Chromium's resolver."""
+    context = chromium.new_context()
+    requested: list[str] = []
+    context.on("request", lambda r: requested.append(r.url))
+    try:
+        page = context.new_page()
+        outward = sorted(site_dir.rglob("*.html"), key=lambda f: -f.read_text(encoding="utf-8").count('href="http'))
+        external: set[str] = set()
+        for file in outward[:4]:  # the pages with the most links to other sites
+            open_page(page, site + file.relative_to(site_dir).as_posix())
+            page.mouse.move(0, 0)
+            for link in page.locator("main a[href^='http']").all()[:5]:
+                link.hover()  # a reader's pointer over a link: no prefetch, no preconnect
+            hrefs = page.eval_on_selector_all("a[href]", "as => as.map(a => a.href)")
+            external |= {h for h in hrefs if urlsplit(h).scheme in ("http", "https") and not h.startswith(site)}
+        assert external, "the pages link to no other site: nothing to check"
+        assert requested and {urlsplit(u).hostname for u in requested} == {"127.0.0.1"}, sorted(set(requested))
+        with pytest.raises(Exception, match="ERR_NAME_NOT_RESOLVED"):  # MAP * ~NOTFOUND: no look-up, no connection
+            page.goto(sorted(external)[0])
+    finally:
+        context.close()
+
+
+# Accessibility -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def audit_context(chromium):
+    """A context that injects axe-core into every page despite the pages' CSP (the audit
+    only). An init script rather than page.add_script_tag: the same file, read once, and
+    the audit runs in half the time."""
+    reason = missing(axe=True)
+    if reason:
+        skip_or_fail(reason)
+    context = chromium.new_context(bypass_csp=True)
+    context.add_init_script(path=str(AXE))
+    yield context
+    context.close()
+
+
+def audit(page, url: str) -> list[dict]:
+    """axe-core's violations of the WCAG A and AA rules on the page at url, as it shows
+    once loaded (its scripts run: sort buttons and filters included)."""
+    open_page(page, url)
+    return page.evaluate(AXE_RUN, AXE_TAGS)
+
+
+def test_every_kind_of_page_has_no_wcag_a_or_aa_violations(audit_context, site, site_dir):
+    """axe-core's WCAG 2.0/2.1/2.2 A and AA rules on every kind of page the built site
+    has (whatever kinds it has: see page_kinds), on as many pages as it takes to show
+    every element, class, role and ARIA attribute the site uses (pages_to_audit)."""
+    kinds = page_kinds(site_dir)
+    assert KNOWN_KINDS <= set(kinds), sorted(kinds)
+    chosen = pages_to_audit(site_dir)
+    page = audit_context.new_page()
+    reports = []
+    try:
+        for path in chosen:
+            url = site + path.as_posix()
+            violations = audit(page, url)
+            if violations:
+                reports.append(format_violations(url, violations))
+    finally:
+        page.close()
+    print(f"axe-core {axe_version()} audited {len(chosen)} pages of {len(kinds)} kinds: {', '.join(map(str, chosen))}")
+    assert not reports, "\n\n".join(reports)
+
+
+def test_the_audit_reports_a_violation_when_there_is_one(audit_context, site):
+    """The audit is live: an image without alt text is reported, by rule, element and fix."""
+    page = audit_context.new_page()
+    try:
+        open_page(page, site + "method.html")
+        page.evaluate("document.querySelector('main').insertAdjacentHTML('beforeend', '<img src=\"x.png\">')")
+        violations = page.evaluate(AXE_RUN, AXE_TAGS)
+    finally:
+        page.close()
+    assert [v["id"] for v in violations] == ["image-alt"]
+    report = format_violations(site + "method.html", violations)
+    assert re.search(r"^- image-alt \(critical\): Images must have alternative text", report, re.M), report
+    assert '<img src="x.png">' in report, report
+
+
+# Search, sorting and filtering: the script's additions, with the CSP in force ------------------------
+
+
+def test_search_finds_a_councillor_by_surname_and_ward_and_opens_their_page(page, site, world):
+    council = world.councils[1]
+    member = council.councillors[2]
+    surname = member.name.split()[-1]
+    open_page(page, f"{site}/search.html")
+    box = page.get_by_label("Name, ward or council")
+    box.fill(f"{surname[:4].lower()} {member.ward.split()[0]}")
+    results = page.locator("#search-results li")
+    results.first.wait_for()
+    names = results.locator("a").all_inner_texts()
+    assert member.name in names
+    assert page.get_by_role("status").inner_text().endswith("found")
+    follow(page, page.locator("#search-results").get_by_role("link", name=member.name, exact=True).first)
+    assert h1(page).startswith(member.name)
+
+
+def test_search_says_so_when_nothing_matches(page, site):
+    open_page(page, f"{site}/search.html")
+    page.get_by_label("Name, ward or council").fill("zzqx")
+    page.get_by_text("Nothing found").wait_for()
+    assert page.locator("#search-results li").count() == 0
+
+
+def test_the_councils_list_sorts_by_a_column_and_filters_by_nation(page, site, world):
+    open_page(page, f"{site}/councils/index.html")
+    table = page.locator("#council-table")
+
+    def column(index: int) -> list[str]:
+        return table.locator(f"tbody tr:not([hidden]) td:nth-child({index})").all_inner_texts()
+
+    seats = table.get_by_role("button", name="Seats")
+    seats.click()
+    ascending = [int(v) for v in column(4)]
+    assert ascending == sorted(ascending)
+    assert table.locator("th[aria-sort=ascending]").inner_text() == "Seats"
+    seats.click()
+    assert [int(v) for v in column(4)] == sorted(ascending, reverse=True)
+    table.get_by_role("button", name="Council").click()
+    assert column(1) == sorted(column(1), key=str.lower)
+
+    nation = world.councils[3].nation
+    page.get_by_label("Nation").select_option(nation)
+    shown = column(2)
+    assert shown and set(shown) == {nation}
+    assert len(shown) == sum(1 for c in world.councils if c.nation == nation)
+    assert page.get_by_role("status").inner_text() == f"{len(shown)} shown"
+    page.get_by_label("Nation").select_option("")
+    assert len(column(2)) == len(world.councils)
