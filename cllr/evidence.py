@@ -22,6 +22,8 @@ LEVEL_NAMES = {
     "unconfirmed": "Unconfirmed (name match only)",
 }
 CONFIRMED = frozenset(LEVELS[:-1])
+# Links at "listed" or better: a website linked so vouches for the accounts it links to (own_website).
+VOUCHING = frozenset(LEVELS[: LEVELS.index("listed") + 1])
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from .config import Settings
 from .handles import NotAnAccount, find_handles, normalise
 from .http import FetchError, Fetcher, RobotsRefusal, slot_key
 from .parties import known_parties
+from .evidence import VOUCHING
 from .verification import Holder, Profile, checks, own_domains
 
 log = logging.getLogger("cllr")
@@ -587,7 +588,7 @@ def _check_account(ctx: Context, session, account: SocialAccount, activity, run_
         if account.platform in ("bluesky", "mastodon") and activity.platform_id:  # no id: the profile was not read (RSS)
             holds = checks(profile, _holder(ctx, session, councillor))
             links += reconcile_checks(session, councillor.id, account, holds, run_id=run_id)
-        elif account.platform == "web" and level in ("council", "verified", "listed"):
+        elif account.platform == "web" and level in VOUCHING:
             if activity.site_links is None:  # the page is unchanged: what it showed still holds
                 touch_evidence(session, account.url, run_id=run_id, councillor_id=councillor.id)
             else:
@@ -612,7 +613,7 @@ def _holder(ctx: Context, session, councillor: Councillor) -> Holder:
         select(SocialAccount.url)
         .join(AccountEvidence, AccountEvidence.account_id == SocialAccount.id)
         .where(AccountEvidence.councillor_id == councillor.id, AccountEvidence.withdrawn_at.is_(None),
-               AccountEvidence.level.in_(("council", "verified", "listed")), SocialAccount.platform == "web")
+               AccountEvidence.level.in_(VOUCHING), SocialAccount.platform == "web")
         .distinct()
     ).all()  # fmt: skip
     site = ctx.settings.site_url
