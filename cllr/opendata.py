@@ -158,7 +158,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
 # under review, post identities or the HTTP validators' own database.
 PUBLISHED_TABLES = (
     "council", "ward", "party", "councillor", "membership", "former_name", "social_account",
-    "account_evidence", "account_change", "account_metric", "profile_snapshot",
+    "account_evidence", "account_change", "account_metric", "profile_snapshot", "council_figure",
 )  # fmt: skip
 TABLE_NOTES = {
     "council": "The registry: codes, names, nation, type, how the roster is read (CMS, roster URL), seats.",
@@ -175,6 +175,8 @@ TABLE_NOTES = {
     "account_change": "Account history: renames, new stable ids, moves, vanished accounts, merges.",
     "account_metric": "Daily activity figures per account.",
     "profile_snapshot": "The platforms' own counters (followers, following, total posts) at each collection.",
+    "council_figure": "Each council's adoption figures (seats, councillors, with a confirmed account, active, posts "
+                      "in 30 days) on each day they were computed: the history behind the council pages.",
 }
 
 # ---------------------------------------------------------------------------------------

@@ -11,33 +11,33 @@ import os
 import shutil
 import tempfile
 import unicodedata
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections import defaultdict
 from datetime import datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
-from urllib.parse import urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from models import (
-    AccountChange, AccountEvidence, AccountMetric, Council, Councillor, FormerName, Membership, Party, Post,
-    ProfileSnapshot, RunStep, SocialAccount,
+    AccountChange, AccountEvidence, AccountMetric, Council, CouncilFigure, Councillor, FormerName, Membership,
+    Party, Post, ProfileSnapshot, RunStep, SocialAccount,
 )  # fmt: skip
 from models.base import utcnow
-from models.links import link_level
 
 from . import __version__
 from .changes import changes
 from .charts import bar_chart
 from .opendata import write_downloads
-from .evidence import COUNTED_ROLES, LEVEL_NAMES, LEVELS, METHODS, ROLE_NAMES, confirmed
+from .evidence import LEVEL_NAMES, LEVELS, METHODS, ROLE_NAMES
 from .metrics import ACTIVE_DAYS
 from .search import write_search_index
 from .stages import COLLECTABLE
+from .urls import safe_url
+from .views import PersonView, figure_history, figures, gather_people
 
 PLATFORM_NAMES = {
     "bluesky": "Bluesky", "mastodon": "Mastodon", "web": "Website", "twitter": "X", "facebook": "Facebook",
@@ -51,6 +51,7 @@ COUNCIL_TYPES = {
     "CC": "City of London", "SCO": "Scottish council", "WPA": "Welsh principal area", "NID": "Northern Ireland district",
 }  # fmt: skip
 WEEKS = 13  # the councillor page's chart: posts per week over a quarter
+HISTORY_ROWS = 12  # the council page's adoption history: the latest days its figures changed
 DOWNLOADS = [
     {"name": "councillors.csv", "href": "data/councillors.csv", "what": "Every councillor, current and former, one row per time in a ward and party", "tool": "any spreadsheet; Python's csv module"},
     {"name": "accounts.csv", "href": "data/accounts.csv", "what": "Every current link between a councillor and an account, with its evidence level and activity", "tool": "any spreadsheet; Python's csv module"},
@@ -64,16 +65,6 @@ DOWNLOADS = [
 def week_labels(now: datetime) -> list[str]:
     """The chart's weeks, oldest first, each labelled by the day it starts."""
     return [(now - timedelta(days=7 * k)).strftime("%-d %b") for k in range(WEEKS, 0, -1)]
-
-
-def safe_url(url: str | None) -> str | None:
-    """An http(s) URL fit for an href, or None (then templates show text, not a link)."""
-    if not url or len(url) > 2048 or any(ch.isspace() or ord(ch) < 32 for ch in url):
-        return None
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
-        return None
-    return url
 
 
 def environment() -> Environment:
@@ -96,70 +87,6 @@ def environment() -> Environment:
     env.filters["share"] = lambda part, whole: f"{part / whole:.4f}" if whole else ""
     env.filters["council_type"] = lambda code: COUNCIL_TYPES.get(code, code or "–")
     return env
-
-
-@dataclass
-class AccountView:
-    account: SocialAccount
-    metric: AccountMetric | None
-    evidence: list[AccountEvidence]
-
-    @property
-    def level(self) -> str | None:
-        """The link's level: the best of its current evidence (None when every source has withdrawn it)."""
-        return link_level(self.evidence)
-
-    @property
-    def confirmed(self) -> bool:
-        return confirmed(self.level)
-
-    @property
-    def counted(self) -> bool:
-        """Whether its activity counts towards the councillor's: confirmed, and their own voice (not a campaign account)."""
-        return self.confirmed and self.account.role in COUNTED_ROLES
-
-    @property
-    def posts_30d(self) -> int:
-        return self.metric.posts_30d if self.metric else 0
-
-    @property
-    def active(self) -> bool:
-        return self.counted and self.posts_30d > 0
-
-
-@dataclass
-class PersonView:
-    councillor: Councillor
-    membership: Membership
-    accounts: list[AccountView] = field(default_factory=list)
-
-    withdrawn: list[AccountView] = field(default_factory=list)  # links no source shows any more
-
-    @property
-    def posts_30d(self) -> int:
-        return sum(a.posts_30d for a in self.accounts if a.counted)
-
-    @property
-    def confirmed(self) -> bool:
-        return any(a.confirmed for a in self.accounts)
-
-    @property
-    def active(self) -> bool:
-        """Posted in the last 30 days on a confirmed account of their own (docs/metrics.md)."""
-        return any(a.active for a in self.accounts)
-
-    @property
-    def last_post_at(self) -> datetime | None:
-        times = [a.metric.last_post_at for a in self.accounts if a.counted and a.metric and a.metric.last_post_at]
-        return max(times, default=None)
-
-    def weekly(self, by_account: dict[int, list[int]]) -> list[int]:
-        """Posts per week, oldest first, over the counted accounts."""
-        totals = [0] * WEEKS
-        for view in self.accounts:
-            if view.counted:
-                totals = [a + b for a, b in zip(totals, by_account.get(view.account.id, [0] * WEEKS))]
-        return totals
 
 
 FINGERPRINT = ".build"  # in the built site: what it was built from (see build_site)
@@ -200,7 +127,7 @@ def build_site(session: Session, out_dir: Path, *, site_url: str | None = None, 
 # What a build depends on besides the templates: every published table's size and newest
 # row, and the council rows themselves (the registry updates them in place).
 _FINGERPRINTED = (Councillor, Membership, SocialAccount, AccountEvidence, AccountChange, AccountMetric, Post,
-                  ProfileSnapshot, FormerName, Party, RunStep)  # fmt: skip
+                  ProfileSnapshot, FormerName, Party, RunStep, CouncilFigure)  # fmt: skip
 
 
 def build_fingerprint(session: Session, site_url: str | None, contact_url: str | None) -> str:
@@ -258,50 +185,13 @@ def _swap(staging: Path, out_dir: Path) -> None:
 
 def _gather(session: Session) -> dict:
     councils = list(session.scalars(select(Council).order_by(Council.name)))
-    councillors = session.scalars(
-        select(Councillor).options(
-            selectinload(Councillor.memberships).selectinload(Membership.ward),
-            selectinload(Councillor.memberships).selectinload(Membership.party),
-            selectinload(Councillor.former_names),
-        )
-    ).all()
-    latest_day = (
-        select(AccountMetric.account_id, func.max(AccountMetric.as_of).label("as_of"))
-        .group_by(AccountMetric.account_id)
-        .subquery()
-    )
-    metrics = {
-        m.account_id: m
-        for m in session.scalars(
-            select(AccountMetric).join(
-                latest_day,
-                (AccountMetric.account_id == latest_day.c.account_id) & (AccountMetric.as_of == latest_day.c.as_of),
-            )
-        )
-    }
-    evidence_by_person: dict[int, dict[int, list[AccountEvidence]]] = defaultdict(lambda: defaultdict(list))
-    for ev in session.scalars(select(AccountEvidence).options(selectinload(AccountEvidence.account))):
-        evidence_by_person[ev.councillor_id][ev.account_id].append(ev)
+    people, former = gather_people(session)
     last_steps = {
         step.council_id: step
         for step in session.scalars(
             select(RunStep).where(RunStep.stage == "roster").order_by(RunStep.id)
         )
     }
-    people, former = [], []
-    for c in councillors:
-        views = [
-            AccountView(evs[0].account, metrics.get(account_id), sorted(evs, key=_evidence_order))
-            for account_id, evs in evidence_by_person[c.id].items()
-            if evs[0].account.status != "merged"  # shown once, as the account it was merged into
-        ]
-        views.sort(key=lambda a: (LEVELS.index(a.level) if a.level else len(LEVELS), -a.posts_30d, a.account.platform))
-        accounts = [v for v in views if v.level is not None]
-        withdrawn = [v for v in views if v.level is None]
-        if c.current is not None:
-            people.append(PersonView(c, c.current, accounts, withdrawn))
-        elif c.memberships:
-            former.append(PersonView(c, c.memberships[-1], accounts, withdrawn))
     now = utcnow()
     return {
         "councils": councils,
@@ -309,6 +199,7 @@ def _gather(session: Session) -> dict:
         "former": former,
         "weekly": _weekly_posts(session, now),
         "events": changes(session),
+        "history": figure_history(session),
         "platforms": sorted({a.account.platform for p in people for a in p.accounts if a.active}),
         "last_steps": last_steps,
         "generated_at": now,
@@ -327,27 +218,6 @@ def _weekly_posts(session: Session, now: datetime) -> dict[int, list[int]]:
     return {row[0]: [int(n or 0) for n in reversed(row[1:])] for row in rows}
 
 
-def _evidence_order(evidence: AccountEvidence):
-    return (evidence.withdrawn_at is not None, LEVELS.index(evidence.level) if evidence.level in LEVELS else 99, evidence.id)
-
-
-def _figures(people: list[PersonView], seats: int | None = None) -> dict:
-    """Counts for a group of councillors. ``seats`` is the denominator of the shares: a council's
-    seats when known (vacancies included); for a nation or party, its councillors."""
-    platforms = Counter(a.account.platform for p in people for a in p.accounts if a.confirmed)
-    if seats is not None and seats < len(people):  # a stale seat count is no denominator
-        seats = 0
-    return {
-        "councillors": len(people),
-        "seats": seats if seats is not None else len(people),
-        "with_account": sum(1 for p in people if p.confirmed),
-        "active": sum(1 for p in people if p.active),
-        "unconfirmed": sum(1 for p in people if p.accounts and not p.confirmed),
-        "posts_30d": sum(p.posts_30d for p in people),
-        "platforms": platforms.most_common(),
-    }
-
-
 def _render_all(env: Environment, data: dict, out: Path, site_url: str | None = None) -> int:
     for folder in ("councils", "councillors", "leaderboards", "search"):
         (out / folder).mkdir()
@@ -364,8 +234,8 @@ def _render_all(env: Environment, data: dict, out: Path, site_url: str | None = 
         people = by_council.get(council.id, [])
         if not people and council.id not in data["last_steps"]:
             continue
-        figures = _figures(people, seats=council.seats or 0)  # no seat count: no share (pct shows "–")
-        council_rows.append({"council": council, "figures": figures, "step": data["last_steps"].get(council.id)})
+        counts = figures(people, seats=council.seats or 0)  # no seat count: no share (pct shows "–")
+        council_rows.append({"council": council, "figures": counts, "step": data["last_steps"].get(council.id)})
     nations, parties = defaultdict(list), defaultdict(list)
     for person in data["people"]:
         nations[person.councillor.council.nation].append(person)
@@ -383,12 +253,12 @@ def _render_all(env: Environment, data: dict, out: Path, site_url: str | None = 
 
     party_rows = sorted(
         ({"key": party.key if party else None, "name": party.name if party else "No party recorded",
-          "figures": _figures(people), "page": f"leaderboards/party-{party.key}.html" if party else None}
+          "figures": figures(people), "page": f"leaderboards/party-{party.key}.html" if party else None}
          for party, people in parties.items()),
         key=lambda row: (-row["figures"]["councillors"], row["name"]),
     )  # fmt: skip
-    write("index.html", "index.html", figures=_figures(data["people"]), councils=council_rows,
-          nations=sorted((n, _figures(p)) for n, p in nations.items()),
+    write("index.html", "index.html", figures=figures(data["people"]), councils=council_rows,
+          nations=sorted((n, figures(p)) for n, p in nations.items()),
           parties=[(row["name"], row["figures"]) for row in party_rows])  # fmt: skip
     write("councils/index.html", "councils_index.html", councils=council_rows,
           nations=sorted({r["council"].nation for r in council_rows}),
@@ -417,12 +287,14 @@ def _render_all(env: Environment, data: dict, out: Path, site_url: str | None = 
         wards: dict[str, list[PersonView]] = defaultdict(list)
         for person in sorted(by_council.get(council.id, []), key=lambda p: p.councillor.name):
             wards[person.membership.ward.name].append(person)
+        history = data["history"].get(council.id, [])[:HISTORY_ROWS]
         write(f"councils/{council.code.lower()}.html", "council.html", council=council,
               figures=row["figures"], step=row["step"], wards=sorted(wards.items()),
-              former=former_by_council.get(council.id, []))  # fmt: skip
+              former=former_by_council.get(council.id, []), history=history,
+              history_chart=_adoption_chart(council, history))  # fmt: skip
     weeks = week_labels(data["generated_at"])
     for person in data["people"] + data["former"]:
-        weekly = person.weekly(data["weekly"])
+        weekly = person.weekly(data["weekly"], WEEKS)
         write(f"councillors/{person.councillor.slug}.html", "councillor.html", person=person,
               council=person.councillor.council, former=person.membership.end_date is not None,
               weekly=list(zip(weeks, weekly)), contact_url=data["contact_url"],
@@ -456,6 +328,15 @@ def _render_all(env: Environment, data: dict, out: Path, site_url: str | None = 
     write("data.html", "data.html", files=DOWNLOADS, councils=[r["council"] for r in council_rows])
     _sitemap(out, site_url)
     return pages
+
+
+def _adoption_chart(council: Council, history: list) -> Markup | None:
+    """The share of seats active on each day the figures changed, oldest first (two days at least, seats known)."""
+    points = [row for row in reversed(history) if row.seats]
+    if len(points) < 2:
+        return None
+    return bar_chart([round(100 * row.active / row.seats) for row in points], [row.as_of.strftime("%-d %b %Y") for row in points],
+                     title=f"Share of {council.name}'s seats held by active councillors", unit="%", top=100)  # fmt: skip
 
 
 def _ranking(people: list[PersonView], which) -> list[dict]:

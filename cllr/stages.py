@@ -40,6 +40,7 @@ from .http import FetchError, Fetcher, RobotsRefusal, slot_key
 from .parties import known_parties
 from .evidence import VOUCHING
 from .verification import Holder, Profile, checks, own_domains
+from .views import record_council_figures
 
 log = logging.getLogger("cllr")
 
@@ -674,9 +675,12 @@ def _collect_one(ctx: Context, account: SocialAccount, since: datetime, profile=
 
 
 def compute_metrics(ctx: Context, run_id: int, as_of: datetime | None = None) -> Outcome:
+    now = as_of or utcnow()
     with ctx.db.session() as session:
-        written = metrics.compute(session, as_of or utcnow(), run_id=run_id)
-    return _record(ctx, run_id, Outcome("metrics", "all accounts", "done", counts={"accounts": written}))
+        written = metrics.compute(session, now, run_id=run_id)
+        session.flush()
+        councils = record_council_figures(session, now.date(), run_id=run_id)
+    return _record(ctx, run_id, Outcome("metrics", "all accounts", "done", counts={"accounts": written, "councils": councils}))
 
 
 # Stage 6: the site -----------------------------------------------------------------

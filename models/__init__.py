@@ -5,6 +5,7 @@ from .accounts import (
 )  # fmt: skip
 from .base import Base
 from .directory import Council, Councillor, FormerName, Membership, Party, Ward
+from .figures import CouncilFigure
 from .runs import Run, RunStep, StagedRoster
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "AccountSuggestion",
     "Base",
     "Council",
+    "CouncilFigure",
     "Councillor",
     "FormerName",
     "Membership",

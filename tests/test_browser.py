@@ -19,6 +19,7 @@ import pytest
 from cllr.config import Settings
 from cllr.demo.server import DemoServer
 from cllr.demo.world import build_world, write_demo_files
+from cllr.site import COUNCIL_TYPES
 
 from .browser import (
     AXE, AXE_RUN, AXE_TAGS, CHROMIUM, CHROMIUM_ARGS, axe_version, format_violations, missing, page_kinds,
@@ -440,3 +441,23 @@ def test_the_councils_list_sorts_by_a_column_and_filters_by_nation(page, site, w
     assert page.get_by_role("status").inner_text() == f"{len(shown)} shown"
     page.get_by_label("Nation").select_option("")
     assert len(column(2)) == len(world.councils)
+
+
+def test_the_councils_list_filters_by_type_and_by_nation_and_type_together(page, site, world):
+    open_page(page, f"{site}/councils/index.html")
+    table = page.locator("#council-table")
+
+    def shown(index: int) -> list[str]:
+        return table.locator(f"tbody tr:not([hidden]) td:nth-child({index})").all_inner_texts()
+
+    kind = world.councils[1].council_type
+    page.get_by_label("Type").select_option(kind)
+    assert set(shown(3)) == {COUNCIL_TYPES[kind]}
+    assert sorted(shown(1)) == sorted(c.name for c in world.councils if c.council_type == kind)
+    nation = world.councils[1].nation
+    page.get_by_label("Nation").select_option(nation)
+    both = [c.name for c in world.councils if c.council_type == kind and c.nation == nation]
+    assert sorted(shown(1)) == sorted(both) and len(both) >= 1
+    assert page.get_by_role("status").inner_text() == f"{len(both)} shown"
+    page.get_by_label("Type").select_option("")
+    assert sorted(shown(1)) == sorted(c.name for c in world.councils if c.nation == nation)

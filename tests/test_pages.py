@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections import Counter
 from datetime import timedelta
 from xml.etree import ElementTree
 
 import pytest
 from bs4 import BeautifulSoup
+from sqlalchemy import func, select
 
 from cllr import stages
 from cllr.config import Settings
 from cllr.demo.server import DemoServer
 from cllr.demo.world import build_world, directory_url, write_demo_files
 from cllr.search import STOPWORDS, shard_key, words
+from cllr.site import build_site
+from cllr.views import figure_history, record_council_figures
+from models import Council, CouncilFigure
+from models.db import Database
 
 from .test_account_history import collect_everything
 
@@ -130,3 +136,54 @@ def test_what_changed_lists_new_councillors_and_links_and_the_feed_matches(built
     assert 0 < len(entries) <= 50
     assert len({e.find(f"{ns}id").text for e in entries}) == len(entries)
     assert all(e.find(f"{ns}id").text.startswith("urn:councillors-online:") for e in entries)
+
+
+def _figure_cells(row) -> list[str]:
+    return [cell.get_text(" ", strip=True) for cell in row.find_all(["th", "td"])]
+
+
+def test_a_council_page_gives_its_adoption_figures_as_kept_for_the_day(built):
+    """The metrics stage keeps each council's figures for the day; the page's table shows that row."""
+    world, site, _ = built
+    db = Database(f"sqlite:///{site.parent / 'cllr.sqlite3'}")
+    try:
+        with db.session() as session:
+            code = world.councils[0].code
+            row = session.scalar(select(CouncilFigure).join(Council).where(Council.code == code))
+            headline = page(site, f"councils/{code.lower()}.html").find("dl", class_="figures").find_all("dd")
+            assert [int(dd.get_text().split()[0]) for dd in headline] == [row.councillors, row.with_account, row.active]
+            history = page(site, f"councils/{code.lower()}.html").find("section", attrs={"aria-labelledby": "history-heading"})
+            rows = history.table.tbody.find_all("tr")
+            assert len(rows) == 1 and history.svg is None  # one day: a table, no chart yet
+            assert _figure_cells(rows[0])[2:4] == [str(row.councillors), f"{row.with_account} ({row.with_account * 100 / row.seats:.0f}%)"]
+    finally:
+        db.dispose()
+
+
+def test_adoption_history_keeps_the_days_figures_changed_and_charts_them(built, tmp_path):
+    world, site, _ = built
+    copy = tmp_path / "cllr.sqlite3"
+    shutil.copyfile(site.parent / "cllr.sqlite3", copy)
+    db = Database(f"sqlite:///{copy}")
+    try:
+        with db.session() as session:
+            today = session.scalar(select(CouncilFigure).join(Council).where(Council.code == world.councils[0].code))
+            assert record_council_figures(session, today.as_of, run_id=None) == len(world.councils)  # the day's rows replaced
+            assert session.scalar(select(func.count()).select_from(CouncilFigure)) == len(world.councils)
+            earlier = dict(council_id=today.council_id, seats=today.seats, councillors=today.councillors, posts_30d=0)
+            session.add(CouncilFigure(as_of=today.as_of - timedelta(days=60), with_account=0, active=0, **earlier))
+            session.add(CouncilFigure(as_of=today.as_of - timedelta(days=30), with_account=0, active=0, **earlier))  # unchanged
+            session.add(CouncilFigure(as_of=today.as_of - timedelta(days=10), with_account=today.with_account, active=1, **earlier))
+            session.flush()
+            kept = figure_history(session)[today.council_id]
+            assert [r.as_of for r in kept] == [today.as_of - timedelta(days=d) for d in (0, 10, 60)]  # newest first
+            build_site(session, tmp_path / "site", force=True)
+        history = page(tmp_path / "site", f"councils/{world.councils[0].code.lower()}.html").find(
+            "section", attrs={"aria-labelledby": "history-heading"})  # fmt: skip
+        cells = [_figure_cells(tr) for tr in history.table.tbody.find_all("tr")]
+        assert [c[4] for c in cells] == [f"{today.active} ({today.active * 100 / today.seats:.0f}%)",
+                                         f"1 ({100 / today.seats:.0f}%)", "0 (0%)"]  # fmt: skip
+        bars = [r.title.get_text().rsplit(": ", 1)[1] for r in history.svg.find_all("rect")]
+        assert bars == ["0%", f"{round(100 / today.seats)}%", f"{round(100 * today.active / today.seats)}%"]  # oldest first
+    finally:
+        db.dispose()

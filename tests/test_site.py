@@ -12,7 +12,8 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
-from cllr.site import build_site, safe_url
+from cllr.site import build_site
+from cllr.urls import safe_url
 from models import Council, Councillor, FormerName, Membership, Party, Ward
 from models.db import Database
 

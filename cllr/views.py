@@ -1,0 +1,199 @@
+"""The directory as readers see it: councillors with their current links, evidence and latest metrics.
+
+One reading for the site, the open data's shares and the adoption history, so a figure
+means the same wherever it appears (definitions in docs/metrics.md): a link is current
+while some of its evidence is not withdrawn; it is confirmed at the levels in
+``cllr.evidence.CONFIRMED``; its activity counts when it is confirmed and the
+councillor's own voice (role ``councillor`` or ``personal``); a councillor is active
+with a post in the last 30 days on a counted account.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from models import AccountEvidence, AccountMetric, Council, CouncilFigure, Councillor, Membership, SocialAccount
+from models.links import link_level
+
+from .evidence import COUNTED_ROLES, LEVELS, confirmed
+
+
+@dataclass
+class AccountView:
+    account: SocialAccount
+    metric: AccountMetric | None
+    evidence: list[AccountEvidence]
+
+    @property
+    def level(self) -> str | None:
+        """The link's level: the best of its current evidence (None when every source has withdrawn it)."""
+        return link_level(self.evidence)
+
+    @property
+    def confirmed(self) -> bool:
+        return confirmed(self.level)
+
+    @property
+    def counted(self) -> bool:
+        """Whether its activity counts towards the councillor's: confirmed, and their own voice (not a campaign account)."""
+        return self.confirmed and self.account.role in COUNTED_ROLES
+
+    @property
+    def posts_30d(self) -> int:
+        return self.metric.posts_30d if self.metric else 0
+
+    @property
+    def active(self) -> bool:
+        return self.counted and self.posts_30d > 0
+
+
+@dataclass
+class PersonView:
+    councillor: Councillor
+    membership: Membership
+    accounts: list[AccountView] = field(default_factory=list)
+
+    withdrawn: list[AccountView] = field(default_factory=list)  # links no source shows any more
+
+    @property
+    def posts_30d(self) -> int:
+        return sum(a.posts_30d for a in self.accounts if a.counted)
+
+    @property
+    def confirmed(self) -> bool:
+        return any(a.confirmed for a in self.accounts)
+
+    @property
+    def active(self) -> bool:
+        """Posted in the last 30 days on a confirmed account of their own (docs/metrics.md)."""
+        return any(a.active for a in self.accounts)
+
+    @property
+    def last_post_at(self) -> datetime | None:
+        times = [a.metric.last_post_at for a in self.accounts if a.counted and a.metric and a.metric.last_post_at]
+        return max(times, default=None)
+
+    def weekly(self, by_account: dict[int, list[int]], weeks: int) -> list[int]:
+        """Posts per week, oldest first, over the counted accounts (``by_account``: account id → its weeks)."""
+        totals = [0] * weeks
+        for view in self.accounts:
+            if view.counted:
+                totals = [a + b for a, b in zip(totals, by_account.get(view.account.id, [0] * weeks))]
+        return totals
+
+
+
+def gather_people(session: Session) -> tuple[list[PersonView], list[PersonView]]:
+    """Every councillor as a view: (sitting, former). Merged accounts are shown once, as the
+    account they were merged into; links every source has withdrawn are kept apart."""
+    councillors = session.scalars(
+        select(Councillor).options(
+            selectinload(Councillor.council),
+            selectinload(Councillor.memberships).selectinload(Membership.ward),
+            selectinload(Councillor.memberships).selectinload(Membership.party),
+            selectinload(Councillor.former_names),
+        )
+    ).all()
+    metrics = latest_metrics(session)
+    evidence_by_person: dict[int, dict[int, list[AccountEvidence]]] = defaultdict(lambda: defaultdict(list))
+    for ev in session.scalars(select(AccountEvidence).options(selectinload(AccountEvidence.account))):
+        evidence_by_person[ev.councillor_id][ev.account_id].append(ev)
+    people, former = [], []
+    for c in councillors:
+        views = [
+            AccountView(evs[0].account, metrics.get(account_id), sorted(evs, key=_evidence_order))
+            for account_id, evs in evidence_by_person[c.id].items()
+            if evs[0].account.status != "merged"
+        ]
+        views.sort(key=lambda a: (LEVELS.index(a.level) if a.level else len(LEVELS), -a.posts_30d, a.account.platform))
+        accounts = [v for v in views if v.level is not None]
+        withdrawn = [v for v in views if v.level is None]
+        if c.current is not None:
+            people.append(PersonView(c, c.current, accounts, withdrawn))
+        elif c.memberships:
+            former.append(PersonView(c, c.memberships[-1], accounts, withdrawn))
+    return people, former
+
+
+def latest_metrics(session: Session) -> dict[int, AccountMetric]:
+    """Account id → its newest metric row."""
+    latest_day = (
+        select(AccountMetric.account_id, func.max(AccountMetric.as_of).label("as_of"))
+        .group_by(AccountMetric.account_id)
+        .subquery()
+    )
+    return {
+        m.account_id: m
+        for m in session.scalars(
+            select(AccountMetric).join(
+                latest_day,
+                (AccountMetric.account_id == latest_day.c.account_id) & (AccountMetric.as_of == latest_day.c.as_of),
+            )
+        )
+    }
+
+
+def _evidence_order(evidence: AccountEvidence):
+    return (evidence.withdrawn_at is not None, LEVELS.index(evidence.level) if evidence.level in LEVELS else 99, evidence.id)
+
+
+def figures(people: list[PersonView], seats: int | None = None) -> dict:
+    """Counts for a group of councillors. ``seats`` is the denominator of the shares: a council's
+    seats when known (vacancies included); for a nation or party, its councillors."""
+    platforms = Counter(a.account.platform for p in people for a in p.accounts if a.confirmed)
+    if seats is not None and seats < len(people):  # a stale seat count is no denominator
+        seats = 0
+    return {
+        "councillors": len(people),
+        "seats": seats if seats is not None else len(people),
+        "with_account": sum(1 for p in people if p.confirmed),
+        "active": sum(1 for p in people if p.active),
+        "unconfirmed": sum(1 for p in people if p.accounts and not p.confirmed),
+        "posts_30d": sum(p.posts_30d for p in people),
+        "platforms": platforms.most_common(),
+    }
+
+
+def record_council_figures(session: Session, as_of: date, *, run_id: int | None) -> int:
+    """Keep each council's figures for the day (replacing the day's row on a second run); returns how many.
+
+    Councils with no sitting councillors and no row yet are skipped (nothing read so far).
+    """
+    people, _ = gather_people(session)
+    by_council: dict[int, list[PersonView]] = defaultdict(list)
+    for person in people:
+        by_council[person.councillor.council_id].append(person)
+    existing = {row.council_id: row for row in session.scalars(select(CouncilFigure).where(CouncilFigure.as_of == as_of))}
+    written = 0
+    for council in session.scalars(select(Council).order_by(Council.id)):
+        group = by_council.get(council.id, [])
+        if not group and council.id not in existing:
+            continue
+        counts = figures(group, seats=council.seats or 0)
+        row = existing.get(council.id) or CouncilFigure(council_id=council.id, as_of=as_of)
+        row.seats = counts["seats"] or None
+        for key in ("councillors", "with_account", "active", "posts_30d"):
+            setattr(row, key, counts[key])
+        row.run_id = run_id
+        session.add(row)
+        written += 1
+    return written
+
+
+def figure_history(session: Session) -> dict[int, list[CouncilFigure]]:
+    """Council id → its figures, newest first, keeping only the days the figures changed (and the first)."""
+    history: dict[int, list[CouncilFigure]] = defaultdict(list)
+    for row in session.scalars(select(CouncilFigure).order_by(CouncilFigure.council_id, CouncilFigure.as_of)):
+        rows = history[row.council_id]
+        if not rows or _counts(rows[-1]) != _counts(row):
+            rows.append(row)
+    return {council_id: rows[::-1] for council_id, rows in history.items()}
+
+
+def _counts(row: CouncilFigure) -> tuple:
+    return (row.seats, row.councillors, row.with_account, row.active)
