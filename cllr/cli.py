@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -418,6 +419,187 @@ def suggestions_decide(suggestion_id: int, decision: str, note: str) -> None:
         raise click.ClickException(str(exc)) from None
     finally:
         db.dispose()
+
+
+@contextmanager
+def _database():
+    """The application database, migrated, for one command; a refusal or lookup failure becomes a clear error."""
+    from models.db import Database
+
+    from .corrections import Refused
+
+    db = Database(Settings().db_url)
+    db.migrate()
+    try:
+        with db.session() as session:
+            yield session
+    except Refused as exc:
+        raise click.ClickException(exc.message) from None
+    except (LookupError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        db.dispose()
+
+
+@cli.group()
+def credentials() -> None:
+    """Council credentials for the corrections intake (docs/corrections.md)."""
+
+
+@credentials.command("issue")
+@click.argument("council")
+@click.option("--label", required=True, help="Who holds it, e.g. 'Democratic Services, J. Officer'.")
+@click.option("--days", default=365, show_default=True, help="Days until it expires.")
+def credentials_issue(council: str, label: str, days: int) -> None:
+    """Issue COUNCIL (its code, e.g. XAA) a credential; the token is printed once and never stored.
+
+    Example:
+
+        cllr credentials issue XAA --label "Democratic Services"
+    """
+    from .credentials import issue
+
+    with _database() as session:
+        credential, token = issue(session, council, label, days=days)
+        click.echo(f"Credential {credential.prefix} for {credential.council.name}, expires {credential.expires_at:%Y-%m-%d}.")
+        click.echo("Give this token to the officer by a secure channel. It is shown only now:")
+        click.echo(token)
+
+
+@credentials.command("list")
+def credentials_list() -> None:
+    """Every credential: prefix, council, holder, expiry, last use and whether it is revoked."""
+    from sqlalchemy import select
+
+    from models.corrections import Credential
+
+    with _database() as session:
+        for c in session.scalars(select(Credential).order_by(Credential.id)):
+            state = f"revoked {c.revoked_at:%Y-%m-%d}" if c.revoked_at else f"expires {c.expires_at:%Y-%m-%d}"
+            used = f"last used {c.last_used_at:%Y-%m-%d}" if c.last_used_at else "never used"
+            click.echo(f"{c.prefix}  {c.council.code}  {c.label}  {state}  {used}")
+
+
+@credentials.command("revoke")
+@click.argument("prefix")
+def credentials_revoke(prefix: str) -> None:
+    """Revoke the credential whose token starts cllr_PREFIX_ (at once, for good)."""
+    from .credentials import revoke
+
+    with _database() as session:
+        credential = revoke(session, prefix)
+        click.echo(f"Credential {credential.prefix} of {credential.council.name} revoked.")
+
+
+@cli.group()
+def corrections() -> None:
+    """Review corrections from councils and the public (docs/corrections.md)."""
+
+
+@corrections.command("list")
+@click.option("--status", default="queued", show_default=True,
+              type=click.Choice(["queued", "approved", "applied", "rejected", "reverted", "all"]))  # fmt: skip
+def corrections_list(status: str) -> None:
+    """Corrections with a status (those waiting for review unless said)."""
+    from sqlalchemy import select
+
+    from models.corrections import Correction
+
+    with _database() as session:
+        query = select(Correction).order_by(Correction.id)
+        for c in session.scalars(query if status == "all" else query.where(Correction.status == status)):
+            click.echo(f"{c.id}  {c.status}  {c.channel}  {c.council.code}  {c.councillor.slug}  {c.operation}  "
+                       f"{json.dumps(c.payload, ensure_ascii=False)}")  # fmt: skip
+
+
+@corrections.command("show")
+@click.argument("correction_id", type=int)
+def corrections_show(correction_id: int) -> None:
+    """One correction with its audit trail."""
+    from sqlalchemy import select
+
+    from models.corrections import Correction, CorrectionEvent
+
+    with _database() as session:
+        c = session.get(Correction, correction_id)
+        if c is None:
+            raise LookupError(f"no correction {correction_id}")
+        click.echo(f"Correction {c.id}: {c.operation} for {c.councillor.name} ({c.councillor.slug}), {c.council.name}")
+        click.echo(f"  values:   {json.dumps(c.payload, ensure_ascii=False)}")
+        click.echo(f"  evidence: {c.evidence_url}")
+        click.echo(f"  note:     {c.note or '-'}")
+        click.echo(f"  status:   {c.status} (from {c.channel}{', credential ' + c.credential.prefix if c.credential else ''})")
+        for e in session.scalars(select(CorrectionEvent).where(CorrectionEvent.correction_id == c.id).order_by(CorrectionEvent.id)):
+            click.echo(f"  {e.at:%Y-%m-%d %H:%M} {e.action} by {e.actor or '-'}{': ' + e.detail if e.detail else ''}")
+
+
+@corrections.command("approve")
+@click.argument("correction_id", type=int)
+@click.option("--by", "reviewer", required=True, help="Who decided.")
+@click.option("--note", default=None)
+def corrections_approve(correction_id: int, reviewer: str, note: str | None) -> None:
+    """Approve a queued correction; it applies at the next run (or with `cllr corrections apply`)."""
+    from .corrections import decide
+
+    with _database() as session:
+        decide(session, correction_id, approve=True, reviewer=reviewer, note=note)
+        click.echo(f"Correction {correction_id} approved.")
+
+
+@corrections.command("reject")
+@click.argument("correction_id", type=int)
+@click.option("--by", "reviewer", required=True)
+@click.option("--note", required=True, help="Why (kept in the audit).")
+def corrections_reject(correction_id: int, reviewer: str, note: str) -> None:
+    """Reject a queued correction."""
+    from .corrections import decide
+
+    with _database() as session:
+        decide(session, correction_id, approve=False, reviewer=reviewer, note=note)
+        click.echo(f"Correction {correction_id} rejected.")
+
+
+@corrections.command("revert")
+@click.argument("correction_id", type=int)
+@click.option("--by", "reviewer", required=True)
+@click.option("--note", required=True, help="Why (kept in the audit).")
+def corrections_revert(correction_id: int, reviewer: str, note: str) -> None:
+    """Undo an applied correction: the values it replaced come back and its lock is released."""
+    from .corrections import revert
+
+    with _database() as session:
+        revert(session, correction_id, reviewer=reviewer, note=note)
+        click.echo(f"Correction {correction_id} reverted.")
+
+
+@corrections.command("apply")
+def corrections_apply() -> None:
+    """Apply every approved correction now (each run does this first)."""
+    from .corrections import apply_approved
+
+    with _database() as session:
+        applied, problems = apply_approved(session, actor="operator")
+        click.echo(f"{applied} correction(s) applied.")
+        for problem in problems:
+            click.echo(f"  not applied: {problem}")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8400, show_default=True)
+def intake(host: str, port: int) -> None:
+    """Serve the corrections intake (JSON API and forms) with uvicorn; put it behind an HTTPS proxy in production."""
+    import uvicorn
+
+    from models.db import Database
+
+    from .intake import create_app
+
+    settings = Settings()
+    db = Database(settings.db_url)
+    db.migrate()
+    click.echo(f"Corrections intake on http://{host}:{port}/ (council form /council, public form /suggest)")
+    uvicorn.run(create_app(db, site_url=settings.site_url), host=host, port=port, log_level="info", proxy_headers=False)
 
 
 @cli.group()

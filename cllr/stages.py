@@ -35,6 +35,7 @@ from scrapers.records import AccountGone, Roster, SourceError
 
 from . import metrics, progress
 from .config import Settings
+from .corrections import apply_approved
 from .handles import NotAnAccount, find_handles, normalise
 from .http import FetchError, Fetcher, RobotsRefusal, slot_key
 from .parties import known_parties
@@ -669,6 +670,18 @@ def _collect_one(ctx: Context, account: SocialAccount, since: datetime, profile=
     if account.platform == "youtube":
         return youtube.collect(ctx.fetcher, account.key, account.url, account.platform_id, since, ctx.settings.youtube_feeds)
     return feeds.collect(ctx.fetcher, account.url, since, account.feed_url)
+
+
+# Corrections: applied at the start of each run -----------------------------------------
+
+
+def apply_corrections(ctx: Context, run_id: int) -> Outcome:
+    """Apply the corrections approved since the last run (docs/corrections.md); each locks its field."""
+    with ctx.db.session() as session:
+        applied, problems = apply_approved(session, actor=f"run {run_id}")
+    outcome = Outcome("corrections", "approved corrections", "done", reason="; ".join(problems) or None,
+                      counts={"applied": applied, "not_applied": len(problems)})  # fmt: skip
+    return _record(ctx, run_id, outcome)
 
 
 # Stage 5: metrics --------------------------------------------------------------

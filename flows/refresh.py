@@ -62,6 +62,7 @@ def refresh(settings: dict[str, Any] | None = None, trigger: str = "schedule") -
         today = utcnow().date()
         codes = load_registry()
         disabled = stages.record_disabled(ctx, run_id)
+        disabled.append(stages.apply_corrections(ctx, run_id))  # before the scrapes, so their locks hold at once
         report.stage("Rosters", len(codes))
         report.stage("Profiles", len(codes))
         lanes = stages.council_lanes(ctx, codes)

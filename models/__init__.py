@@ -5,6 +5,7 @@ from .accounts import (
 )  # fmt: skip
 from .base import Base
 from .directory import Council, Councillor, FormerName, Membership, Party, Ward
+from .corrections import Correction, CorrectionEvent, Credential, Disagreement, FieldLock
 from .figures import CouncilFigure
 from .runs import Run, RunStep, StagedRoster
 
@@ -16,6 +17,11 @@ __all__ = [
     "Base",
     "Council",
     "CouncilFigure",
+    "Correction",
+    "CorrectionEvent",
+    "Credential",
+    "Disagreement",
+    "FieldLock",
     "Councillor",
     "FormerName",
     "Membership",

@@ -19,6 +19,7 @@ from cllr.handles import Handle
 
 from .accounts import AccountChange, AccountEvidence, AccountSuggestion, SocialAccount
 from .base import utcnow
+from .corrections import account_locked, disagree
 from .store import get_or_create
 
 
@@ -55,6 +56,10 @@ def link_account(session: Session, councillor_id: int, handle: Handle, *, method
     ``moved_from`` link carries over from the old account.
     """
     now = now or utcnow()
+    if method != "council_confirmed" and account_locked(session, councillor_id, handle.key) is False:
+        disagree(session, councillor_id, f"account:{handle.key}", "removed by a correction", f"linked by {method}",
+                 source_url=source_url, run_id=run_id)  # fmt: skip
+        return False
     account = get_or_create(session, SocialAccount, {"key": handle.key}, platform=handle.platform, handle=handle.handle,
                             url=handle.url, role=role, first_seen_at=now, run_id=run_id, source_url=source_url)  # fmt: skip
     evidence = session.scalar(
@@ -116,9 +121,9 @@ def record_links(session: Session, councillor_id: int, found: Iterable[tuple[Han
             if stronger is not None:
                 reason = f"a stronger source links {stronger.handle} on {handle.platform}"
         if reason is None:
-            link_account(session, councillor_id, handle, method=method, source_url=source_url, run_id=run_id,
-                         role=role, now=now)  # fmt: skip
-            result.linked.append(handle.key)
+            if link_account(session, councillor_id, handle, method=method, source_url=source_url, run_id=run_id,
+                            role=role, now=now):  # fmt: skip
+                result.linked.append(handle.key)
         elif suggest(session, councillor_id, handle, method=method, source_url=source_url, reason=reason, role=role,
                      run_id=run_id, now=now):  # fmt: skip
             result.suggested.append(handle.key)

@@ -9,7 +9,7 @@ implausible share of current memberships, is quarantined instead of applied.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -20,6 +20,7 @@ from cllr.parties import canonical_party
 from scrapers.records import Roster, ScrapedCouncillor
 
 from .base import utcnow
+from .corrections import disagree, locks_for
 from .directory import Council, Councillor, FormerName, Membership, Party, Ward
 from .runs import RunStep, StagedRoster
 from .store import get_or_create
@@ -141,6 +142,7 @@ def apply_roster(
             .options(selectinload(Councillor.memberships).selectinload(Membership.ward))
         )
     }
+    roster = _hold_locked(session, roster, existing, run_id)
     scraped_ids = {c.source_id for c in roster.councillors}
     leaving = [c for c in existing.values() if c.current is not None and c.source_id not in scraped_ids]
     if checked:
@@ -175,6 +177,40 @@ def apply_roster(
     return result
 
 
+def _hold_locked(session: Session, roster: Roster, existing: dict[str, Councillor], run_id: int | None) -> Roster:
+    """The roster with every field a correction locked put back to the corrected value.
+
+    Where the scrape says otherwise a disagreement is recorded for review; a councillor
+    the council said has left is dropped from the roster (their seat stays ended).
+    """
+    by_source = {c.source_id: c for c in existing.values()}
+    held = locks_for(session, [c.id for c in existing.values()])
+    if not held:
+        return roster
+    people = []
+    for scraped in roster.councillors:
+        councillor = by_source.get(scraped.source_id)
+        locks = held.get(councillor.id, {}) if councillor is not None else {}
+        if "left" in locks:
+            disagree(session, councillor.id, "left", f"left on {locks['left']['left_on']}", "listed on the roster",
+                     source_url=roster.source_url, run_id=run_id)  # fmt: skip
+            continue
+        kept = {}
+        for column, value in (("name", scraped.name), ("party", scraped.party), ("ward", scraped.ward)):
+            if column in locks and _differs(column, value, locks[column][column]):
+                disagree(session, councillor.id, column, locks[column][column], value or "(empty)",
+                         source_url=roster.source_url, run_id=run_id)  # fmt: skip
+                kept[column] = locks[column][column]
+        if "name" in kept:
+            kept["raw_name"] = councillor.raw_name
+        people.append(replace(scraped, **kept) if kept else scraped)
+    return replace(roster, councillors=people)
+
+
+def _differs(column: str, scraped: str, locked: str) -> bool:
+    return ward_key(scraped or "") != ward_key(locked) if column == "ward" else scraped != locked
+
+
 def _wards(session: Session, council: Council, roster: Roster) -> dict[str, Ward]:
     wards = {w.key: w for w in session.scalars(select(Ward).where(Ward.council_id == council.id))}
     for name in [*roster.wards, *(c.ward for c in roster.councillors)]:
@@ -186,14 +222,22 @@ def _wards(session: Session, council: Council, roster: Roster) -> dict[str, Ward
 
 
 def _party(session: Session, cache: dict[str, Party | None], label: str) -> Party | None:
-    if label in cache:
-        return cache[label]
+    if label not in cache:
+        cache[label] = party_for(session, label)
+    return cache[label]
+
+
+def party_for(session: Session, label: str) -> Party | None:
+    """The canonical party of a label, created on first use; None when the label records no party."""
     canonical = canonical_party(label)
-    party = None
-    if canonical is not None:
-        party = get_or_create(session, Party, {"key": canonical.key}, name=canonical.name, colour=canonical.colour)
-    cache[label] = party
-    return party
+    if canonical is None:
+        return None
+    return get_or_create(session, Party, {"key": canonical.key}, name=canonical.name, colour=canonical.colour)
+
+
+def ward_for(session: Session, council_id: int, key: str) -> Ward | None:
+    """One of a council's wards by its normalised name (``cllr.names.ward_key``)."""
+    return session.scalar(select(Ward).where(Ward.council_id == council_id, Ward.key == key))
 
 
 def _new_councillor(session, council, scraped: ScrapedCouncillor, run_id, source_url, now):

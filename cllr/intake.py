@@ -1,0 +1,362 @@
+"""The corrections intake: a small ASGI service (Starlette) beside the static site.
+
+Councils use a JSON API with their credential as a bearer token, or a plain HTML form
+(the token typed into the form: no cookies, nothing ambient for another site to use);
+the public uses the "suggest a correction" form, which only ever goes to review.
+
+Every request body is limited (64 KiB; 256 KiB for a CSV), every operation is checked by
+``cllr.corrections``, and every submission and refusal is a row of the audit. Rate
+limits are counted from that audit, so they hold across processes and restarts:
+per credential, per address for failed credentials, and per address for public
+suggestions; over a limit the answer is 429 with ``Retry-After``. Browser form posts
+must come from the intake's own pages (``Sec-Fetch-Site``, else ``Origin``).
+
+Start it with ``cllr intake`` (docs/corrections.md).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from importlib.resources import files
+from pathlib import Path
+from urllib.parse import parse_qs
+
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from models import Council, Councillor
+from models.base import utcnow
+from models.corrections import Correction, CorrectionEvent
+from models.db import Database
+
+from . import corrections as ops
+from .bulk import parse_csv
+from .credentials import verify
+from .views import gather_people
+
+JSON_LIMIT = 64 * 1024
+CSV_LIMIT = 256 * 1024
+WINDOW = timedelta(hours=1)
+PER_CREDENTIAL = 60  # submissions (requests) per credential per hour
+FAILED_PER_ADDRESS = 20  # refused credentials per address per hour
+PUBLIC_PER_ADDRESS = 10  # public suggestions per address per hour
+HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+class Intake:
+    """The service's state: the database and where the site is (for links back)."""
+
+    def __init__(self, db: Database, *, site_url: str | None = None):
+        self.db = db
+        self.site_url = (site_url or "").rstrip("/")
+        from .site import environment  # the site's own Jinja2 set-up: autoescaping, filters
+
+        self.templates = environment()
+
+    # Plumbing ------------------------------------------------------------------------
+
+    def page(self, name: str, status: int = 200, **context) -> HTMLResponse:
+        context = {"error": None, "problems": None, "values": {}, "councillor": None, "corrections": [], "council": False} | context
+        html = self.templates.get_template(f"intake/{name}").render(site_url=self.site_url, **context)
+        return HTMLResponse(html, status_code=status, headers=HEADERS)
+
+    @staticmethod
+    def json(body: dict, status: int = 200, headers: dict | None = None) -> JSONResponse:
+        return JSONResponse(body, status_code=status, headers={**HEADERS, **(headers or {})})
+
+    @staticmethod
+    def address(request: Request) -> str | None:
+        return request.client.host if request.client else None
+
+    async def body(self, request: Request, limit: int) -> bytes:
+        declared = request.headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            raise ops.Refused(413, f"the body is larger than {limit // 1024} KiB")
+        data = bytearray()
+        async for chunk in request.stream():
+            data += chunk
+            if len(data) > limit:
+                raise ops.Refused(413, f"the body is larger than {limit // 1024} KiB")
+        return bytes(data)
+
+    def credential(self, session: Session, request: Request, token: str | None, channel: str):
+        """The request's credential, or a refusal: 429 when the address failed too often, else 401 (audited)."""
+        address = self.address(request)
+        retry = _retry_after(session, CorrectionEvent.address == address, CorrectionEvent.action == "refused",
+                             CorrectionEvent.detail.like("401:%"), limit=FAILED_PER_ADDRESS)  # fmt: skip
+        if retry:
+            raise _TooMany(retry, "too many failed credentials from this address")
+        try:
+            return verify(session, token)
+        except ops.Refused as exc:
+            ops.refuse_quietly(session, ops.Submitter(channel, address), exc)
+            raise
+
+    def refused(self, request: Request, exc: ops.Refused) -> Response:
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, _TooMany) else {}
+        if request.url.path.startswith("/api/"):
+            if exc.status == 401:
+                headers["WWW-Authenticate"] = 'Bearer realm="corrections"'
+            return self.json({"error": exc.message}, exc.status, headers)
+        response = self.page("error.html", exc.status, error=exc.message)
+        response.headers.update(headers)
+        return response
+
+    @staticmethod
+    def same_site(request: Request) -> None:
+        """A browser form post must come from this service's own pages (S-10)."""
+        fetch_site = request.headers.get("sec-fetch-site")
+        if fetch_site is not None:
+            if fetch_site not in ("same-origin", "none"):
+                raise ops.Refused(403, "form posts are accepted only from this service's own pages")
+            return
+        origin = request.headers.get("origin")
+        if origin is not None:
+            own = f"{request.url.scheme}://{request.url.netloc}"
+            if origin != own:
+                raise ops.Refused(403, "form posts are accepted only from this service's own pages")
+
+    # The JSON API ----------------------------------------------------------------------
+
+    async def api_councillors(self, request: Request) -> Response:
+        with self.db.session() as session:
+            try:
+                credential = self.credential(session, request, _bearer(request), "api")
+                people, former = gather_people(session)
+                rows = [_person(p, current=True) for p in people if p.councillor.council_id == credential.council_id]
+                rows += [_person(p, current=False) for p in former if p.councillor.council_id == credential.council_id]
+                council = session.get(Council, credential.council_id)
+                return self.json({"council": {"code": council.code, "name": council.name}, "councillors": rows})
+            except ops.Refused as exc:
+                return self.refused(request, exc)
+
+    async def api_list(self, request: Request) -> Response:
+        with self.db.session() as session:
+            try:
+                credential = self.credential(session, request, _bearer(request), "api")
+                rows = session.scalars(select(Correction).where(Correction.council_id == credential.council_id)
+                                       .order_by(Correction.id.desc()).limit(500))  # fmt: skip
+                return self.json({"corrections": [_correction(c) for c in rows]})
+            except ops.Refused as exc:
+                return self.refused(request, exc)
+
+    async def api_submit(self, request: Request) -> Response:
+        if _media_type(request) != "application/json":
+            raise ops.Refused(415, "send the corrections as application/json")
+        raw = await self.body(request, JSON_LIMIT)
+        with self.db.session() as session:
+            try:
+                credential = self.credential(session, request, _bearer(request), "api")
+                who = ops.Submitter("api", self.address(request), credential)
+                self.limit(session, who)
+                try:
+                    submission = ops.Submission.model_validate_json(raw)
+                except ValidationError as exc:
+                    return self.invalid(session, who, ops.problems(exc))
+                created = ops.submit(session, submission.corrections, who)
+                return self.json({"corrections": [_correction(c) for c in created]}, 201)
+            except ops.Refused as exc:
+                return self.refused(request, exc)
+
+    async def api_submit_csv(self, request: Request) -> Response:
+        if _media_type(request) != "text/csv":
+            raise ops.Refused(415, "send the file as text/csv")
+        raw = await self.body(request, CSV_LIMIT)
+        with self.db.session() as session:
+            try:
+                credential = self.credential(session, request, _bearer(request), "csv")
+                who = ops.Submitter("csv", self.address(request), credential)
+                self.limit(session, who)
+                operations, problems = parse_csv(raw)
+                if problems:
+                    return self.invalid(session, who, problems)
+                created = ops.submit(session, operations, who)
+                return self.json({"corrections": [_correction(c) for c in created]}, 201)
+            except ops.Refused as exc:
+                return self.refused(request, exc)
+
+    def limit(self, session: Session, who: ops.Submitter) -> None:
+        if who.credential is not None:
+            retry = _retry_after(session, CorrectionEvent.credential_id == who.credential.id,
+                                 CorrectionEvent.action == "submitted", limit=PER_CREDENTIAL, distinct_batches=True)  # fmt: skip
+            message = "this credential has sent too many submissions in the last hour"
+        else:
+            retry = _retry_after(session, CorrectionEvent.address == who.address, CorrectionEvent.channel == "public",
+                                 CorrectionEvent.action == "submitted", limit=PUBLIC_PER_ADDRESS, distinct_batches=True)  # fmt: skip
+            message = "too many suggestions from this address in the last hour"
+        if retry:
+            ops.refuse_quietly(session, who, ops.Refused(429, message))
+            raise _TooMany(retry, message)
+
+    def invalid(self, session: Session, who: ops.Submitter, problems: list[dict]) -> Response:
+        ops.refuse_quietly(session, who, ops.Refused(422, "; ".join(f"{p['field']}: {p['problem']}" for p in problems[:20])))
+        return self.json({"error": "the corrections are not valid; nothing was stored", "problems": problems}, 422)
+
+    # The HTML forms ----------------------------------------------------------------------
+
+    async def council_form(self, request: Request) -> Response:
+        return self.page("council.html")
+
+    async def council_post(self, request: Request) -> Response:
+        self.same_site(request)
+        form = _form(await self.body(request, CSV_LIMIT), request)
+        values = {k: v for k, v in form.items() if k != "token" and v}
+        with self.db.session() as session:
+            try:
+                try:
+                    credential = self.credential(session, request, form.get("token"), "form")
+                except ops.Refused as exc:
+                    if exc.status != 401:
+                        raise
+                    return self.page("council.html", exc.status, error=exc.message, values=values)
+                who = ops.Submitter("form", self.address(request), credential)
+                self.limit(session, who)
+                if form.get("csv", "").strip():
+                    operations, problems = parse_csv(form["csv"].encode())
+                else:
+                    operations, problems = _one_operation(values)
+                if problems:
+                    self.invalid(session, who, problems)
+                    return self.page("council.html", 422, problems=problems, values=values)
+                created = ops.submit(session, operations, who)
+                return self.page("thanks.html", 201, corrections=[_correction(c) for c in created], council=True)
+            except ops.Refused as exc:
+                return self.refused(request, exc)
+
+    async def suggest_form(self, request: Request) -> Response:
+        slug = request.query_params.get("councillor", "")[:120]
+        with self.db.session() as session:
+            try:
+                councillor = session.scalar(select(Councillor).where(Councillor.slug == slug)) if slug else None
+                return self.page("suggest.html", councillor=councillor, values={"councillor": slug})
+            except ops.Refused as exc:
+                return self.refused(request, exc)
+
+    async def suggest_post(self, request: Request) -> Response:
+        self.same_site(request)
+        form = _form(await self.body(request, JSON_LIMIT), request)
+        values = {k: v for k, v in form.items() if v and k != "website"}
+        with self.db.session() as session:
+            try:
+                who = ops.Submitter("public", self.address(request))
+                if form.get("website"):  # the honeypot: people never see it, form-filling robots do
+                    ops.refuse_quietly(session, who, ops.Refused(400, "honeypot field filled"))
+                    return self.page("thanks.html", 200, corrections=[], council=False)
+                self.limit(session, who)
+                operations, problems = _one_operation(values)
+                if problems:
+                    self.invalid(session, who, problems)
+                    return self.page("suggest.html", 422, problems=problems, values=values, councillor=None)
+                created = ops.submit(session, operations, who)
+                return self.page("thanks.html", 201, corrections=[_correction(c) for c in created], council=False)
+            except ops.Refused as exc:
+                return self.refused(request, exc)
+
+    async def health(self, request: Request) -> Response:
+        return self.json({"ok": True})
+
+    async def stylesheet(self, request: Request) -> Response:
+        return FileResponse(Path(str(files("site_templates"))) / "static" / "style.css", headers=HEADERS)
+
+
+class _TooMany(ops.Refused):
+    def __init__(self, retry_after: int, message: str):
+        super().__init__(429, message)
+        self.retry_after = retry_after
+
+
+def create_app(db: Database, *, site_url: str | None = None) -> Starlette:
+    intake = Intake(db, site_url=site_url)
+
+    async def refused(request: Request, exc: ops.Refused) -> Response:
+        return intake.refused(request, exc)
+
+    routes = [
+        Route("/api/v1/councillors", intake.api_councillors, methods=["GET"]),
+        Route("/api/v1/corrections", intake.api_list, methods=["GET"]),
+        Route("/api/v1/corrections", intake.api_submit, methods=["POST"]),
+        Route("/api/v1/corrections.csv", intake.api_submit_csv, methods=["POST"]),
+        Route("/council", intake.council_form, methods=["GET"]),
+        Route("/council", intake.council_post, methods=["POST"]),
+        Route("/suggest", intake.suggest_form, methods=["GET"]),
+        Route("/suggest", intake.suggest_post, methods=["POST"]),
+        Route("/health", intake.health, methods=["GET"]),
+        Route("/static/style.css", intake.stylesheet, methods=["GET"]),
+    ]
+    return Starlette(routes=routes, exception_handlers={ops.Refused: refused})
+
+
+# Helpers -----------------------------------------------------------------------------------
+
+
+def _bearer(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def _form(raw: bytes, request: Request) -> dict[str, str]:
+    if _media_type(request) != "application/x-www-form-urlencoded":
+        raise ops.Refused(415, "send the form as application/x-www-form-urlencoded")
+    try:
+        fields = parse_qs(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=50, strict_parsing=False)
+    except (UnicodeDecodeError, ValueError):
+        raise ops.Refused(400, "the form could not be read") from None
+    return {key[:40]: values[0] for key, values in fields.items()}
+
+
+FORM_FIELDS = ("op", "councillor", "account", "role", "name", "party", "ward", "left_on", "evidence_url", "note")
+
+
+def _one_operation(values: dict[str, str]):
+    """The one operation a form describes, or its problems (fields the operation does not take are dropped)."""
+    record = {k: v for k, v in values.items() if k in FORM_FIELDS}
+    kind = record.get("op")
+    if kind not in ops.OPERATIONS:
+        return [], [{"field": "op", "problem": "choose what to correct"}]
+    allowed = set(ops.OPERATION_FIELDS[kind])
+    try:
+        return [ops.OPERATION.validate_python({k: v for k, v in record.items() if k in allowed})], []
+    except ValidationError as exc:
+        return [], ops.problems(exc)
+
+
+def _retry_after(session: Session, *where, limit: int, distinct_batches: bool = False) -> int:
+    """Seconds until the count of audit rows matching ``where`` in the last hour drops below ``limit``; 0 if it is below."""
+    since = utcnow() - WINDOW
+    rows = select(CorrectionEvent.batch if distinct_batches else CorrectionEvent.id, func.min(CorrectionEvent.at).label("at"))
+    rows = rows.where(CorrectionEvent.at >= since, *where).group_by(CorrectionEvent.batch if distinct_batches else CorrectionEvent.id)
+    times = sorted(row.at for row in session.execute(rows))
+    if len(times) < limit:
+        return 0
+    oldest_needed = times[len(times) - limit]
+    return max(1, int((oldest_needed + WINDOW - utcnow()).total_seconds()) + 1)
+
+
+def _person(person, *, current: bool) -> dict:
+    m = person.membership
+    return {
+        "councillor": person.councillor.slug, "name": person.councillor.name, "ward": m.ward.name,
+        "party": m.party_label, "current": current,
+        "accounts": [{"url": a.account.url, "platform": a.account.platform, "level": a.level, "role": a.account.role}
+                     for a in person.accounts],
+    }  # fmt: skip
+
+
+def _correction(c: Correction) -> dict:
+    return {"id": c.id, "councillor": c.councillor.slug, "op": c.operation, "values": c.payload, "status": c.status,
+            "submitted_at": c.submitted_at.isoformat(), "evidence_url": c.evidence_url}  # fmt: skip
+

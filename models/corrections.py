@@ -1,0 +1,182 @@
+"""Corrections from councils and the public: credentials, submissions, locks, disagreements and the audit.
+
+A council is the authority on its own councillors. An officer holds a credential (a
+random token, kept here only as its SHA-256 digest) that names the council; every
+correction the credential submits is for that council's councillors. A correction is
+one typed operation (``cllr.corrections.OPERATIONS``). Applying it sets the value and
+locks the field (``field_lock``): later scrapes never overwrite a locked field, they
+record a ``disagreement`` for review. Every step is one row of ``correction_event``,
+which the database itself keeps append-only (a trigger, migration 0008): rows are never
+deleted, and updated only to erase personal values (``erased``), never back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from .base import Base, utcnow
+from .directory import Council, Councillor
+
+
+class Credential(Base):
+    """One officer's token for one council: shown once when issued, stored only as a digest."""
+
+    __tablename__ = "council_credential"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("council.id"), index=True)
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)  # the token's public start, to name it in logs
+    digest: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the whole token, hex
+    label: Mapped[str] = mapped_column(String(200))  # who holds it ("Democratic Services, J. Officer")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+
+    council: Mapped[Council] = relationship()
+
+
+class Correction(Base):
+    """One typed operation on one councillor, from a council credential or the public form.
+
+    ``status``: ``queued`` (waits for an operator), ``approved`` (applies at the next run,
+    or ``cllr corrections apply``), ``applied``, ``rejected``, ``reverted``. ``before`` and
+    ``after`` hold the values the application replaced and set.
+    """
+
+    __tablename__ = "correction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))  # api|form|csv (a council) or public
+    credential_id: Mapped[int | None] = mapped_column(ForeignKey("council_credential.id"), index=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("council.id"), index=True)
+    councillor_id: Mapped[int] = mapped_column(ForeignKey("councillor.id"), index=True)
+    operation: Mapped[str] = mapped_column(String(30))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)  # the operation's normalised values
+    evidence_url: Mapped[str | None] = mapped_column(String(2048))
+    note: Mapped[str | None] = mapped_column(String(2000))
+    batch: Mapped[str | None] = mapped_column(String(40), index=True)  # one CSV upload
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+    reviewer: Mapped[str | None] = mapped_column(String(200))
+    decision_note: Mapped[str | None] = mapped_column(String(2000))
+    applied_at: Mapped[datetime | None]
+    reverted_at: Mapped[datetime | None]
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    council: Mapped[Council] = relationship()
+    councillor: Mapped[Councillor] = relationship()
+    credential: Mapped[Credential | None] = relationship()
+
+
+class CorrectionEvent(Base):
+    """The audit trail: one row per submission, refusal, decision, application, revert or erasure.
+
+    Append-only in the database (migration 0008's triggers): no DELETE, and UPDATE only
+    to set ``erased`` with the personal values cleared. ``address`` (the client's IP
+    address) is kept for rate limits and abuse and cleared after 90 days
+    (``cllr corrections purge-addresses``).
+    """
+
+    __tablename__ = "correction_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    action: Mapped[str] = mapped_column(String(20))  # submitted|refused|approved|rejected|applied|reverted|erased
+    correction_id: Mapped[int | None] = mapped_column(ForeignKey("correction.id"), index=True)
+    credential_id: Mapped[int | None] = mapped_column(ForeignKey("council_credential.id"), index=True)
+    council_id: Mapped[int | None] = mapped_column(ForeignKey("council.id"), index=True)
+    channel: Mapped[str | None] = mapped_column(String(20))
+    address: Mapped[str | None] = mapped_column(String(64), index=True)
+    actor: Mapped[str | None] = mapped_column(String(200))  # a reviewer, "council:<prefix>", "public" or "run"
+    operation: Mapped[str | None] = mapped_column(String(30))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    evidence_url: Mapped[str | None] = mapped_column(String(2048))
+    detail: Mapped[str | None] = mapped_column(String(2000))  # the note, the reason for a refusal or decision
+    batch: Mapped[str | None] = mapped_column(String(40), index=True)  # one request's submissions
+    erased: Mapped[bool] = mapped_column(default=False)
+
+
+class FieldLock(Base):
+    """A councillor's field set by an applied correction: scrapes may not change it.
+
+    ``field`` is ``name``, ``party``, ``ward``, ``left`` or ``account:<key>``; ``value`` is
+    what the correction set (for an account, ``{"linked": true|false}``).
+    """
+
+    __tablename__ = "field_lock"
+    __table_args__ = (UniqueConstraint("councillor_id", "field"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    councillor_id: Mapped[int] = mapped_column(ForeignKey("councillor.id"), index=True)
+    field: Mapped[str] = mapped_column(String(620))
+    value: Mapped[dict[str, Any]] = mapped_column(JSON)
+    correction_id: Mapped[int] = mapped_column(ForeignKey("correction.id"), index=True)
+    locked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Disagreement(Base):
+    """A scrape that said something else about a locked field: kept for review, never applied.
+
+    One open row per councillor, field and scraped value; each later scrape saying the same
+    updates ``last_seen_at`` and ``times``.
+    """
+
+    __tablename__ = "disagreement"
+    __table_args__ = (UniqueConstraint("councillor_id", "field", "scraped"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    councillor_id: Mapped[int] = mapped_column(ForeignKey("councillor.id"), index=True)
+    field: Mapped[str] = mapped_column(String(620))
+    locked: Mapped[str] = mapped_column(String(2048))
+    scraped: Mapped[str] = mapped_column(String(2048))
+    source_url: Mapped[str | None] = mapped_column(String(2048))
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    times: Mapped[int] = mapped_column(default=1)
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open|closed
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("run.id"), index=True)
+
+
+def locks_for(session: Session, councillor_ids: Iterable[int]) -> dict[int, dict[str, dict[str, Any]]]:
+    """Councillor id → field → locked value, for those of ``councillor_ids`` with any lock."""
+    held: dict[int, dict[str, dict[str, Any]]] = {}
+    ids = list(councillor_ids)
+    for start in range(0, len(ids), 500):
+        for lock in session.scalars(select(FieldLock).where(FieldLock.councillor_id.in_(ids[start : start + 500]))):
+            held.setdefault(lock.councillor_id, {})[lock.field] = lock.value
+    return held
+
+
+def account_locked(session: Session, councillor_id: int, key: str) -> bool | None:
+    """Whether a correction linked (True) or removed (False) this account for the councillor; None if neither."""
+    value = session.scalar(select(FieldLock.value).where(FieldLock.councillor_id == councillor_id,
+                                                         FieldLock.field == f"account:{key}"))  # fmt: skip
+    return None if value is None else bool(value.get("linked"))
+
+
+def disagree(session: Session, councillor_id: int, field: str, locked: str, scraped: str, *,
+             source_url: str | None, run_id: int | None) -> None:  # fmt: skip
+    """Record that a scrape said ``scraped`` where a correction locked ``locked`` (one open row per value)."""
+    now = utcnow()
+    row = session.scalar(select(Disagreement).where(Disagreement.councillor_id == councillor_id,
+                                                    Disagreement.field == field, Disagreement.scraped == scraped))  # fmt: skip
+    if row is None:
+        session.add(Disagreement(councillor_id=councillor_id, field=field, locked=locked, scraped=scraped,
+                                 source_url=source_url, first_seen_at=now, last_seen_at=now, run_id=run_id))  # fmt: skip
+        session.flush()
+        return
+    row.last_seen_at = now
+    row.times += 1
+    row.locked = locked
+    row.source_url = source_url
+    row.run_id = run_id
+    row.status = "open"

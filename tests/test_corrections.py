@@ -1,0 +1,433 @@
+"""Corrections: the intake over real HTTP (uvicorn on 127.0.0.1), review, locks that survive re-scrapes, the audit."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from dataclasses import replace
+from datetime import date, timedelta
+
+import httpx
+import pytest
+import uvicorn
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select, text
+
+from cllr import corrections as ops
+from cllr.bulk import parse_csv
+from cllr.credentials import issue, revoke
+from cllr.intake import PER_CREDENTIAL, create_app
+from models import (
+    AccountEvidence, Correction, CorrectionEvent, Council, Councillor, Disagreement, FieldLock, SocialAccount,
+)  # fmt: skip
+from models.db import Database
+from models.links import link_level, record_links
+from models.merge import apply_roster
+from scrapers.records import Roster, ScrapedCouncillor
+from cllr.handles import normalise
+
+TODAY = date(2026, 11, 23)
+EVIDENCE = "https://democracy.north.example/mgUserInfo.aspx?UID=1"
+
+
+def roster(council_code: str, n: int = 5, **changes) -> Roster:
+    people = [ScrapedCouncillor(source_id=str(i), name=f"Person {council_code}{i}", raw_name=f"Cllr Person {i}",
+                                ward=f"Ward {i % 3}", party="Labour") for i in range(n)]  # fmt: skip
+    people[1] = replace(people[1], **changes)
+    return Roster(people, sorted({p.ward for p in people}), f"https://{council_code.lower()}.example/roster")
+
+
+@pytest.fixture
+def db(database_url):
+    database = Database(database_url)
+    database.migrate()
+    with database.session() as session:
+        for code in ("XAA", "XAB"):
+            council = Council(code=code, name=f"Council {code}", common_name=code, nation="England", council_type="NMD",
+                              cms="moderngov", scraper_class="moderngov", fictional=True)  # fmt: skip
+            session.add(council)
+            session.flush()
+            apply_roster(session, council, roster(code), run_id=None, today=TODAY, checked=False)
+    yield database
+    database.dispose()
+
+
+def slug(db, code: str, source_id: str = "1") -> str:
+    with db.session() as session:
+        return session.scalar(select(Councillor.slug).join(Council).where(Council.code == code, Councillor.source_id == source_id))
+
+
+def token_for(db, code: str, **kwargs) -> str:
+    with db.session() as session:
+        return issue(session, code, "Democratic Services", **kwargs)[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def intake(db):
+    """The real ASGI app served by uvicorn on 127.0.0.1; yields an httpx client for it."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(db), host="127.0.0.1", port=port, log_level="error", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.02)
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+        yield client
+    server.should_exit = True
+    thread.join(5)
+
+
+def add(db, code="XAA", account="https://bsky.app/profile/person.north.example", **extra) -> dict:
+    return {"op": "add_account", "councillor": slug(db, code), "account": account, "evidence_url": EVIDENCE, **extra}
+
+
+def post(client, token, *operations, **kwargs):
+    return client.post("/api/v1/corrections", json={"corrections": list(operations)},
+                       headers={"Authorization": f"Bearer {token}"}, **kwargs)  # fmt: skip
+
+
+def events(db, action=None) -> list[CorrectionEvent]:
+    with db.session() as session:
+        query = select(CorrectionEvent).order_by(CorrectionEvent.id)
+        return list(session.scalars(query.where(CorrectionEvent.action == action) if action else query))
+
+
+# Credentials (S-8) and authorisation from the credential (S-9) -----------------------------
+
+
+def test_a_council_token_submits_an_account_and_it_is_approved_for_the_next_run(db, intake):
+    token = token_for(db, "XAA")
+    response = post(intake, token, add(db))
+    assert response.status_code == 201, response.text
+    [made] = response.json()["corrections"]
+    assert made["status"] == "approved" and made["values"] == {"account": "https://bsky.app/profile/person.north.example",
+                                                               "role": "councillor"}  # fmt: skip
+    assert [e.action for e in events(db)] == ["submitted"]
+    with db.session() as session:
+        stored = session.scalar(select(Council.id).where(Council.code == "XAA"))
+        assert session.scalar(select(Correction.council_id)) == stored
+
+
+@pytest.mark.parametrize("state", ["unknown", "revoked", "expired", "malformed", "missing"])
+def test_unknown_revoked_and_expired_tokens_are_refused_and_audited(db, intake, state):
+    token = token_for(db, "XAA", days=-1 if state == "expired" else 365)
+    if state == "revoked":
+        with db.session() as session:
+            revoke(session, token.split("_")[1])
+    headers = {"unknown": {"Authorization": f"Bearer {token[:-4]}AAAA"}, "malformed": {"Authorization": "Bearer x"},
+               "missing": {}}.get(state, {"Authorization": f"Bearer {token}"})  # fmt: skip
+    response = intake.post("/api/v1/corrections", json={"corrections": [add(db)]}, headers=headers)
+    assert response.status_code == 401 and response.headers["www-authenticate"].startswith("Bearer")
+    assert state in response.json()["error"] or state in ("malformed", "missing")
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Correction)) == 0
+    assert [e.detail[:4] for e in events(db)] == ["401:"]
+
+
+def test_a_councils_token_cannot_correct_another_councils_councillor(db, intake):
+    token = token_for(db, "XAA")
+    response = post(intake, token, add(db, code="XAB"))
+    assert response.status_code == 403
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Correction)) == 0
+    assert [e.action for e in events(db)] == ["refused"]
+
+
+def test_the_council_is_taken_from_the_credential_never_the_body(db, intake):
+    token = token_for(db, "XAA")
+    response = post(intake, token, {**add(db), "council": "XAB"})
+    assert response.status_code == 422
+    assert {"field": "corrections.0.council", "problem": "is not a field this operation takes"} in response.json()["problems"]
+
+
+def test_a_council_lists_only_its_own_councillors(db, intake):
+    response = intake.get("/api/v1/councillors", headers={"Authorization": f"Bearer {token_for(db, 'XAB')}"})
+    assert response.status_code == 200
+    assert {p["councillor"].split("-")[0] for p in response.json()["councillors"]} == {"xab"}
+
+
+# Validation (S-12) ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"account": "javascript:alert(1)"}, "corrections.0.account"),
+        ({"account": "not an account at all"}, "corrections.0.account"),
+        ({"evidence_url": "ftp://files.example/x"}, "corrections.0.evidence_url"),
+        ({"evidence_url": "https://user:pw@council.example/"}, "corrections.0.evidence_url"),
+        ({"role": "owner"}, "corrections.0.role"),
+        ({"op": "delete_everything"}, "corrections.0"),
+        ({"password": "x"}, "corrections.0.password"),
+    ],
+)
+def test_operations_outside_the_schema_are_refused_with_where_and_why(db, intake, change, field):
+    response = post(intake, token_for(db, "XAA"), {**add(db), **change})
+    assert response.status_code == 422
+    assert field in [p["field"] for p in response.json()["problems"]]
+    assert "alert" not in response.text or "javascript" not in response.json()["problems"][0]["problem"]
+
+
+def test_oversized_and_wrongly_typed_bodies_are_refused(db, intake):
+    token = token_for(db, "XAA")
+    big = post(intake, token, {**add(db), "note": "x" * 70_000})
+    assert big.status_code == 413
+    typed = intake.post("/api/v1/corrections", content=b"{}", headers={"Authorization": f"Bearer {token}", "Content-Type": "text/plain"})
+    assert typed.status_code == 415
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=30),
+                         lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+                         max_leaves=12),  # fmt: skip
+       op=st.sampled_from([*ops.OPERATIONS, "x"]))
+def test_generated_payloads_never_cause_a_server_error(db, intake, body, op):
+    token = getattr(test_generated_payloads_never_cause_a_server_error, "token", None)
+    if token is None or token[0] is not db:
+        test_generated_payloads_never_cause_a_server_error.token = token = (db, token_for(db, "XAA", days=1))
+    for payload in (body, {"corrections": [body]}, {"corrections": [{"op": op, "councillor": body}]}):
+        response = intake.post("/api/v1/corrections", content=json.dumps(payload),
+                               headers={"Authorization": f"Bearer {token[1]}", "Content-Type": "application/json"})  # fmt: skip
+        assert response.status_code in (201, 403, 404, 422, 429), response.text
+
+
+# Forms: CSRF (S-10) and the public form (S-15) ---------------------------------------------------
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({"Sec-Fetch-Site": "cross-site"}, 403),
+        ({"Sec-Fetch-Site": "same-site"}, 403),
+        ({"Origin": "https://evil.example"}, 403),
+        ({"Sec-Fetch-Site": "same-origin"}, 201),
+    ],
+)
+def test_council_form_posts_from_other_sites_are_refused(db, intake, headers, status):
+    data = {**add(db), "token": token_for(db, "XAA")}
+    response = intake.post("/council", data=data, headers={"Content-Type": FORM, **headers})
+    assert response.status_code == status, response.text
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Correction)) == (1 if status == 201 else 0)
+
+
+def test_a_public_suggestion_always_waits_for_review(db, intake):
+    data = {**add(db), "website": ""}
+    response = intake.post("/suggest", data=data, headers={"Content-Type": FORM, "Sec-Fetch-Site": "same-origin"})
+    assert response.status_code == 201 and "waits for review" in response.text
+    with db.session() as session:
+        assert session.scalar(select(Correction.status)) == "queued"
+        assert session.scalar(select(Correction.credential_id)) is None
+
+
+def test_the_honeypot_stores_nothing_but_the_refusal(db, intake):
+    data = {**add(db), "website": "https://spam.example"}
+    response = intake.post("/suggest", data=data, headers={"Content-Type": FORM})
+    assert response.status_code == 200
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Correction)) == 0
+    assert [e.detail for e in events(db)] == ["400: honeypot field filled"]
+
+
+def test_hostile_text_in_a_form_comes_back_escaped(db, intake):
+    data = {"op": "add_account", "councillor": "<script>alert(1)</script>", "account": "x", "evidence_url": "nope"}
+    response = intake.post("/suggest", data=data, headers={"Content-Type": FORM})
+    assert response.status_code == 422
+    assert "<script>alert(1)</script>" not in response.text and "&lt;script&gt;" in response.text
+    assert response.headers["content-security-policy"].startswith("default-src 'none'")
+
+
+# Rate limits (S-11) ---------------------------------------------------------------------------------
+
+
+def test_the_sixty_first_submission_in_an_hour_is_refused_with_retry_after(db, intake):
+    token = token_for(db, "XAA")
+    with db.session() as session:  # sixty earlier submissions in the hour, as the audit records them
+        council_id, credential_id = session.execute(text("SELECT council_id, id FROM council_credential")).one()
+        now = ops.utcnow()
+        session.add_all(CorrectionEvent(action="submitted", credential_id=credential_id, council_id=council_id,
+                                        batch=f"b{i}", at=now - timedelta(minutes=59) + timedelta(seconds=i))
+                        for i in range(PER_CREDENTIAL))  # fmt: skip
+    response = post(intake, token, add(db))
+    assert response.status_code == 429
+    assert 1 <= int(response.headers["retry-after"]) <= 61
+    other = post(intake, token_for(db, "XAB"), add(db, code="XAB"))
+    assert other.status_code == 201  # another credential is not held back
+
+
+def test_an_address_that_keeps_failing_is_locked_out_for_a_while(db, intake):
+    for _ in range(20):
+        assert intake.get("/api/v1/councillors", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    response = intake.get("/api/v1/councillors", headers={"Authorization": f"Bearer {token_for(db, 'XAA')}"})
+    assert response.status_code == 429 and int(response.headers["retry-after"]) > 0
+
+
+# Review (S-13), applying, locks (D-9), reverting --------------------------------------------------------
+
+
+def submit(db, *operations, code="XAA", channel="api"):
+    with db.session() as session:
+        credential = session.scalar(select(ops.Credential).join(Council).where(Council.code == code))
+        if credential is None:
+            credential, _ = issue(session, code, "officer")
+        return [c.id for c in ops.submit(session, [ops.OPERATION.validate_python(o) for o in operations],
+                                         ops.Submitter(channel, "127.0.0.1", credential))]  # fmt: skip
+
+
+def test_a_name_change_waits_for_review_and_an_account_applies(db):
+    name_id, account_id = submit(db, {"op": "set_name", "councillor": slug(db, "XAA"), "name": "Jo Corrected",
+                                      "evidence_url": EVIDENCE}, add(db))  # fmt: skip
+    with db.session() as session:
+        assert ops.apply_approved(session) == (1, [])
+        assert session.get(Correction, name_id).status == "queued"
+        assert session.get(Correction, account_id).status == "applied"
+
+
+def test_a_corrected_name_survives_three_rescrapes_with_one_disagreement(db):
+    [cid] = submit(db, {"op": "set_name", "councillor": slug(db, "XAA"), "name": "Jo Corrected", "evidence_url": EVIDENCE})
+    with db.session() as session:
+        ops.decide(session, cid, approve=True, reviewer="operator")
+        ops.apply_approved(session)
+    for _ in range(3):
+        with db.session() as session:
+            council = session.scalar(select(Council).where(Council.code == "XAA"))
+            apply_roster(session, council, roster("XAA"), run_id=None, today=TODAY)
+    with db.session() as session:
+        person = session.scalar(select(Councillor).where(Councillor.slug == slug(db, "XAA")))
+        assert person.name == "Jo Corrected"
+        assert session.scalar(select(FieldLock.field).where(FieldLock.councillor_id == person.id)) == "name"
+        [row] = session.scalars(select(Disagreement)).all()
+        assert (row.field, row.locked, row.scraped, row.times) == ("name", "Jo Corrected", "Person XAA1", 3)
+
+
+@pytest.mark.parametrize(
+    ("operation", "check"),
+    [
+        ({"op": "set_party", "party": "Green Party"}, lambda p: p.current.party_label == "Green Party"),
+        ({"op": "set_ward", "ward": "Ward 2"}, lambda p: p.current.ward.name == "Ward 2"),
+        ({"op": "mark_left", "left_on": "2026-11-01"}, lambda p: p.current is None and p.memberships[-1].end_reason == "left"),
+    ],
+)
+def test_corrected_seats_survive_rescrapes_and_a_revert_restores_them(db, operation, check):
+    [cid] = submit(db, {**operation, "councillor": slug(db, "XAA"), "evidence_url": EVIDENCE})
+    with db.session() as session:
+        ops.decide(session, cid, approve=True, reviewer="operator")
+        ops.apply_approved(session)
+    for _ in range(3):
+        with db.session() as session:
+            apply_roster(session, session.scalar(select(Council).where(Council.code == "XAA")), roster("XAA"), run_id=None, today=TODAY)
+    with db.session() as session:
+        person = session.scalar(select(Councillor).where(Councillor.slug == slug(db, "XAA")))
+        assert check(person)
+        assert session.scalar(select(Disagreement.times)) == 3
+        ops.revert(session, cid, reviewer="operator", note="sent in error")
+    with db.session() as session:
+        person = session.scalar(select(Councillor).where(Councillor.slug == slug(db, "XAA")))
+        assert (person.current.ward.name, person.current.party_label) == ("Ward 1", "Labour")
+        assert session.scalar(select(func.count()).select_from(FieldLock)) == 0
+    assert [e.action for e in events(db)] == ["submitted", "approved", "applied", "reverted"]
+
+
+def test_a_removed_account_stays_removed_when_the_council_page_still_lists_it(db):
+    page = "https://xaa.example/mgUserInfo.aspx?UID=1"
+    handle = normalise("https://bsky.app/profile/person.north.example")
+    with db.session() as session:
+        person_id = session.scalar(select(Councillor.id).where(Councillor.slug == slug(db, "XAA")))
+        record_links(session, person_id, [(handle, "councillor")], method="council_profile", source_url=page, run_id=None)
+    submit(db, {"op": "remove_account", "councillor": slug(db, "XAA"), "account": handle.url, "evidence_url": EVIDENCE})
+    with db.session() as session:
+        ops.apply_approved(session)
+    for _ in range(3):
+        with db.session() as session:
+            record_links(session, person_id, [(handle, "councillor")], method="council_profile", source_url=page, run_id=None)
+    with db.session() as session:
+        evidence = session.scalars(select(AccountEvidence).where(AccountEvidence.councillor_id == person_id)).all()
+        assert link_level(evidence) is None
+        assert session.scalar(select(Disagreement.times)) == 3
+
+
+def test_an_added_account_is_council_confirmed_and_a_scrape_never_withdraws_it(db):
+    submit(db, add(db))
+    with db.session() as session:
+        ops.apply_approved(session)
+        person_id = session.scalar(select(Councillor.id).where(Councillor.slug == slug(db, "XAA")))
+        for _ in range(3):  # the council page lists nothing for them
+            record_links(session, person_id, [], method="council_profile", source_url="https://xaa.example/p1", run_id=None)
+        evidence = session.scalars(select(AccountEvidence).join(SocialAccount)
+                                   .where(SocialAccount.key == "bluesky:person.north.example")).all()  # fmt: skip
+        assert link_level(evidence) == "council"
+
+
+# The audit (S-14) -------------------------------------------------------------------------------------
+
+
+def test_the_audit_cannot_be_edited_or_deleted_only_erased(db):
+    submit(db, add(db))
+    with db.session() as session:
+        row = session.scalar(select(CorrectionEvent))
+        row_id = row.id
+    for statement in (f"DELETE FROM correction_event WHERE id = {row_id}",
+                      f"UPDATE correction_event SET action = 'applied' WHERE id = {row_id}",
+                      f"UPDATE correction_event SET evidence_url = 'https://other.example/' WHERE id = {row_id}",
+                      f"UPDATE correction_event SET address = '10.0.0.1' WHERE id = {row_id}"):  # fmt: skip
+        with pytest.raises(Exception, match="append-only"):
+            with db.session() as session:
+                session.execute(text(statement))
+    with db.session() as session:  # the two updates the application makes: clear the address, erase the values
+        session.execute(text(f"UPDATE correction_event SET address = NULL WHERE id = {row_id}"))
+        session.execute(text(f"UPDATE correction_event SET erased = true, before = NULL, after = NULL, evidence_url = NULL,"
+                             f" detail = NULL WHERE id = {row_id}"))  # fmt: skip
+    with pytest.raises(Exception, match="append-only"):
+        with db.session() as session:
+            session.execute(text(f"UPDATE correction_event SET erased = false WHERE id = {row_id}"))
+
+
+# Bulk CSV ----------------------------------------------------------------------------------------------
+
+
+def test_a_council_uploads_its_accounts_as_csv(db, intake):
+    body = ("councillor,action,account,role,evidence_url,note\n"
+            f"{slug(db, 'XAA', '1')},add,https://bsky.app/profile/one.north.example,councillor,{EVIDENCE},\n"
+            f"{slug(db, 'XAA', '2')},add,@two@mastodon.example,personal,{EVIDENCE},from the officer\n")  # fmt: skip
+    response = intake.post("/api/v1/corrections.csv", content=body.encode(),
+                           headers={"Authorization": f"Bearer {token_for(db, 'XAA')}", "Content-Type": "text/csv"})  # fmt: skip
+    assert response.status_code == 201, response.text
+    assert [c["status"] for c in response.json()["corrections"]] == ["approved", "approved"]
+
+
+def test_a_csv_with_problems_is_refused_whole_with_line_numbers():
+    body = ("councillor,action,account,evidence_url\n"
+            "xaa-a,add,https://bsky.app/profile/one.north.example,https://council.example/a\n"
+            "xaa-b,replace,https://bsky.app/profile/two.north.example,https://council.example/b\n"
+            "xaa-c,add,not an account,https://council.example/c\n"
+            "xaa-d,add,https://bsky.app/profile/four.north.example,javascript:alert(1)\n")  # fmt: skip
+    operations, problems = parse_csv(body.encode())
+    assert operations == []
+    assert [(p["line"], p["field"]) for p in problems] == [(3, "action"), (4, "account"), (5, "evidence_url")]
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (b"name,account\nx,y\n", "missing councillor, action, evidence_url; unknown name"),
+        (b"\xff\xfe", "is not UTF-8 text"),
+        (b"councillor,action,account,evidence_url\n", "has no rows"),
+    ],
+)
+def test_a_csv_of_the_wrong_shape_says_what_is_wrong(body, problem):
+    operations, problems = parse_csv(body)
+    assert operations == [] and problem in problems[0]["problem"]
