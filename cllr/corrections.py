@@ -53,9 +53,17 @@ class Refused(Exception):
 class _Operation(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
-    councillor: str = Field(min_length=1, max_length=120, description="the councillor's slug, as in their page's address")
+    councillor: str = Field(min_length=1, max_length=120, pattern=r"^[a-z0-9][a-z0-9-]*$",
+                            description="the councillor's slug, as in their page's address")
     evidence_url: str = Field(min_length=1, max_length=2048, description="where the correction can be checked")
     note: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("councillor", "evidence_url", "note", "account", "name", "party", "ward", mode="before", check_fields=False)
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        if isinstance(value, str) and any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
+            raise ValueError("contains control characters")
+        return value
 
     @field_validator("evidence_url")
     @classmethod
@@ -168,6 +176,7 @@ def problems(exc: ValidationError) -> list[dict[str, str]]:
     out = []
     for error in exc.errors(include_url=False, include_input=False):
         where = ".".join(str(part) for part in error["loc"] if part not in OPERATIONS)
+        where = "".join(ch if ch.isprintable() else "?" for ch in where)[:200]  # a sender's own field names, made safe
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "is not a field this operation takes"
@@ -240,7 +249,7 @@ def refuse_quietly(session: Session, who: Submitter, exc: Refused, *, batch: str
     """Record a refusal in the audit (the caller answers it)."""
     session.add(CorrectionEvent(action="refused", credential_id=who.credential.id if who.credential else None,
                                 council_id=who.council_id, channel=who.channel, address=who.address, actor=who.actor,
-                                batch=batch, detail=f"{exc.status}: {exc.message}"))  # fmt: skip
+                                batch=batch, detail=f"{exc.status}: {exc.message}".replace("\x00", "?")[:2000]))  # fmt: skip
 
 
 def audit(session: Session, action: str, correction: Correction, *, who: Submitter | None = None,
