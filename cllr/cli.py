@@ -21,6 +21,9 @@ def cli() -> None:
     """Councillors Online: UK councillors, their public accounts and how active they are."""
 
 
+DEMO_INTAKE_PORT = 8400
+
+
 @cli.command()
 @click.option("--councils", default=10, show_default=True, help="How many fictional councils to generate.")
 @click.option("--seed", default=2026, show_default=True, help="Seed of the generated world.")
@@ -29,14 +32,19 @@ def demo(councils: int, seed: int, data_dir: Path) -> None:
     """Run the real pipeline twice on a generated, fictional demo web served on 127.0.0.1.
 
     Between the two runs the demo web moves on: a Bluesky account is renamed, another
-    vanishes, a Mastodon account moves server, followers and posts change. The second
-    run records that history and a second snapshot of every account. Each demo starts
-    from a fresh demo database (DATA_DIR/cllr.sqlite3).
+    vanishes, a Mastodon account moves server, followers and posts change; and the first
+    council corrects its record through the corrections intake, by its JSON API and by
+    CSV. The second run applies the corrections, records that history and a second
+    snapshot of every account; its re-scrape does not undo the corrections, which the
+    site marks. Each demo starts from a fresh demo database (DATA_DIR/cllr.sqlite3).
 
     Example:
 
         cllr demo && cllr serve var/demo/site
     """
+    from models.db import Database
+
+    from .demo.corrections import council_corrects, held
     from .demo.server import DemoServer
     from .demo.world import build_world, write_demo_files
 
@@ -50,15 +58,28 @@ def demo(councils: int, seed: int, data_dir: Path) -> None:
             **files,
             **server.settings(),
             "request_delay": 0.01,
+            "intake_url": f"http://127.0.0.1:{DEMO_INTAKE_PORT}",  # where `cllr intake` serves the demo's intake
         }
         first = _run(overrides, trigger="demo")
         changed = world.next_day()
+        db = Database(Settings(**overrides).db_url)
+        corrected = council_corrects(world, db)
         server.web.reindex()
         click.echo("\nThe demo web moves on: " + "; ".join(f"{kind}: {what}" for kind, what in changed.items()))
+        click.echo(f"{corrected.council} corrects its record through the intake with a council credential: "
+                   f"by the API, {corrected.by_api}; by CSV, {corrected.by_csv}.")  # fmt: skip
         second = _run(overrides, trigger="demo")
+        kept = held(db, corrected)
+        db.dispose()
+        click.echo(f"After the re-scrape, the council's corrections hold: {kept['applied']} applied, "
+                   f"{kept['added_confirmed']} added account(s) confirmed by the council, "
+                   f"{kept['removed_unlinked']} removed account unlinked though the council's page still lists it "
+                   f"({kept['disagreements']} disagreement(s) kept for review: cllr corrections disagreements).")  # fmt: skip
     site = (data_dir / "site" / "index.html").resolve()
     click.echo(f"\nThe site is built. Open {site.as_uri()}")
     click.echo(f"or serve it with: make serve  (cllr serve {data_dir / 'site'})")
+    click.echo(f"Its corrections intake (the pages' \"Suggest a correction\" links): "
+               f"CLLR_DATA_DIR={data_dir} cllr intake --port {DEMO_INTAKE_PORT}")
     broken = [k for run in (first, second) for k, n in run.get("statuses", {}).items()
               if n and k in ("roster:failed", "roster:quarantined")]  # fmt: skip
     sys.exit(1 if broken else 0)
@@ -584,9 +605,110 @@ def corrections_apply() -> None:
             click.echo(f"  not applied: {problem}")
 
 
+@corrections.command("disagreements")
+@click.option("--all", "show_all", is_flag=True, help="Closed ones too.")
+def corrections_disagreements(show_all: bool) -> None:
+    """Where scrapes say something else than a correction locked: councillor, field, both values, how often.
+
+    Settle one by closing it (the correction stands) or by reverting the correction (the
+    next scrape's value then applies).
+
+    Example:
+
+        cllr corrections disagreements
+    """
+    from sqlalchemy import select
+
+    from models import Councillor
+    from models.corrections import Disagreement
+
+    with _database() as session:
+        query = select(Disagreement).order_by(Disagreement.id)
+        rows = session.scalars(query if show_all else query.where(Disagreement.status == "open")).all()
+        for d in rows:
+            person = session.get(Councillor, d.councillor_id)
+            click.echo(f"{d.id:>5} {d.status:<6} {person.name} ({person.slug}) {d.field}: corrected {d.locked!r}, "
+                       f"scrape says {d.scraped!r}, {d.times} time(s) since {d.first_seen_at:%Y-%m-%d}\n"
+                       f"      source: {d.source_url or '-'}")  # fmt: skip
+        if not rows:
+            click.echo("No open disagreements." if not show_all else "No disagreements yet.")
+
+
+@corrections.command("close-disagreement")
+@click.argument("disagreement_id", type=int)
+def corrections_close_disagreement(disagreement_id: int) -> None:
+    """Close a disagreement: looked into, the correction stands (the same scraped value will not reopen it)."""
+    from .corrections import close_disagreement
+
+    with _database() as session:
+        row = close_disagreement(session, disagreement_id)
+        click.echo(f"Disagreement {row.id} closed.")
+
+
+@corrections.command("purge-addresses")
+@click.option("--days", default=90, show_default=True, help="Keep addresses this many days.")
+def corrections_purge_addresses(days: int) -> None:
+    """Clear client addresses older than DAYS from the audit (each run does this too, at 90 days)."""
+    from .corrections import purge_addresses
+
+    with _database() as session:
+        click.echo(f"{purge_addresses(session, days=days)} address(es) cleared.")
+
+
+@cli.command()
+@click.argument("councillor")
+@click.argument("value")
+@click.option("--by", "actor", required=True, help="Who carries out the request (kept in the audit).")
+@click.option("--reason", required=True, help="The request's reference, e.g. 'request 2026-11-23/4' (kept; not the value).")
+@click.option("--yes", is_flag=True, help="Erase; without it, only say what would be erased.")
+def erase(councillor: str, value: str, actor: str, reason: str, yes: bool) -> None:
+    """Erase a councillor's VALUE (an account, a former name, an address…) everywhere we hold it.
+
+    COUNCILLOR is the slug of their page. An account of theirs is deleted with all that
+    was collected from it and never stored again; every other occurrence is cleared;
+    the audit keeps only that an erasure happened. Then the database is vacuumed and the
+    site (with the open data) rebuilt. See docs/corrections.md.
+
+    Example:
+
+        cllr erase kir-jo-bloggs https://bsky.app/profile/jo.example --by "J. Operator" --reason "request 2026-11-23/4"
+    """
+    from models.db import Database
+
+    from .corrections import Refused
+    from .erasure import compact, erase as erase_value
+    from .site import build_site
+
+    settings = Settings()
+    db = Database(settings.db_url)
+    db.migrate()
+    try:
+        with db.session() as session:
+            done = erase_value(session, councillor, value, actor=actor, reason=reason, dry_run=not yes)
+        click.echo(("Erased" if yes else "Would erase") + f" the value for {done.councillor}:")
+        for line in done.lines() or ["nothing else held it"]:
+            click.echo(f"  {line}")
+        if not yes:
+            click.echo("Nothing has changed. Run again with --yes to erase.")
+            return
+        compact(db, done)
+        site = settings.output_dir
+        if (site / "index.html").is_file():
+            with db.session() as session:
+                pages = build_site(session, site, site_url=settings.site_url, contact_url=settings.contact_url,
+                                   intake_url=settings.intake_url, force=True)  # fmt: skip
+            click.echo(f"Site rebuilt without it: {pages} pages in {site}. Publish it to replace the copy online.")
+    except Refused as exc:
+        raise click.ClickException(exc.message) from None
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        db.dispose()
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8400, show_default=True)
+@click.option("--port", default=DEMO_INTAKE_PORT, show_default=True)
 def intake(host: str, port: int) -> None:
     """Serve the corrections intake (JSON API and forms) with uvicorn; put it behind an HTTPS proxy in production."""
     import uvicorn

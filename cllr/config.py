@@ -47,6 +47,13 @@ class Settings(BaseSettings):
             "account whose profile links to its councillor's page there is verified (self-claim)."
         ),
     )
+    intake_url: str | None = Field(
+        None,
+        description=(
+            "Public URL of the corrections intake (`cllr intake`). When set, every councillor page "
+            "links to its suggest-a-correction form and every council page to the council form."
+        ),
+    )
     bluesky_appview: str = Field(
         "https://public.api.bsky.app", description="Bluesky AppView for public reads."
     )

@@ -17,16 +17,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models import AccountEvidence, Councillor, FormerName, Membership, SocialAccount, Ward
 from models.base import utcnow
-from models.corrections import Correction, CorrectionEvent, Credential, FieldLock  # noqa: F401 (Credential: for callers)
+from models.corrections import (Correction, CorrectionEvent, Credential, Disagreement,  # noqa: F401 (Credential: for callers)
+                                FieldLock)  # fmt: skip
 from models.links import link_account, link_level
 from models.merge import party_for, ward_for
 
@@ -36,6 +37,7 @@ from .urls import safe_url
 
 LOW_RISK = frozenset({"add_account", "remove_account"})  # applied without review when a council sends them
 MAX_PER_REQUEST = 100
+ADDRESS_DAYS = 90  # the audit keeps a client's address this long (for rate limits and abuse), then clears it
 
 
 class Refused(Exception):
@@ -459,7 +461,30 @@ def _set_lock(session: Session, councillor_id: int, field: str, value: dict, cor
 
 
 def _release(session: Session, councillor_id: int, field: str, correction: Correction) -> None:
+    """Drop the correction's lock; the field's open disagreements close with it (the next scrape decides)."""
     lock = _lock(session, councillor_id, field)
     if lock is not None and lock.correction_id == correction.id:
         session.delete(lock)
+        session.execute(update(Disagreement).where(Disagreement.councillor_id == councillor_id, Disagreement.field == field,
+                                                   Disagreement.status == "open").values(status="closed"))  # fmt: skip
+
+
+# Upkeep. ----------------------------------------------------------------------------------
+
+
+def purge_addresses(session: Session, *, now: datetime | None = None, days: int = ADDRESS_DAYS) -> int:
+    """Clear the client address of audit rows older than ``days`` (the one change the audit allows); returns how many."""
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    result = session.execute(update(CorrectionEvent).where(CorrectionEvent.at < cutoff, CorrectionEvent.address.is_not(None))
+                             .values(address=None).execution_options(synchronize_session=False))  # fmt: skip
+    return result.rowcount or 0
+
+
+def close_disagreement(session: Session, disagreement_id: int) -> Disagreement:
+    """Mark a disagreement as looked into: the correction stands. The same scraped value does not reopen it."""
+    row = session.get(Disagreement, disagreement_id)
+    if row is None:
+        raise LookupError(f"no disagreement {disagreement_id}")
+    row.status = "closed"
+    return row
 

@@ -43,7 +43,8 @@ JSON_LIMIT = 64 * 1024
 CSV_LIMIT = 256 * 1024
 WINDOW = timedelta(hours=1)
 PER_CREDENTIAL = 60  # submissions (requests) per credential per hour
-FAILED_PER_ADDRESS = 20  # refused credentials per address per hour
+FAILED_PER_ADDRESS = 20  # refused credentials per address before a lockout (an hour, doubling to a day)
+LOCKOUT_MAX = timedelta(days=1)
 PUBLIC_PER_ADDRESS = 10  # public suggestions per address per hour
 HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
@@ -92,8 +93,7 @@ class Intake:
     def credential(self, session: Session, request: Request, token: str | None, channel: str):
         """The request's credential, or a refusal: 429 when the address failed too often, else 401 (audited)."""
         address = self.address(request)
-        retry = _retry_after(session, CorrectionEvent.address == address, CorrectionEvent.action == "refused",
-                             CorrectionEvent.detail.like("401:%"), limit=FAILED_PER_ADDRESS)  # fmt: skip
+        retry = _lockout(session, address)
         if retry:
             raise _TooMany(retry, "too many failed credentials from this address")
         try:
@@ -296,6 +296,7 @@ def create_app(db: Database, *, site_url: str | None = None) -> Starlette:
     return Starlette(routes=routes, exception_handlers={ops.Refused: refused})
 
 
+
 # Helpers -----------------------------------------------------------------------------------
 
 
@@ -332,6 +333,24 @@ def _one_operation(values: dict[str, str]):
         return [ops.OPERATION.validate_python({k: v for k, v in record.items() if k in allowed})], []
     except ValidationError as exc:
         return [], ops.problems(exc)
+
+
+def _lockout(session: Session, address: str | None) -> int:
+    """Seconds an address must wait after failing credentials too often; 0 if it may try.
+
+    Each time the day's refused credentials from an address reach another
+    ``FAILED_PER_ADDRESS``, it waits twice as long as the time before: an hour from its last
+    failure, then two, four, up to a day (S-11's exponential lockout).
+    """
+    now = utcnow()
+    failures = session.scalars(select(CorrectionEvent.at).where(
+        CorrectionEvent.address == address, CorrectionEvent.action == "refused", CorrectionEvent.detail.like("401:%"),
+        CorrectionEvent.at >= now - LOCKOUT_MAX).order_by(CorrectionEvent.at)).all()  # fmt: skip
+    level = len(failures) // FAILED_PER_ADDRESS
+    if level == 0:
+        return 0
+    until = failures[level * FAILED_PER_ADDRESS - 1] + min(WINDOW * 2 ** (level - 1), LOCKOUT_MAX)
+    return max(0, int((until - now).total_seconds()) + 1) if until > now else 0
 
 
 def _retry_after(session: Session, *where, limit: int, distinct_batches: bool = False) -> int:

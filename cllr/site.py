@@ -15,6 +15,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
+from urllib.parse import quote
 from xml.sax.saxutils import escape as xml_escape
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -23,8 +24,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from models import (
-    AccountChange, AccountEvidence, AccountMetric, Council, CouncilFigure, Councillor, FormerName, Membership,
-    Party, Post, ProfileSnapshot, RunStep, SocialAccount,
+    AccountChange, AccountEvidence, AccountMetric, Correction, Council, CouncilFigure, Councillor, FieldLock,
+    FormerName, Membership, Party, Post, ProfileSnapshot, RunStep, SocialAccount,
 )  # fmt: skip
 from models.base import utcnow
 
@@ -93,20 +94,23 @@ FINGERPRINT = ".build"  # in the built site: what it was built from (see build_s
 
 
 def build_site(session: Session, out_dir: Path, *, site_url: str | None = None, contact_url: str | None = None,
-               force: bool = False) -> int:  # fmt: skip
+               intake_url: str | None = None, force: bool = False) -> int:  # fmt: skip
     """Render every page and the downloads into a fresh directory, then swap it in place of ``out_dir``.
 
     Returns the pages rendered. Nothing is rebuilt when the site was built from the same
     data, templates and settings on the same day (``fingerprint``), unless ``force``. A
     page that comes out byte-identical to the published one keeps the published file
     (hard-linked: same inode and time), so a sync to a host sends only what changed.
+    With ``intake_url`` (the corrections intake), each councillor page links to its
+    "suggest a correction" form and each council page to the council form.
     """
     out_dir = Path(out_dir)
-    fingerprint = build_fingerprint(session, site_url, contact_url)
+    fingerprint = build_fingerprint(session, site_url, contact_url, intake_url)
     if not force and (out_dir / FINGERPRINT).is_file() and (out_dir / FINGERPRINT).read_text() == fingerprint:
         return 0
     data = _gather(session)
     data["contact_url"] = contact_url
+    data["intake_url"] = (intake_url or "").rstrip("/") or None
     env = environment()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".site-", dir=out_dir.parent))
@@ -127,13 +131,13 @@ def build_site(session: Session, out_dir: Path, *, site_url: str | None = None, 
 # What a build depends on besides the templates: every published table's size and newest
 # row, and the council rows themselves (the registry updates them in place).
 _FINGERPRINTED = (Councillor, Membership, SocialAccount, AccountEvidence, AccountChange, AccountMetric, Post,
-                  ProfileSnapshot, FormerName, Party, RunStep, CouncilFigure)  # fmt: skip
+                  ProfileSnapshot, FormerName, Party, RunStep, CouncilFigure, Correction, FieldLock)  # fmt: skip
 
 
-def build_fingerprint(session: Session, site_url: str | None, contact_url: str | None) -> str:
+def build_fingerprint(session: Session, site_url: str | None, contact_url: str | None, intake_url: str | None = None) -> str:
     """A digest of what a build would be made from; equal digests make equal sites (the day included, for dates shown)."""
     digest = hashlib.sha256()
-    for value in (__version__, site_url, contact_url, utcnow().date().isoformat()):
+    for value in (__version__, site_url, contact_url, intake_url, utcnow().date().isoformat()):
         digest.update(f"{value}\n".encode())
     templates = Path(str(files("site_templates")))
     for path in sorted(p for p in templates.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
@@ -291,6 +295,7 @@ def _render_all(env: Environment, data: dict, out: Path, site_url: str | None = 
         write(f"councils/{council.code.lower()}.html", "council.html", council=council,
               figures=row["figures"], step=row["step"], wards=sorted(wards.items()),
               former=former_by_council.get(council.id, []), history=history,
+              council_form=f"{data['intake_url']}/council" if data["intake_url"] else None,
               history_chart=_adoption_chart(council, history))  # fmt: skip
     weeks = week_labels(data["generated_at"])
     for person in data["people"] + data["former"]:
@@ -298,6 +303,7 @@ def _render_all(env: Environment, data: dict, out: Path, site_url: str | None = 
         write(f"councillors/{person.councillor.slug}.html", "councillor.html", person=person,
               council=person.councillor.council, former=person.membership.end_date is not None,
               weekly=list(zip(weeks, weekly)), contact_url=data["contact_url"],
+              suggest_url=f"{data['intake_url']}/suggest?councillor={quote(person.councillor.slug)}" if data["intake_url"] else None,
               chart=bar_chart(weekly, weeks, title=f"Posts per week by {person.councillor.name}, last {WEEKS} weeks")
               if any(weekly) else None)  # fmt: skip
 

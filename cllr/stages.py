@@ -35,7 +35,7 @@ from scrapers.records import AccountGone, Roster, SourceError
 
 from . import metrics, progress
 from .config import Settings
-from .corrections import apply_approved
+from .corrections import apply_approved, purge_addresses
 from .handles import NotAnAccount, find_handles, normalise
 from .http import FetchError, Fetcher, RobotsRefusal, slot_key
 from .parties import known_parties
@@ -676,11 +676,13 @@ def _collect_one(ctx: Context, account: SocialAccount, since: datetime, profile=
 
 
 def apply_corrections(ctx: Context, run_id: int) -> Outcome:
-    """Apply the corrections approved since the last run (docs/corrections.md); each locks its field."""
+    """Apply the corrections approved since the last run (docs/corrections.md); each locks its field.
+    Also clears audit addresses past their 90 days."""
     with ctx.db.session() as session:
         applied, problems = apply_approved(session, actor=f"run {run_id}")
+        cleared = purge_addresses(session)
     outcome = Outcome("corrections", "approved corrections", "done", reason="; ".join(problems) or None,
-                      counts={"applied": applied, "not_applied": len(problems)})  # fmt: skip
+                      counts={"applied": applied, "not_applied": len(problems), "addresses_cleared": cleared})  # fmt: skip
     return _record(ctx, run_id, outcome)
 
 
@@ -703,7 +705,8 @@ def render_site(ctx: Context, run_id: int) -> Outcome:
     from .site import build_site  # Jinja2 is only needed here
 
     with ctx.db.session() as session:
-        pages = build_site(session, ctx.settings.output_dir, site_url=ctx.settings.site_url, contact_url=ctx.settings.contact_url)
+        pages = build_site(session, ctx.settings.output_dir, site_url=ctx.settings.site_url,
+                           contact_url=ctx.settings.contact_url, intake_url=ctx.settings.intake_url)  # fmt: skip
     outcome = Outcome("site", str(ctx.settings.output_dir), "done", counts={"pages": pages})
     return _record(ctx, run_id, outcome)
 

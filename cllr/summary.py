@@ -29,6 +29,9 @@ def render_summary(summary: dict, seconds: float) -> str:
         f"{n('activity.not_found')} not found, {n('activity.failed')} failed",
         f"  Site:        {n('site.pages')} pages",
     ]
+    if n("corrections.applied", "corrections.not_applied"):
+        lines.insert(1, f"  Corrections: {n('corrections.applied')} applied, {n('corrections.not_applied')} not applied "
+                        f"(docs/corrections.md)")  # fmt: skip
     http = summary.get("http")
     if http:
         lines.append(f"  Requests:    {http.get('requests', 0)} ({http.get('bytes', 0) // 1024} KiB)")

@@ -17,7 +17,8 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from models import AccountEvidence, AccountMetric, Council, CouncilFigure, Councillor, Membership, SocialAccount
+from models import (AccountEvidence, AccountMetric, Correction, Council, CouncilFigure, Councillor, FieldLock, Membership,
+                    SocialAccount)  # fmt: skip
 from models.links import link_level
 
 from .evidence import COUNTED_ROLES, LEVELS, confirmed
@@ -59,7 +60,11 @@ class PersonView:
     accounts: list[AccountView] = field(default_factory=list)
 
     withdrawn: list[AccountView] = field(default_factory=list)  # links no source shows any more
+    corrected: dict[str, Correction] = field(default_factory=dict)  # locked field → the applied correction that set it
 
+    def correction(self, field: str, account: SocialAccount | None = None) -> Correction | None:
+        """The applied correction that set ``field`` (``name``, ``party``, ``ward``, ``left``), or this account's link."""
+        return self.corrected.get(f"account:{account.key}" if account is not None else field)
     @property
     def posts_30d(self) -> int:
         return sum(a.posts_30d for a in self.accounts if a.counted)
@@ -100,6 +105,9 @@ def gather_people(session: Session) -> tuple[list[PersonView], list[PersonView]]
         )
     ).all()
     metrics = latest_metrics(session)
+    corrected: dict[int, dict[str, Correction]] = defaultdict(dict)
+    for lock, correction in session.execute(select(FieldLock, Correction).join(Correction, FieldLock.correction_id == Correction.id)):
+        corrected[lock.councillor_id][lock.field] = correction
     evidence_by_person: dict[int, dict[int, list[AccountEvidence]]] = defaultdict(lambda: defaultdict(list))
     for ev in session.scalars(select(AccountEvidence).options(selectinload(AccountEvidence.account))):
         evidence_by_person[ev.councillor_id][ev.account_id].append(ev)
@@ -114,9 +122,9 @@ def gather_people(session: Session) -> tuple[list[PersonView], list[PersonView]]
         accounts = [v for v in views if v.level is not None]
         withdrawn = [v for v in views if v.level is None]
         if c.current is not None:
-            people.append(PersonView(c, c.current, accounts, withdrawn))
+            people.append(PersonView(c, c.current, accounts, withdrawn, corrected.get(c.id, {})))
         elif c.memberships:
-            former.append(PersonView(c, c.memberships[-1], accounts, withdrawn))
+            former.append(PersonView(c, c.memberships[-1], accounts, withdrawn, corrected.get(c.id, {})))
     return people, former
 
 

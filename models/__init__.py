@@ -5,7 +5,7 @@ from .accounts import (
 )  # fmt: skip
 from .base import Base
 from .directory import Council, Councillor, FormerName, Membership, Party, Ward
-from .corrections import Correction, CorrectionEvent, Credential, Disagreement, FieldLock
+from .corrections import Correction, CorrectionEvent, Credential, Disagreement, ErasedValue, FieldLock
 from .figures import CouncilFigure
 from .runs import Run, RunStep, StagedRoster
 
@@ -21,6 +21,7 @@ __all__ = [
     "CorrectionEvent",
     "Credential",
     "Disagreement",
+    "ErasedValue",
     "FieldLock",
     "Councillor",
     "FormerName",

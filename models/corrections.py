@@ -12,6 +12,7 @@ deleted, and updated only to erase personal values (``erased``), never back.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -146,6 +147,26 @@ class Disagreement(Base):
     run_id: Mapped[int | None] = mapped_column(ForeignKey("run.id"), index=True)
 
 
+class ErasedValue(Base):
+    """An account erased on request (``cllr erase``), kept only as the SHA-256 digest of its key,
+    so that no later scrape or discovery stores it again (``is_erased``)."""
+
+    __tablename__ = "erased_value"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    erased_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def erased_digest(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def is_erased(session: Session, key: str) -> bool:
+    """Whether the account with this key was erased on request: it must never be stored again."""
+    return session.scalar(select(ErasedValue.id).where(ErasedValue.digest == erased_digest(key))) is not None
+
+
 def locks_for(session: Session, councillor_ids: Iterable[int]) -> dict[int, dict[str, dict[str, Any]]]:
     """Councillor id → field → locked value, for those of ``councillor_ids`` with any lock."""
     held: dict[int, dict[str, dict[str, Any]]] = {}
@@ -165,7 +186,11 @@ def account_locked(session: Session, councillor_id: int, key: str) -> bool | Non
 
 def disagree(session: Session, councillor_id: int, field: str, locked: str, scraped: str, *,
              source_url: str | None, run_id: int | None) -> None:  # fmt: skip
-    """Record that a scrape said ``scraped`` where a correction locked ``locked`` (one open row per value)."""
+    """Record that a scrape said ``scraped`` where a correction locked ``locked`` (one row per value).
+
+    A row an operator closed (looked into: the correction stands) stays closed while the
+    scrape keeps saying the same; its count and last sighting still move on.
+    """
     now = utcnow()
     row = session.scalar(select(Disagreement).where(Disagreement.councillor_id == councillor_id,
                                                     Disagreement.field == field, Disagreement.scraped == scraped))  # fmt: skip
@@ -179,4 +204,3 @@ def disagree(session: Session, councillor_id: int, field: str, locked: str, scra
     row.locked = locked
     row.source_url = source_url
     row.run_id = run_id
-    row.status = "open"

@@ -19,7 +19,7 @@ from cllr.handles import Handle
 
 from .accounts import AccountChange, AccountEvidence, AccountSuggestion, SocialAccount
 from .base import utcnow
-from .corrections import account_locked, disagree
+from .corrections import account_locked, disagree, is_erased
 from .store import get_or_create
 
 
@@ -56,6 +56,8 @@ def link_account(session: Session, councillor_id: int, handle: Handle, *, method
     ``moved_from`` link carries over from the old account.
     """
     now = now or utcnow()
+    if is_erased(session, handle.key):  # erased on request (cllr erase): never stored again
+        return False
     if method != "council_confirmed" and account_locked(session, councillor_id, handle.key) is False:
         disagree(session, councillor_id, f"account:{handle.key}", "removed by a correction", f"linked by {method}",
                  source_url=source_url, run_id=run_id)  # fmt: skip
@@ -168,6 +170,8 @@ def suggest(session: Session, councillor_id: int, handle: Handle, *, method: str
             role: str, run_id: int | None, now: datetime | None = None) -> bool:  # fmt: skip
     """Keep a conflicting discovery for review; True if it is new. A decided one stays decided."""
     now = now or utcnow()
+    if is_erased(session, handle.key):
+        return False
     existing = session.scalar(
         select(AccountSuggestion).where(
             AccountSuggestion.councillor_id == councillor_id, AccountSuggestion.key == handle.key,

@@ -244,7 +244,7 @@ def _new_councillor(session, council, scraped: ScrapedCouncillor, run_id, source
     councillor = Councillor(
         council_id=council.id,
         source_id=scraped.source_id,
-        slug=_free_slug(session, f"{council.code.lower()}-{slugify(scraped.name)}"),
+        slug=free_slug(session, f"{council.code.lower()}-{slugify(scraped.name)}"),
         name=scraped.name,
         raw_name=scraped.raw_name,
         email=scraped.email,
@@ -260,7 +260,8 @@ def _new_councillor(session, council, scraped: ScrapedCouncillor, run_id, source
     return councillor
 
 
-def _free_slug(session: Session, base: str) -> str:
+def free_slug(session: Session, base: str) -> str:
+    """``base``, or ``base-2``, ``base-3``…: the first no councillor has."""
     taken = set(session.scalars(select(Councillor.slug).where(Councillor.slug.like(f"{base}%"))))
     slug, n = base, 2
     while slug in taken:

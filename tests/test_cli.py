@@ -1,10 +1,12 @@
 """The ``cllr`` command line: ``parse`` on real rosters, and every command documented."""
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
 from cllr.cli import cli
@@ -135,5 +137,38 @@ def test_the_demo_runs_twice_and_the_second_run_records_the_web_moving_on(prefec
         runs.setdefault(account_id, set()).add(run_id)
     db.close()
     assert {"handle", "moved_to", "status"} <= fields
-    # Every live account read in the first run has a second snapshot; only the move's new account starts in run 2.
-    assert sorted(runs.values(), key=sorted).count({2}) == 1 and all(r == {1, 2} for r in runs.values() if r != {2})
+    # Every live account read in the first run has a second snapshot but the one the council removed
+    # (no longer anyone's, so not read); only the move's new account and the two the council added start in run 2.
+    seen = sorted(runs.values(), key=sorted)
+    assert (seen.count({2}), seen.count({1})) == (3, 1) and all(r == {1, 2} for r in seen if r not in ({1}, {2}))
+
+
+@pytest.mark.flow
+def test_in_the_demo_a_council_corrects_its_record_by_api_and_csv_and_the_rescrape_keeps_it(prefect_api, tmp_path,
+                                                                                             monkeypatch):  # fmt: skip
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    result = CliRunner().invoke(cli, ["demo", "--councils", "3", "--data-dir", str(tmp_path / "demo")])
+    assert result.exit_code == 0, result.output
+    told = next(line for line in result.output.splitlines() if "corrects its record" in line)
+    found = re.search(r"by the API, added (\S+) for ([^;]+); by CSV, added (\S+) for ([^;]+); removed (\S+) from (.+)\.$", told)
+    api_handle, api_name, csv_handle, csv_name, removed, owner = found.groups()
+    assert "Corrections: 3 applied, 0 not applied" in result.output.split(told)[1]  # the second run applied them
+    assert "3 applied, 2 added account(s) confirmed by the council, 1 removed account unlinked" in result.output
+    db = sqlite3.connect(tmp_path / "demo" / "cllr.sqlite3")
+    slugs = dict(db.execute("SELECT name, slug FROM councillor"))
+    assert db.execute("SELECT channel, status FROM correction ORDER BY id").fetchall() == [("api", "applied"), ("csv", "applied"), ("csv", "applied")]
+    assert db.execute("SELECT count(*) FROM disagreement WHERE status = 'open'").fetchone()[0] >= 1
+    db.close()
+    site = tmp_path / "demo" / "site" / "councillors"
+
+    def page(name):
+        return BeautifulSoup((site / f"{slugs[name]}.html").read_text(), "html.parser")
+
+    for handle, name in ((api_handle, api_name), (csv_handle, csv_name)):
+        row = next(tr for tr in page(name).select("tr") if handle.split("@")[0] in tr.get_text())
+        assert "added by the council on" in row.select_one(".corrected").get_text()
+        assert row.select_one(".level").get_text() == "Confirmed by the council"
+    owner_page = page(owner)
+    assert all(removed not in tr.get_text() for tr in owner_page.select("table tr"))  # not among their accounts
+    gone = next(li for li in owner_page.select("li") if removed in li.get_text())
+    assert "removed by the council on" in gone.get_text()

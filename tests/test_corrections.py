@@ -6,12 +6,15 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, timedelta
 
 import httpx
 import pytest
 import uvicorn
+from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
@@ -23,11 +26,13 @@ from cllr.intake import PER_CREDENTIAL, create_app
 from models import (
     AccountEvidence, Correction, CorrectionEvent, Council, Councillor, Disagreement, FieldLock, SocialAccount,
 )  # fmt: skip
+from models.base import utcnow
 from models.db import Database
 from models.links import link_level, record_links
 from models.merge import apply_roster
 from scrapers.records import Roster, ScrapedCouncillor
 from cllr.handles import normalise
+from cllr.site import build_site
 
 TODAY = date(2026, 11, 23)
 EVIDENCE = "https://democracy.north.example/mgUserInfo.aspx?UID=1"
@@ -42,6 +47,11 @@ def roster(council_code: str, n: int = 5, **changes) -> Roster:
 
 @pytest.fixture
 def db(database_url):
+    yield from two_small_councils(database_url)
+
+
+def two_small_councils(database_url) -> Iterator[Database]:
+    """Councils XAA and XAB with five councillors each, from ``roster``."""
     database = Database(database_url)
     database.migrate()
     with database.session() as session:
@@ -65,27 +75,32 @@ def token_for(db, code: str, **kwargs) -> str:
         return issue(session, code, "Democratic Services", **kwargs)[1]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+@contextmanager
+def serving(app, host: str = "127.0.0.1") -> Iterator[str]:
+    """Serve ``app`` with uvicorn in a background thread on a free port; yields its base URL."""
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="error", lifespan="off"))
+    thread = threading.Thread(target=server.run, name="intake", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"the intake did not start on {host}:{port}")
+        time.sleep(0.02)
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(5)
 
 
 @pytest.fixture
 def intake(db):
     """The real ASGI app served by uvicorn on 127.0.0.1; yields an httpx client for it."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(db), host="127.0.0.1", port=port, log_level="error", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.02)
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+    with serving(create_app(db)) as base_url, httpx.Client(base_url=base_url, timeout=10) as client:
         yield client
-    server.should_exit = True
-    thread.join(5)
 
 
 def add(db, code="XAA", account="https://bsky.app/profile/person.north.example", **extra) -> dict:
@@ -276,6 +291,20 @@ def test_an_address_that_keeps_failing_is_locked_out_for_a_while(db, intake):
     assert response.status_code == 429 and int(response.headers["retry-after"]) > 0
 
 
+def test_each_further_lockout_of_an_address_lasts_twice_as_long(db, intake):
+    now = utcnow()
+    with db.session() as session:  # twenty failures three hours ago: that hour's lockout is over
+        for _ in range(20):
+            session.add(CorrectionEvent(action="refused", address="127.0.0.1", detail="401: unknown credential",
+                                        at=now - timedelta(hours=3)))  # fmt: skip
+    token = token_for(db, "XAA")
+    assert intake.get("/api/v1/councillors", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    for _ in range(20):
+        assert intake.get("/api/v1/councillors", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    response = intake.get("/api/v1/councillors", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 429 and 3600 < int(response.headers["retry-after"]) <= 7201
+
+
 # Review (S-13), applying, locks (D-9), reverting --------------------------------------------------------
 
 
@@ -375,6 +404,42 @@ def test_an_added_account_is_council_confirmed_and_a_scrape_never_withdraws_it(d
 # The audit (S-14) -------------------------------------------------------------------------------------
 
 
+def test_addresses_leave_the_audit_after_ninety_days_and_each_run_clears_them(db):
+    now = utcnow()
+    with db.session() as session:
+        for age in (91, 89):
+            session.add(CorrectionEvent(action="refused", address=f"192.0.2.{age}", detail="401: unknown credential",
+                                        at=now - timedelta(days=age)))  # fmt: skip
+    with db.session() as session:
+        assert ops.purge_addresses(session) == 1
+    assert [e.address for e in events(db)] == [None, "192.0.2.89"]
+    assert [e.detail for e in events(db)] == ["401: unknown credential"] * 2  # the rest of the row stays
+
+
+def test_a_closed_disagreement_stays_closed_and_a_revert_closes_the_fields_disagreements(db):
+    [cid] = submit(db, {"op": "set_name", "councillor": slug(db, "XAA"), "name": "Jo Corrected", "evidence_url": EVIDENCE})
+    with db.session() as session:
+        ops.decide(session, cid, approve=True, reviewer="operator")
+        ops.apply_approved(session)
+
+    def rescrape(**changes):
+        with db.session() as session:
+            apply_roster(session, session.scalar(select(Council).where(Council.code == "XAA")), roster("XAA", **changes),
+                         run_id=None, today=TODAY)  # fmt: skip
+
+    rescrape()
+    with db.session() as session:
+        ops.close_disagreement(session, session.scalar(select(Disagreement.id)))
+    rescrape()
+    rescrape(name="Person Elsewhere")
+    with db.session() as session:
+        rows = session.scalars(select(Disagreement).order_by(Disagreement.id)).all()
+        assert [(d.scraped, d.status, d.times) for d in rows] == [("Person XAA1", "closed", 2), ("Person Elsewhere", "open", 1)]
+        ops.revert(session, cid, reviewer="operator", note="the council's page was right")
+    with db.session() as session:
+        assert session.scalars(select(Disagreement.status)).all() == ["closed", "closed"]
+
+
 def test_the_audit_cannot_be_edited_or_deleted_only_erased(db):
     submit(db, add(db))
     with db.session() as session:
@@ -431,3 +496,33 @@ def test_a_csv_with_problems_is_refused_whole_with_line_numbers():
 def test_a_csv_of_the_wrong_shape_says_what_is_wrong(body, problem):
     operations, problems = parse_csv(body)
     assert operations == [] and problem in problems[0]["problem"]
+
+
+# On the site (part 6) ----------------------------------------------------------------------------------
+
+
+def test_the_site_marks_what_a_correction_set_and_links_each_page_to_its_suggest_form(db, tmp_path):
+    person = slug(db, "XAA")
+    party = {"op": "set_party", "councillor": person, "party": "Green Party", "evidence_url": EVIDENCE}
+    submit(db, add(db), party)
+    [suggested] = submit(db, {"op": "set_name", "councillor": slug(db, "XAA", "2"), "name": "Person Renamed",
+                              "evidence_url": EVIDENCE}, channel="public")  # fmt: skip
+    with db.session() as session:
+        for correction in session.scalars(select(Correction).where(Correction.status == "queued")):
+            ops.decide(session, correction.id, approve=True, reviewer="operator")
+        assert ops.apply_approved(session) == (3, [])
+        applied = session.scalar(select(func.max(Correction.applied_at))).strftime("%-d %b %Y")
+        build_site(session, tmp_path, intake_url="https://intake.example/")
+
+    def page(name: str) -> BeautifulSoup:
+        return BeautifulSoup((tmp_path / "councillors" / f"{name}.html").read_text(), "html.parser")
+
+    corrected = page(person)
+    assert [m.get_text() for m in corrected.select(".corrected")] == [
+        f"(corrected by the council on {applied})", f"(added by the council on {applied})"]  # fmt: skip
+    assert "Green Party" in corrected.select_one(".corrected").parent.get_text()
+    assert corrected.find("a", string="Suggest a correction")["href"] == f"https://intake.example/suggest?councillor={person}"
+    assert [m.get_text() for m in page(slug(db, "XAA", "2")).select(".corrected")] == [f"(corrected after review on {applied})"]
+    assert page(slug(db, "XAA", "3")).select(".corrected") == []
+    council = BeautifulSoup((tmp_path / "councils" / "xaa.html").read_text(), "html.parser")
+    assert council.find("a", string="corrections form")["href"] == "https://intake.example/council"
