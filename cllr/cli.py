@@ -120,6 +120,8 @@ def _run(overrides: dict, trigger: str) -> dict:
             summary = flow(settings=_jsonable(overrides), trigger=trigger)
         finally:
             progress.use(progress.SILENT)
+    if "skipped" in summary:  # another run holds the directory (cllr/ledger.py)
+        raise click.ClickException(f"not started: {summary['skipped']}")
     click.echo(render_summary(summary, time.monotonic() - started))
     return summary
 

@@ -47,6 +47,13 @@ class Settings(BaseSettings):
             "account whose profile links to its councillor's page there is verified (self-claim)."
         ),
     )
+    shared_slots: bool = Field(
+        False,
+        description=(
+            "Keep politeness slots in the database, shared by every worker process and machine: "
+            "set it when several workers run against one PostgreSQL database."
+        ),
+    )
     intake_url: str | None = Field(
         None,
         description=(

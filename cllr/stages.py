@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import logging
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import and_, exists, func, or_, select, true
+from sqlalchemy import and_, exists, func, or_, select, true, update
 
 from models import AccountEvidence, AccountSuggestion, Council, Councillor, Membership, Run, RunStep, SocialAccount
 from models.base import utcnow
@@ -33,11 +33,13 @@ from scrapers.families import FAMILIES, MAX_PAGES, Family, merge_pages, read_cou
 from scrapers.profiles import parse_profile_page
 from scrapers.records import AccountGone, Roster, SourceError
 
-from . import metrics, progress
+from . import ledger, metrics, progress
 from .config import Settings
 from .corrections import apply_approved, purge_addresses
 from .handles import NotAnAccount, find_handles, normalise
 from .http import FetchError, Fetcher, RobotsRefusal, slot_key
+from .http.slots import SharedSlots
+from .ledger import Finished
 from .parties import known_parties
 from .evidence import VOUCHING
 from .verification import Holder, Profile, checks, own_domains
@@ -96,6 +98,8 @@ def open_context(settings: Settings) -> Iterator[Context]:
     db = Database(settings.db_url)
     db.migrate()
     fetcher = Fetcher(settings, ca_bundles=ca_bundles(read_registry(settings.registry), settings.overrides))
+    if settings.shared_slots:  # one pace per provider across every worker (docs/operations.md)
+        fetcher.slots = SharedSlots(fetcher.clock, settings.request_delay, db.engine)
     _context = Context(settings, db, fetcher)
     try:
         yield _context
@@ -120,6 +124,16 @@ def start_run(ctx: Context, trigger: str) -> int:
         session.add(run)
         session.flush()
         return run.id
+
+
+def begin_run(ctx: Context, trigger: str, kind: str = "refresh") -> tuple[int, Finished]:
+    """Start a run that may not overlap another and resumes an interrupted one (``cllr.ledger``).
+
+    Returns the run's id and what the runs it resumes finished. Raises ``RunInProgress``.
+    """
+    with ctx.db.session() as session:
+        run = ledger.begin(session, trigger, kind)
+        return run.id, ledger.finished_work(session, run)
 
 
 def finish_run(ctx: Context, run_id: int, summary: dict[str, Any]) -> None:
@@ -151,6 +165,7 @@ def _record(ctx: Context, run_id: int, outcome: Outcome, *, council_id=None, sou
             finished_at=utcnow(),
         )
         session.add(step)
+        session.execute(update(Run).where(Run.id == run_id).values(heartbeat_at=step.finished_at))  # a sign of life
         session.flush()
         outcome.step_id = step.id
     return outcome
@@ -440,12 +455,13 @@ def _read_profile(ctx: Context, councillor_id: int, url: str, run_id: int, count
 # Stage 4: activity --------------------------------------------------------------
 
 
-def account_batches(ctx: Context, *, new_only: bool = False) -> list[list[int]]:
+def account_batches(ctx: Context, *, new_only: bool = False, skip: Collection[int] = ()) -> list[list[int]]:
     """Ids of collectable accounts of current councillors, in batches of one platform each.
 
     An account whose links are all withdrawn is still read while a suggestion for the
     same councillor and platform is open: it may have been renamed (``settle_renames``).
     ``new_only``: accounts never collected yet (found on a website during this collection).
+    ``skip``: accounts not to collect (collected by the interrupted run this one resumes).
     """
     disputed = exists().where(
         AccountSuggestion.councillor_id == AccountEvidence.councillor_id,
@@ -467,7 +483,8 @@ def account_batches(ctx: Context, *, new_only: bool = False) -> list[list[int]]:
     size = ctx.settings.batch_size
     by_platform: dict[str, list[int]] = {}
     for platform, account_id in rows:
-        by_platform.setdefault(platform, []).append(account_id)
+        if account_id not in skip:
+            by_platform.setdefault(platform, []).append(account_id)
     return [ids[i : i + size] for ids in by_platform.values() for i in range(0, len(ids), size)]
 
 
@@ -709,6 +726,18 @@ def render_site(ctx: Context, run_id: int) -> Outcome:
                            contact_url=ctx.settings.contact_url, intake_url=ctx.settings.intake_url)  # fmt: skip
     outcome = Outcome("site", str(ctx.settings.output_dir), "done", counts={"pages": pages})
     return _record(ctx, run_id, outcome)
+
+
+def council_rows(outcomes: list[Outcome]) -> list[dict[str, str]]:
+    """One row per council of the run: its roster and profile-page statuses and the reason, if any."""
+    rows: dict[str, dict[str, str]] = {}
+    for outcome in outcomes:
+        if outcome.stage in ("roster", "profiles"):
+            row = rows.setdefault(outcome.subject, {"council": outcome.subject, "roster": "", "profiles": "", "reason": ""})
+            row[outcome.stage] = outcome.status
+            if outcome.reason and not row["reason"]:
+                row["reason"] = outcome.reason[:300]
+    return [rows[code] for code in sorted(rows)]
 
 
 def summarise(outcomes: list[Outcome], fetch_stats: dict[str, int] | None = None) -> dict[str, Any]:

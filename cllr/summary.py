@@ -47,3 +47,33 @@ def render_summary(summary: dict, seconds: float) -> str:
     if len(problems) > 20:
         lines.append(f"    ... and {len(problems) - 20} more (see the run ledger)")
     return "\n".join(lines)
+
+
+def summary_markdown(summary: dict) -> str:
+    """The run's figures as Markdown, for the Prefect artifact ``run-summary``."""
+    statuses = summary.get("statuses", {})
+    counts = summary.get("counts", {})
+    roster = {k.split(":", 1)[1]: v for k, v in statuses.items() if k.startswith("roster:")}
+    rows = [
+        ("Councils applied", roster.get("applied", 0)),
+        ("Councils unchanged", roster.get("unchanged", 0)),
+        ("Councils quarantined", roster.get("quarantined", 0)),
+        ("Councils failed", roster.get("failed", 0)),
+        ("Councils skipped (robots.txt, disabled, no scraper)",
+         sum(roster.get(k, 0) for k in ("skipped_robots", "disabled", "skipped"))),
+        ("Accounts collected", counts.get("activity.accounts", 0)),
+        ("New posts", counts.get("activity.posts_new", 0)),
+        ("Accounts not found", counts.get("activity.not_found", 0)),
+        ("Accounts failed", counts.get("activity.failed", 0)),
+        ("Site pages", counts.get("site.pages", 0)),
+    ]  # fmt: skip
+    lines = [f"## Run {summary.get('run_id', '?')}", "", "| | |", "|---|---:|"]
+    lines += [f"| {label} | {value} |" for label, value in rows]
+    resumed = summary.get("resumed")
+    if resumed:
+        lines += ["", f"Resumed interrupted run(s) {', '.join(map(str, resumed['runs']))}: "
+                      f"{resumed['councils']} councils and {resumed['accounts']} accounts they finished were not redone."]  # fmt: skip
+    problems = summary.get("problems", [])
+    if problems:
+        lines += ["", f"### Problems ({len(problems)})", ""] + [f"- {p}" for p in problems[:50]]
+    return "\n".join(lines) + "\n"

@@ -1,4 +1,5 @@
-"""The refresh flow: registry → rosters → accounts → activity → metrics → site.
+"""The flows: the full refresh (registry → rosters → accounts → activity → metrics → site),
+the activity refresh (accounts → metrics) and the site publish; prefect.yaml deploys them.
 
 One task per provider lane of councils for rosters and profile pages (councils sharing
 a politeness slot are fetched in turn anyway), one per batch of accounts for activity;
@@ -11,12 +12,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from prefect import flow, task, unmapped
+from prefect import flow, get_run_logger, task, unmapped
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from cllr import progress, stages
 from cllr.config import Settings
+from cllr.ledger import Finished, RunInProgress
+from cllr.summary import summary_markdown
 from models.base import utcnow
 
 TASK = {"cache_policy": NO_CACHE, "retries": 0}
@@ -53,14 +57,18 @@ def refresh(settings: dict[str, Any] | None = None, trigger: str = "schedule") -
     """Refresh the directory from the councils and platforms, then rebuild the site.
 
     ``settings`` overrides the environment's (see ``cllr.config.Settings``), for example
-    ``{"councils": ["KIR"]}`` to refresh one council.
+    ``{"councils": ["KIR"]}`` to refresh one council. A run killed part-way is resumed by
+    the next: councils and accounts it finished are not redone (``cllr.ledger``).
     """
     config = Settings(**(settings or {}))
     report = progress.current()
     with stages.open_context(config) as ctx:
-        run_id = stages.start_run(ctx, trigger)
+        try:
+            run_id, done = stages.begin_run(ctx, trigger, "refresh")
+        except RunInProgress as exc:
+            return _skipped(exc)
         today = utcnow().date()
-        codes = load_registry()
+        codes = [code for code in load_registry() if code not in done.councils]
         disabled = stages.record_disabled(ctx, run_id)
         disabled.append(stages.apply_corrections(ctx, run_id))  # before the scrapes, so their locks hold at once
         report.stage("Rosters", len(codes))
@@ -68,14 +76,73 @@ def refresh(settings: dict[str, Any] | None = None, trigger: str = "schedule") -
         lanes = stages.council_lanes(ctx, codes)
         futures = scrape_councils.map(lanes, unmapped(run_id), unmapped(today))
         outcomes = disabled + [outcome for future in futures for outcome in future.result()]
-        batches = stages.account_batches(ctx)
-        report.stage("Activity", sum(len(b) for b in batches))
-        outcomes += [f.result() for f in collect_activity.map(batches, unmapped(run_id))]
-        found = stages.account_batches(ctx, new_only=True)  # linked from councillors' own websites just now
-        outcomes += [f.result() for f in collect_activity.map(found, unmapped(run_id))]
+        outcomes += _collect(ctx, run_id, report, done)
         outcomes.append(compute_metrics(run_id))
         outcomes.append(render_site(run_id))
-        summary = stages.summarise(outcomes, ctx.fetcher.stats)
-        summary["run_id"] = run_id
-        stages.finish_run(ctx, run_id, summary)
+        return _finish(ctx, run_id, outcomes, done)
+
+
+@flow(name="refresh-activity", task_runner=ThreadPoolTaskRunner(max_workers=8))
+def refresh_activity(settings: dict[str, Any] | None = None, trigger: str = "schedule") -> dict[str, Any]:
+    """Collect activity of the known accounts and recompute the metrics; no council is scraped.
+
+    Between nightly refreshes, so that activity figures are at most a few hours old; the
+    site is published by ``publish_site``.
+    """
+    config = Settings(**(settings or {}))
+    report = progress.current()
+    with stages.open_context(config) as ctx:
+        try:
+            run_id, done = stages.begin_run(ctx, trigger, "activity")
+        except RunInProgress as exc:
+            return _skipped(exc)
+        outcomes = _collect(ctx, run_id, report, done)
+        outcomes.append(compute_metrics(run_id))
+        return _finish(ctx, run_id, outcomes, done)
+
+
+@flow(name="publish-site")
+def publish_site(settings: dict[str, Any] | None = None, trigger: str = "schedule") -> dict[str, Any]:
+    """Rebuild the static site and open data from the database (nothing is rebuilt when nothing changed)."""
+    config = Settings(**(settings or {}))
+    with stages.open_context(config) as ctx:
+        try:
+            run_id, done = stages.begin_run(ctx, trigger, "site")
+        except RunInProgress as exc:
+            return _skipped(exc)
+        return _finish(ctx, run_id, [render_site(run_id)], done)
+
+
+def _collect(ctx: stages.Context, run_id: int, report, done: Finished) -> list[stages.Outcome]:
+    batches = stages.account_batches(ctx, skip=done.accounts)
+    report.stage("Activity", sum(len(b) for b in batches))
+    outcomes = [f.result() for f in collect_activity.map(batches, unmapped(run_id))]
+    found = stages.account_batches(ctx, new_only=True)  # linked from councillors' own websites just now
+    outcomes += [f.result() for f in collect_activity.map(found, unmapped(run_id))]
+    return outcomes
+
+
+def _finish(ctx: stages.Context, run_id: int, outcomes: list[stages.Outcome], done: Finished) -> dict[str, Any]:
+    summary = stages.summarise(outcomes, ctx.fetcher.stats)
+    summary["run_id"] = run_id
+    if done.runs:
+        summary["resumed"] = {"runs": done.runs, "councils": len(done.councils), "accounts": len(done.accounts)}
+    stages.finish_run(ctx, run_id, summary)
+    publish_artifacts(summary, outcomes)
     return summary
+
+
+def _skipped(exc: RunInProgress) -> dict[str, Any]:
+    get_run_logger().warning("not started: %s", exc)
+    return {"skipped": str(exc)}
+
+
+def publish_artifacts(summary: dict[str, Any], outcomes: list[stages.Outcome]) -> None:
+    """The run's summary as Prefect artifacts (stable keys, so the UI keeps each one's history):
+    ``run-summary`` (markdown: councils by status, accounts collected, problems) and
+    ``run-councils`` (a table: each council's roster and profile-page status)."""
+    create_markdown_artifact(key="run-summary", markdown=summary_markdown(summary),
+                             description=f"Run {summary['run_id']}")  # fmt: skip
+    rows = stages.council_rows(outcomes)
+    if rows:
+        create_table_artifact(key="run-councils", table=rows, description=f"Run {summary['run_id']}: councils")

@@ -7,7 +7,7 @@ from .base import Base
 from .directory import Council, Councillor, FormerName, Membership, Party, Ward
 from .corrections import Correction, CorrectionEvent, Credential, Disagreement, ErasedValue, FieldLock
 from .figures import CouncilFigure
-from .runs import Run, RunStep, StagedRoster
+from .runs import PolitenessSlot, Run, RunStep, StagedRoster
 
 __all__ = [
     "AccountChange",
@@ -27,6 +27,7 @@ __all__ = [
     "FormerName",
     "Membership",
     "Party",
+    "PolitenessSlot",
     "Post",
     "ProfileSnapshot",
     "Run",

@@ -5,23 +5,31 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
 
 
 class Run(Base):
+    """One pipeline run. A run killed part-way stays ``running`` with a silent heartbeat until
+    the next run marks it ``interrupted`` and resumes it (``resumed_from``)."""
+
     __tablename__ = "run"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(20), default="running")  # running|finished|failed
+    # running|finished|failed|interrupted (killed part-way: silent past STALE, see cllr.runs)
+    status: Mapped[str] = mapped_column(String(20), default="running")
     trigger: Mapped[str] = mapped_column(String(40), default="manual")  # manual|demo|schedule|test
+    kind: Mapped[str] = mapped_column(String(20), default="refresh", server_default="refresh")  # refresh|activity|site
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    heartbeat_at: Mapped[datetime | None]  # the last step recorded: a sign of life
+    resumed_from: Mapped[int | None] = mapped_column(ForeignKey("run.id"))  # the interrupted run this one finishes
 
-    steps: Mapped[list[RunStep]] = relationship(back_populates="run", cascade="all, delete-orphan")
+    steps: Mapped[list[RunStep]] = relationship(back_populates="run", cascade="all, delete-orphan",
+                                                foreign_keys="RunStep.run_id")  # fmt: skip
 
 
 class RunStep(Base):
@@ -71,3 +79,13 @@ class StagedRoster(Base):
     released_at: Mapped[datetime | None]
     released_by: Mapped[str | None] = mapped_column(String(200))
     release_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class PolitenessSlot(Base):
+    """When a politeness slot (a provider's registrable domain) may next start a request,
+    shared by every process and machine of a deployment (``CLLR_SHARED_SLOTS``)."""
+
+    __tablename__ = "politeness_slot"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    next_start: Mapped[float] = mapped_column(Float)  # seconds since the epoch

@@ -10,6 +10,10 @@ FORBIDDEN = re.compile(
     r"http\.client|urlopen|socket\.create_connection"
 )
 
+# A client on httpx's ASGI transport calls an application in the same process, with no
+# socket (the demo's council using the intake): not a request to anywhere.
+IN_PROCESS = re.compile(r"httpx\.AsyncClient\(transport=httpx\.ASGITransport\(app=")
+
 
 def test_only_the_http_layer_makes_requests():
     offenders = []
@@ -18,7 +22,7 @@ def test_only_the_http_layer_makes_requests():
             if path.is_relative_to(ROOT / "cllr" / "http"):
                 continue
             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-                if FORBIDDEN.search(line):
+                if FORBIDDEN.search(line) and not IN_PROCESS.search(line):
                     offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert offenders == []
 

@@ -14,7 +14,7 @@ def test_prefect_yaml_is_valid_and_its_flows_load(monkeypatch):
     monkeypatch.chdir(ROOT)
     model = PrefectYamlModel.model_validate(yaml.safe_load((ROOT / "prefect.yaml").read_text()))
     names = {d.name for d in model.deployments}
-    assert "daily-refresh" in names
+    assert names == {"daily-refresh", "activity-refresh", "site-publish"}
     for deployment in model.deployments:
         flow = load_flow_from_entrypoint(deployment.entrypoint)
         flow.validate_parameters(deployment.parameters or {})
@@ -29,3 +29,14 @@ def test_daily_refresh_is_scheduled_nightly_without_overlap():
     assert daily["schedules"][0]["timezone"] == "Europe/London"
     assert daily["concurrency_limit"] == 1
     assert daily["entrypoint"] == "flows/refresh.py:refresh"
+
+
+def test_every_deployment_is_scheduled_tagged_pooled_and_never_overlaps_itself():
+    raw = yaml.safe_load((ROOT / "prefect.yaml").read_text())
+    for deployment in raw["deployments"]:
+        assert deployment["concurrency_limit"] == 1, deployment["name"]
+        assert "councillors" in deployment["tags"] and deployment["work_pool"]["name"] == "councillors"
+        assert all(s["timezone"] == "Europe/London" and s["active"] for s in deployment["schedules"])
+    entrypoints = {d["name"]: d["entrypoint"] for d in raw["deployments"]}
+    assert entrypoints == {"daily-refresh": "flows/refresh.py:refresh", "activity-refresh": "flows/refresh.py:refresh_activity",
+                           "site-publish": "flows/refresh.py:publish_site"}  # fmt: skip

@@ -2,8 +2,9 @@
 
 Between the demo's two runs, an officer of the first demo council (fictional, like
 everything in the demo) is issued a credential and uses the intake as a council would,
-sending HTTP requests to the intake application in process (Starlette's test client: the
-demo makes no request the system's HTTP layer does not, and needs no free port):
+sending HTTP requests to the intake application in process (httpx over ASGI, with no
+socket: the demo makes no network request outside the system's HTTP layer, and needs no
+free port):
 it lists its councillors through the JSON API, adds an account by the API, and uploads a
 CSV that adds another account and removes one that the council's own page still links
 (the council edits that page the same day without taking the account off).
@@ -14,6 +15,7 @@ applies the corrections before it scrapes, and the scrape cannot undo them
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import random
@@ -21,7 +23,6 @@ from dataclasses import dataclass
 
 import httpx
 from sqlalchemy import func, select
-from starlette.testclient import TestClient
 
 from models import AccountEvidence, Correction, Disagreement, FieldLock, SocialAccount
 from models.db import Database
@@ -58,11 +59,17 @@ def council_corrects(world: World, db: Database) -> Submitted:
     world.elsewhere.extend(added)  # the demo web serves them once it reindexes
     with db.session() as session:
         _, token = issue(session, council.code, OFFICER)
+    return asyncio.run(_send(create_app(db), token, council, owner, others, added, removed))
+
+
+async def _send(app, token: str, council, owner: Councillor, others: list[Councillor], added: list[Account],
+                removed: Account) -> Submitted:  # fmt: skip
+    """The officer's requests, sent to the intake application in process (no socket: ASGI directly)."""
     headers = {"Authorization": f"Bearer {token}"}
-    with TestClient(create_app(db), base_url="http://intake.demo.example", headers=headers) as client:
-        roster = _ok(client.get("/api/v1/councillors")).json()["councillors"]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake.demo.example", headers=headers) as client:
+        roster = _ok(await client.get("/api/v1/councillors")).json()["councillors"]
         slug = {row["name"]: row["councillor"] for row in roster}
-        _ok(client.post("/api/v1/corrections", json={"corrections": [
+        _ok(await client.post("/api/v1/corrections", json={"corrections": [
             {"op": "add_account", "councillor": slug[others[0].name], "account": added[0].url, "role": "councillor",
              "evidence_url": profile_url(council, others[0]), "note": "the councillor's new account"}]}))  # fmt: skip
         sheet = io.StringIO()
@@ -71,7 +78,8 @@ def council_corrects(world: World, db: Database) -> Submitted:
         writer.writerow([slug[others[1].name], "add", added[1].url, "councillor", profile_url(council, others[1]), ""])
         writer.writerow([slug[owner.name], "remove", removed.url, "", profile_url(council, owner),
                          "closed; our page is out of date"])  # fmt: skip
-        _ok(client.post("/api/v1/corrections.csv", content=sheet.getvalue().encode(), headers={"Content-Type": "text/csv"}))
+        _ok(await client.post("/api/v1/corrections.csv", content=sheet.getvalue().encode(),
+                              headers={"Content-Type": "text/csv"}))  # fmt: skip
     return Submitted(
         council.name,
         by_api=f"added {added[0].handle} for {others[0].name}",

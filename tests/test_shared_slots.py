@@ -1,0 +1,66 @@
+"""Politeness slots kept in the database hold one pace per provider across processes (CLLR_SHARED_SLOTS)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+
+from cllr.config import Settings
+from cllr.http.clock import SystemClock
+from cllr.http.slots import SharedSlots
+from cllr import stages
+from models.db import Database, make_engine
+
+from .fakes import FakeClock
+
+
+def shared(database_url: str, clock: FakeClock, delay: float = 1.0) -> SharedSlots:
+    return SharedSlots(clock, delay, make_engine(database_url), wall=clock.monotonic)
+
+
+def test_two_workers_on_one_database_take_turns_on_a_provider_but_not_on_another(database_url):
+    Database(database_url).migrate()
+    clock = FakeClock()  # one wall clock, two workers that share nothing but the database
+    first, second = shared(database_url, clock), shared(database_url, clock)
+    first.wait("moderngov.co.uk")
+    second.wait("moderngov.co.uk")
+    second.wait("cmis.example")
+    first.wait("moderngov.co.uk")
+    assert clock.sleeps == [1.0, 1.0]  # the second worker waited its turn, then the first; cmis did not wait
+
+
+def test_a_back_off_seen_by_one_worker_holds_the_others_back(database_url):
+    Database(database_url).migrate()
+    clock = FakeClock()
+    first, second = shared(database_url, clock), shared(database_url, clock)
+    first.wait("example.gov.uk")
+    first.back_off("example.gov.uk", 30)  # a 429 with Retry-After: 30
+    second.wait("example.gov.uk")
+    assert clock.sleeps == [30.0]
+
+
+def test_the_pipeline_uses_shared_slots_when_asked(database_url, tmp_path):
+    settings = Settings(data_dir=tmp_path, database_url=database_url, shared_slots=True)
+    with stages.open_context(settings) as ctx:
+        assert isinstance(ctx.fetcher.slots, SharedSlots)
+
+
+def _take_turns(url: str, key: str, delay: float, times: int, starts) -> None:
+    slots = SharedSlots(SystemClock(), delay, make_engine(url))
+    for _ in range(times):
+        slots.wait(key)
+        starts.put(time.time())
+
+
+def test_processes_sharing_the_database_never_start_requests_closer_than_the_delay(database_url):
+    Database(database_url).migrate()
+    spawn = multiprocessing.get_context("spawn")
+    starts = spawn.Queue()
+    workers = [spawn.Process(target=_take_turns, args=(database_url, "moderngov.co.uk", 0.2, 4, starts)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    times = sorted(starts.get(timeout=60) for _ in range(8))
+    for worker in workers:
+        worker.join(30)
+    gaps = [later - earlier for earlier, later in zip(times, times[1:])]
+    assert min(gaps) >= 0.2 - 0.02, gaps  # a few milliseconds between taking a start and reading the clock
