@@ -9,11 +9,16 @@ next to the lower bound the politeness rules allow: a slot's requests start at l
 
 ``site``: the static site's build on a generated national-size directory, in full and
 again with nothing changed.
+
+``national``: the whole pipeline (the refresh flow) on a generated national-size demo
+web with injected latency, on SQLite and on PostgreSQL, then again with the council
+sites answering ``304 Not Modified``.
 """
 
 from __future__ import annotations
 
 import tempfile
+import uuid
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -155,3 +160,135 @@ def bench_site(councillors: int = 20_000, councils: int = 400, posts_per_account
         "unchanged_rebuild_s": timings["unchanged"][0], "pages_rebuilt": timings["unchanged"][1],
         "largest_search_shard_kb": round(shard / 1024), "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }  # fmt: skip
+
+
+def bench_national(councils: int = 400, per_council: int = 50, latency: float = 0.05, delay: float = 0.05,
+                   workers: int = 16, databases: tuple[str, ...] = ("sqlite", "postgresql"), shared_every: int = 6,
+                   seed: int = 2026, postgres_admin: str = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+                   echo=print) -> list[dict]:  # fmt: skip
+    """Run the refresh flow twice on a generated national-size web, per database; return the figures of each run.
+
+    The first run starts from an empty database; in the second the council sites answer
+    conditional requests with ``304 Not Modified`` (nothing changed). Wall time is set
+    against the politeness lower bound of the requests actually made: a slot's requests
+    start at least ``delay`` apart, so no run beats its busiest slot,
+    ``(requests − 1) × delay + latency``. CPU time and peak memory are this process's
+    (the pipeline and the demo web it serves; Prefect's API runs in its own process).
+    """
+    import resource
+
+    from .demo.server import DemoServer
+
+    _warm_prefect()
+    figures = []
+    for kind in databases:
+        world = build_world(councils=councils, seed=seed, wards=(max(1, per_council // 2 - 5), per_council // 2 + 5),
+                            shared_every=shared_every)  # fmt: skip
+        people = sum(len(c.councillors) for c in world.councils)
+        accounts = len(world.accounts())
+        echo(f"{kind}: {councils} councils, {people} councillors, {accounts} accounts; latency {latency} s, delay {delay} s")
+        with tempfile.TemporaryDirectory(prefix="cllr-bench-national-") as tmp, DemoServer(world, latency=latency) as server, \
+                _bench_database(kind, Path(tmp), postgres_admin) as url:  # fmt: skip
+            overrides = {"data_dir": tmp, "database_url": url, **write_demo_files(world, Path(tmp)), **server.settings(),
+                         "request_delay": delay, "workers": workers}  # fmt: skip
+            for label in ("first", "unchanged"):
+                server.web.log.clear()
+                before = resource.getrusage(resource.RUSAGE_SELF)
+                started = time.monotonic()
+                summary = _refresh(overrides, workers)
+                wall = time.monotonic() - started
+                after = resource.getrusage(resource.RUSAGE_SELF)
+                per_slot = Counter(slot_key(host) for host in server.web.log)
+                busiest, requests = per_slot.most_common(1)[0]
+                bound = (requests - 1) * delay + latency
+                row = {
+                    "database": kind, "run": label, "councils": councils, "councillors": people, "accounts": accounts,
+                    "requests": sum(per_slot.values()), "busiest_slot": busiest, "busiest_requests": requests,
+                    "lower_bound_s": round(bound, 1), "wall_s": round(wall, 1), "ratio": round(wall / bound, 3),
+                    "cpu_s": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1),
+                    "peak_rss_mb": round(after.ru_maxrss / 1024), "database_mb": _database_mb(url),
+                    "stages_s": _stage_times(url, summary["run_id"]),
+                    "rosters": {k.split(":", 1)[1]: v for k, v in summary["statuses"].items() if k.startswith("roster:")},
+                }  # fmt: skip
+                echo("  " + ", ".join(f"{k}={v}" for k, v in row.items() if k not in ("database", "councils")))
+                figures.append(row)
+    return figures
+
+
+def _warm_prefect() -> None:
+    """Start Prefect's temporary API before timing, as a deployment's server is already running."""
+    import flows.refresh  # noqa: F401 (first: it sets Prefect's quiet, offline defaults before Prefect loads)
+    from prefect import flow
+
+    @flow(name="bench-warm-up")
+    def warm_up() -> None:
+        return None
+
+    warm_up()
+
+
+def _refresh(overrides: dict, workers: int) -> dict:
+    import json
+
+    from flows.refresh import refresh
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    flow = refresh.with_options(task_runner=ThreadPoolTaskRunner(max_workers=workers))
+    return flow(settings=json.loads(json.dumps(overrides, default=str)), trigger="benchmark")
+
+
+class _bench_database:
+    """A fresh database of the kind asked for: a SQLite file in ``tmp``, or a throwaway PostgreSQL database."""
+
+    def __init__(self, kind: str, tmp: Path, admin: str):
+        self.kind, self.tmp, self.admin, self.name = kind, tmp, admin, None
+
+    def __enter__(self) -> str:
+        if self.kind == "sqlite":
+            return f"sqlite:///{self.tmp / 'bench.sqlite3'}"
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.engine import make_url
+
+        self.name = f"cllr_bench_{uuid.uuid4().hex[:12]}"
+        engine = create_engine(self.admin, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{self.name}"'))
+        engine.dispose()
+        return make_url(self.admin).set(database=self.name).render_as_string(hide_password=False)
+
+    def __exit__(self, *exc) -> None:
+        if self.name:
+            from sqlalchemy import create_engine, text
+
+            engine = create_engine(self.admin, isolation_level="AUTOCOMMIT")
+            with engine.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+            engine.dispose()
+
+
+def _database_mb(url: str) -> float:
+    from sqlalchemy import create_engine, text
+
+    if url.startswith("sqlite"):
+        path = Path(url.removeprefix("sqlite:///"))
+        return round(sum(p.stat().st_size for p in path.parent.glob(path.name + "*")) / 2**20, 1)
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        size = connection.execute(text("SELECT pg_database_size(current_database())")).scalar()
+    engine.dispose()
+    return round(size / 2**20, 1)
+
+
+def _stage_times(url: str, run_id: int) -> dict[str, float]:
+    """Each stage's span in the run: from its first step's start to its last step's end."""
+    from sqlalchemy import func, select
+
+    from models import RunStep
+    from models.db import Database
+
+    db = Database(url)
+    with db.session() as session:
+        rows = session.execute(select(RunStep.stage, func.min(RunStep.started_at), func.max(RunStep.finished_at))
+                               .where(RunStep.run_id == run_id).group_by(RunStep.stage)).all()  # fmt: skip
+    db.dispose()
+    return {stage: round((end - start).total_seconds(), 1) for stage, start, end in sorted(rows, key=lambda r: r[1])}

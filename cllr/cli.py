@@ -731,6 +731,29 @@ def bench() -> None:
     """Benchmarks that print figures (recorded in docs/benchmarks.md)."""
 
 
+@bench.command("national")
+@click.option("--councils", default=400, show_default=True)
+@click.option("--per-council", default=50, show_default=True, help="Councillors per council, on average.")
+@click.option("--latency", default=0.05, show_default=True, help="Seconds added to every answer of the demo web.")
+@click.option("--delay", default=0.05, show_default=True, help="Seconds between request starts per site (CLLR_REQUEST_DELAY).")
+@click.option("--workers", default=16, show_default=True)
+@click.option("--database", "databases", multiple=True, type=click.Choice(["sqlite", "postgresql"]),
+              help="Repeatable; both unless given.")  # fmt: skip
+def bench_national_command(councils: int, per_council: int, latency: float, delay: float, workers: int,
+                           databases: tuple[str, ...]) -> None:  # fmt: skip
+    """Run the whole pipeline on a generated national-size demo web, then again with the sites answering 304; print the figures.
+
+    Example:
+
+        cllr bench national --database sqlite --database postgresql
+    """
+    from .bench import bench_national
+
+    figures = bench_national(councils=councils, per_council=per_council, latency=latency, delay=delay, workers=workers,
+                             databases=databases or ("sqlite", "postgresql"), echo=click.echo)  # fmt: skip
+    click.echo(json.dumps(figures, indent=2))
+
+
 @bench.command("site")
 @click.option("--councillors", default=20_000, show_default=True)
 @click.option("--councils", default=400, show_default=True)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import Council, ProfileSnapshot, Run, RunStep
@@ -43,6 +43,7 @@ class Finished:
     runs: list[int] = field(default_factory=list)
     councils: set[str] = field(default_factory=set)
     accounts: set[int] = field(default_factory=set)
+    since: datetime | None = None  # when the oldest of those runs began
 
 
 def begin(session: Session, trigger: str, kind: str, *, now: datetime | None = None) -> Run:
@@ -76,6 +77,7 @@ def finished_work(session: Session, run: Run) -> Finished:
         select(Council.code, RunStep.stage, RunStep.status).join(Council, Council.id == RunStep.council_id)
         .where(RunStep.run_id.in_(done.runs))
     ).all()  # fmt: skip
+    done.since = session.scalar(select(func.min(Run.started_at)).where(Run.id.in_(done.runs)))
     done.councils = {code for code, stage, status in steps if stage == "profiles" or (stage == "roster" and status in FINAL_ROSTER)}
     done.accounts = set(session.scalars(select(ProfileSnapshot.account_id).where(ProfileSnapshot.run_id.in_(done.runs))))
     return done

@@ -129,11 +129,16 @@ def start_run(ctx: Context, trigger: str) -> int:
 def begin_run(ctx: Context, trigger: str, kind: str = "refresh") -> tuple[int, Finished]:
     """Start a run that may not overlap another and resumes an interrupted one (``cllr.ledger``).
 
-    Returns the run's id and what the runs it resumes finished. Raises ``RunInProgress``.
+    Returns the run's id and what the runs it resumes finished; the HTTP validators those
+    runs stored are forgotten, so that their unfinished pages are read in full again.
+    Raises ``RunInProgress``.
     """
     with ctx.db.session() as session:
         run = ledger.begin(session, trigger, kind)
-        return run.id, ledger.finished_work(session, run)
+        run_id, done = run.id, ledger.finished_work(session, run)
+    if done.since is not None:  # pages fetched by the killed run may never have had their content stored
+        ctx.fetcher.validators.forget_since(done.since.timestamp())
+    return run_id, done
 
 
 def finish_run(ctx: Context, run_id: int, summary: dict[str, Any]) -> None:
@@ -707,12 +712,14 @@ def apply_corrections(ctx: Context, run_id: int) -> Outcome:
 
 
 def compute_metrics(ctx: Context, run_id: int, as_of: datetime | None = None) -> Outcome:
-    now = as_of or utcnow()
+    started = utcnow()
+    now = as_of or started
     with ctx.db.session() as session:
         written = metrics.compute(session, now, run_id=run_id)
         session.flush()
         councils = record_council_figures(session, now.date(), run_id=run_id)
-    return _record(ctx, run_id, Outcome("metrics", "all accounts", "done", counts={"accounts": written, "councils": councils}))
+    outcome = Outcome("metrics", "all accounts", "done", counts={"accounts": written, "councils": councils})
+    return _record(ctx, run_id, outcome, started_at=started)
 
 
 # Stage 6: the site -----------------------------------------------------------------
@@ -721,11 +728,12 @@ def compute_metrics(ctx: Context, run_id: int, as_of: datetime | None = None) ->
 def render_site(ctx: Context, run_id: int) -> Outcome:
     from .site import build_site  # Jinja2 is only needed here
 
+    started = utcnow()
     with ctx.db.session() as session:
         pages = build_site(session, ctx.settings.output_dir, site_url=ctx.settings.site_url,
                            contact_url=ctx.settings.contact_url, intake_url=ctx.settings.intake_url)  # fmt: skip
     outcome = Outcome("site", str(ctx.settings.output_dir), "done", counts={"pages": pages})
-    return _record(ctx, run_id, outcome)
+    return _record(ctx, run_id, outcome, started_at=started)
 
 
 def council_rows(outcomes: list[Outcome]) -> list[dict[str, str]]:

@@ -1,6 +1,8 @@
 """The benchmarks report honest figures (their speed is recorded in docs, never asserted)."""
 
-from cllr.bench import bench_fetch
+import pytest
+
+from cllr.bench import bench_fetch, bench_national
 
 
 def test_fetch_benchmark_figures_are_consistent():
@@ -20,3 +22,18 @@ def test_site_benchmark_builds_every_councillors_page_then_nothing_when_unchange
     assert figures["pages"] > figures["councillors"] + figures["councils"]
     assert (figures["pages_rebuilt"], figures["councillors"]) == (0, 120)
     assert figures["files"] > figures["pages"]  # and the static files, search shards and downloads
+
+
+@pytest.mark.flow
+@pytest.mark.postgres
+def test_national_benchmark_runs_the_flow_on_both_databases_then_unchanged(prefect_api):
+    figures = bench_national(councils=3, per_council=6, latency=0.0, delay=0.01, workers=4, echo=lambda _: None)
+    assert [(f["database"], f["run"]) for f in figures] == [
+        ("sqlite", "first"), ("sqlite", "unchanged"), ("postgresql", "first"), ("postgresql", "unchanged")]  # fmt: skip
+    for first, unchanged in (figures[0:2], figures[2:4]):
+        assert first["rosters"] == {"applied": 3} and unchanged["rosters"] == {"unchanged": 3}
+        assert first["councillors"] == unchanged["councillors"] and first["database_mb"] > 0
+        assert {"roster", "profiles", "activity", "metrics", "site"} <= set(first["stages_s"])
+        for row in (first, unchanged):
+            assert row["lower_bound_s"] == round((row["busiest_requests"] - 1) * 0.01, 1)
+            assert row["requests"] >= row["busiest_requests"] > 0

@@ -148,3 +148,23 @@ def test_a_run_killed_part_way_is_resumed_and_leaves_a_complete_database(prefect
                                     .where(SocialAccount.last_checked_at.is_(None), SocialAccount.platform != "twitter"))  # fmt: skip
         assert never_read == 0
     db.dispose()
+
+
+def test_a_resumed_run_forgets_the_validators_stored_since_the_killed_run_began(database_url, tmp_path):
+    from cllr import stages
+    from cllr.config import Settings
+
+    settings = Settings(data_dir=tmp_path, database_url=database_url)
+    with stages.open_context(settings) as ctx:
+        ctx.fetcher.validators.store("https://before.example/", '"old"', None)
+        with ctx.db.session() as session:
+            killed = ledger.begin(session, "test", "refresh", now=utcnow() - timedelta(hours=1))
+        time.sleep(0.1)
+        ctx.fetcher.validators.store("https://during.example/", '"new"', None)  # fetched; its content never committed
+        with ctx.db.session() as session:
+            session.execute(update(Run).where(Run.id == killed.id).values(started_at=utcnow() - timedelta(seconds=0.05),
+                                                                          heartbeat_at=utcnow() - timedelta(hours=1)))  # fmt: skip
+        run_id, done = stages.begin_run(ctx, "test")
+        assert done.runs == [killed.id]
+        assert ctx.fetcher.validators.headers("https://during.example/") == {}
+        assert ctx.fetcher.validators.headers("https://before.example/") == {"If-None-Match": '"old"'}

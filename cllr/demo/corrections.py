@@ -19,6 +19,7 @@ import asyncio
 import csv
 import io
 import random
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import httpx
@@ -59,7 +60,8 @@ def council_corrects(world: World, db: Database) -> Submitted:
     world.elsewhere.extend(added)  # the demo web serves them once it reindexes
     with db.session() as session:
         _, token = issue(session, council.code, OFFICER)
-    return asyncio.run(_send(create_app(db), token, council, owner, others, added, removed))
+    with ThreadPoolExecutor(max_workers=1) as thread:  # its own event loop, whoever called us
+        return thread.submit(asyncio.run, _send(create_app(db), token, council, owner, others, added, removed)).result()
 
 
 async def _send(app, token: str, council, owner: Councillor, others: list[Councillor], added: list[Account],

@@ -194,6 +194,8 @@ def build_world(councils: int = 10, seed: int = 2026, now: datetime | None = Non
         members = []
         for ward in ward_names:
             for _ in range(rng.randint(*councillors_per_ward)):
+                if not names:  # a national-size world outgrows the pool: names repeat, as real ones do
+                    names = _name_pool(rng)
                 first, last = names.pop()
                 party = _weighted(rng, PARTIES)
                 title = rng.choice(("Councillor ", "Councillor ", "Cllr ", ""))

@@ -95,13 +95,15 @@ class SharedSlots(Slots):
         self.engine = engine
         self.wall = wall
 
-    def wait(self, key: str) -> None:
+    def wait(self, key: str) -> float:
+        """Block until the start this process took from the database; returns that start (epoch seconds)."""
         slot = self._slot(key)
         with slot.lock:
             start = self._push(key, after=self.wall(), by=self.delay_for(key))
             pause = start - self.wall()
             if pause > 0:
                 self.clock.sleep(pause)
+        return start
 
     def back_off(self, key: str, seconds: float) -> None:
         super().back_off(key, seconds)

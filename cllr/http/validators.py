@@ -2,13 +2,18 @@
 
 Every scheduled run revalidates what it fetched before: a ``304 Not Modified`` means
 the page has not changed, and the pipeline skips re-parsing it. The store is only an
-optimisation: deleting it changes request counts, never results.
+optimisation: deleting it changes request counts, never results. A validator is stored
+when its page is fetched, before what the page said is committed, so a run killed in
+between would leave a validator for a page whose content was never stored: a resumed
+run therefore forgets the validators stored since the interrupted run began
+(``forget_since``).
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 
@@ -28,9 +33,11 @@ class Validators:
                 self._path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(str(self._path or ":memory:"), check_same_thread=False)
             with self._conn:
-                self._conn.execute(
-                    "CREATE TABLE IF NOT EXISTS validator (url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT)"
-                )
+                self._conn.execute("CREATE TABLE IF NOT EXISTS validator "
+                                   "(url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, stored_at REAL)")  # fmt: skip
+                columns = {row[1] for row in self._conn.execute("PRAGMA table_info(validator)")}
+                if "stored_at" not in columns:  # a store written before stored_at was kept
+                    self._conn.execute("ALTER TABLE validator ADD COLUMN stored_at REAL")
         return self._conn
 
     def headers(self, url: str) -> dict[str, str]:
@@ -50,11 +57,16 @@ class Validators:
         with self._lock, self._db as db:
             if etag or last_modified:
                 db.execute(
-                    "INSERT OR REPLACE INTO validator (url, etag, last_modified) VALUES (?, ?, ?)",
-                    (url, etag, last_modified),
+                    "INSERT OR REPLACE INTO validator (url, etag, last_modified, stored_at) VALUES (?, ?, ?, ?)",
+                    (url, etag, last_modified, time.time()),
                 )
             else:
                 db.execute("DELETE FROM validator WHERE url = ?", (url,))
+
+    def forget_since(self, since: float) -> int:
+        """Drop the validators stored at or after ``since`` (epoch seconds); returns how many."""
+        with self._lock, self._db as db:
+            return db.execute("DELETE FROM validator WHERE stored_at >= ?", (since,)).rowcount
 
     def close(self) -> None:
         with self._lock:
