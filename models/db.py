@@ -14,12 +14,18 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets foreign keys, WAL and a busy timeout for threads."""
+def make_engine(url: str, pool_size: int = 5) -> Engine:
+    """Create an engine; SQLite gets foreign keys, WAL and a busy timeout for threads.
+
+    ``pool_size``: connections kept for threads; give at least one per thread of a run
+    (a thread waiting for SQLite's write lock holds its connection meanwhile).
+    """
+    pool = {"pool_size": pool_size, "max_overflow": 10}
     if url.startswith("sqlite"):
         if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
+                               **(pool if ":memory:" not in url else {}))  # fmt: skip
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection, _record):
@@ -29,7 +35,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **pool)
 
 
 def alembic_config(url: str) -> Config:
@@ -51,9 +57,9 @@ def downgrade(url: str, revision: str = "base") -> None:
 class Database:
     """One application database: an engine plus a session factory."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, *, pool_size: int = 5):
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, pool_size)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def migrate(self) -> None:
