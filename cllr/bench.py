@@ -18,10 +18,12 @@ sites answering ``304 Not Modified``.
 from __future__ import annotations
 
 import tempfile
-import uuid
 import time
+import uuid
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -237,33 +239,25 @@ def _refresh(overrides: dict, workers: int) -> dict:
     return flow(settings=json.loads(json.dumps(overrides, default=str)), trigger="benchmark")
 
 
-class _bench_database:
+@contextmanager
+def _bench_database(kind: str, tmp: Path, admin: str) -> Iterator[str]:
     """A fresh database of the kind asked for: a SQLite file in ``tmp``, or a throwaway PostgreSQL database."""
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp / 'bench.sqlite3'}"
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
 
-    def __init__(self, kind: str, tmp: Path, admin: str):
-        self.kind, self.tmp, self.admin, self.name = kind, tmp, admin, None
-
-    def __enter__(self) -> str:
-        if self.kind == "sqlite":
-            return f"sqlite:///{self.tmp / 'bench.sqlite3'}"
-        from sqlalchemy import create_engine, text
-        from sqlalchemy.engine import make_url
-
-        self.name = f"cllr_bench_{uuid.uuid4().hex[:12]}"
-        engine = create_engine(self.admin, isolation_level="AUTOCOMMIT")
+    name = f"cllr_bench_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin).set(database=name).render_as_string(hide_password=False)
+    finally:
         with engine.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{self.name}"'))
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         engine.dispose()
-        return make_url(self.admin).set(database=self.name).render_as_string(hide_password=False)
-
-    def __exit__(self, *exc) -> None:
-        if self.name:
-            from sqlalchemy import create_engine, text
-
-            engine = create_engine(self.admin, isolation_level="AUTOCOMMIT")
-            with engine.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
-            engine.dispose()
 
 
 def _database_mb(url: str) -> float:

@@ -33,8 +33,9 @@ from typing import Any
 from sqlalchemy import JSON, String, Text, cast, delete, null, or_, select
 from sqlalchemy.orm import Session
 
-from models import (AccountChange, AccountEvidence, AccountMetric, AccountSuggestion, Base, CorrectionEvent, Councillor,
-                    Disagreement, ErasedValue, FieldLock, FormerName, Post, ProfileSnapshot, SocialAccount)  # fmt: skip
+from models import (AccountChange, AccountEvidence, AccountMetric, AccountSuggestion, Base, Correction, CorrectionEvent,
+                    Councillor, Disagreement, ErasedValue, FieldLock, FormerName, Membership, Post, ProfileSnapshot,
+                    SocialAccount)  # fmt: skip
 from models.corrections import erased_digest
 from models.db import Database
 from models.merge import free_slug
@@ -188,8 +189,6 @@ def _their_accounts(session: Session, councillor: Councillor, value: str) -> lis
 
 def _belongs(session: Session, councillor: Councillor, pattern: re.Pattern, terms) -> bool:
     """Whether the value is among what we hold about this councillor (their row, former names, links, corrections)."""
-    from models import Correction, Membership
-
     owned = [
         (select(Councillor).where(Councillor.id == councillor.id), Councillor),
         (select(FormerName).where(FormerName.councillor_id == councillor.id), FormerName),

@@ -28,8 +28,7 @@ class Run(Base):
     heartbeat_at: Mapped[datetime | None]  # the last step recorded: a sign of life
     resumed_from: Mapped[int | None] = mapped_column(ForeignKey("run.id"))  # the interrupted run this one finishes
 
-    steps: Mapped[list[RunStep]] = relationship(back_populates="run", cascade="all, delete-orphan",
-                                                foreign_keys="RunStep.run_id")  # fmt: skip
+    steps: Mapped[list[RunStep]] = relationship(back_populates="run", cascade="all, delete-orphan")
 
 
 class RunStep(Base):
