@@ -57,7 +57,9 @@ def demo(councils: int, seed: int, data_dir: Path) -> None:
             "data_dir": str(data_dir),
             **files,
             **server.settings(),
-            "request_delay": 0.01,
+            "request_delay": 0.01,  # the demo web is local: no need for a polite second between requests
+            "bluesky_delay": 0.01,
+            "mastodon_delay": 0.01,
             "intake_url": f"http://127.0.0.1:{DEMO_INTAKE_PORT}",  # where `cllr intake` serves the demo's intake
         }
         first = _run(overrides, trigger="demo")
@@ -735,7 +737,8 @@ def bench() -> None:
 @click.option("--councils", default=400, show_default=True)
 @click.option("--per-council", default=50, show_default=True, help="Councillors per council, on average.")
 @click.option("--latency", default=0.05, show_default=True, help="Seconds added to every answer of the demo web.")
-@click.option("--delay", default=0.05, show_default=True, help="Seconds between request starts per site (CLLR_REQUEST_DELAY).")
+@click.option("--delay", default=0.2, show_default=True,
+              help="Seconds between request starts per site (CLLR_REQUEST_DELAY); platform paces scale with it.")
 @click.option("--workers", default=16, show_default=True)
 @click.option("--database", "databases", multiple=True, type=click.Choice(["sqlite", "postgresql"]),
               help="Repeatable; both unless given.")  # fmt: skip

@@ -82,6 +82,19 @@ class Settings(BaseSettings):
         ),
     )
     request_delay: float = Field(1.0, description="Seconds between request starts per site.")
+    bluesky_delay: float = Field(
+        0.25, description="Seconds between request starts to the Bluesky AppView (its docs ask for a few a second)."
+    )
+    mastodon_delay: float = Field(
+        1.0, description="Seconds between request starts per Mastodon server (300 requests / 5 min per address)."
+    )
+    profile_recheck_days: float = Field(
+        7.0,
+        description=(
+            "A council whose roster is unchanged (304) has its profile pages read again only after this "
+            "many days; 0 reads them every run."
+        ),
+    )
     retries: int = Field(3, description="Retries after a connection error, timeout, 408, 429 or 5xx.")
     backoff_base: float = Field(10.0, description="Seconds before the first retry; doubles each time.")
     backoff_cap: float = Field(120.0, description="Longest wait before a retry; a longer Retry-After gives up.")

@@ -43,6 +43,16 @@ class Reporter:
                 self._tasks[name] = (0, total)
                 self._line(f"{name}: starting, {total} to do")
 
+    def more(self, name: str, count: int) -> None:
+        """Add work to a stage already started (accounts found while councils are still being scraped)."""
+        with self._lock:
+            if name not in self._tasks or not count:
+                return
+            task_id, total = self._tasks[name]
+            self._tasks[name] = (task_id, total + count)
+            if self._progress:
+                self._progress.update(task_id, total=total + count)
+
     def advance(self, name: str, note: str = "") -> None:
         with self._lock:
             if name not in self._tasks:

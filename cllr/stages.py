@@ -21,7 +21,8 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import and_, exists, func, or_, select, true, update
 
-from models import AccountEvidence, AccountSuggestion, Council, Councillor, Membership, Run, RunStep, SocialAccount
+from models import (AccountEvidence, AccountSuggestion, Council, Councillor, Membership, ProfileSnapshot, Run, RunStep,
+                    SocialAccount)  # fmt: skip
 from models.base import utcnow
 from models.db import Database
 from models.merge import Quarantined, apply_roster, stage_roster
@@ -49,6 +50,9 @@ log = logging.getLogger("cllr")
 
 # Platforms whose activity can be read without credentials.
 COLLECTABLE = ("bluesky", "mastodon", "web", "youtube")
+# Shorter batches than ``batch_size`` for some platforms: a Mastodon batch is one request of
+# accounts by id; every blog is a site of its own, so short batches let many run side by side.
+BATCH_CAP = {"mastodon": mastodon.BATCH, "web": 10}
 
 
 @dataclass
@@ -130,13 +134,16 @@ def begin_run(ctx: Context, trigger: str, kind: str = "refresh") -> tuple[int, F
     """Start a run that may not overlap another and resumes an interrupted one (``cllr.ledger``).
 
     Returns the run's id and what the runs it resumes finished; the HTTP validators those
-    runs stored are forgotten, so that their unfinished pages are read in full again.
-    Raises ``RunInProgress``.
+    runs stored are forgotten, so that their unfinished pages are read in full again (and
+    all of them on a database's first run). Raises ``RunInProgress``.
     """
     with ctx.db.session() as session:
         run = ledger.begin(session, trigger, kind)
         run_id, done = run.id, ledger.finished_work(session, run)
-    if done.since is not None:  # pages fetched by the killed run may never have had their content stored
+        fresh = session.scalar(select(func.count()).select_from(Run)) == 1
+    if fresh:  # a new database beside an old validator store: what those validators describe is not in it
+        ctx.fetcher.validators.forget_since(0)
+    elif done.since is not None:  # pages fetched by the killed run may never have had their content stored
         ctx.fetcher.validators.forget_since(done.since.timestamp())
     return run_id, done
 
@@ -392,11 +399,39 @@ def scrape_lane(ctx: Context, codes: list[str], run_id: int, today: date) -> lis
     for code in codes:
         roster = scrape_roster(ctx, code, run_id, today)
         outcomes.append(roster)
-        if roster.status in ("applied", "unchanged"):
+        if roster.status == "unchanged" and (read := _profiles_read_recently(ctx, code)) is not None:
+            outcomes.append(_keep_profiles(ctx, code, run_id, read))
+        elif roster.status in ("applied", "unchanged"):
             outcomes.append(discover_accounts(ctx, code, run_id))
         else:
             progress.current().advance("Profiles")
     return outcomes
+
+
+def _profiles_read_recently(ctx: Context, code: str) -> datetime | None:
+    """When the council's profile pages were last read, if within ``profile_recheck_days``.
+
+    With the roster unchanged (a 304), its councillors and their profile pages' addresses
+    are as they were; the pages themselves are read again once that many days have passed.
+    """
+    if ctx.settings.profile_recheck_days <= 0:
+        return None
+    cutoff = utcnow() - timedelta(days=ctx.settings.profile_recheck_days)
+    with ctx.db.session() as session:
+        read = session.scalar(select(func.max(RunStep.finished_at)).join(Council, Council.id == RunStep.council_id)
+                              .where(Council.code == code, RunStep.stage == "profiles", RunStep.status == "done"))  # fmt: skip
+    if read is not None and read.tzinfo is None:
+        read = read.replace(tzinfo=cutoff.tzinfo)
+    return read if read is not None and read >= cutoff else None
+
+
+def _keep_profiles(ctx: Context, code: str, run_id: int, read: datetime) -> Outcome:
+    """A council whose profile pages are not read this run: its links stand as last read."""
+    with ctx.db.session() as session:
+        council_id = session.scalar(select(Council.id).where(Council.code == code))
+    reason = f"roster unchanged; profile pages last read {read:%Y-%m-%d %H:%M} UTC"
+    progress.current().advance("Profiles")
+    return _record(ctx, run_id, Outcome("profiles", code, "unchanged", reason), council_id=council_id)
 
 
 # Stage 3: accounts from profile pages -------------------------------------------
@@ -461,12 +496,14 @@ def _read_profile(ctx: Context, councillor_id: int, url: str, run_id: int, count
 
 
 def account_batches(ctx: Context, *, new_only: bool = False, skip: Collection[int] = ()) -> list[list[int]]:
-    """Ids of collectable accounts of current councillors, in batches of one platform each.
+    """Ids of collectable accounts of current councillors, in batches of one politeness slot each
+    (one platform; one Mastodon server), at most ``batch_size`` (``BATCH_CAP``) long.
 
     An account whose links are all withdrawn is still read while a suggestion for the
     same councillor and platform is open: it may have been renamed (``settle_renames``).
     ``new_only``: accounts never collected yet (found on a website during this collection).
-    ``skip``: accounts not to collect (collected by the interrupted run this one resumes).
+    ``skip``: accounts not to collect (already queued, or collected by the interrupted run
+    this one resumes).
     """
     disputed = exists().where(
         AccountSuggestion.councillor_id == AccountEvidence.councillor_id,
@@ -474,7 +511,7 @@ def account_batches(ctx: Context, *, new_only: bool = False, skip: Collection[in
     )  # fmt: skip
     with ctx.db.session() as session:
         rows = session.execute(
-            select(SocialAccount.platform, SocialAccount.id)
+            select(SocialAccount.platform, SocialAccount.id, SocialAccount.key)
             .join(AccountEvidence, AccountEvidence.account_id == SocialAccount.id)
             .join(Membership, and_(Membership.councillor_id == AccountEvidence.councillor_id,
                                    Membership.end_date.is_(None)))  # fmt: skip
@@ -485,12 +522,16 @@ def account_batches(ctx: Context, *, new_only: bool = False, skip: Collection[in
             .distinct()
             .order_by(SocialAccount.platform, SocialAccount.id)
         ).all()
-    size = ctx.settings.batch_size
-    by_platform: dict[str, list[int]] = {}
-    for platform, account_id in rows:
+    by_slot: dict[tuple[str, str], list[int]] = {}
+    for platform, account_id, key in rows:
         if account_id not in skip:
-            by_platform.setdefault(platform, []).append(account_id)
-    return [ids[i : i + size] for ids in by_platform.values() for i in range(0, len(ids), size)]
+            server = key.rpartition("@")[2] if platform == "mastodon" else ""  # each server has its own slot
+            by_slot.setdefault((platform, server), []).append(account_id)
+    batches = []
+    for (platform, _), ids in by_slot.items():
+        size = min(ctx.settings.batch_size, BATCH_CAP.get(platform, ctx.settings.batch_size))
+        batches += [ids[i : i + size] for i in range(0, len(ids), size)]
+    return batches
 
 
 def collect_activity(ctx: Context, account_ids: list[int], run_id: int, now: datetime | None = None) -> Outcome:
@@ -502,11 +543,15 @@ def collect_activity(ctx: Context, account_ids: list[int], run_id: int, now: dat
     failures: list[str] = []
     platforms: set[str] = set()
     with ctx.fetcher.tally() as http:
-        profiles = _bluesky_profiles(ctx, account_ids, failures) | _x_profiles(ctx, account_ids, counts)
+        profiles = (_bluesky_profiles(ctx, account_ids, failures) | _mastodon_profiles(ctx, account_ids, failures)
+                    | _x_profiles(ctx, account_ids, counts))  # fmt: skip
+        with ctx.db.session() as session:
+            renames = set(session.execute(select(AccountSuggestion.platform, AccountSuggestion.handle)
+                                          .where(AccountSuggestion.status == "open")).tuples())  # fmt: skip
         for account_id in account_ids:
             try:
                 platform, status, new_posts, failure = _collect_account(ctx, account_id, since, run_id, links,
-                                                                        profiles.get(account_id))  # fmt: skip
+                                                                        profiles.get(account_id), renames)  # fmt: skip
             except Exception as exc:  # a bug or a database error: this account only
                 log.exception("activity of account %s", account_id)
                 platform, status, new_posts, failure = "?", "failed", 0, f"account {account_id}: unexpected {exc!r}"
@@ -523,6 +568,26 @@ def collect_activity(ctx: Context, account_ids: list[int], run_id: int, now: dat
     return _record(ctx, run_id, outcome, started_at=started, http=http)
 
 
+def settle_suggested_renames(ctx: Context, run_id: int) -> Outcome:
+    """Settle the open suggestions that name an account by the handle it now reports itself.
+
+    Activity runs alongside the scraping, so a council page may name a renamed account's
+    new handle (a suggestion) after the account itself was read under it; settled here, the
+    rename is one account's history in this run, not a suggestion left for review.
+    """
+    links = Links()
+    with ctx.db.session() as session:
+        accounts = session.scalars(
+            select(SocialAccount).join(AccountSuggestion, and_(AccountSuggestion.platform == SocialAccount.platform,
+                                                               AccountSuggestion.handle == SocialAccount.handle))
+            .where(AccountSuggestion.status == "open", SocialAccount.status != "merged").distinct()
+        ).all()  # fmt: skip
+        for account in accounts:
+            links.settled += [f"{account.platform}:{account.handle}"] * len(settle_renames(session, account, run_id=run_id))
+    outcome = Outcome("activity", "renamed accounts", "done", counts={"settled": len(links.settled)}, changes=links.changes())
+    return _record(ctx, run_id, outcome)
+
+
 def _bluesky_profiles(ctx: Context, account_ids: list[int], failures: list[str]) -> dict:
     """Account id → its Bluesky profile, read in batches of 25 (``getProfiles``); those missing are read one by one."""
     with ctx.db.session() as session:
@@ -537,6 +602,27 @@ def _bluesky_profiles(ctx: Context, account_ids: list[int], failures: list[str])
         failures.append(f"Bluesky profiles in batches: {exc}; read one by one")
         return {}
     return {account_id: found[actor] for account_id, actor in actors.items() if actor in found}
+
+
+def _mastodon_profiles(ctx: Context, account_ids: list[int], failures: list[str]) -> dict:
+    """Account id → its Mastodon profile, read 40 a request from each server for the accounts
+    whose id there is known (read before); the rest, and any server that cannot, one by one."""
+    with ctx.db.session() as session:
+        rows = session.execute(select(SocialAccount.id, SocialAccount.key, SocialAccount.local_id)
+                               .where(SocialAccount.id.in_(account_ids), SocialAccount.platform == "mastodon",
+                                      SocialAccount.local_id.is_not(None))).all()  # fmt: skip
+    by_server: dict[str, dict[str, int]] = {}
+    for account_id, key, local_id in rows:
+        by_server.setdefault(key.rpartition("@")[2], {})[local_id] = account_id
+    found = {}
+    for server, ids in sorted(by_server.items()):
+        try:
+            profiles = mastodon.get_accounts(ctx.fetcher, server, sorted(ids))
+        except (FetchError, SourceError) as exc:
+            failures.append(f"Mastodon profiles in batches from {server}: {exc}; read one by one")
+            continue
+        found |= {ids[local_id]: profile for local_id, profile in profiles.items() if local_id in ids}
+    return found
 
 
 def _x_profiles(ctx: Context, account_ids: list[int], counts: dict[str, int]) -> dict:
@@ -571,12 +657,19 @@ class _NotRead(Exception):
     """An account left unread on purpose (a spend cap): neither a failure nor a change of status."""
 
 
-def _collect_account(ctx: Context, account_id: int, since: datetime, run_id: int, links: Links, profile=None):
-    """Collect one account, adding what its checks did to ``links``; returns (platform, status, new posts, failure or None)."""
+def _collect_account(ctx: Context, account_id: int, since: datetime, run_id: int, links: Links, profile=None,
+                     renames: Collection[tuple[str, str]] = ()):  # fmt: skip
+    """Collect one account, adding what its checks did to ``links``; returns (platform, status, new posts, failure or None).
+
+    ``renames``: the (platform, handle) pairs open suggestions name, which may be this account renamed.
+    """
     with ctx.db.session() as session:
         account = session.get(SocialAccount, account_id)
         try:
-            activity = _collect_one(ctx, account, since, profile)
+            if (complete := _posts_as_stored(session, account, profile)) is not None:  # nothing posted: no feed read
+                activity = replace(profile, posts=[], complete=complete)
+            else:
+                activity = _collect_one(ctx, account, since, profile)
         except _NotRead as exc:
             return account.platform, "not_read", 0, f"{account.key}: {exc}"
         except AccountGone as exc:
@@ -587,17 +680,38 @@ def _collect_account(ctx: Context, account_id: int, since: datetime, run_id: int
         except (FetchError, SourceError, ValueError, KeyError, TypeError) as exc:
             account.status, account.last_checked_at = "error", utcnow()
             return account.platform, "failed", 0, f"{account.key}: {exc}"
-        keeper = _same_account(session, account, activity.platform_id)
+        # An account that reports a stable id it did not have may be one we know by another handle.
+        keeper = _same_account(session, account, activity.platform_id) if activity.platform_id != account.platform_id else None
         if keeper is not None:  # a new handle for an account we know by its stable id: one account
             merge_into(session, account, keeper, source_url=activity.source_url, run_id=run_id)
             return account.platform, "active", 0, None
         moving = activity.moved_to and account.status != "moved"
         new_posts = record_activity(session, account, activity, run_id=run_id)
-        links.settled += [f"{account.platform}:{account.handle}"] * len(settle_renames(session, account, run_id=run_id))
+        if (account.platform, account.handle) in renames:
+            links.settled += [f"{account.platform}:{account.handle}"] * len(settle_renames(session, account, run_id=run_id))
         links += _check_account(ctx, session, account, activity, run_id)
         if moving:
             _follow_move(session, account, activity, run_id)
         return account.platform, "active", new_posts, None
+
+
+def _posts_as_stored(session, account: SocialAccount, profile) -> bool | None:
+    """Whether the account's feed can go unread: a Bluesky or Mastodon profile, read in a batch,
+    shows the same post count as the last collection, so the feed would give the posts stored
+    then. Returns that collection's completeness (a feed read up to its page cap stays
+    capped), or None when the feed is to be read.
+
+    A post deleted and another written between two runs leave the count as it was; that new
+    post is picked up when the count next moves.
+    """
+    if account.platform not in ("bluesky", "mastodon") or profile is None or isinstance(profile, Exception):
+        return None
+    if profile.posts_total is None or profile.moved_to:
+        return None
+    last = session.execute(select(ProfileSnapshot.posts_total, ProfileSnapshot.posts_complete)
+                           .where(ProfileSnapshot.account_id == account.id)
+                           .order_by(ProfileSnapshot.taken_at.desc(), ProfileSnapshot.id.desc()).limit(1)).first()  # fmt: skip
+    return last.posts_complete if last is not None and last.posts_total == profile.posts_total else None
 
 
 def _check_account(ctx: Context, session, account: SocialAccount, activity, run_id: int) -> Links:
@@ -682,7 +796,7 @@ def _collect_one(ctx: Context, account: SocialAccount, since: datetime, profile=
         actor = account.platform_id or account.key.removeprefix("bluesky:")
         return bluesky.collect(ctx.fetcher, ctx.settings.bluesky_appview, actor, since, profile)
     if account.platform == "mastodon":
-        return mastodon.collect(ctx.fetcher, account.key.removeprefix("mastodon:"), since)
+        return mastodon.collect(ctx.fetcher, account.key.removeprefix("mastodon:"), since, profile)
     if account.platform == "twitter":  # read in a batch by _x_profiles: counters only
         if isinstance(profile, Exception):
             raise profile
@@ -759,7 +873,8 @@ def summarise(outcomes: list[Outcome], fetch_stats: dict[str, int] | None = None
             summary["counts"][name] = summary["counts"].get(name, 0) + value
         for name, items in outcome.changes.items():
             summary["changes"].setdefault(name, []).extend(items)
-        if outcome.status in ("failed", "quarantined") or (outcome.reason and outcome.stage != "roster"):
+        noted = outcome.reason and outcome.stage != "roster" and outcome.status != "unchanged"  # not a deliberate skip
+        if outcome.status in ("failed", "quarantined") or noted:
             summary["problems"].append(f"{outcome.stage} {outcome.subject}: {outcome.status}: {outcome.reason}")
     if fetch_stats:
         summary["http"] = dict(fetch_stats)

@@ -9,7 +9,10 @@ retries live in the HTTP layer only, so tasks have no Prefect retries.
 
 from __future__ import annotations
 
+import time
+from collections import deque
 from datetime import date
+from queue import Queue
 from typing import Any
 
 from prefect import flow, get_run_logger, task, unmapped
@@ -24,6 +27,7 @@ from cllr.summary import summary_markdown
 from models.base import utcnow
 
 TASK = {"cache_policy": NO_CACHE, "retries": 0}
+QUEUE_EVERY = 5.0  # seconds between looks for accounts the finished lanes found
 
 
 @task(**TASK)
@@ -40,6 +44,11 @@ def scrape_councils(codes: list[str], run_id: int, today: date) -> list[stages.O
 @task(**TASK)
 def collect_activity(account_ids: list[int], run_id: int) -> stages.Outcome:
     return stages.collect_activity(stages.context(), account_ids, run_id)
+
+
+@task(**TASK)
+def settle_renames(run_id: int) -> stages.Outcome:
+    return stages.settle_suggested_renames(stages.context(), run_id)
 
 
 @task(**TASK)
@@ -73,10 +82,9 @@ def refresh(settings: dict[str, Any] | None = None, trigger: str = "schedule") -
         disabled.append(stages.apply_corrections(ctx, run_id))  # before the scrapes, so their locks hold at once
         report.stage("Rosters", len(codes))
         report.stage("Profiles", len(codes))
+        report.stage("Activity", 0)
         lanes = stages.council_lanes(ctx, codes)
-        futures = scrape_councils.map(lanes, unmapped(run_id), unmapped(today))
-        outcomes = disabled + [outcome for future in futures for outcome in future.result()]
-        outcomes += _collect(ctx, run_id, report, done)
+        outcomes = disabled + _scrape_and_collect(ctx, lanes, run_id, today, report, done)
         outcomes.append(compute_metrics(run_id))
         outcomes.append(render_site(run_id))
         return _finish(ctx, run_id, outcomes, done)
@@ -111,6 +119,46 @@ def publish_site(settings: dict[str, Any] | None = None, trigger: str = "schedul
         except RunInProgress as exc:
             return _skipped(exc)
         return _finish(ctx, run_id, [render_site(run_id)], done)
+
+
+def _scrape_and_collect(ctx: stages.Context, lanes: list[list[str]], run_id: int, today: date, report,
+                        done: Finished) -> list[stages.Outcome]:  # fmt: skip
+    """Scrape the lanes, collecting every account while they run; return all their outcomes.
+
+    Activity does not wait for the scraping: the accounts known before the run are queued
+    at once, and those the lanes find as they finish (looked for at most every
+    ``QUEUE_EVERY`` seconds), so the platforms' slots work alongside the councils'. At
+    most half the task runner's threads scrape (lanes are handed to it one by one,
+    busiest first), so that queued batches always find threads.
+    """
+    queued: set[int] = set(done.accounts)
+    collecting: list = []
+
+    def queue() -> None:
+        batches = stages.account_batches(ctx, skip=queued)
+        for batch in batches:
+            queued.update(batch)
+        report.more("Activity", sum(len(b) for b in batches))
+        collecting.extend(collect_activity.submit(batch, run_id) for batch in batches)
+
+    queue()
+    finished: Queue = Queue()
+    waiting, running, outcomes, looked = deque(lanes), 0, [], time.monotonic()
+    while waiting or running:
+        while waiting and running < max(1, ctx.settings.workers // 2):
+            scrape_councils.submit(waiting.popleft(), run_id, today).add_done_callback(finished.put)
+            running += 1
+        outcomes += finished.get().result()
+        running -= 1
+        if time.monotonic() - looked >= QUEUE_EVERY:
+            queue()
+            looked = time.monotonic()
+    queue()
+    outcomes += [future.result() for future in collecting]
+    found = stages.account_batches(ctx, new_only=True)  # linked from councillors' own websites just now
+    report.more("Activity", sum(len(b) for b in found))
+    outcomes += [f.result() for f in collect_activity.map(found, unmapped(run_id))]
+    return outcomes + [settle_renames(run_id)]
 
 
 def _collect(ctx: stages.Context, run_id: int, report, done: Finished) -> list[stages.Outcome]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, Provenance, utcnow
@@ -16,9 +16,12 @@ class SocialAccount(Provenance, Base):
 
     ``platform_id`` is the platform's stable id once resolved (Bluesky DID, Mastodon
     account URI, YouTube channel id, X numeric id): handles change, ids do not.
+    ``local_id`` is the account's id on its own server (Mastodon), which batched reads
+    ask for (``scrapers.mastodon.get_accounts``).
     """
 
     __tablename__ = "social_account"
+    __table_args__ = (Index("ix_social_account_platform_platform_id", "platform", "platform_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     platform: Mapped[str] = mapped_column(String(20), index=True)
@@ -26,6 +29,7 @@ class SocialAccount(Provenance, Base):
     handle: Mapped[str] = mapped_column(String(300))
     url: Mapped[str] = mapped_column(String(2048))
     platform_id: Mapped[str | None] = mapped_column(String(300))
+    local_id: Mapped[str | None] = mapped_column(String(100))
     # councillor (the default), campaign (a campaign, party or ward-team account), personal
     # (a personal account the councillor declares publicly): cllr.evidence.ROLES.
     role: Mapped[str] = mapped_column(String(20), default="councillor")

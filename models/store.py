@@ -106,6 +106,8 @@ def record_activity(
             setattr(account, name, value)
     if activity.feed_url:
         account.feed_url = activity.feed_url
+    if activity.local_id:
+        account.local_id = activity.local_id
     account.last_checked_at = now
     session.add(
         ProfileSnapshot(
@@ -119,6 +121,8 @@ def record_activity(
             run_id=run_id,
         )
     )
+    if not activity.posts:
+        return 0
     known = set(session.scalars(select(Post.post_id).where(Post.account_id == account.id)))
     new = 0
     for post in activity.posts:

@@ -69,7 +69,7 @@ def get_profiles(fetcher: Fetcher, appview: str, actors: list[str]) -> dict[str,
     for start in range(0, len(actors), BATCH):
         batch = actors[start : start + BATCH]
         try:
-            response = fetcher.get(url, params={"actors": batch}, robots=False)
+            response = _xrpc(fetcher, url, {"actors": batch})
         except FetchError as exc:
             if exc.status == 400:  # a malformed identifier fails its batch; each is then read alone
                 continue
@@ -101,7 +101,7 @@ def collect(fetcher: Fetcher, appview: str, actor: str, since: datetime, profile
         activity = replace(profile, posts=[])
     else:
         try:
-            response = fetcher.get(base + "app.bsky.actor.getProfile", params={"actor": actor}, robots=False)
+            response = _xrpc(fetcher, base + "app.bsky.actor.getProfile", {"actor": actor})
         except FetchError as exc:
             if exc.status in (400, 404):
                 raise AccountGone(f"Bluesky has no profile {actor!r}") from None
@@ -113,7 +113,7 @@ def collect(fetcher: Fetcher, appview: str, actor: str, since: datetime, profile
         params = {"actor": activity.platform_id, "limit": 100, "filter": "posts_with_replies"}
         if cursor:
             params["cursor"] = cursor
-        page = fetcher.get(base + "app.bsky.feed.getAuthorFeed", params=params, robots=False)
+        page = _xrpc(fetcher, base + "app.bsky.feed.getAuthorFeed", params)
         posts, cursor = parse_author_feed(page.json(), activity.platform_id)
         activity.posts.extend(p for p in posts if p.posted_at >= since)
         if not cursor or any(p.posted_at < since for p in posts):
@@ -121,3 +121,8 @@ def collect(fetcher: Fetcher, appview: str, actor: str, since: datetime, profile
             break
     activity.complete = complete
     return activity
+
+
+def _xrpc(fetcher: Fetcher, url: str, params: dict):
+    """A read from the AppView: an API (no robots.txt), at the pace Bluesky asks for (``bluesky_delay``)."""
+    return fetcher.get(url, params=params, robots=False, pace=fetcher.settings.bluesky_delay)

@@ -84,6 +84,7 @@ class Activity:
 
     source_url: str
     platform_id: str | None = None
+    local_id: str | None = None  # the account's id on its server (Mastodon), for batched reads
     handle: str | None = None
     followers: int | None = None
     following: int | None = None

@@ -23,6 +23,10 @@ os.environ.update(
 for _name in [n for n in os.environ if n.startswith("CLLR_") or n == "DATABASE_URL"]:
     if _name not in ("CLLR_REQUIRE_POSTGRES", "CLLR_REQUIRE_BROWSER", "CLLR_TEST_POSTGRES_URL"):
         del os.environ[_name]
+# The platform APIs' paces default to their documented limits (a second a request to a
+# Mastodon server); the tests' demo web answers at once, as their request_delay=0 says.
+# Tests of pacing set their own.
+os.environ.update({"CLLR_BLUESKY_DELAY": "0", "CLLR_MASTODON_DELAY": "0"})
 
 import pytest  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402

@@ -121,14 +121,122 @@ def test_the_pipeline_builds_the_directory_and_the_site(prefect_api, demo_settin
         assert "Fictional Row" not in text and "07700 900" not in text
     db.dispose()
 
-    # A second run over an unchanged web changes nothing in the directory, and the
-    # council pages are revalidated (304) rather than fetched and parsed again; a paged
-    # directory is fetched in full, since any of its pages may have changed.
+    # A second run over an unchanged web changes nothing in the directory. Rosters and blog
+    # pages are revalidated (304) rather than fetched and parsed again (a paged directory is
+    # fetched in full, since any of its pages may have changed); with every roster unchanged
+    # and the profile pages read within profile_recheck_days, no profile page is asked for;
+    # and no Bluesky or Mastodon feed is read, since the batched profiles' post counts stand.
     again = run_flow(demo_settings)
     one_page = [c for c in small_world.councils if c.cms != "html"]
-    assert again["http"]["3xx"] == len(one_page) + people
-    assert again["counts"]["profiles.unchanged"] == people
-    assert again["statuses"] == {**again["statuses"], "roster:unchanged": len(small_world.councils)}
+    blogs = {a.handle for a in small_world.accounts() if a.platform == "web"}
+    assert again["http"]["3xx"] == len(one_page) + len(blogs)
+    councils = len(small_world.councils)
+    assert again["statuses"] == {**again["statuses"], "roster:unchanged": councils, "profiles:unchanged": councils}
+    assert "profiles.unchanged" not in again["counts"]
+    db = Database(demo_settings.db_url)
+    with db.session() as session:
+        steps = session.execute(select(RunStep.subject, RunStep.http)
+                                .where(RunStep.run_id == again["run_id"], RunStep.stage == "activity")).all()  # fmt: skip
+    db.dispose()
+    social = [a for a in small_world.accounts() if a.platform in ("bluesky", "mastodon")]
+    asked = sum(int(n) for subject, tally in steps if subject.split(" x")[0] in ("bluesky", "mastodon")
+                for k, n in tally.items() if k.isdigit())  # fmt: skip
+    assert 0 < asked < len(social) / 4  # profiles in batches (25 or 40 a request), and no feed
     assert again["counts"].get("roster.inserted", 0) == 0
     assert again["counts"].get("profiles.accounts_linked", 0) == 0
     assert again["counts"].get("activity.posts_new", 0) == 0
+
+
+@pytest.fixture
+def own_world(tmp_path, database_url):
+    """A small world of this test's own (free to change), served, with settings that point at it."""
+    from cllr.config import Settings
+    from cllr.demo.server import DemoServer
+    from cllr.demo.world import build_world, write_demo_files
+
+    def make(latency: float = 0.0, **overrides):
+        world = build_world(councils=overrides.pop("councils", 3), seed=11, wards=(3, 5), shared_every=2)
+        server = DemoServer(world, latency=latency).__enter__()
+        servers.append(server)
+        settings = Settings(data_dir=tmp_path, database_url=database_url, **write_demo_files(world, tmp_path),
+                            **server.settings(), **{"request_delay": 0, "workers": 4, **overrides})  # fmt: skip
+        return world, server, settings
+
+    servers = []
+    yield make
+    for server in servers:
+        server.__exit__(None, None, None)
+
+
+def requests_of(settings, run_id: int, stage: str, subject: str = "") -> int:
+    """Requests the run's steps of a stage made (from their HTTP tallies), for subjects starting with ``subject``."""
+    db = Database(settings.db_url)
+    with db.session() as session:
+        tallies = session.scalars(select(RunStep.http).where(RunStep.run_id == run_id, RunStep.stage == stage,
+                                                            RunStep.subject.startswith(subject))).all()  # fmt: skip
+    db.dispose()
+    return sum(int(n) for tally in tallies for status, n in tally.items() if status.isdigit())
+
+
+def test_only_the_feeds_of_accounts_whose_post_count_moved_are_read_again(prefect_api, own_world):
+    from cllr.demo import world as demo
+
+    world, server, settings = own_world()
+    run_flow(settings)
+    posters = [next(a for a in world.accounts() if a.platform == platform) for platform in ("bluesky", "mastodon")]
+    for account in posters:
+        account.posts.insert(0, demo.Post("9999ffffff", world.now + timedelta(minutes=5), "post"))
+    again = run_flow(settings)
+    assert again["counts"]["activity.posts_new"] == 2
+    bluesky = sum(1 for a in world.accounts() if a.platform == "bluesky")
+    assert requests_of(settings, again["run_id"], "activity", "bluesky") == -(-bluesky // 25) + 1  # profiles, one feed
+    servers = {a.handle.split("@")[1] for a in world.accounts() if a.platform == "mastodon"}
+    assert requests_of(settings, again["run_id"], "activity", "mastodon") == len(servers) + 1  # accounts by id, one feed
+    db = Database(settings.db_url)
+    with db.session() as session:
+        stored = set(session.scalars(select(SocialAccount.key).join(Post).where(Post.post_id.contains("9999ffffff"))))
+    db.dispose()
+    assert stored == {f"bluesky:{posters[0].handle}", f"mastodon:{posters[1].handle}"}
+
+
+def test_profile_pages_behind_an_unchanged_roster_are_read_again_once_the_recheck_days_pass(prefect_api, own_world):
+    from sqlalchemy import update
+
+    world, server, settings = own_world()
+    councils = len(world.councils)
+    people = sum(len(c.councillors) for c in world.councils)
+    run_flow(settings)
+    second = run_flow(settings)
+    assert second["statuses"]["profiles:unchanged"] == councils
+    assert requests_of(settings, second["run_id"], "profiles") == 0
+    db = Database(settings.db_url)
+    with db.session() as session:  # eight days on, as far as the ledger can tell
+        session.execute(update(RunStep).where(RunStep.stage == "profiles")
+                        .values(finished_at=utcnow() - timedelta(days=8)))  # fmt: skip
+    db.dispose()
+    third = run_flow(settings)
+    assert third["statuses"]["profiles:done"] == councils and third["counts"]["profiles.unchanged"] == people
+    always = run_flow(settings.model_copy(update={"profile_recheck_days": 0}))
+    assert always["statuses"]["profiles:done"] == councils and always["counts"]["profiles.unchanged"] == people
+
+
+def test_activity_is_collected_while_the_busiest_lane_is_still_scraping(prefect_api, own_world, monkeypatch):
+    import flows.refresh
+
+    monkeypatch.setattr(flows.refresh, "QUEUE_EVERY", 0.0)
+    # Six councils: three on the shared provider (one lane, read in turn), three on their own.
+    world, server, settings = own_world(latency=0.02, councils=6, request_delay=0.01, batch_size=5)
+    summary = run_flow(settings)
+    db = Database(settings.db_url)
+    with db.session() as session:
+        steps = session.execute(select(RunStep.stage, RunStep.started_at, RunStep.finished_at)
+                                .where(RunStep.run_id == summary["run_id"])).all()  # fmt: skip
+        first_activity = min(start for stage, start, _ in steps if stage == "activity")
+        last_profiles = max(end for stage, _, end in steps if stage == "profiles")
+        assert first_activity < last_profiles
+        snapshots = session.execute(select(ProfileSnapshot.account_id, func.count()).group_by(ProfileSnapshot.account_id)).all()
+        assert snapshots and {n for _, n in snapshots} == {1}  # each account collected once
+        never_read = session.scalar(select(func.count()).select_from(SocialAccount)
+                                    .where(SocialAccount.last_checked_at.is_(None)))  # fmt: skip
+        assert never_read == 0
+    db.dispose()

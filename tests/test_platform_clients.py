@@ -237,3 +237,66 @@ def test_an_unknown_account_is_still_gone_without_trying_rss(serve):
     with pytest.raises(AccountGone):
         mastodon.collect(fetcher, "gone@social.example", datetime(2025, 5, 1, tzinfo=timezone.utc))
     assert server.paths() == ["/api/v1/accounts/lookup"]
+
+
+# Mastodon: accounts by id, 40 a request (Mastodon 4.3 and later) ---------------------------
+
+ACCOUNT = json.loads((FIXTURES / "mastodon/account.fosstodon.json").read_text(encoding="utf-8"))
+
+
+def by_id(request: httpx.Request) -> httpx.Response:
+    """A 4.3 server holding accounts 1 to 90 (the real account entity, renumbered); others are left out."""
+    ids = request.url.params.get_list("id[]")
+    if len(ids) > 40:
+        return reply(422, {"error": "Too many ids"})
+    return reply(200, [dict(ACCOUNT, id=i, username=f"cllr{i}") for i in ids if 1 <= int(i) <= 90])
+
+
+def test_ninety_accounts_take_three_requests_of_at_most_forty_ids(serve):
+    fetcher, server = serve(by_id)
+    found = mastodon.get_accounts(fetcher, "fosstodon.org", [str(n) for n in range(1, 96)])
+    assert [len(r.url.params.get_list("id[]")) for r in server.requests] == [40, 40, 15]
+    assert set(found) == {str(n) for n in range(1, 91)}  # 91 to 95 left out: read one by one
+    assert (found["7"].followers, found["7"].posts_total, found["7"].local_id) == (1036, 280, "7")
+    assert found["7"].platform_id == ACCOUNT["uri"]
+
+
+@pytest.mark.parametrize("status", [404, 401])
+def test_a_server_without_accounts_by_id_leaves_them_to_be_read_one_by_one(serve, status):
+    fetcher, server = serve(lambda request: reply(status, {"error": "Not found"}))
+    assert mastodon.get_accounts(fetcher, "old.example", ["1", "2"]) == {}
+    assert len(server.requests) == 1  # no second batch to a server that has no such endpoint
+
+
+def test_a_malformed_account_in_a_batch_is_skipped_not_the_batch(serve):
+    fetcher, _ = serve(lambda request: reply(200, [{"id": "1"}, dict(ACCOUNT, id="2")]))
+    assert set(mastodon.get_accounts(fetcher, "fosstodon.org", ["1", "2"])) == {"2"}
+
+
+def test_collect_with_a_profile_from_a_batch_reads_only_the_statuses(serve):
+    statuses = json.loads((FIXTURES / "mastodon/account_statuses.fosstodon.json").read_text(encoding="utf-8"))
+    fetcher, server = serve(lambda request: reply(200, statuses))
+    found = mastodon.parse_account(ACCOUNT)
+    activity = mastodon.collect(fetcher, "cllr@fosstodon.org", datetime(2020, 1, 1, tzinfo=timezone.utc), found)
+    assert server.paths() == [f"/api/v1/accounts/{ACCOUNT['id']}/statuses"]
+    assert activity.followers == 1036 and activity.posts
+
+
+@pytest.mark.parametrize("platform, call", [
+    ("bluesky", lambda f: bluesky.get_profiles(f, APPVIEW, [f"cllr{n}.bsky.social" for n in range(100)])),
+    ("mastodon", lambda f: mastodon.get_accounts(f, "fosstodon.org", [str(n) for n in range(1, 121)])),
+])  # fmt: skip
+def test_platform_reads_keep_the_platforms_own_pace_not_the_sites_delay(tmp_path, platform, call):
+    clock = FakeClock()
+    starts = []
+
+    def answer(request):
+        starts.append(clock.monotonic())
+        return by_id(request) if platform == "mastodon" else reply(200, {"profiles": []})
+
+    settings = Settings(request_delay=5.0, bluesky_delay=0.25, mastodon_delay=1.0, data_dir=tmp_path)
+    with Fetcher(settings, httpx.MockTransport(answer), clock=clock) as fetcher:
+        call(fetcher)
+    pace = {"bluesky": 0.25, "mastodon": 1.0}[platform]
+    assert len(starts) >= 3
+    assert [round(b - a, 3) for a, b in zip(starts, starts[1:])] == [pace] * (len(starts) - 1)

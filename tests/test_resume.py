@@ -168,3 +168,21 @@ def test_a_resumed_run_forgets_the_validators_stored_since_the_killed_run_began(
         assert done.runs == [killed.id]
         assert ctx.fetcher.validators.headers("https://during.example/") == {}
         assert ctx.fetcher.validators.headers("https://before.example/") == {"If-None-Match": '"old"'}
+
+
+def test_a_new_database_forgets_the_validators_left_by_an_old_one(database_url, tmp_path):
+    from cllr import stages
+    from cllr.config import Settings
+
+    # The data directory keeps its validator store, but the database beside it is new (deleted,
+    # or moved to PostgreSQL): a 304 would say "as you stored it" about pages it never stored.
+    settings = Settings(data_dir=tmp_path, database_url=database_url)
+    with stages.open_context(settings) as ctx:
+        ctx.fetcher.validators.store("https://council.example/roster", '"v1"', None)
+        stages.begin_run(ctx, "test")
+        assert ctx.fetcher.validators.headers("https://council.example/roster") == {}
+        ctx.fetcher.validators.store("https://council.example/roster", '"v2"', None)
+        with ctx.db.session() as session:
+            session.execute(update(Run).values(status="finished", heartbeat_at=utcnow() - timedelta(hours=1)))
+        stages.begin_run(ctx, "test")  # the database's second run: its validators stand
+        assert ctx.fetcher.validators.headers("https://council.example/roster") == {"If-None-Match": '"v2"'}

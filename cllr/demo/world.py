@@ -42,10 +42,11 @@ PARTIES = (
 )  # fmt: skip
 WARD_WORDS = ("North", "South", "East", "West", "Central", "Upper", "Lower", "Old Town",
               "Riverside", "Castle", "Abbey", "Market", "Harbour", "St Aldhelm's", "Moor & Heath")  # fmt: skip
-MASTODON_SERVERS = ("social.demo.example", "toot.demo.example")
+# Each platform host on a registrable domain of its own, as the real ones are, so each has its own politeness slot.
+MASTODON_SERVERS = ("social-demo.example", "toot-demo.example")
 BLUESKY_APPVIEW_HOST = "bsky.demo.example"
 BLUESKY_PDS_DOMAIN = "pds.demo.example"  # where handles not on a domain of the owner's live, like bsky.social
-YOUTUBE_FEEDS_HOST = "youtube.demo.example"  # stands in for www.youtube.com/feeds
+YOUTUBE_FEEDS_HOST = "youtube-demo.example"  # stands in for www.youtube.com/feeds
 DEMO_SITE_URL = "https://directory.demo.example/"  # where the demo's directory is said to be published
 PROVIDER_HOST = "moderngov.example"  # a shared ModernGov hosting provider
 
@@ -167,11 +168,13 @@ class World:
 
 def build_world(councils: int = 10, seed: int = 2026, now: datetime | None = None,
                 councillors_per_ward: tuple[int, int] = (1, 3), wards: tuple[int, int] = (8, 14),
-                shared_every: int = 2) -> World:  # fmt: skip
+                shared_every: int = 2, shares: tuple[float, float, float] = (0.45, 0.2, 0.15)) -> World:  # fmt: skip
     """Generate the world. The same seed and day give the same world.
 
     Every ``shared_every``-th council is hosted by one shared ModernGov provider (as
-    about seventy real councils are); the others have sites of their own.
+    about seventy real councils are); the others have sites of their own. ``shares``:
+    the chance that a councillor has a Bluesky account, a Mastodon account and a blog
+    (a third of bloggers also have a YouTube channel).
     """
     now = (now or datetime.now(timezone.utc)).replace(minute=0, second=0, microsecond=0)
     rng = random.Random(seed)
@@ -201,7 +204,7 @@ def build_world(councils: int = 10, seed: int = 2026, now: datetime | None = Non
                 title = rng.choice(("Councillor ", "Councillor ", "Cllr ", ""))
                 councillor = Councillor(uid, first, last, ward, party, title)
                 uid += rng.randint(1, 40)
-                for platform in _platforms(rng):
+                for platform in _platforms(rng, shares):
                     account_id += rng.randint(1, 10_000)
                     councillor.accounts.append(_account(rng, platform, councillor, slug, account_id, now))
                 councillor.handle_in_notes = bool(councillor.accounts) and rng.random() < 0.15
@@ -326,6 +329,8 @@ def _name_pool(rng: random.Random) -> list[tuple[str, str]]:
 def _wards(rng: random.Random, place: str, count: int) -> list[str]:
     stem = place.split()[0]
     names = [f"{stem} {w}" for w in WARD_WORDS] + [f"{w} {stem}" for w in ("Great", "Little", "Nether")]
+    if count > len(names):  # a large council: numbered wards besides (smaller worlds draw as before)
+        names += [f"{stem} Ward {n}" for n in range(len(names) + 1, count + 1)]
     rng.shuffle(names)
     return sorted(names[:count])
 
@@ -334,15 +339,8 @@ def _weighted(rng: random.Random, table):
     return rng.choices([v for v, _ in table], weights=[w for _, w in table])[0]
 
 
-def _platforms(rng: random.Random) -> list[str]:
-    chosen = []
-    if rng.random() < 0.45:
-        chosen.append("bluesky")
-    if rng.random() < 0.2:
-        chosen.append("mastodon")
-    if rng.random() < 0.15:
-        chosen.append("web")
-    return chosen
+def _platforms(rng: random.Random, shares: tuple[float, float, float]) -> list[str]:
+    return [platform for platform, share in zip(("bluesky", "mastodon", "web"), shares) if rng.random() < share]
 
 
 def _account(rng, platform: str, councillor: Councillor, council_slug: str, numeric_id: int, now) -> Account:
@@ -352,7 +350,7 @@ def _account(rng, platform: str, councillor: Councillor, council_slug: str, nume
     elif platform == "mastodon":
         handle = f"{who.replace('-', '_')}@{rng.choice(MASTODON_SERVERS)}"
     else:
-        handle = f"{who}.blogs.example"
+        handle = f"{who}.example"  # a domain of their own
     account = Account(platform, handle, numeric_id,
                       followers=int(rng.paretovariate(1.2) * 40), following=rng.randint(20, 900))
     account.posts = _history(rng, platform, now)

@@ -197,11 +197,14 @@ class Fetcher:
         robots: bool = True,
         conditional: bool = False,
         headers: dict[str, str] | None = None,
+        pace: float | None = None,
     ) -> Response:
         """GET ``url`` and return its body; raise :class:`FetchError` unless the status is 2xx.
 
         ``robots=False`` is for platform API clients only; every page of a site obeys
-        robots.txt. ``conditional=True`` revalidates with the validators stored from the
+        robots.txt. ``pace``, also for platform API clients: the seconds between request
+        starts that the platform documents for its API, used for the host's slot in place
+        of ``request_delay`` (a robots.txt Crawl-delay still counts as a floor). ``conditional=True`` revalidates with the validators stored from the
         last fetch: the result may then be a 304 (``Response.not_modified``) with no body.
         ``headers`` adds request headers (a platform API's ``Authorization``); they are
         dropped when a redirect leaves the origin, so a credential never follows it.
@@ -228,6 +231,8 @@ class Fetcher:
                 raise FetchError(url, f"circuit open: {self._failures[origin]} consecutive failures at {origin}")
             if robots:
                 self._obey_robots(url, origin, key)
+            if pace is not None:
+                self.slots.set_pace(key, pace)
             response = self._with_retries(url, headers, origin, key, conditional)
             location = response.headers.get("location")
             if response.status not in REDIRECT_STATUSES or not location:

@@ -40,6 +40,7 @@ class _Slot:
     lock: threading.Lock = field(default_factory=threading.Lock)
     next_start: float = 0.0
     floor: float = 0.0  # the site's own Crawl-delay, honoured as a minimum
+    pace: float | None = None  # a platform API's own documented pace, in place of the default delay
 
 
 class Slots:
@@ -59,8 +60,13 @@ class Slots:
         slot = self._slot(key)
         slot.floor = max(slot.floor, seconds)
 
+    def set_pace(self, key: str, seconds: float) -> None:
+        """Space this slot's requests by a platform's documented pace rather than the sites' delay."""
+        self._slot(key).pace = seconds
+
     def delay_for(self, key: str) -> float:
-        return max(self.delay, self._slot(key).floor)
+        slot = self._slot(key)
+        return max(self.delay if slot.pace is None else slot.pace, slot.floor)
 
     def wait(self, key: str) -> None:
         """Block until the slot allows another request to start, and claim that start."""
