@@ -15,7 +15,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from models import Post, ProfileSnapshot, SocialAccount
-from models.store import save_metric
+from models.store import save_metrics
 
 WINDOWS = (7, 30, 90)
 ACTIVE_DAYS = 30  # an account is "active" with at least one post in this many days
@@ -54,28 +54,23 @@ def compute(session: Session, now: datetime, *, run_id: int | None) -> int:
     )
     bases = {s.account_id: s.followers for s in session.scalars(select(ProfileSnapshot).join(base_ids, ProfileSnapshot.id == base_ids.c.id))}
     accounts = session.scalars(select(SocialAccount.id).where(SocialAccount.id.in_(list(snapshots))))
-    written = 0
+    rows = []
     for account_id in accounts:
         row = post_counts.get(account_id)
         snapshot = snapshots[account_id]
-        save_metric(
-            session,
-            {
-                "account_id": account_id,
-                "posts_7d": int(row.d7) if row else 0,
-                "posts_30d": int(row.d30) if row else 0,
-                "posts_90d": int(row.d90) if row else 0,
-                "replies_30d": int(row.r30) if row else 0,
-                "last_post_at": row.last if row else None,
-                "followers": snapshot.followers,
-                "followers_change_30d": (
-                    snapshot.followers - bases[account_id]
-                    if snapshot.followers is not None and account_id in bases else None
-                ),
-                "complete": snapshot.posts_complete,
-            },
-            as_of=now.date(),
-            run_id=run_id,
-        )
-        written += 1
-    return written
+        rows.append({
+            "account_id": account_id,
+            "posts_7d": int(row.d7) if row else 0,
+            "posts_30d": int(row.d30) if row else 0,
+            "posts_90d": int(row.d90) if row else 0,
+            "replies_30d": int(row.r30) if row else 0,
+            "last_post_at": row.last if row else None,
+            "followers": snapshot.followers,
+            "followers_change_30d": (
+                snapshot.followers - bases[account_id]
+                if snapshot.followers is not None and account_id in bases else None
+            ),
+            "complete": snapshot.posts_complete,
+        })  # fmt: skip
+    save_metrics(session, rows, as_of=now.date(), run_id=run_id)
+    return len(rows)

@@ -42,8 +42,9 @@ from .http import FetchError, Fetcher, RobotsRefusal, slot_key
 from .http.slots import SharedSlots
 from .ledger import Finished
 from .parties import known_parties
+from .recheck import record_unchanged
 from .evidence import VOUCHING
-from .verification import Holder, Profile, checks, own_domains
+from .verification import Holder, Profile, checks, holder, own_domains
 from .views import record_council_figures
 
 log = logging.getLogger("cllr")
@@ -497,7 +498,8 @@ def _read_profile(ctx: Context, councillor_id: int, url: str, run_id: int, count
 
 def account_batches(ctx: Context, *, new_only: bool = False, skip: Collection[int] = ()) -> list[list[int]]:
     """Ids of collectable accounts of current councillors, in batches of one politeness slot each
-    (one platform; one Mastodon server), at most ``batch_size`` (``BATCH_CAP``) long.
+    (one platform; one Mastodon server), at most ``batch_size`` (``BATCH_CAP``) long, the
+    slots' batches taken in turn.
 
     An account whose links are all withdrawn is still read while a suggestion for the
     same councillor and platform is open: it may have been renamed (``settle_renames``).
@@ -527,11 +529,15 @@ def account_batches(ctx: Context, *, new_only: bool = False, skip: Collection[in
         if account_id not in skip:
             server = key.rpartition("@")[2] if platform == "mastodon" else ""  # each server has its own slot
             by_slot.setdefault((platform, server), []).append(account_id)
-    batches = []
+    chains = []
     for (platform, _), ids in by_slot.items():
         size = min(ctx.settings.batch_size, BATCH_CAP.get(platform, ctx.settings.batch_size))
-        batches += [ids[i : i + size] for i in range(0, len(ids), size)]
-    return batches
+        chains.append([ids[i : i + size] for i in range(0, len(ids), size)])
+    # Taken in turn from each slot, the one with most batches first: the batches are run in
+    # this order, and a slot whose requests must all go one after another (the YouTube feed
+    # host, a Mastodon server) then starts at once instead of waiting behind other slots'.
+    chains.sort(key=len, reverse=True)
+    return [chain[i] for i in range(len(chains[0]) if chains else 0) for chain in chains if i < len(chain)]
 
 
 def collect_activity(ctx: Context, account_ids: list[int], run_id: int, now: datetime | None = None) -> Outcome:
@@ -548,7 +554,12 @@ def collect_activity(ctx: Context, account_ids: list[int], run_id: int, now: dat
         with ctx.db.session() as session:
             renames = set(session.execute(select(AccountSuggestion.platform, AccountSuggestion.handle)
                                           .where(AccountSuggestion.status == "open")).tuples())  # fmt: skip
-        for account_id in account_ids:
+        unchanged = _record_unchanged(ctx, profiles, renames, run_id)
+        for platform in unchanged.values():
+            platforms.add(platform)
+            counts["accounts"] += 1
+            progress.current().advance("Activity")
+        for account_id in (a for a in account_ids if a not in unchanged):
             try:
                 platform, status, new_posts, failure = _collect_account(ctx, account_id, since, run_id, links,
                                                                         profiles.get(account_id), renames)  # fmt: skip
@@ -566,6 +577,17 @@ def collect_activity(ctx: Context, account_ids: list[int], run_id: int, now: dat
     outcome = Outcome("activity", f"{'/'.join(sorted(platforms))} x{len(account_ids)}", status, reason,
                       counts | links.counts(), links.changes())  # fmt: skip
     return _record(ctx, run_id, outcome, started_at=started, http=http)
+
+
+def _record_unchanged(ctx: Context, profiles: dict, renames: set[tuple[str, str]], run_id: int) -> dict[int, str]:
+    """The accounts of a batch recorded in bulk as unchanged (``cllr.recheck``); on any error, none."""
+    try:
+        with ctx.db.session() as session:
+            return record_unchanged(session, profiles, run_id=run_id, now=utcnow(), site_url=ctx.settings.site_url,
+                                    council_domains=ctx.council_domains(), renames=renames)  # fmt: skip
+    except Exception:  # a bug or a database error: the accounts go the one-by-one way
+        log.exception("recording unchanged accounts in bulk")
+        return {}
 
 
 def settle_suggested_renames(ctx: Context, run_id: int) -> Outcome:
@@ -592,7 +614,8 @@ def _bluesky_profiles(ctx: Context, account_ids: list[int], failures: list[str])
     """Account id → its Bluesky profile, read in batches of 25 (``getProfiles``); those missing are read one by one."""
     with ctx.db.session() as session:
         rows = session.execute(select(SocialAccount.id, SocialAccount.platform_id, SocialAccount.key)
-                               .where(SocialAccount.id.in_(account_ids), SocialAccount.platform == "bluesky")).all()  # fmt: skip
+                               .where(SocialAccount.id.in_(account_ids), SocialAccount.platform == "bluesky")
+                               .order_by(SocialAccount.id)).all()  # fmt: skip
     actors = {account_id: platform_id or key.removeprefix("bluesky:") for account_id, platform_id, key in rows}
     if not actors:
         return {}
@@ -754,14 +777,8 @@ def _holder(ctx: Context, session, councillor: Councillor) -> Holder:
                AccountEvidence.level.in_(VOUCHING), SocialAccount.platform == "web")
         .distinct()
     ).all()  # fmt: skip
-    site = ctx.settings.site_url
-    return Holder(
-        directory_url=f"{site.rstrip('/')}/councillors/{councillor.slug}.html" if site else None,
-        council_page=councillor.profile_url,
-        websites=tuple(sorted(websites)),
-        council_domain=ctx.council_domains().get(councillor.council_id),
-        council_url=councillor.council.roster_url,
-    )
+    return holder(ctx.settings.site_url, councillor.slug, councillor.profile_url, websites,
+                  ctx.council_domains().get(councillor.council_id), councillor.council.roster_url)
 
 
 def _same_account(session, account: SocialAccount, platform_id: str | None) -> SocialAccount | None:

@@ -37,6 +37,14 @@ class Holder:
     council_url: str | None = None  # where that domain was read (the roster URL)
 
 
+def holder(site_url: str | None, slug: str, council_page: str | None, websites: Iterable[str],
+           council_domain: str | None, council_url: str | None) -> Holder:  # fmt: skip
+    """What we hold about a councillor, with their page in this directory when the site's address is set."""
+    return Holder(directory_url=f"{site_url.rstrip('/')}/councillors/{slug}.html" if site_url else None,
+                  council_page=council_page, websites=tuple(sorted(websites)), council_domain=council_domain,
+                  council_url=council_url)  # fmt: skip
+
+
 @dataclass
 class Profile:
     """What a collection read on the account's own profile."""

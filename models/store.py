@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -124,23 +124,15 @@ def record_activity(
     if not activity.posts:
         return 0
     known = set(session.scalars(select(Post.post_id).where(Post.account_id == account.id)))
-    new = 0
+    new = []
     for post in activity.posts:
-        if post.post_id in known:
-            continue
-        known.add(post.post_id)
-        session.add(
-            Post(
-                account_id=account.id,
-                post_id=post.post_id,
-                posted_at=post.posted_at,
-                kind=post.kind,
-                first_seen_at=now,
-                run_id=run_id,
-            )
-        )
-        new += 1
-    return new
+        if post.post_id not in known:
+            known.add(post.post_id)
+            new.append({"account_id": account.id, "post_id": post.post_id, "posted_at": post.posted_at,
+                        "kind": post.kind, "first_seen_at": now, "run_id": run_id})  # fmt: skip
+    if new:  # in one statement: a first collection brings up to a feed's window of posts at once
+        session.execute(insert(Post), new)
+    return len(new)
 
 
 def note_change(session: Session, account: SocialAccount, field: str, old: str | None, new: str | None, *,
@@ -166,16 +158,12 @@ def merge_into(session: Session, duplicate: SocialAccount, keeper: SocialAccount
     duplicate.last_checked_at = utcnow()
 
 
-def save_metric(session: Session, values: dict, *, as_of: date, run_id: int | None) -> None:
-    """Insert or replace the day's metric row for one account."""
-    row = session.scalar(
-        select(AccountMetric).where(
-            AccountMetric.account_id == values["account_id"], AccountMetric.as_of == as_of
-        )
-    )
-    if row is None:
-        row = AccountMetric(account_id=values["account_id"], as_of=as_of)
-        session.add(row)
-    for key, value in values.items():
-        setattr(row, key, value)
-    row.run_id = run_id
+def save_metrics(session: Session, rows: list[dict], *, as_of: date, run_id: int | None) -> None:
+    """Insert or replace the day's metric rows (one per account), in two statements."""
+    held = dict(session.execute(select(AccountMetric.account_id, AccountMetric.id).where(AccountMetric.as_of == as_of)).all())
+    new = [row | {"as_of": as_of, "run_id": run_id} for row in rows if row["account_id"] not in held]
+    again = [row | {"id": held[row["account_id"]], "run_id": run_id} for row in rows if row["account_id"] in held]
+    if new:
+        session.execute(insert(AccountMetric), new)
+    if again:  # by primary key, in executemany batches
+        session.execute(update(AccountMetric), again)

@@ -32,6 +32,11 @@ class Validators:
             if self._path is not None:
                 self._path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(str(self._path or ":memory:"), check_same_thread=False)
+            # A cache: a write-ahead log without a sync at every commit is safe for it (a crash
+            # loses at most the last validators, whose pages are then read in full), and no
+            # thread waits on a disk sync for each page it stores.
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
             with self._conn:
                 self._conn.execute("CREATE TABLE IF NOT EXISTS validator "
                                    "(url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, stored_at REAL)")  # fmt: skip
