@@ -109,7 +109,8 @@ def gather_people(session: Session) -> tuple[list[PersonView], list[PersonView]]
     for lock, correction in session.execute(select(FieldLock, Correction).join(Correction, FieldLock.correction_id == Correction.id)):
         corrected[lock.councillor_id][lock.field] = correction
     evidence_by_person: dict[int, dict[int, list[AccountEvidence]]] = defaultdict(lambda: defaultdict(list))
-    for ev in session.scalars(select(AccountEvidence).options(selectinload(AccountEvidence.account))):
+    # Each account with its history (shown on every page that lists it): two queries, not one an account.
+    for ev in session.scalars(select(AccountEvidence).options(selectinload(AccountEvidence.account).selectinload(SocialAccount.changes))):
         evidence_by_person[ev.councillor_id][ev.account_id].append(ev)
     people, former = [], []
     for c in councillors:
