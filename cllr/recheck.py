@@ -58,8 +58,8 @@ def record_unchanged(session: Session, profiles: Mapping[int, object], *, run_id
     by_account: dict[int, list] = {}
     for row in evidence:
         by_account.setdefault(row.account_id, []).append(row)
-    linked = {(e.account_id, e.councillor_id) for e in evidence if e.withdrawn_at is None}
-    councillor_ids = sorted({cid for _, cid in linked})
+    linked = {aid: sorted({e.councillor_id for e in rows if e.withdrawn_at is None}) for aid, rows in by_account.items()}
+    councillor_ids = sorted({cid for cids in linked.values() for cid in cids})
     people = {row.id: row for row in _chunked(session, councillor_ids, lambda ids: select(
         Councillor.id, Councillor.slug, Councillor.profile_url, Councillor.council_id, Council.roster_url,
     ).join(Council, Council.id == Councillor.council_id).where(Councillor.id.in_(ids)))}  # fmt: skip
@@ -85,13 +85,13 @@ def record_unchanged(session: Session, profiles: Mapping[int, object], *, run_id
         profile = Profile(account.platform, account.url, account.handle, activity.profile_links, activity.profile_text)
         confirm: list[int] = []
         recheck: list[int] = []
-        for cid in sorted({c for a, c in linked if a == aid}):
+        for cid in linked.get(aid, ()):  # the councillors it is linked to now (its checks are theirs)
             if (cid, f"account:{account.key}") in locked:
                 break
             person = people[cid]
             holds = checks(profile, holder(site_url, person.slug, person.profile_url, websites.get(cid, ()),
                                            council_domains.get(person.council_id), person.roster_url))  # fmt: skip
-            rows = [e for e in by_account[aid] if e.councillor_id == cid and e.method in PROFILE_METHODS]
+            rows = [e for e in by_account.get(aid, ()) if e.councillor_id == cid and e.method in PROFILE_METHODS]
             current = {(e.method, e.source_url): e for e in rows if e.withdrawn_at is None}
             if set(current) != holds:
                 break

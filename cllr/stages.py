@@ -533,10 +533,15 @@ def account_batches(ctx: Context, *, new_only: bool = False, skip: Collection[in
     for (platform, _), ids in by_slot.items():
         size = min(ctx.settings.batch_size, BATCH_CAP.get(platform, ctx.settings.batch_size))
         chains.append([ids[i : i + size] for i in range(0, len(ids), size)])
-    # Taken in turn from each slot, the one with most batches first: the batches are run in
-    # this order, and a slot whose requests must all go one after another (the YouTube feed
-    # host, a Mastodon server) then starts at once instead of waiting behind other slots'.
-    chains.sort(key=len, reverse=True)
+    return in_turn(chains)
+
+
+def in_turn(chains: list[list]) -> list:
+    """The items of ``chains`` (each slot's batches) taken one from each in turn, the longest
+    chain first. Batches run in this order, so a slot whose requests must all go one after
+    another (the YouTube feed host, a Mastodon server) starts at once instead of waiting
+    behind the other slots' batches."""
+    chains = sorted(chains, key=len, reverse=True)
     return [chain[i] for i in range(len(chains[0]) if chains else 0) for chain in chains if i < len(chain)]
 
 
