@@ -17,10 +17,13 @@ from sqlalchemy.orm import Session
 from models import Post, ProfileSnapshot, SocialAccount
 from models.store import save_metrics
 
+from .heap import collector_paused
+
 WINDOWS = (7, 30, 90)
 ACTIVE_DAYS = 30  # an account is "active" with at least one post in this many days
 
 
+@collector_paused()
 def compute(session: Session, now: datetime, *, run_id: int | None) -> int:
     """Write one metric row per collected account for ``now``'s date; return how many."""
     cutoffs = {days: now - timedelta(days=days) for days in WINDOWS}

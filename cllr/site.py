@@ -34,6 +34,7 @@ from .changes import changes
 from .charts import bar_chart
 from .opendata import write_downloads
 from .evidence import LEVEL_NAMES, LEVELS, METHODS, ROLE_NAMES
+from .heap import collector_paused, held_aside
 from .metrics import ACTIVE_DAYS
 from .search import write_search_index
 from .stages import COLLECTABLE
@@ -75,6 +76,7 @@ def environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # a build reads each template once, not its file's time at every page (a stat each)
     )
     env.globals["active_days"] = ACTIVE_DAYS
     env.filters["safe_url"] = safe_url
@@ -108,17 +110,19 @@ def build_site(session: Session, out_dir: Path, *, site_url: str | None = None, 
     fingerprint = build_fingerprint(session, site_url, contact_url, intake_url)
     if not force and (out_dir / FINGERPRINT).is_file() and (out_dir / FINGERPRINT).read_text() == fingerprint:
         return 0
-    data = _gather(session)
+    with collector_paused():
+        data = _gather(session)
     data["contact_url"] = contact_url
     data["intake_url"] = (intake_url or "").rstrip("/") or None
     env = environment()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".site-", dir=out_dir.parent))
     try:
-        pages = _render_all(env, data, staging, site_url)
-        shutil.copytree(Path(str(files("site_templates"))) / "static", staging / "static")
-        _party_styles(session, staging / "static" / "parties.css")
-        write_downloads(session, staging / "data", data["generated_at"])
+        with held_aside():  # the directory just read lives as long as the build: collections need not walk it
+            pages = _render_all(env, data, staging, _PageWriter(staging, out_dir), site_url)
+            shutil.copytree(Path(str(files("site_templates"))) / "static", staging / "static")
+            _party_styles(session, staging / "static" / "parties.css")
+            write_downloads(session, staging / "data", data["generated_at"])
         _keep_unchanged(staging, out_dir)
         (staging / FINGERPRINT).write_text(fingerprint)
         _swap(staging, out_dir)
@@ -162,14 +166,24 @@ def _keep_unchanged(staging: Path, published: Path) -> int:
         return kept
     for new in staging.rglob("*"):
         old = published / new.relative_to(staging)
-        if new.is_file() and old.is_file() and old.stat().st_size == new.stat().st_size and old.read_bytes() == new.read_bytes():
+        if not (new.is_file() and old.is_file()):
+            continue
+        new_stat, old_stat = new.stat(), old.stat()
+        if os.path.samestat(new_stat, old_stat):  # a page kept as it was written (_PageWriter)
+            kept += 1
+        elif old_stat.st_size == new_stat.st_size and old.read_bytes() == new.read_bytes():
             new.unlink()
-            try:
-                os.link(old, new)
-            except OSError:  # another file system: keep a copy with the old time instead
-                shutil.copy2(old, new)
+            _keep(old, new)
             kept += 1
     return kept
+
+
+def _keep(old: Path, new: Path) -> None:
+    """Put the published file ``old`` at ``new`` as it is: a hard link, or on another file system a copy with its time."""
+    try:
+        os.link(old, new)
+    except OSError:
+        shutil.copy2(old, new)
 
 
 def _party_styles(session: Session, path: Path) -> None:
@@ -222,7 +236,28 @@ def _weekly_posts(session: Session, now: datetime) -> dict[int, list[int]]:
     return {row[0]: [int(n or 0) for n in reversed(row[1:])] for row in rows}
 
 
-def _render_all(env: Environment, data: dict, out: Path, site_url: str | None = None) -> int:
+class _PageWriter:
+    """Writes each page into the staging directory, or, when it is byte-identical to the
+    published page, links the published file there instead (no new file to write, and the
+    page keeps its inode and time: a sync to a static host skips it)."""
+
+    def __init__(self, staging: Path, published: Path) -> None:
+        self.staging, self.published = staging, published
+
+    def __call__(self, path: str, text: str) -> None:
+        content, old = text.encode("utf-8"), self.published / path
+        try:
+            same = old.stat().st_size == len(content) and old.read_bytes() == content
+        except OSError:  # not published yet
+            same = False
+        if same:
+            _keep(old, self.staging / path)
+        else:
+            (self.staging / path).write_bytes(content)
+
+
+def _render_all(env: Environment, data: dict, out: Path, save, site_url: str | None = None) -> int:
+    """Render every page into ``out``, each handed to ``save`` with its path in ``out``; returns how many."""
     for folder in ("councils", "councillors", "leaderboards", "search"):
         (out / folder).mkdir()
     common = {"generated_at": data["generated_at"], "fictional": data["fictional"], "version": __version__}
@@ -251,8 +286,7 @@ def _render_all(env: Environment, data: dict, out: Path, site_url: str | None = 
         nonlocal pages
         root = "../" * path.count("/")
         canonical = f"{site_url.rstrip('/')}/{path}" if site_url else None
-        html = env.get_template(template).render(root=root, canonical=canonical, **common, **context)
-        (out / path).write_text(html, encoding="utf-8")
+        save(path, env.get_template(template).render(root=root, canonical=canonical, **common, **context))
         pages += 1
 
     party_rows = sorted(

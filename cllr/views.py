@@ -22,6 +22,7 @@ from models import (AccountEvidence, AccountMetric, Correction, Council, Council
 from models.links import link_level
 
 from .evidence import COUNTED_ROLES, LEVELS, confirmed
+from .heap import collector_paused
 
 
 @dataclass
@@ -93,6 +94,7 @@ class PersonView:
 
 
 
+@collector_paused()
 def gather_people(session: Session) -> tuple[list[PersonView], list[PersonView]]:
     """Every councillor as a view: (sitting, former). Merged accounts are shown once, as the
     account they were merged into; links every source has withdrawn are kept apart."""

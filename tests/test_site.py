@@ -106,7 +106,8 @@ def test_a_rebuild_replaces_the_site_whole(tmp_path):
     db.dispose()
 
 
-def test_an_unchanged_rebuild_writes_nothing_and_unchanged_pages_keep_their_files(tmp_path):
+def _one_councillor(tmp_path: Path) -> tuple[Database, Path]:
+    """A database of one fictional council with one councillor (xaa-jo), and where its site goes."""
     db = Database(f"sqlite:///{tmp_path / 'site.sqlite3'}")
     db.migrate()
     out = tmp_path / "site"
@@ -120,6 +121,33 @@ def test_an_unchanged_rebuild_writes_nothing_and_unchanged_pages_keep_their_file
         session.add_all([ward, person])
         session.flush()
         session.add(Membership(councillor=person, ward=ward, start_date=date(2026, 5, 7)))
+    return db, out
+
+
+def test_a_page_that_cannot_be_written_fails_the_build_and_leaves_the_published_site(tmp_path, monkeypatch):
+    db, out = _one_councillor(tmp_path)
+    with db.session() as session:
+        build_site(session, out)
+    published = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    write_bytes = Path.write_bytes
+
+    def full_disk(path, content):
+        if path.name == "xaa-jo.html":
+            raise OSError(28, "No space left on device")
+        return write_bytes(path, content)
+
+    monkeypatch.setattr(Path, "write_bytes", full_disk)
+    with db.session() as session:  # the page changes, so it is written, not kept
+        session.scalar(select(Councillor)).name = "Jo Renamed"
+    with db.session() as session, pytest.raises(OSError, match="No space left"):
+        build_site(session, out, force=True)
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == published
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".site")]
+    db.dispose()
+
+
+def test_an_unchanged_rebuild_writes_nothing_and_unchanged_pages_keep_their_files(tmp_path):
+    db, out = _one_councillor(tmp_path)
     with db.session() as session:
         assert build_site(session, out) > 0
     inodes = {p.relative_to(out): p.stat().st_ino for p in out.rglob("*.html")}
