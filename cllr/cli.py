@@ -700,7 +700,7 @@ def erase(councillor: str, value: str, actor: str, reason: str, yes: bool) -> No
         if (site / "index.html").is_file():
             with db.session() as session:
                 pages = build_site(session, site, site_url=settings.site_url, contact_url=settings.contact_url,
-                                   intake_url=settings.intake_url, force=True)  # fmt: skip
+                                   intake_url=settings.intake_url, force=True).pages  # fmt: skip
             click.echo(f"Site rebuilt without it: {pages} pages in {site}. Publish it to replace the copy online.")
     except Refused as exc:
         raise click.ClickException(exc.message) from None

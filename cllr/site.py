@@ -12,6 +12,7 @@ import shutil
 import tempfile
 import unicodedata
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
@@ -20,7 +21,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
-from sqlalchemy import case, func, select
+from sqlalchemy import case, event, func, select
 from sqlalchemy.orm import Session
 
 from models import (
@@ -31,6 +32,7 @@ from models.base import utcnow
 
 from . import __version__
 from .changes import changes
+from .alongside import alongside
 from .charts import bar_chart
 from .opendata import write_downloads
 from .evidence import LEVEL_NAMES, LEVELS, METHODS, ROLE_NAMES
@@ -95,21 +97,30 @@ def environment() -> Environment:
 FINGERPRINT = ".build"  # in the built site: what it was built from (see build_site)
 
 
+@dataclass(frozen=True)
+class Build:
+    pages: int  # pages rendered; 0 when nothing had changed
+    renderer_private_mb: float | None = None  # memory the forked renderer held on its own (docs/benchmarks.md)
+
+
 def build_site(session: Session, out_dir: Path, *, site_url: str | None = None, contact_url: str | None = None,
-               intake_url: str | None = None, force: bool = False) -> int:  # fmt: skip
+               intake_url: str | None = None, force: bool = False) -> Build:  # fmt: skip
     """Render every page and the downloads into a fresh directory, then swap it in place of ``out_dir``.
 
-    Returns the pages rendered. Nothing is rebuilt when the site was built from the same
+    Returns the pages rendered (:class:`Build`). Nothing is rebuilt when the site was built from the same
     data, templates and settings on the same day (``fingerprint``), unless ``force``. A
     page that comes out byte-identical to the published one keeps the published file
     (hard-linked: same inode and time), so a sync to a host sends only what changed.
     With ``intake_url`` (the corrections intake), each councillor page links to its
     "suggest a correction" form and each council page to the council form.
+
+    The councillor pages are rendered in a forked child process (``cllr.alongside``) while
+    this one renders the rest and writes the downloads: the second core.
     """
     out_dir = Path(out_dir)
     fingerprint = build_fingerprint(session, site_url, contact_url, intake_url)
     if not force and (out_dir / FINGERPRINT).is_file() and (out_dir / FINGERPRINT).read_text() == fingerprint:
-        return 0
+        return Build(0)
     with collector_paused():
         data = _gather(session)
     data["contact_url"] = contact_url
@@ -118,18 +129,24 @@ def build_site(session: Session, out_dir: Path, *, site_url: str | None = None, 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".site-", dir=out_dir.parent))
     try:
-        with held_aside():  # the directory just read lives as long as the build: collections need not walk it
-            pages = _render_all(env, data, staging, _PageWriter(staging, out_dir), site_url)
-            shutil.copytree(Path(str(files("site_templates"))) / "static", staging / "static")
-            _party_styles(session, staging / "static" / "parties.css")
-            write_downloads(session, staging / "data", data["generated_at"])
+        # The directory just read lives as long as the build: collections need not walk it, and
+        # the forked renderer of the councillor pages shares it without copying what they touch.
+        with held_aside():
+            render = _Pages(env, staging, out_dir, site_url, data)
+            with alongside(lambda: _councillor_pages(render, data), forbid=lambda: _refuse_queries(session)) as helper:
+                pages = _render_all(render, data, staging)
+                shutil.copytree(Path(str(files("site_templates"))) / "static", staging / "static")
+                _party_styles(session, staging / "static" / "parties.css")
+                write_downloads(session, staging / "data", data["generated_at"])
+            pages += helper.result
+        _sitemap(staging, site_url)
         _keep_unchanged(staging, out_dir)
         (staging / FINGERPRINT).write_text(fingerprint)
         _swap(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return pages
+    return Build(pages, helper.private_mb)
 
 
 # What a build depends on besides the templates: every published table's size and newest
@@ -160,21 +177,25 @@ def build_fingerprint(session: Session, site_url: str | None, contact_url: str |
 
 
 def _keep_unchanged(staging: Path, published: Path) -> int:
-    """Replace each new file identical to the published one by a hard link to it; returns how many."""
+    """Replace each new file identical to the published one by a hard link to it; returns how many.
+
+    The pages are left out: each was compared with the published page as it was rendered (:class:`_Pages`).
+    """
     kept = 0
     if not published.is_dir():
         return kept
-    for new in staging.rglob("*"):
-        old = published / new.relative_to(staging)
-        if not (new.is_file() and old.is_file()):
-            continue
-        new_stat, old_stat = new.stat(), old.stat()
-        if os.path.samestat(new_stat, old_stat):  # a page kept as it was written (_PageWriter)
-            kept += 1
-        elif old_stat.st_size == new_stat.st_size and old.read_bytes() == new.read_bytes():
-            new.unlink()
-            _keep(old, new)
-            kept += 1
+    for folder, subfolders, names in os.walk(staging):
+        here = Path(folder)
+        if here == staging:
+            subfolders[:] = [name for name in subfolders if name not in _Pages.FOLDERS]
+            names = [name for name in names if not name.endswith(".html")]
+        for name in names:
+            new = here / name
+            old = published / new.relative_to(staging)
+            if old.is_file() and old.stat().st_size == new.stat().st_size and old.read_bytes() == new.read_bytes():
+                new.unlink()
+                _keep(old, new)
+                kept += 1
     return kept
 
 
@@ -236,16 +257,25 @@ def _weekly_posts(session: Session, now: datetime) -> dict[int, list[int]]:
     return {row[0]: [int(n or 0) for n in reversed(row[1:])] for row in rows}
 
 
-class _PageWriter:
-    """Writes each page into the staging directory, or, when it is byte-identical to the
-    published page, links the published file there instead (no new file to write, and the
-    page keeps its inode and time: a sync to a static host skips it)."""
+class _Pages:
+    """Renders each page into the staging directory, or, when it comes out byte-identical to
+    the published page, links the published file there instead (no new file to write, and
+    the page keeps its inode and time: a sync to a static host skips it). Counts the pages."""
 
-    def __init__(self, staging: Path, published: Path) -> None:
-        self.staging, self.published = staging, published
+    FOLDERS = ("councils", "councillors", "leaderboards")  # pages only
 
-    def __call__(self, path: str, text: str) -> None:
-        content, old = text.encode("utf-8"), self.published / path
+    def __init__(self, env: Environment, staging: Path, published: Path, site_url: str | None, data: dict) -> None:
+        self.env, self.staging, self.published, self.site_url = env, staging, published, site_url
+        self.common = {"generated_at": data["generated_at"], "fictional": data["fictional"], "version": __version__}
+        self.count = 0
+        for folder in (*self.FOLDERS, "search"):
+            (staging / folder).mkdir(exist_ok=True)
+
+    def __call__(self, path: str, template: str, **context) -> None:
+        canonical = f"{self.site_url.rstrip('/')}/{path}" if self.site_url else None
+        html = self.env.get_template(template).render(root="../" * path.count("/"), canonical=canonical, **self.common,
+                                                      **context)  # fmt: skip
+        content, old = html.encode("utf-8"), self.published / path
         try:
             same = old.stat().st_size == len(content) and old.read_bytes() == content
         except OSError:  # not published yet
@@ -254,19 +284,24 @@ class _PageWriter:
             _keep(old, self.staging / path)
         else:
             (self.staging / path).write_bytes(content)
+        self.count += 1
 
 
-def _render_all(env: Environment, data: dict, out: Path, save, site_url: str | None = None) -> int:
-    """Render every page into ``out``, each handed to ``save`` with its path in ``out``; returns how many."""
-    for folder in ("councils", "councillors", "leaderboards", "search"):
-        (out / folder).mkdir()
-    common = {"generated_at": data["generated_at"], "fictional": data["fictional"], "version": __version__}
-    by_council: dict[int, list[PersonView]] = defaultdict(list)
-    for person in data["people"]:
-        by_council[person.councillor.council_id].append(person)
-    former_by_council: dict[int, list[PersonView]] = defaultdict(list)
-    for person in data["former"]:
-        former_by_council[person.councillor.council_id].append(person)
+def _refuse_queries(session: Session) -> None:
+    """Make the session's database refuse every statement (in the forked renderer, whose connection is the parent's)."""
+
+    def refuse(*args, **kwargs) -> None:
+        raise RuntimeError("a page rendered in the helper process queried the database; the views must carry what it shows")
+
+    event.listen(session.get_bind(), "before_cursor_execute", refuse)
+
+
+def _render_all(write: _Pages, data: dict, out: Path) -> int:
+    """Render every page but the councillors' (:func:`_councillor_pages`), and the search index, into ``out``;
+    returns how many pages."""
+    before = write.count
+    by_council = _by_council(data["people"])
+    former_by_council = _by_council(data["former"])
 
     council_rows = []
     for council in data["councils"]:
@@ -279,15 +314,6 @@ def _render_all(env: Environment, data: dict, out: Path, save, site_url: str | N
     for person in data["people"]:
         nations[person.councillor.council.nation].append(person)
         parties[person.membership.party].append(person)
-
-    pages = 0
-
-    def write(path: str, template: str, **context) -> None:
-        nonlocal pages
-        root = "../" * path.count("/")
-        canonical = f"{site_url.rstrip('/')}/{path}" if site_url else None
-        save(path, env.get_template(template).render(root=root, canonical=canonical, **common, **context))
-        pages += 1
 
     party_rows = sorted(
         ({"key": party.key if party else None, "name": party.name if party else "No party recorded",
@@ -331,16 +357,6 @@ def _render_all(env: Environment, data: dict, out: Path, save, site_url: str | N
               former=former_by_council.get(council.id, []), history=history,
               council_form=f"{data['intake_url']}/council" if data["intake_url"] else None,
               history_chart=_adoption_chart(council, history))  # fmt: skip
-    weeks = week_labels(data["generated_at"])
-    for person in data["people"] + data["former"]:
-        weekly = person.weekly(data["weekly"], WEEKS)
-        write(f"councillors/{person.councillor.slug}.html", "councillor.html", person=person,
-              council=person.councillor.council, former=person.membership.end_date is not None,
-              weekly=list(zip(weeks, weekly)), contact_url=data["contact_url"],
-              suggest_url=f"{data['intake_url']}/suggest?councillor={quote(person.councillor.slug)}" if data["intake_url"] else None,
-              chart=bar_chart(weekly, weeks, title=f"Posts per week by {person.councillor.name}, last {WEEKS} weeks")
-              if any(weekly) else None)  # fmt: skip
-
     # Finding people without a search box: A to Z by surname; and the search index.
     everyone = data["people"] + data["former"]
     by_letter: dict[str, list[PersonView]] = defaultdict(list)
@@ -355,10 +371,10 @@ def _render_all(env: Environment, data: dict, out: Path, save, site_url: str | N
 
     events = data["events"]
     days = defaultdict(list)
-    for event in events:
-        days[event.when.date()].append(event)
+    for change in events:
+        days[change.when.date()].append(change)
     write("changes.html", "changes.html", days=sorted(days.items(), reverse=True)[:30], limit=60)
-    feed = env.get_template("changes.atom").render(entries=events[:50], site_url=f"{site_url.rstrip('/')}/" if site_url else None,
+    feed = write.env.get_template("changes.atom").render(entries=events[:50], site_url=f"{write.site_url.rstrip('/')}/" if write.site_url else None,
                                                    feed_id="urn:councillors-online:changes",
                                                    updated=(events[0].when if events else data["generated_at"]).isoformat())  # fmt: skip
     (out / "changes.atom").write_text(feed, encoding="utf-8")
@@ -366,8 +382,29 @@ def _render_all(env: Environment, data: dict, out: Path, save, site_url: str | N
     for name in ("about", "privacy", "accessibility"):
         write(f"{name}.html", f"{name}.html")
     write("data.html", "data.html", files=DOWNLOADS, councils=[r["council"] for r in council_rows])
-    _sitemap(out, site_url)
-    return pages
+    return write.count - before
+
+
+def _councillor_pages(write: _Pages, data: dict) -> int:
+    """Render every councillor's page, sitting and former; returns how many."""
+    before = write.count
+    weeks = week_labels(data["generated_at"])
+    for person in data["people"] + data["former"]:
+        weekly = person.weekly(data["weekly"], WEEKS)
+        write(f"councillors/{person.councillor.slug}.html", "councillor.html", person=person,
+              council=person.councillor.council, former=person.membership.end_date is not None,
+              weekly=list(zip(weeks, weekly)), contact_url=data["contact_url"],
+              suggest_url=f"{data['intake_url']}/suggest?councillor={quote(person.councillor.slug)}" if data["intake_url"] else None,
+              chart=bar_chart(weekly, weeks, title=f"Posts per week by {person.councillor.name}, last {WEEKS} weeks")
+              if any(weekly) else None)  # fmt: skip
+    return write.count - before
+
+
+def _by_council(people: list[PersonView]) -> dict[int, list[PersonView]]:
+    grouped: dict[int, list[PersonView]] = defaultdict(list)
+    for person in people:
+        grouped[person.councillor.council_id].append(person)
+    return grouped
 
 
 def _adoption_chart(council: Council, history: list) -> Markup | None:

@@ -866,9 +866,12 @@ def render_site(ctx: Context, run_id: int) -> Outcome:
 
     started = utcnow()
     with ctx.db.session() as session:
-        pages = build_site(session, ctx.settings.output_dir, site_url=ctx.settings.site_url,
+        build = build_site(session, ctx.settings.output_dir, site_url=ctx.settings.site_url,
                            contact_url=ctx.settings.contact_url, intake_url=ctx.settings.intake_url)  # fmt: skip
-    outcome = Outcome("site", str(ctx.settings.output_dir), "done", counts={"pages": pages})
+    counts = {"pages": build.pages}
+    if build.renderer_private_mb is not None:  # the forked renderer's own memory, for the peak (docs/benchmarks.md)
+        counts["renderer_mb"] = round(build.renderer_private_mb)
+    outcome = Outcome("site", str(ctx.settings.output_dir), "done", counts=counts)
     return _record(ctx, run_id, outcome, started_at=started)
 
 

@@ -149,15 +149,15 @@ def test_a_page_that_cannot_be_written_fails_the_build_and_leaves_the_published_
 def test_an_unchanged_rebuild_writes_nothing_and_unchanged_pages_keep_their_files(tmp_path):
     db, out = _one_councillor(tmp_path)
     with db.session() as session:
-        assert build_site(session, out) > 0
+        assert build_site(session, out).pages > 0
     inodes = {p.relative_to(out): p.stat().st_ino for p in out.rglob("*.html")}
     with db.session() as session:
-        assert build_site(session, out) == 0  # same data, templates and day: nothing to do
+        assert build_site(session, out).pages == 0  # same data, templates and day: nothing to do
     assert {p.relative_to(out): p.stat().st_ino for p in out.rglob("*.html")} == inodes
     with db.session() as session:  # the council's name changes: that page is new, the privacy page is the old file
         session.scalar(select(Council)).name = "Renamed Fictional Council"
     with db.session() as session:
-        assert build_site(session, out) > 0
+        assert build_site(session, out).pages > 0
     assert (out / "privacy.html").stat().st_ino == inodes[Path("privacy.html")]
     assert (out / "councils" / "index.html").stat().st_ino != inodes[Path("councils/index.html")]
     assert "Renamed Fictional Council" in (out / "councils" / "index.html").read_text(encoding="utf-8")
