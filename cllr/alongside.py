@@ -16,6 +16,7 @@ work is done in this process instead, before the block.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import pickle
 import signal
@@ -24,6 +25,27 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+
+
+class Claims:
+    """Items ``0 .. total-1`` handed out in chunks to whichever process asks next, the parent
+    or its forked child (the counter lives in shared memory): both keep busy to the end.
+
+    Iterating yields ranges of indexes, each to one process only, until none are left.
+    """
+
+    def __init__(self, total: int, chunk: int = 32) -> None:
+        self.total, self.chunk = total, chunk
+        self._next = multiprocessing.Value("q", 0)
+
+    def __iter__(self) -> Iterator[range]:
+        while True:
+            with self._next.get_lock():
+                start = self._next.value
+                self._next.value = min(start + self.chunk, self.total)
+            if start >= self.total:
+                return
+            yield range(start, min(start + self.chunk, self.total))
 
 
 class HelperFailed(RuntimeError):

@@ -32,7 +32,7 @@ from models.base import utcnow
 
 from . import __version__
 from .changes import changes
-from .alongside import alongside
+from .alongside import Claims, alongside
 from .charts import bar_chart
 from .opendata import write_downloads
 from .evidence import LEVEL_NAMES, LEVELS, METHODS, ROLE_NAMES
@@ -115,7 +115,7 @@ def build_site(session: Session, out_dir: Path, *, site_url: str | None = None, 
     "suggest a correction" form and each council page to the council form.
 
     The councillor pages are rendered in a forked child process (``cllr.alongside``) while
-    this one renders the rest and writes the downloads: the second core.
+    this one renders the rest and writes the downloads, then joins in: the second core.
     """
     out_dir = Path(out_dir)
     fingerprint = build_fingerprint(session, site_url, contact_url, intake_url)
@@ -133,11 +133,13 @@ def build_site(session: Session, out_dir: Path, *, site_url: str | None = None, 
         # the forked renderer of the councillor pages shares it without copying what they touch.
         with held_aside():
             render = _Pages(env, staging, out_dir, site_url, data)
-            with alongside(lambda: _councillor_pages(render, data), forbid=lambda: _refuse_queries(session)) as helper:
+            claims = Claims(len(data["people"]) + len(data["former"]))
+            with alongside(lambda: _councillor_pages(render, data, claims), forbid=lambda: _refuse_queries(session)) as helper:
                 pages = _render_all(render, data, staging)
                 shutil.copytree(Path(str(files("site_templates"))) / "static", staging / "static")
                 _party_styles(session, staging / "static" / "parties.css")
                 write_downloads(session, staging / "data", data["generated_at"])
+                pages += _councillor_pages(render, data, claims)  # the pages the child has not claimed yet
             pages += helper.result
         _sitemap(staging, site_url)
         _keep_unchanged(staging, out_dir)
@@ -385,11 +387,12 @@ def _render_all(write: _Pages, data: dict, out: Path) -> int:
     return write.count - before
 
 
-def _councillor_pages(write: _Pages, data: dict) -> int:
-    """Render every councillor's page, sitting and former; returns how many."""
+def _councillor_pages(write: _Pages, data: dict, claims: Claims) -> int:
+    """Render the pages of the councillors, sitting and former, whose places in the list ``claims`` hands out; returns how many."""
     before = write.count
     weeks = week_labels(data["generated_at"])
-    for person in data["people"] + data["former"]:
+    everyone = data["people"] + data["former"]
+    for person in (everyone[i] for chunk in claims for i in chunk):
         weekly = person.weekly(data["weekly"], WEEKS)
         write(f"councillors/{person.councillor.slug}.html", "councillor.html", person=person,
               council=person.councillor.council, former=person.membership.end_date is not None,

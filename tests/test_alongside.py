@@ -7,7 +7,7 @@ import time
 import pytest
 from sqlalchemy import select
 
-from cllr.alongside import HelperFailed, alongside
+from cllr.alongside import Claims, HelperFailed, alongside
 from cllr.site import _refuse_queries
 from models.db import Database
 
@@ -19,6 +19,14 @@ def test_the_work_runs_in_another_process_and_its_result_comes_back():
     assert (word, helper.forked) == ("done", True)
     assert child != parent
     assert helper.private_mb > 0  # read from /proc: this machine is Linux
+
+
+def test_claims_hand_each_item_to_one_process_only():
+    claims = Claims(1000, chunk=7)
+    with alongside(lambda: [i for chunk in claims for i in chunk]) as helper:
+        mine = [i for chunk in claims for i in chunk]
+    assert sorted(mine + helper.result) == list(range(1000))  # every item once, whichever process took it
+    assert not list(claims)  # none left
 
 
 class Unpicklable(Exception):
