@@ -31,8 +31,8 @@ from models import (
 from models.base import utcnow
 
 from . import __version__
-from .changes import changes
 from .alongside import Claims, alongside
+from .changes import changes
 from .charts import bar_chart
 from .opendata import write_downloads
 from .evidence import LEVEL_NAMES, LEVELS, METHODS, ROLE_NAMES
