@@ -59,17 +59,19 @@ def test_a_failure_in_the_child_is_raised_in_the_parent_once_the_block_ends(work
 
 
 def test_a_failure_in_the_block_kills_the_child_and_is_raised(tmp_path):
-    pid_file = tmp_path / "pid"
+    pid_file, finished = tmp_path / "pid", tmp_path / "finished"
 
     def slow():
         pid_file.write_text(str(os.getpid()))
-        time.sleep(600)
+        time.sleep(5)
+        finished.write_text("the child was left to run to its end")
 
     with pytest.raises(ValueError, match="in the block"), alongside(slow):
         while not pid_file.exists() or not pid_file.read_text():
             time.sleep(0.01)
         raise ValueError("in the block")
-    with pytest.raises(ProcessLookupError):  # killed and reaped: no such process left
+    assert not finished.exists()  # the parent waited only for a killed child, not for its work
+    with pytest.raises(ProcessLookupError):  # and reaped it: no such process left
         os.kill(int(pid_file.read_text()), 0)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from xml.etree import ElementTree
@@ -162,4 +163,20 @@ def test_an_unchanged_rebuild_writes_nothing_and_unchanged_pages_keep_their_file
     assert (out / "councils" / "index.html").stat().st_ino != inodes[Path("councils/index.html")]
     assert "Renamed Fictional Council" in (out / "councils" / "index.html").read_text(encoding="utf-8")
     assert {p.name for p in (out / "data").iterdir()} >= {"councillors.csv", "popolo.json", "cllr.sqlite3", "README.md"}
+    db.dispose()
+
+
+def test_the_site_is_the_same_whether_the_councillor_pages_are_rendered_in_a_child_process_or_not(tmp_path, monkeypatch):
+    db, out = _one_councillor(tmp_path)
+    with db.session() as session:
+        forked = build_site(session, out)
+    files = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+    page = (out / "councillors" / "xaa-jo.html").read_bytes()
+    monkeypatch.delattr(os, "fork")  # a system without fork: everything in this process
+    with db.session() as session:
+        alone = build_site(session, out, force=True)
+    assert forked.renderer_private_mb is not None and alone.renderer_private_mb is None
+    assert alone.pages == forked.pages == sum(1 for _ in out.rglob("*.html"))  # every page once, none counted twice
+    assert sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file()) == files
+    assert (out / "councillors" / "xaa-jo.html").read_bytes() == page
     db.dispose()
