@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import multiprocessing
 import tempfile
+import zipfile
 import time
 import uuid
 from collections import Counter
@@ -87,7 +88,7 @@ def bench_site(councillors: int = 20_000, councils: int = 400, posts_per_account
 
     from sqlalchemy import insert
 
-    from models import AccountEvidence, Council, Councillor, Membership, Party, Post, ProfileSnapshot, SocialAccount, Ward
+    from models import Council, Councillor, Membership, Party, Post, ProfileSnapshot, Ward
     from models.db import Database
     from models.store import seed_parties
 
@@ -125,21 +126,7 @@ def bench_site(councillors: int = 20_000, councils: int = 400, posts_per_account
             session.execute(insert(Membership), [
                 {"councillor_id": pid, "ward_id": wards[(cid, f"w{n % 20}")], "party_id": rng.choice(parties),
                  "party_label": "", "start_date": date(2026, 5, 7)} for n, (pid, cid) in enumerate(ids)])  # fmt: skip
-            accounts, links = [], []
-            for n, (pid, _) in enumerate(ids):
-                for platform in ("bluesky", "mastodon", "web"):
-                    if rng.random() < {"bluesky": 0.45, "mastodon": 0.2, "web": 0.15}[platform]:
-                        key = f"{platform}:bench{n}.{platform}.example"
-                        accounts.append({"platform": platform, "key": key, "handle": f"bench{n}.example",
-                                         "url": f"https://bench{n}.{platform}.example/", "status": "active",
-                                         "first_seen_at": now, "last_checked_at": now})  # fmt: skip
-                        links.append((pid, key))
-            session.execute(insert(SocialAccount), accounts)
-            keys = {a.key: a.id for a in session.query(SocialAccount)}
-            session.execute(insert(AccountEvidence), [
-                {"councillor_id": pid, "account_id": keys[key], "method": "council_profile", "level": "listed",
-                 "source_url": f"https://council.example/{pid}", "first_seen_at": now, "last_seen_at": now,
-                 "last_checked_at": now} for pid, key in links])  # fmt: skip
+            keys = _link_accounts(session, [pid for pid, _ in ids], (0.45, 0.2, 0.15), rng, now)
             posts = [{"account_id": aid, "post_id": f"{aid}-{k}", "posted_at": now - timedelta(days=rng.uniform(0, 91)),
                       "kind": "post", "first_seen_at": now}
                      for aid in keys.values() for k in range(rng.randint(0, 2 * posts_per_account))]  # fmt: skip
@@ -160,7 +147,7 @@ def bench_site(councillors: int = 20_000, councils: int = 400, posts_per_account
         files = sum(1 for p in site.rglob("*") if p.is_file())
         db.dispose()
     return {
-        "councils": councils, "councillors": councillors, "accounts": len(accounts), "posts": len(posts),
+        "councils": councils, "councillors": councillors, "accounts": len(keys), "posts": len(posts),
         "generate_s": round(generated, 1), "full_build_s": timings["full"][0], "pages": timings["full"][1], "files": files,
         "unchanged_rebuild_s": timings["unchanged"][0], "pages_rebuilt": timings["unchanged"][1],
         "largest_search_shard_kb": round(shard / 1024), "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
@@ -369,3 +356,229 @@ def _stage_times(url: str, run_id: int) -> dict[str, float]:
                                .where(RunStep.run_id == run_id).group_by(RunStep.stage)).all()  # fmt: skip
     db.dispose()
     return {stage: round((end - start).total_seconds(), 1) for stage, start, end in sorted(rows, key=lambda r: r[1])}
+
+
+# The postcode finder at national size -------------------------------------------------------------
+
+# Principal councils by type, as the registry counts them (cllr/data/councils.MANIFEST.md).
+COUNCIL_MIX = {"CTY": 21, "NMD": 164, "MD": 36, "LBO": 33, "UA": 63, "SCO": 32, "WPA": 22, "NID": 11}
+
+
+def bench_postcodes(rows: int = 2_700_000, databases: tuple[str, ...] = ("sqlite", "postgresql"), seed: int = 2026,
+                    postgres_admin: str = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres", echo=print) -> list[dict]:  # fmt: skip
+    """Import a generated ONSPD of ``rows`` rows with the real columns and build the postcode finder's files; per database.
+
+    The directory is generated and written straight into the database (382 fictional
+    councils of the real types, two-tier areas included, with wards, divisions and
+    councillors), as is a zip shaped as the ONS publishes the directory. The import
+    (``cllr postcodes import``: read, load, match the wards) and the shard build (read
+    the councillors, write the files) each run in a process of their own (``spawn``),
+    whose peak resident memory is its own.
+    """
+    from .demo.postcodes import write_national_directory
+
+    figures = []
+    with tempfile.TemporaryDirectory(prefix="cllr-bench-postcodes-") as tmp:
+        started = time.monotonic()
+        places, names, directory = _national_places(seed)
+        zipped = Path(tmp) / "ONSPD_BENCH_UK.zip"
+        written = write_national_directory(zipped, places, names, rows=rows, seed=seed)
+        echo(f"generated {written['rows']:,} rows ({written['live_rows']:,} in use) in {written['outward_codes']:,} outward codes "
+             f"over {len(places):,} places: {zipped.stat().st_size / 2**20:.0f} MB zipped, "
+             f"in {time.monotonic() - started:.0f} s")  # fmt: skip
+        for kind in databases:
+            with _bench_database(kind, Path(tmp), postgres_admin) as url:
+                _seed_directory(url, directory, seed)
+                imported = _in_own_process(_timed_import, url, str(zipped))
+                built = _in_own_process(_timed_shards, url, str(Path(tmp) / f"site-{kind}"))
+                row = {"database": kind, "rows": written["rows"], "zip_mb": round(zipped.stat().st_size / 2**20),
+                       "csv_mb": round(zipfile.ZipFile(zipped).infolist()[0].file_size / 2**20),
+                       **imported, **built, "database_mb": _database_mb(url)}  # fmt: skip
+                echo("  " + ", ".join(f"{k}={v}" for k, v in row.items()))
+                figures.append(row)
+    return figures
+
+
+def _national_places(seed: int):
+    """The national directory's councils, wards and divisions; the places postcodes lie in, in map order; and the ONS names."""
+    import random
+
+    from .demo.postcodes import ons_name
+    from .demo.world import PLACES, WARD_WORDS
+
+    rng = random.Random(seed)
+    types = [t for t, n in COUNCIL_MIX.items() for _ in range(n)]
+    rng.shuffle(types)
+    councils, names, places = [], {}, []
+    ward_number = division_number = 0
+    for i, council_type in enumerate(types):
+        gss = f"X{'10' if council_type == 'CTY' else '07' if council_type == 'NMD' else '06'}{i + 1:06d}"
+        stem = f"{PLACES[i % len(PLACES)]} {i + 1}"
+        count = rng.randint(40, 80) if council_type == "CTY" else rng.randint(12, 36)
+        wards = []
+        for n in range(count):
+            if council_type == "CTY":
+                division_number += 1
+                code = f"X58{division_number:06d}"
+            else:
+                ward_number += 1
+                code = f"X05{ward_number:06d}"
+            name = f"{stem} {WARD_WORDS[n % len(WARD_WORDS)]}" + (f" {n // len(WARD_WORDS) + 1}" if n >= len(WARD_WORDS) else "")
+            wards.append((code, name))
+            names[code] = ("division" if council_type == "CTY" else "ward", ons_name(name))
+        names[gss] = ("county" if council_type == "CTY" else "lad", f"{stem} Council")
+        councils.append({"code": f"Q{i:03d}", "gss": gss, "type": council_type, "name": f"{stem} Council", "wards": wards})
+    counties = [c for c in councils if c["type"] == "CTY"]
+    districts = [c for c in councils if c["type"] == "NMD"]
+    county_of = {d["code"]: counties[n % len(counties)] for n, d in enumerate(districts)}
+    in_county: dict[str, list] = {c["code"]: [d for d in districts if county_of[d["code"]] is c] for c in counties}
+    for council in councils:
+        if council["type"] == "CTY":
+            continue
+        county = county_of.get(council["code"])
+        if county is None:
+            places += [(council["gss"], code, "", "") for code, _ in council["wards"]]
+            continue
+        # The county's divisions cover its districts' wards in runs, in order.
+        siblings = in_county[county["code"]]
+        total = sum(len(d["wards"]) for d in siblings)
+        before = sum(len(d["wards"]) for d in siblings[: siblings.index(council)])
+        for n, (code, _) in enumerate(council["wards"]):
+            division = county["wards"][(before + n) * len(county["wards"]) // total][0]
+            places.append((council["gss"], code, county["gss"], division))
+    return places, names, councils
+
+
+def _seed_directory(url: str, councils: list[dict], seed: int) -> None:
+    """Write the national directory's councils, wards, councillors and accounts straight into the database."""
+    import random
+
+    from sqlalchemy import insert, select
+
+    from models import Council, Councillor, Membership, Ward
+    from models.db import Database
+
+    from .demo.world import FIRST_NAMES, SURNAME_HEADS, SURNAME_TAILS
+    from .names import ward_key
+
+    rng = random.Random(seed)
+    db = Database(url)
+    db.migrate()
+    now = stages.utcnow()
+    with db.session() as session:
+        session.execute(insert(Council), [
+            {"code": c["code"], "gss": c["gss"], "name": c["name"], "common_name": c["name"], "nation": "England",
+             "council_type": c["type"], "cms": "moderngov", "scraper_class": "moderngov", "fictional": True} for c in councils])  # fmt: skip
+        ids = dict(session.execute(select(Council.code, Council.id)).all())
+        session.execute(insert(Ward), [{"council_id": ids[c["code"]], "key": ward_key(name), "name": name}
+                                       for c in councils for _, name in c["wards"]])  # fmt: skip
+        people, seats = [], []
+        for ward_id, council_id in session.execute(select(Ward.id, Ward.council_id)).all():
+            for _ in range(rng.randint(1, 3)):
+                n = len(people)
+                name = f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAME_HEADS)}{rng.choice(SURNAME_TAILS)}"
+                people.append({"council_id": council_id, "source_id": str(n), "slug": f"q{n:05d}", "name": name,
+                               "raw_name": name, "first_seen_at": now, "last_seen_at": now})  # fmt: skip
+                seats.append(ward_id)
+        session.execute(insert(Councillor), people)
+        person_ids = list(session.scalars(select(Councillor.id).order_by(Councillor.id)))
+        session.execute(insert(Membership), [{"councillor_id": pid, "ward_id": wid, "party_label": "Independent",
+                                              "start_date": date(2026, 5, 7)} for pid, wid in zip(person_ids, seats)])  # fmt: skip
+        _link_accounts(session, person_ids, NATIONAL_SHARES, rng, now)
+    db.dispose()
+
+
+def _link_accounts(session, person_ids: list[int], shares: tuple[float, float, float], rng, now) -> dict[str, int]:
+    """Give councillors Bluesky, Mastodon and web accounts at these shares, listed on their council profiles; key → id."""
+    from sqlalchemy import insert, select
+
+    from models import AccountEvidence, SocialAccount
+
+    accounts, links = [], []
+    for pid in person_ids:
+        for platform, share in zip(("bluesky", "mastodon", "web"), shares):
+            if rng.random() < share:
+                key = f"{platform}:bench{pid}.{platform}.example"
+                accounts.append({"platform": platform, "key": key, "handle": f"bench{pid}.{platform}.example",
+                                 "url": f"https://bench{pid}.{platform}.example/", "status": "active",
+                                 "first_seen_at": now, "last_checked_at": now})  # fmt: skip
+                links.append((pid, key))
+    session.execute(insert(SocialAccount), accounts)
+    keys = dict(session.execute(select(SocialAccount.key, SocialAccount.id)).all())
+    session.execute(insert(AccountEvidence), [
+        {"councillor_id": pid, "account_id": keys[key], "method": "council_profile", "level": "listed",
+         "source_url": f"https://council.example/{pid}", "first_seen_at": now, "last_seen_at": now,
+         "last_checked_at": now} for pid, key in links])  # fmt: skip
+    return keys
+
+
+def _in_own_process(target, *args) -> dict:
+    """Run ``target(*args)`` in a fresh interpreter (``spawn``) and return its figures, with its own peak memory."""
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe()
+    process = context.Process(target=_report, args=(theirs, target, args))
+    process.start()
+    try:
+        figures = ours.recv()
+    finally:
+        process.join(timeout=60)
+    if isinstance(figures, BaseException):
+        raise figures
+    return figures
+
+
+def _report(connection: Connection, target, args) -> None:
+    import resource
+
+    try:
+        figures = target(*args)
+        figures[f"{target.__name__.removeprefix('_timed_')}_peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        connection.send(figures)
+    except BaseException as exc:  # sent back, raised in the benchmark's process
+        connection.send(exc)
+
+
+def _timed_import(url: str, path: str) -> dict:
+    from models.db import Database
+
+    from .postcodes import import_directory
+    from .wardcodes import match_wards
+
+    db = Database(url)
+    started = time.monotonic()
+    with db.session() as session:
+        done = import_directory(session, [Path(path)])
+        loaded = time.monotonic() - started
+        counts = match_wards(session).counts()
+    total = time.monotonic() - started
+    db.dispose()
+    release = done.release
+    return {"import_s": round(total, 1), "load_s": round(loaded, 1), "match_s": round(total - loaded, 1),
+            "postcodes_live": release.live, "postcodes_retired": release.retired, "places": release.places,
+            "wards_matched": counts["matched"], "wards_unmatched": counts["unmatched"] + counts["ambiguous"]}  # fmt: skip
+
+
+def _timed_shards(url: str, folder: str) -> dict:
+    from sqlalchemy import select
+
+    from models import Council
+    from models.db import Database
+
+    from .postcode_shards import write_postcode_shards
+    from .site import PLATFORM_NAMES
+    from .views import gather_people
+
+    db = Database(url)
+    with db.session() as session:
+        started = time.monotonic()
+        people, _ = gather_people(session)
+        councils = list(session.scalars(select(Council)))
+        read = time.monotonic() - started
+        started = time.monotonic()
+        written = write_postcode_shards(session, Path(folder), people, councils, PLATFORM_NAMES)
+        shards = time.monotonic() - started
+    db.dispose()
+    largest = max(p.stat().st_size for p in Path(folder).glob("*.json"))
+    return {"people_read_s": round(read, 1), "shards_s": round(shards, 1), "shards": written["shards"],
+            "shards_mb": round(written["bytes"] / 2**20, 1), "largest_shard_kb": round(largest / 1024, 1),
+            "shard_postcodes": written["postcodes"]}  # fmt: skip

@@ -45,6 +45,7 @@ def demo(councils: int, seed: int, data_dir: Path) -> None:
     from models.db import Database
 
     from .demo.corrections import council_corrects, held
+    from .demo.postcodes import import_demo_directory
     from .demo.server import DemoServer
     from .demo.world import build_world, write_demo_files
 
@@ -62,6 +63,10 @@ def demo(councils: int, seed: int, data_dir: Path) -> None:
             "mastodon_delay": 0.01,
             "intake_url": f"http://127.0.0.1:{DEMO_INTAKE_PORT}",  # where `cllr intake` serves the demo's intake
         }
+        directory = import_demo_directory(world, data_dir, Settings(**overrides).db_url).release
+        click.echo(f"Fictional postcode directory imported: {directory.live} postcodes in use ({directory.split} split "
+                   f"between wards), {directory.retired} retired (cllr postcodes import {data_dir / 'onspd-demo.zip'} "
+                   f"{data_dir / 'onsud-demo.csv'})")  # fmt: skip
         first = _run(overrides, trigger="demo")
         changed = world.next_day()
         db = Database(Settings(**overrides).db_url)
@@ -729,6 +734,95 @@ def intake(host: str, port: int) -> None:
 
 
 @cli.group()
+def postcodes() -> None:
+    """The ONS Postcode Directory, behind the site's postcode finder (docs/postcodes.md)."""
+
+
+@postcodes.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def postcodes_import(files: tuple[Path, ...]) -> None:
+    """Load the ONS Postcode Directory in place of the postcodes held, then match the wards to its codes.
+
+    FILES: the ONSPD zip as the ONS publishes it (its ward, division, authority and county
+    names are read from its Documents folder), or CSVs taken out of it, name lookups, and
+    ONS UPRN Directory files (which show postcodes split between wards). Terminated
+    postcodes are kept apart, so the site can say a postcode is no longer in use.
+
+    Example:
+
+        cllr postcodes import ONSPD_AUG_2025.zip
+    """
+    from models.db import Database
+
+    from . import progress
+    from .onspd import DirectoryError
+    from .postcodes import import_directory
+    from .wardcodes import match_wards, read_overrides
+
+    settings = Settings()
+    db = Database(settings.db_url)
+    db.migrate()
+    started = time.monotonic()
+    try:
+        with progress.Reporter() as reporter, db.session() as session:
+            done = import_directory(session, list(files), report=reporter)
+            matching = match_wards(session, *read_overrides(settings.ward_codes))
+    except DirectoryError as exc:
+        raise click.ClickException(f"{exc}. The postcodes held before are unchanged.") from None
+    finally:
+        db.dispose()
+    r = done.release
+    click.echo(f"Imported {r.rows:,} rows from {r.sources} in {time.monotonic() - started:.1f} s:")
+    click.echo(f"  {r.live:,} postcodes in use ({r.split:,} split between places), {r.retired:,} retired, "
+               f"{r.places:,} places (ward and division), {r.names:,} area names")  # fmt: skip
+    click.echo(f"  rows skipped: {r.outside:,} in no council area (the Channel Islands, the Isle of Man), {r.malformed:,} malformed")
+    for example in done.tally.examples:
+        click.echo(f"    {example}")
+    if done.ignored:
+        click.echo(f"  not read: {', '.join(done.ignored[:5])}{' ...' if len(done.ignored) > 5 else ''}")
+    counts = matching.counts()
+    click.echo(f"Wards of sitting councillors: {counts['matched']} matched by name, {counts['override']} by override, "
+               f"{counts['ambiguous']} ambiguous, {counts['unmatched']} unmatched (cllr postcodes wards lists them).")  # fmt: skip
+
+
+@postcodes.command("wards")
+@click.option("--council", "council", help="Only this council code.")
+def postcodes_wards(council: str | None) -> None:
+    """Match the rosters' wards to the ONS codes again, and list those that did not match.
+
+    Settle an unmatched or ambiguous ward with a row in the override table
+    (CLLR_WARD_CODES, default cllr/data/ward_codes.csv: council,ward,gss,note).
+
+    Example:
+
+        cllr postcodes wards --council KIR
+    """
+    from .wardcodes import match_wards, read_overrides
+
+    settings = Settings()
+    with _database() as session:
+        matching = match_wards(session, *read_overrides(settings.ward_codes))
+    shown = [w for w in matching.wards if w.sitting and (not council or w.council == council.upper())]
+    if not matching.directory:
+        raise click.ClickException("no postcode directory is held: cllr postcodes import FILE")
+    for status in ("ambiguous", "unmatched"):
+        wards = [w for w in shown if w.status == status]
+        click.echo(f"{status.capitalize()}: {len(wards)}")
+        for w in wards:
+            hint = "; ".join(f"{name} {code}" for code, name in w.candidates)
+            click.echo(f"  {w.council}  {w.ward}" + (f"  ({'one of' if status == 'ambiguous' else 'closest'}: {hint})" if hint else ""))
+    for code, areas in sorted(matching.unused.items()):
+        if not council or code == council.upper():
+            click.echo(f"{code}: ONS areas no roster ward matched: " + "; ".join(f"{name} {gss}" for gss, name in areas[:10])
+                       + (" ..." if len(areas) > 10 else ""))  # fmt: skip
+    for problem in matching.problems:
+        click.echo(f"Override not used: {problem}")
+    counts = matching.counts()
+    click.echo(f"Wards of sitting councillors: {counts['matched']} matched by name, {counts['override']} by override, "
+               f"{counts['ambiguous']} ambiguous, {counts['unmatched']} unmatched.")  # fmt: skip
+
+
+@cli.group()
 def bench() -> None:
     """Benchmarks that print figures (recorded in docs/benchmarks.md)."""
 
@@ -771,6 +865,23 @@ def bench_site_command(councillors: int, councils: int) -> None:
 
     for name, value in bench_site(councillors, councils).items():
         click.echo(f"{name:>24}: {value}")
+
+
+@bench.command("postcodes")
+@click.option("--rows", default=2_700_000, show_default=True, help="Rows of the generated ONS Postcode Directory.")
+@click.option("--database", "databases", multiple=True, type=click.Choice(["sqlite", "postgresql"]),
+              help="Repeatable; both unless given.")  # fmt: skip
+def bench_postcodes_command(rows: int, databases: tuple[str, ...]) -> None:
+    """Import a generated national-size postcode directory and build the postcode finder's files; print the figures.
+
+    Example:
+
+        cllr bench postcodes --rows 2700000 --database sqlite
+    """
+    from .bench import bench_postcodes
+
+    figures = bench_postcodes(rows=rows, databases=databases or ("sqlite", "postgresql"), echo=click.echo)
+    click.echo(json.dumps(figures, indent=2))
 
 
 @bench.command("fetch")

@@ -17,6 +17,7 @@ from . import __version__
 BUNDLED_REGISTRY = Path(__file__).parent / "data" / "councils.csv"
 BUNDLED_OVERRIDES = Path(__file__).parent / "data" / "council_overrides.csv"
 BUNDLED_SCRAPERS = Path(__file__).parent / "data" / "council_scrapers.yaml"
+BUNDLED_WARD_CODES = Path(__file__).parent / "data" / "ward_codes.csv"
 
 
 class Settings(BaseSettings):
@@ -32,6 +33,10 @@ class Settings(BaseSettings):
     registry: Path = Field(BUNDLED_REGISTRY, description="The council registry CSV.")
     overrides: Path = Field(BUNDLED_OVERRIDES, description="Per-council politeness overrides (CSV).")
     scrapers: Path = Field(BUNDLED_SCRAPERS, description="Selectors and field paths of HTML- and JSON-family councils (YAML).")
+    ward_codes: Path = Field(
+        BUNDLED_WARD_CODES,
+        description="Ward codes set by hand where names do not match the ONS's (CSV: council,ward,gss,note).",
+    )
     # NoDecode: these are written "A,B" and "host=addr,..." in the environment, not as JSON.
     councils: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Only these council codes (all when empty)."

@@ -46,7 +46,9 @@ from .names import slugify
 
 REMOVED = "[removed]"
 MIN_LENGTH = 4  # shorter values would match too much to erase safely
-LEFT_ALONE = frozenset({"council", "party", "ward", "council_credential", "council_figure", "erased_value", "alembic_version"})
+LEFT_ALONE = frozenset({"council", "party", "ward", "council_credential", "council_figure", "erased_value", "alembic_version",
+                        # the ONS's postcode directory: places and codes, nothing about a person
+                        "postcode", "postcode_place", "retired_postcode", "ons_area", "postcode_release"})
 AUDIT_PAYLOAD = ("before", "after", "evidence_url", "detail")  # what an erased audit row loses (migration 0008)
 _HANDLE_CHARS = r"[\w-]"
 

@@ -53,17 +53,18 @@ class Reporter:
             if self._progress:
                 self._progress.update(task_id, total=total + count)
 
-    def advance(self, name: str, note: str = "") -> None:
+    def advance(self, name: str, note: str = "", amount: int = 1) -> None:
         with self._lock:
             if name not in self._tasks:
                 return
-            self._done[name] += 1
+            before = self._done[name]
+            self._done[name] += amount
             task_id, total = self._tasks[name]
             if self._progress:
-                self._progress.advance(task_id)
+                self._progress.advance(task_id, amount)
             else:
-                done = self._done[name]
-                if done == total or done % max(1, total // 10) == 0 or note:
+                done, step = self._done[name], max(1, total // 10)
+                if done == total or done // step > before // step or note:
                     self._line(f"{name}: {done}/{total} done" + (f" ({note})" if note else ""))
 
     def _line(self, text: str) -> None:
@@ -77,7 +78,7 @@ class _Silent(Reporter):
     def stage(self, name, total):
         pass
 
-    def advance(self, name, note=""):
+    def advance(self, name, note="", amount=1):
         pass
 
 

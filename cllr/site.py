@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from models import (
     AccountChange, AccountEvidence, AccountMetric, Correction, Council, CouncilFigure, Councillor, FieldLock,
-    FormerName, Membership, Party, Post, ProfileSnapshot, RunStep, SocialAccount,
+    FormerName, Membership, Party, Post, PostcodeRelease, ProfileSnapshot, RunStep, SocialAccount, Ward,
 )  # fmt: skip
 from models.base import utcnow
 
@@ -35,6 +35,8 @@ from .alongside import Claims, alongside
 from .changes import changes
 from .charts import bar_chart
 from .opendata import write_downloads
+from .postcode_shards import ward_anchor, write_postcode_shards
+from .postcodes import latest_release
 from .evidence import LEVEL_NAMES, LEVELS, METHODS, ROLE_NAMES
 from .heap import collector_paused, held_aside
 from .metrics import ACTIVE_DAYS
@@ -91,6 +93,7 @@ def environment() -> Environment:
     env.filters["pct"] = lambda part, whole: f"{100 * part / whole:.0f}%" if whole else "–"
     env.filters["share"] = lambda part, whole: f"{part / whole:.4f}" if whole else ""
     env.filters["council_type"] = lambda code: COUNCIL_TYPES.get(code, code or "–")
+    env.filters["ward_anchor"] = ward_anchor
     return env
 
 
@@ -136,6 +139,8 @@ def build_site(session: Session, out_dir: Path, *, site_url: str | None = None, 
             claims = Claims(len(data["people"]) + len(data["former"]))
             with alongside(lambda: _councillor_pages(render, data, claims), forbid=lambda: _refuse_queries(session)) as helper:
                 pages = _render_all(render, data, staging)
+                if data["postcodes"]:
+                    write_postcode_shards(session, staging / "postcodes", data["people"], data["councils"], PLATFORM_NAMES)
                 shutil.copytree(Path(str(files("site_templates"))) / "static", staging / "static")
                 _party_styles(session, staging / "static" / "parties.css")
                 write_downloads(session, staging / "data", data["generated_at"])
@@ -154,7 +159,7 @@ def build_site(session: Session, out_dir: Path, *, site_url: str | None = None, 
 # What a build depends on besides the templates: every published table's size and newest
 # row, and the council rows themselves (the registry updates them in place).
 _FINGERPRINTED = (Councillor, Membership, SocialAccount, AccountEvidence, AccountChange, AccountMetric, Post,
-                  ProfileSnapshot, FormerName, Party, RunStep, CouncilFigure, Correction, FieldLock)  # fmt: skip
+                  ProfileSnapshot, FormerName, Party, RunStep, CouncilFigure, Correction, FieldLock, PostcodeRelease)  # fmt: skip
 
 
 def build_fingerprint(session: Session, site_url: str | None, contact_url: str | None, intake_url: str | None = None) -> str:
@@ -174,7 +179,8 @@ def build_fingerprint(session: Session, site_url: str | None, contact_url: str |
     digest.update(repr(session.execute(select(changing[3])).one()).encode())
     for council in session.scalars(select(Council).order_by(Council.id)):
         digest.update(repr((council.code, council.name, council.nation, council.seats, council.roster_url,
-                            council.council_type, council.disabled, council.fictional)).encode())  # fmt: skip
+                            council.council_type, council.disabled, council.fictional, council.gss)).encode())  # fmt: skip
+    digest.update(repr(session.execute(select(Ward.id, Ward.gss).where(Ward.gss.is_not(None)).order_by(Ward.id)).all()).encode())
     return digest.hexdigest()
 
 
@@ -245,6 +251,7 @@ def _gather(session: Session) -> dict:
         "last_steps": last_steps,
         "generated_at": now,
         "fictional": any(c.fictional for c in councils),
+        "postcodes": latest_release(session),  # the postcode finder is shown once a directory is held
     }
 
 
@@ -268,7 +275,8 @@ class _Pages:
 
     def __init__(self, env: Environment, staging: Path, published: Path, site_url: str | None, data: dict) -> None:
         self.env, self.staging, self.published, self.site_url = env, staging, published, site_url
-        self.common = {"generated_at": data["generated_at"], "fictional": data["fictional"], "version": __version__}
+        self.common = {"generated_at": data["generated_at"], "fictional": data["fictional"], "version": __version__,
+                       "postcodes": data["postcodes"]}  # fmt: skip
         self.count = 0
         for folder in (*self.FOLDERS, "search"):
             (staging / folder).mkdir(exist_ok=True)

@@ -858,6 +858,19 @@ def compute_metrics(ctx: Context, run_id: int, as_of: datetime | None = None) ->
     return _record(ctx, run_id, outcome, started_at=started)
 
 
+def match_ward_codes(ctx: Context, run_id: int) -> Outcome:
+    """Give the rosters' wards their ONS codes from the postcode directory held (cllr/wardcodes.py), for the postcode finder."""
+    from .wardcodes import match_wards, read_overrides
+
+    started = utcnow()
+    overrides, problems = read_overrides(ctx.settings.ward_codes)
+    with ctx.db.session() as session:
+        matching = match_wards(session, overrides, problems)
+    reason = "; ".join(matching.problems[:5]) or None
+    outcome = Outcome("wards", "ward codes", "done", reason=reason, counts=matching.counts() if matching.directory else {})
+    return _record(ctx, run_id, outcome, started_at=started)
+
+
 # Stage 6: the site -----------------------------------------------------------------
 
 

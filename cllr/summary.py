@@ -29,6 +29,9 @@ def render_summary(summary: dict, seconds: float) -> str:
         f"{n('activity.not_found')} not found, {n('activity.failed')} failed",
         f"  Site:        {n('site.pages')} pages",
     ]
+    if any(key.startswith("wards.") for key in counts):
+        lines.insert(-1, f"  Ward codes:  {n('wards.matched')} matched by name, {n('wards.override')} by override, "
+                         f"{n('wards.ambiguous')} ambiguous, {n('wards.unmatched')} unmatched (cllr postcodes wards)")  # fmt: skip
     if n("corrections.applied", "corrections.not_applied"):
         lines.insert(1, f"  Corrections: {n('corrections.applied')} applied, {n('corrections.not_applied')} not applied "
                         f"(docs/corrections.md)")  # fmt: skip
@@ -65,6 +68,7 @@ def summary_markdown(summary: dict) -> str:
         ("New posts", counts.get("activity.posts_new", 0)),
         ("Accounts not found", counts.get("activity.not_found", 0)),
         ("Accounts failed", counts.get("activity.failed", 0)),
+        ("Wards with no ONS code (postcode finder)", counts.get("wards.ambiguous", 0) + counts.get("wards.unmatched", 0)),
         ("Site pages", counts.get("site.pages", 0)),
     ]  # fmt: skip
     lines = [f"## Run {summary.get('run_id', '?')}", "", "| | |", "|---|---:|"]

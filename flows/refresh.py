@@ -1,4 +1,4 @@
-"""The flows: the full refresh (registry → rosters → accounts → activity → metrics → site),
+"""The flows: the full refresh (registry → rosters → accounts → activity → metrics → ward codes → site),
 the activity refresh (accounts → metrics) and the site publish; prefect.yaml deploys them.
 
 One task per provider lane of councils for rosters and profile pages (councils sharing
@@ -57,6 +57,11 @@ def compute_metrics(run_id: int) -> stages.Outcome:
 
 
 @task(**TASK)
+def match_ward_codes(run_id: int) -> stages.Outcome:
+    return stages.match_ward_codes(stages.context(), run_id)
+
+
+@task(**TASK)
 def render_site(run_id: int) -> stages.Outcome:
     return stages.render_site(stages.context(), run_id)
 
@@ -86,6 +91,7 @@ def refresh(settings: dict[str, Any] | None = None, trigger: str = "schedule") -
         lanes = stages.council_lanes(ctx, codes)
         outcomes = disabled + _scrape_and_collect(ctx, lanes, run_id, today, report, done)
         outcomes.append(compute_metrics(run_id))
+        outcomes.append(match_ward_codes(run_id))  # rosters may have new wards: the postcode finder needs their codes
         outcomes.append(render_site(run_id))
         return _finish(ctx, run_id, outcomes, done)
 

@@ -7,6 +7,7 @@ from .base import Base
 from .directory import Council, Councillor, FormerName, Membership, Party, Ward
 from .corrections import Correction, CorrectionEvent, Credential, Disagreement, ErasedValue, FieldLock
 from .figures import CouncilFigure
+from .postcodes import Area, Place, Postcode, PostcodeRelease, RetiredPostcode
 from .runs import PolitenessSlot, Run, RunStep, StagedRoster
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "AccountEvidence",
     "AccountMetric",
     "AccountSuggestion",
+    "Area",
     "Base",
     "Council",
     "CouncilFigure",
@@ -27,9 +29,13 @@ __all__ = [
     "FormerName",
     "Membership",
     "Party",
+    "Place",
     "PolitenessSlot",
     "Post",
+    "Postcode",
+    "PostcodeRelease",
     "ProfileSnapshot",
+    "RetiredPostcode",
     "Run",
     "RunStep",
     "SocialAccount",

@@ -35,6 +35,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from cllr.config import Settings  # noqa: E402
 from cllr.demo.server import DemoServer  # noqa: E402
 from cllr.demo.world import build_world, write_demo_files  # noqa: E402
+from models.db import Database  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -75,6 +76,15 @@ def database_url(request, tmp_path):
         yield f"sqlite:///{tmp_path / 'cllr.sqlite3'}"
     else:
         yield from _postgres_database()
+
+
+@pytest.fixture
+def db(database_url):
+    """A migrated, empty database: SQLite, then PostgreSQL (a module may give ``db`` its own content)."""
+    database = Database(database_url)
+    database.migrate()
+    yield database
+    database.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -17,8 +17,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from cllr.config import Settings
+from cllr.demo.postcodes import demo_postcodes, import_demo_directory
 from cllr.demo.server import DemoServer
 from cllr.demo.world import build_world, write_demo_files
+from cllr.names import slugify
 from cllr.site import COUNCIL_TYPES
 
 from .browser import (
@@ -55,7 +57,8 @@ def world():
 
 @pytest.fixture(scope="session")
 def site_dir(chromium, prefect_api, world, tmp_path_factory) -> Path:
-    """The demo site built by the real pipeline on SQLite, twice, as `cllr demo` builds it."""
+    """The demo site built by the real pipeline on SQLite, twice, as `cllr demo` builds it (its
+    fictional postcode directory imported first)."""
     from flows.refresh import refresh
 
     data_dir = tmp_path_factory.mktemp("browser-site")
@@ -69,6 +72,7 @@ def site_dir(chromium, prefect_api, world, tmp_path_factory) -> Path:
             backoff_base=0.01,
             workers=4,
         )
+        import_demo_directory(world, data_dir, settings.db_url)
         first = refresh(settings=settings.model_dump(mode="json"), trigger="test")
         assert not first["problems"], first["problems"]
         world.next_day()
@@ -461,3 +465,127 @@ def test_the_councils_list_filters_by_type_and_by_nation_and_type_together(page,
     assert page.get_by_role("status").inner_text() == f"{len(both)} shown"
     page.get_by_label("Type").select_option("")
     assert sorted(shown(1)) == sorted(c.name for c in world.councils if c.nation == nation)
+
+
+# The postcode finder ------------------------------------------------------------------
+
+
+def names_in(world, council: int, ward: str) -> set[str]:
+    return {m.name for m in world.councils[council].councillors if m.ward == ward}
+
+
+def find(page, postcode: str) -> str:
+    """Type a postcode into the finder and submit it; return what its status line says."""
+    box = page.get_by_label("Postcode", exact=True)
+    box.fill(postcode)
+    box.press("Enter")
+    status = page.locator("form.postcode [role=status]")
+    page.wait_for_function("s => s.textContent && !s.textContent.startsWith('Looking up')", arg=status.element_handle())
+    return status.inner_text()
+
+
+def result_sections(page) -> dict[str, set[str]]:
+    """Each area the finder shows (its heading) with the councillors it lists."""
+    sections = {}
+    for section in page.locator("#postcode-results section.place").all():
+        heading = section.get_by_role("heading").inner_text().strip()
+        sections[heading] = {n.strip() for n in section.locator("ul.people a.name").all_inner_texts()}
+    return sections
+
+
+def test_a_postcode_in_a_two_tier_area_shows_the_district_ward_and_the_county_division(page, site, world):
+    demo = next(p for p in demo_postcodes(world) if p.places[0].county is not None and len(p.places) == 1 and not p.retired)
+    place = demo.places[0]
+    district, county = world.councils[place.council], world.councils[place.county]
+    open_page(page, site)
+    said = find(page, demo.postcode.lower().replace(" ", ""))
+    ward, division = names_in(world, place.council, place.ward), names_in(world, place.county, place.division)
+    assert said == f"{demo.postcode}: {len(ward) + len(division)} councillors in 2 areas, listed below."
+    assert result_sections(page) == {f"{place.ward} ward, {district.name}": ward, f"{place.division} division, {county.name}": division}
+    assert page.get_by_role("heading", name=f"Councillors for {demo.postcode}").is_visible()
+    # Each councillor links to their page; each area to its ward on the council's page.
+    member = sorted(ward)[0]
+    follow(page, page.locator("#postcode-results").get_by_role("link", name=member, exact=True))
+    assert h1(page).startswith(member)
+    page.go_back()
+    find(page, demo.postcode)
+    follow(page, page.locator("#postcode-results").get_by_role("link", name=f"{place.division} division, {county.name}"))
+    assert h1(page) == county.name and page.url.endswith(f"#ward-{slugify(place.division)}")
+    assert page.locator(f"#ward-{slugify(place.division)} h2").inner_text() == place.division
+
+
+def test_a_unitary_postcode_shows_one_council_and_a_split_postcode_shows_each_ward(page, site, world):
+    unitary = next(p for p in demo_postcodes(world)
+                   if world.councils[p.places[0].council].council_type == "UA" and not p.retired and len(p.places) == 1)
+    council = world.councils[unitary.places[0].council]
+    open_page(page, f"{site}councils/{council.code.lower()}.html")  # the box is on each council's page too
+    find(page, unitary.postcode)
+    assert result_sections(page) == {f"{unitary.places[0].ward} ward, {council.name}": names_in(world, unitary.places[0].council, unitary.places[0].ward)}
+    split = next(p for p in demo_postcodes(world) if len(p.places) > 1 and p.places[0].county is not None)
+    find(page, split.postcode)
+    shown = result_sections(page)
+    district = world.councils[split.places[0].council]
+    for place in split.places:
+        assert shown[f"{place.ward} ward, {district.name}"] == names_in(world, place.council, place.ward)
+    assert page.get_by_text(f"The addresses of {split.postcode} lie in 2 different wards or divisions").is_visible()
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [("QZ9 9ZZ", "We do not know the postcode QZ9 9ZZ. Check it, or choose your council from the list."),
+     ("QA1 7XY", "We do not know the postcode QA1 7XY. Check it, or choose your council from the list."),
+     ("QA1 1ZZ", "QA1 1ZZ is no longer in use: it was retired in June 2021. Try the postcode in use now, or choose your council from the list."),
+     ("hello", "“hello” is not a postcode. A postcode looks like SW1A 1AA.")],
+    ids=["unknown outward code", "unknown in a known outward code", "retired", "not a postcode"],
+)  # fmt: skip
+def test_an_unknown_retired_or_mistyped_postcode_says_so_and_shows_no_councillors(page, site, world, typed, said):
+    assert any(p.postcode == "QA1 1ZZ" and p.retired == "202106" for p in demo_postcodes(world))
+    open_page(page, site)
+    find(page, "QA1 1AB")  # a result first: a failed lookup must clear it
+    assert result_sections(page)
+    assert find(page, typed) == said
+    assert page.locator("#postcode-results section").count() == 0
+
+
+def test_the_finder_works_from_the_keyboard_and_announces_its_result(page, site, world):
+    demo = next(p for p in demo_postcodes(world) if not p.retired and len(p.places) == 1)
+    open_page(page, site)
+    for _ in range(40):  # Tab through the page to the box, as a keyboard user does
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "postcode":
+            break
+    assert page.evaluate("document.activeElement.id") == "postcode"
+    assert page.evaluate("document.activeElement.labels[0].textContent") == "Postcode"
+    page.keyboard.type(demo.postcode)
+    page.keyboard.press("Enter")
+    status = page.get_by_role("status").filter(has_text=demo.postcode)
+    status.wait_for()
+    assert status.get_attribute("aria-live") == "polite" and "listed below" in status.inner_text()
+    page.keyboard.press("Tab")  # the button, then into the results
+    page.keyboard.press("Tab")
+    focused = page.evaluate("[document.activeElement.tagName, document.activeElement.closest('#postcode-results') !== null]")
+    assert focused == ["A", True]
+
+
+def test_without_javascript_the_finder_is_hidden_and_the_councils_are_the_way_in(page_without_js, site, world):
+    page = page_without_js
+    open_page(page, site)
+    assert not page.get_by_label("Postcode", exact=True).is_visible()
+    assert page.locator("section.finder").get_by_role("link", name="the list of councils").is_visible()
+    demo = demo_postcodes(world)[0]
+    council = world.councils[demo.places[0].council]
+    follow(page, page.locator("section.finder").get_by_role("link", name="the list of councils"))
+    follow(page, main_link(page, council.name))
+    assert page.locator(f"#ward-{slugify(demo.places[0].ward)} h2").inner_text() == demo.places[0].ward
+
+
+def test_the_finder_and_its_results_have_no_wcag_a_or_aa_violations(audit_context, site, world):
+    split = next(p for p in demo_postcodes(world) if len(p.places) > 1)
+    page = audit_context.new_page()
+    try:
+        open_page(page, site)
+        find(page, split.postcode)
+        violations = page.evaluate(AXE_RUN, AXE_TAGS)
+    finally:
+        page.close()
+    assert not violations, format_violations(site, violations)

@@ -26,14 +26,6 @@ from .test_pipeline import expected_keys, run_flow
 ROOT = Path(__file__).parent.parent
 
 
-@pytest.fixture
-def db(database_url):
-    database = Database(database_url)
-    database.migrate()
-    yield database
-    database.dispose()
-
-
 def test_a_run_does_not_start_while_another_is_alive(db):
     with db.session() as session:
         first = ledger.begin(session, "test", "refresh")

@@ -382,13 +382,15 @@ def _history(rng: random.Random, platform: str, now: datetime) -> list[Post]:
 
 
 def registry_rows(world: World) -> list[dict[str, str]]:
-    """The demo councils as rows of a council registry, marked fictional."""
+    """The demo councils as rows of a council registry, marked fictional (their codes too: cllr.demo.postcodes)."""
+    from .postcodes import council_gss
+
     return [
         {
-            "code": c.code, "gss": "", "name": c.name, "common_name": c.name.rsplit(" ", 2)[0],
+            "code": c.code, "gss": council_gss(i, c.council_type), "name": c.name, "common_name": c.name.rsplit(" ", 2)[0],
             "nation": c.nation, "council_type": c.council_type, "cms": c.cms,
             "roster_url": c.roster_url, "scraper_class": c.cms, "disabled": "false",
             "shared_instance_email_domain": "", "seats": str(len(c.councillors)), "fictional": "true",
         }
-        for c in world.councils
+        for i, c in enumerate(world.councils)
     ]  # fmt: skip

@@ -1,4 +1,4 @@
-// Councillors Online: sortable and filterable tables, and search. Progressive enhancement:
+// Councillors Online: sortable and filterable tables, search and the postcode finder. Progressive enhancement:
 // every page works without this file; it adds controls, never content.
 "use strict";
 
@@ -125,7 +125,139 @@
     if (input.value) run();
   }
 
+  // Postcode finder: postcodes/<OUTWARD>.json holds every postcode of one outward code
+  // (cllr/postcode_shards.py); the councillors of each place the postcode lies in are shown.
+  var MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+                "October", "November", "December"];
+  function el(tag, text, className) {
+    var node = document.createElement(tag);
+    if (text) node.textContent = text;
+    if (className) node.className = className;
+    return node;
+  }
+  function link(href, text, external) {
+    var a = el("a", text);
+    a.href = href;
+    if (external) a.rel = "nofollow noopener noreferrer";
+    return a;
+  }
+  function within(codes, inward) {  // codes: inward codes, three characters each
+    for (var i = 0; i < codes.length; i += 3) if (codes.substr(i, 3) === inward) return i / 3;
+    return -1;
+  }
+
+  function makePostcodeFinder(form) {
+    var input = form.querySelector("input");
+    var status = form.querySelector("[role=status]");
+    var results = document.getElementById(form.getAttribute("data-results"));
+    var base = form.getAttribute("data-postcodes");
+    var root = form.getAttribute("data-root") || "";
+    var days = form.getAttribute("data-active-days");
+    var shards = {};
+    var known = null;  // the outward codes there are (postcodes/index.json)
+
+    function say(text) { status.textContent = text; }
+    function json(path) {
+      return fetch(base + path).then(function (r) { if (!r.ok) throw new Error(path); return r.json(); });
+    }
+    function shard(outward) {
+      if (!known) known = json("index.json");
+      return known.then(function (outwards) {
+        if (outwards.indexOf(outward) < 0) return null;
+        if (!shards[outward]) shards[outward] = json(encodeURIComponent(outward) + ".json");
+        return shards[outward];
+      });
+    }
+    function person(p) {
+      var li = el("li");
+      li.appendChild(link(root + p[1], p[0])).className = "name";
+      if (p[2]) li.appendChild(el("span", p[2], "party"));
+      if (p[5].length) {
+        var accounts = el("span", "", "accounts");
+        p[5].forEach(function (a) {
+          var text = a[0] + ": " + a[2];
+          var ok = /^https?:\/\//.test(a[1]);
+          accounts.appendChild(ok ? link(a[1], text, true) : el("span", text));
+          accounts.appendChild(document.createTextNode(" "));
+        });
+        li.appendChild(accounts);
+      }
+      li.appendChild(el("span", p[4] ? p[3] + " posts in " + days + " days" : p[5].length ? "no posts in " + days + " days" : "no known accounts", "activity"));
+      return li;
+    }
+    function area(a) {
+      var section = el("section", "", "place");
+      var heading = el("h3");
+      var label = a.name + (a.kind === "division" ? " division" : " ward") + ", " + a.council;
+      heading.appendChild(a.href ? link(root + a.href, label) : document.createTextNode(label));
+      section.appendChild(heading);
+      if (!a.people) {
+        section.appendChild(el("p", a.href ? "We cannot yet say which of the council's councillors represent this " + a.kind + "; its page lists them all." : "This council is not in the directory.", "meta"));
+      } else if (!a.people.length) {
+        section.appendChild(el("p", "No councillors are listed for this " + a.kind + ".", "meta"));
+      } else {
+        var list = el("ul", "", "people");
+        a.people.forEach(function (p) { list.appendChild(person(p)); });
+        section.appendChild(list);
+      }
+      return section;
+    }
+    function show(code, data) {
+      results.textContent = "";
+      var outward = code.split(" ")[0], inward = code.split(" ")[1];
+      var found = [];
+      if (data) data.live.forEach(function (codes, i) { if (within(codes, inward) >= 0) found.push(data.places[i]); });
+      if (!found.length) {
+        var gone = data ? within(data.retired, inward) : -1;
+        if (gone >= 0) {
+          var month = data.retired_on.substr(gone * 6, 6);
+          say(code + " is no longer in use: it was retired in " + MONTHS[parseInt(month.slice(4), 10) - 1] + " " + month.slice(0, 4) + ". Try the postcode in use now, or choose your council from the list.");
+        } else {
+          say("We do not know the postcode " + code + ". Check it, or choose your council from the list.");
+        }
+        return;
+      }
+      var shown = [], people = 0;
+      ["ward", "division"].forEach(function (kind, column) {
+        found.forEach(function (place) {
+          var index = place[column];
+          if (index === null || shown.indexOf(index) >= 0) return;
+          shown.push(index);
+        });
+      });
+      var heading = el("h2", "Councillors for " + code);
+      heading.id = "postcode-heading";
+      results.appendChild(heading);
+      if (found.length > 1) results.appendChild(el("p", "The addresses of " + code + " lie in " + found.length + " different wards or divisions: each is shown.", "meta"));
+      shown.forEach(function (index) {
+        var a = data.areas[index];
+        people += a.people ? a.people.length : 0;
+        results.appendChild(area(a));
+      });
+      say(code + ": " + people + " councillor" + (people === 1 ? "" : "s") + " in " + shown.length + " area" + (shown.length === 1 ? "" : "s") + ", listed below.");
+    }
+    function run() {
+      var raw = input.value.toUpperCase().replace(/[^A-Z0-9]/g, "");
+      results.textContent = "";
+      if (!raw) { say("Type a postcode, for example SW1A 1AA."); return; }
+      if (!/^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$/.test(raw)) {
+        say("“" + input.value.trim() + "” is not a postcode. A postcode looks like SW1A 1AA.");
+        return;
+      }
+      var code = raw.slice(0, -3) + " " + raw.slice(-3);
+      say("Looking up " + code + "…");
+      shard(raw.slice(0, -3)).then(function (data) {
+        show(code, data);
+      }).catch(function () {
+        say("The postcode finder cannot load its data here; choose your council from the list instead.");
+      });
+    }
+    form.addEventListener("submit", function (event) { event.preventDefault(); run(); });
+    form.hidden = false;
+  }
+
   document.querySelectorAll("table[data-sortable]").forEach(makeSortable);
   document.querySelectorAll("form[data-table]").forEach(makeFilters);
-  document.querySelectorAll("form[data-results]").forEach(makeSearch);
+  document.querySelectorAll("form[data-results]:not([data-postcodes])").forEach(makeSearch);
+  document.querySelectorAll("form[data-postcodes]").forEach(makePostcodeFinder);
 })();
