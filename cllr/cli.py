@@ -740,13 +740,16 @@ def postcodes() -> None:
 
 @postcodes.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def postcodes_import(files: tuple[Path, ...]) -> None:
+@click.option("--allow-fewer", is_flag=True, help="Load files with fewer than half the postcodes held now (a part of the UK).")
+def postcodes_import(files: tuple[Path, ...], allow_fewer: bool) -> None:
     """Load the ONS Postcode Directory in place of the postcodes held, then match the wards to its codes.
 
     FILES: the ONSPD zip as the ONS publishes it (its ward, division, authority and county
     names are read from its Documents folder), or CSVs taken out of it, name lookups, and
     ONS UPRN Directory files (which show postcodes split between wards). Terminated
-    postcodes are kept apart, so the site can say a postcode is no longer in use.
+    postcodes are kept apart, so the site can say a postcode is no longer in use. Files
+    with no postcode in use, or fewer than half those held now (a download cut short?),
+    are refused unless --allow-fewer.
 
     Example:
 
@@ -765,7 +768,7 @@ def postcodes_import(files: tuple[Path, ...]) -> None:
     started = time.monotonic()
     try:
         with progress.Reporter() as reporter, db.session() as session:
-            done = import_directory(session, list(files), report=reporter)
+            done = import_directory(session, list(files), report=reporter, allow_fewer=allow_fewer)
             matching = match_wards(session, *read_overrides(settings.ward_codes))
     except DirectoryError as exc:
         raise click.ClickException(f"{exc}. The postcodes held before are unchanged.") from None
@@ -780,6 +783,9 @@ def postcodes_import(files: tuple[Path, ...]) -> None:
         click.echo(f"    {example}")
     if done.ignored:
         click.echo(f"  not read: {', '.join(done.ignored[:5])}{' ...' if len(done.ignored) > 5 else ''}")
+    if not r.names:
+        click.echo("  No area names: wards cannot be matched by name. Add the ONS's ward and county electoral division "
+                   "names and codes lookups (CSV, from the Open Geography Portal) to the command.")  # fmt: skip
     counts = matching.counts()
     click.echo(f"Wards of sitting councillors: {counts['matched']} matched by name, {counts['override']} by override, "
                f"{counts['ambiguous']} ambiguous, {counts['unmatched']} unmatched (cllr postcodes wards lists them).")  # fmt: skip

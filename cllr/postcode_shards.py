@@ -57,13 +57,15 @@ def write_postcode_shards(session: Session, folder: Path, people, councils, plat
             wards[ward.council_id][ward.gss] = ward
     places = {p.id: p for p in session.scalars(select(Place))}
     areas: dict[tuple, dict] = {}
+    same: dict[tuple, dict] = {}  # one entry for the wards a roster ward covers together (Northern Ireland's DEAs)
 
     def area(council_code: str, code: str | None, kind: str) -> dict | None:
         if not code:
             return None
         key = (council_code, code)
         if key not in areas:
-            areas[key] = _area(by_gss.get(council_code), council_code, code, kind, names, wards, members, platform_names)
+            item = _area(by_gss.get(council_code), council_code, code, kind, names, wards, members, platform_names)
+            areas[key] = same.setdefault((item["council"], item["href"], item["kind"], item["name"]), item)
         return areas[key]
 
     dialect = session.get_bind().dialect.name

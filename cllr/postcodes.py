@@ -32,8 +32,12 @@ class Imported:
     ignored: list[str] = field(default_factory=list)
 
 
-def import_directory(session: Session, paths: list[Path], report: Reporter = SILENT) -> Imported:
-    """Read the files (zips or CSVs; see cllr.onspd) and make them the postcodes held."""
+def import_directory(session: Session, paths: list[Path], report: Reporter = SILENT, *, allow_fewer: bool = False) -> Imported:
+    """Read the files (zips or CSVs; see cllr.onspd) and make them the postcodes held.
+
+    Refused, leaving what is held, when the files hold no postcode in use, or fewer than
+    half as many as are held now (a file cut short?) unless ``allow_fewer``.
+    """
     found = onspd.sources(paths)
     if not found.data:
         listed = ", ".join(found.ignored[:8]) or "no CSV files"
@@ -44,6 +48,7 @@ def import_directory(session: Session, paths: list[Path], report: Reporter = SIL
         with member.open() as stream:
             for row in onspd.names(stream, member.name):
                 named[row[0]] = row
+    held = session.scalar(select(func.count(func.distinct(Postcode.postcode))))
     tally = onspd.Tally()
     places: dict[tuple, int] = {}
     conn = session.connection()
@@ -80,6 +85,11 @@ def import_directory(session: Session, paths: list[Path], report: Reporter = SIL
         session.execute(insert(Area), [{"gss": code, "kind": kind, "name": name, "parent": parent}
                                        for code, kind, name, parent in named.values()])  # fmt: skip
     live = session.scalar(select(func.count(func.distinct(Postcode.postcode))))
+    if not live:
+        raise onspd.DirectoryError(f"{_described(found)}: no postcode in use among {tally.rows:,} rows")
+    if live < held / 2 and not allow_fewer:
+        raise onspd.DirectoryError(f"{_described(found)}: {live:,} postcodes in use, fewer than half the {held:,} held now "
+                                   f"(a file cut short?); to load it all the same, allow fewer")  # fmt: skip
     split = session.scalar(select(func.count()).select_from(
         select(Postcode.postcode).group_by(Postcode.postcode).having(func.count() > 1).subquery()))  # fmt: skip
     release = PostcodeRelease(

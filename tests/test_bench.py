@@ -41,3 +41,17 @@ def test_national_benchmark_runs_the_flow_on_both_databases_then_unchanged(prefe
             assert row["busiest_pace_s"] == (0.0025 if row["busiest_slot"] == "demo.example" else 0.01)
             assert row["lower_bound_s"] == round((row["busiest_requests"] - 1) * row["busiest_pace_s"], 1)
             assert row["requests"] >= row["busiest_requests"] > 0
+
+
+@pytest.mark.postgres
+def test_postcode_benchmark_imports_every_row_and_writes_a_shard_per_outward_code_on_both_databases():
+    from cllr.bench import bench_postcodes
+
+    figures = bench_postcodes(rows=20_000, echo=lambda _: None)
+    assert [f["database"] for f in figures] == ["sqlite", "postgresql"]
+    for row in figures:
+        assert row["rows"] == 20_000 and row["postcodes_live"] + row["postcodes_retired"] == 20_000
+        assert row["shard_postcodes"] == row["postcodes_live"]  # the generated file has no split postcodes
+        assert row["wards_matched"] > row["wards_unmatched"]  # the unmatched: wards none of the few rows fell in
+        assert row["shards"] > 1 and row["shards_mb"] > 0 and row["import_peak_mb"] > 0 and row["shards_peak_mb"] > 0
+    assert figures[0]["places"] == figures[1]["places"] and figures[0]["shards_mb"] == figures[1]["shards_mb"]

@@ -527,7 +527,7 @@ def test_a_unitary_postcode_shows_one_council_and_a_split_postcode_shows_each_wa
     district = world.councils[split.places[0].council]
     for place in split.places:
         assert shown[f"{place.ward} ward, {district.name}"] == names_in(world, place.council, place.ward)
-    assert page.get_by_text(f"The addresses of {split.postcode} lie in 2 different wards or divisions").is_visible()
+    assert page.get_by_text(f"The addresses of {split.postcode} lie in 2 different wards: each is shown.").is_visible()
 
 
 @pytest.mark.parametrize(

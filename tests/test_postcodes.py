@@ -123,13 +123,27 @@ def test_a_new_release_replaces_the_last_whole(db, tmp_path):
     with db.session() as session:
         import_directory(session, write_directory(tmp_path / "first"))
     with db.session() as session:
-        import_directory(session, write_directory(tmp_path / "second", LIVE[:2], split=False))
+        import_directory(session, write_directory(tmp_path / "second", LIVE[:5], split=False))
     with db.session() as session:
-        assert sorted(session.scalars(select(Postcode.postcode))) == ["QD1 1AA", "QD1 1AB"]
+        assert sorted(session.scalars(select(Postcode.postcode))) == ["QD1 1AA", "QD1 1AB", "QD1 1AD", "QD2 1AA", "QD2 1AB"]
         assert session.scalar(select(func.count()).select_from(PostcodeRelease)) == 2
 
 
-@pytest.mark.parametrize("damage", ["wrong shape", "damaged mid-way"])
+def test_a_release_with_far_fewer_postcodes_is_refused_unless_allowed(db, tmp_path):
+    with db.session() as session:
+        import_directory(session, write_directory(tmp_path / "first"))
+    with pytest.raises(onspd.DirectoryError, match="2 postcodes in use, fewer than half the 8 held now"):
+        with db.session() as session:
+            import_directory(session, write_directory(tmp_path / "short", LIVE[:2], split=False))
+    with db.session() as session:
+        assert session.scalar(select(func.count(func.distinct(Postcode.postcode)))) == 8
+    with db.session() as session:
+        import_directory(session, write_directory(tmp_path / "part", LIVE[:2], split=False), allow_fewer=True)
+    with db.session() as session:
+        assert sorted(session.scalars(select(Postcode.postcode))) == ["QD1 1AA", "QD1 1AB"]
+
+
+@pytest.mark.parametrize("damage", ["wrong shape", "damaged mid-way", "no postcode in use"])
 def test_a_bad_file_is_refused_and_the_postcodes_held_before_stay_as_they_were(db, tmp_path, damage):
     with db.session() as session:
         import_directory(session, write_directory(tmp_path / "good"))
@@ -139,6 +153,8 @@ def test_a_bad_file_is_refused_and_the_postcodes_held_before_stay_as_they_were(d
     with zipfile.ZipFile(bad, "w", zipfile.ZIP_DEFLATED) as archive:
         if damage == "wrong shape":
             archive.writestr("Data/councillors.csv", b"name,ward,party\r\nA,B,C\r\n")
+        elif damage == "no postcode in use":  # the right header, then only retired postcodes
+            archive.writestr("Data/ONSPD_NOV_2026_UK.csv", table(ONSPD_COLUMNS, [onspd_row("QD1 9ZZ", DISTRICT, "E05000001", doterm="202106")]))
         else:
             rows = [onspd_row(f"QZ{n % 90 + 1} {n % 9 + 1}AB", DISTRICT, f"E05{n:06d}") for n in range(20_000)]
             archive.writestr("Data/ONSPD_NOV_2026_UK.csv", table(ONSPD_COLUMNS, rows))
@@ -290,3 +306,46 @@ def test_the_wards_command_lists_ambiguous_and_unmatched_wards_with_candidates(t
     assert "  XDD  Riverside  (one of: Riverside E05000005; Riverside Ward E05000006)" in lines
     assert "  XDD  Old Town  (closest: Old-Town West E05000004)" in lines
     assert lines[-1] == "Wards of sitting councillors: 7 matched by name, 0 by override, 1 ambiguous, 1 unmatched."
+
+
+def test_northern_irish_councillors_sit_for_electoral_areas_found_through_their_wards(db, tmp_path):
+    """NI councillors are elected for district electoral areas, which the ONSPD does not name: a
+    ward-to-DEA lookup makes each ward's DEA a candidate, and a postcode in a ward shows its DEA's councillors."""
+    with db.session() as session:
+        council = Council(code="XBE", gss="N09000003", name="Council XBE", common_name="XBE", nation="Northern Ireland",
+                          council_type="NID", cms="moderngov", scraper_class="moderngov", fictional=True)  # fmt: skip
+        session.add(council)
+        session.flush()
+        ward = Ward(council_id=council.id, key="oldpark", name="Oldpark")
+        person = Councillor(council_id=council.id, source_id="1", slug="xbe-person", name="Person XBE", raw_name="Person XBE")
+        session.add_all([ward, person])
+        session.flush()
+        session.add(Membership(councillor_id=person.id, ward_id=ward.id, start_date=date(2026, 5, 7)))
+    rows = [onspd_row("QN1 1AB", "N09000003", "N08000101", "N99999999", "N99999999"),
+            onspd_row("QN1 1AD", "N09000003", "N08000102", "N99999999", "N99999999")]  # fmt: skip
+    path = tmp_path / "ni.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("Data/ONSPD_NOV_2026_UK.csv", table(ONSPD_COLUMNS, rows))
+        archive.writestr("Documents/Ward to DEA lookup.csv", table(("WD14CD", "WD14NM", "DEA14CD", "DEA14NM"), [
+            {"WD14CD": "N08000101", "WD14NM": "Ballysillan", "DEA14CD": "N10000101", "DEA14NM": "Oldpark"},
+            {"WD14CD": "N08000102", "WD14NM": "Cliftonville", "DEA14CD": "N10000101", "DEA14NM": "Oldpark"}]))  # fmt: skip
+    with db.session() as session:
+        import_directory(session, [path])
+        matching = match_wards(session)
+        assert [(w.ward, w.status, w.gss) for w in matching.wards] == [("Oldpark", "matched", "N10000101")]
+        assert matching.unused == {}  # the wards are covered by their electoral area
+        people, _ = gather_people(session)
+        write_postcode_shards(session, tmp_path / "postcodes", people, list(session.scalars(select(Council))), PLATFORM_NAMES)
+    shard = json.loads((tmp_path / "postcodes" / "QN1.json").read_text())
+    assert shard["places"] == [[0, None], [0, None]]  # two wards, one electoral area shown once
+    assert shard["areas"][0]["name"] == "Oldpark" and shard["areas"][0]["people"][0][0] == "Person XBE"
+
+
+def test_the_import_command_says_when_no_names_came_with_the_files(tmp_path, monkeypatch):
+    monkeypatch.setenv("CLLR_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    bare = tmp_path / "ONSPD.csv"
+    bare.write_bytes(table(ONSPD_COLUMNS, [onspd_row(pc, lad, ward, county, ced) for pc, lad, ward, county, ced in LIVE]))
+    result = CliRunner().invoke(cli, ["postcodes", "import", str(bare)])
+    assert result.exit_code == 0, result.output
+    assert "8 postcodes in use" in result.output and "No area names: wards cannot be matched by name" in result.output

@@ -228,7 +228,8 @@
       var heading = el("h2", "Councillors for " + code);
       heading.id = "postcode-heading";
       results.appendChild(heading);
-      if (found.length > 1) results.appendChild(el("p", "The addresses of " + code + " lie in " + found.length + " different wards or divisions: each is shown.", "meta"));
+      var wards = found.map(function (place) { return place[0]; }).filter(function (w, i, all) { return all.indexOf(w) === i; });
+      if (wards.length > 1) results.appendChild(el("p", "The addresses of " + code + " lie in " + wards.length + " different wards: each is shown.", "meta"));
       shown.forEach(function (index) {
         var a = data.areas[index];
         people += a.people ? a.people.length : 0;
