@@ -80,10 +80,10 @@ ROSTERS = {  # council code → (gss, type, wards with one councillor each)
 }
 
 
-def seed(session) -> None:
-    for code, (gss, kind, wards) in ROSTERS.items():
-        council = Council(code=code, gss=gss, name=f"Council {code}", common_name=code, nation="England", council_type=kind,
-                          cms="moderngov", scraper_class="moderngov", fictional=True)  # fmt: skip
+def seed(session, rosters=ROSTERS) -> None:
+    for code, (gss, kind, wards) in rosters.items():
+        council = Council(code=code, gss=gss, name=f"Council {code}", common_name=code, council_type=kind, cms="moderngov",
+                          nation="Northern Ireland" if kind == "NID" else "England", scraper_class="moderngov", fictional=True)  # fmt: skip
         session.add(council)
         session.flush()
         for n, name in enumerate(wards):
@@ -312,15 +312,7 @@ def test_northern_irish_councillors_sit_for_electoral_areas_found_through_their_
     """NI councillors are elected for district electoral areas, which the ONSPD does not name: a
     ward-to-DEA lookup makes each ward's DEA a candidate, and a postcode in a ward shows its DEA's councillors."""
     with db.session() as session:
-        council = Council(code="XBE", gss="N09000003", name="Council XBE", common_name="XBE", nation="Northern Ireland",
-                          council_type="NID", cms="moderngov", scraper_class="moderngov", fictional=True)  # fmt: skip
-        session.add(council)
-        session.flush()
-        ward = Ward(council_id=council.id, key="oldpark", name="Oldpark")
-        person = Councillor(council_id=council.id, source_id="1", slug="xbe-person", name="Person XBE", raw_name="Person XBE")
-        session.add_all([ward, person])
-        session.flush()
-        session.add(Membership(councillor_id=person.id, ward_id=ward.id, start_date=date(2026, 5, 7)))
+        seed(session, {"XBE": ("N09000003", "NID", ["Oldpark"])})
     rows = [onspd_row("QN1 1AB", "N09000003", "N08000101", "N99999999", "N99999999"),
             onspd_row("QN1 1AD", "N09000003", "N08000102", "N99999999", "N99999999")]  # fmt: skip
     path = tmp_path / "ni.zip"
@@ -338,7 +330,7 @@ def test_northern_irish_councillors_sit_for_electoral_areas_found_through_their_
         write_postcode_shards(session, tmp_path / "postcodes", people, list(session.scalars(select(Council))), PLATFORM_NAMES)
     shard = json.loads((tmp_path / "postcodes" / "QN1.json").read_text())
     assert shard["places"] == [[0, None], [0, None]]  # two wards, one electoral area shown once
-    assert shard["areas"][0]["name"] == "Oldpark" and shard["areas"][0]["people"][0][0] == "Person XBE"
+    assert shard["areas"][0]["name"] == "Oldpark" and shard["areas"][0]["people"][0][0] == "Person XBE 0"
 
 
 def test_the_import_command_says_when_no_names_came_with_the_files(tmp_path, monkeypatch):
