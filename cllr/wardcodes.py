@@ -83,7 +83,7 @@ def match_wards(session: Session, overrides: dict[tuple[str, str], str] | None =
     overrides = overrides or {}
     result = Matching(problems=list(problems or []))
     names = {a.gss: a for a in session.scalars(select(Area))}
-    within: dict[str, set[str]] = defaultdict(set)  # council code → candidate area codes
+    within: dict[str, set[str]] = defaultdict(set)  # a council's GSS code → its candidate area codes
     for lad, ward, county, division in session.execute(select(Place.lad, Place.ward, Place.county, Place.division).distinct()):
         within[lad].add(ward)
         if ward in names and names[ward].parent:

@@ -341,3 +341,21 @@ def test_the_import_command_says_when_no_names_came_with_the_files(tmp_path, mon
     result = CliRunner().invoke(cli, ["postcodes", "import", str(bare)])
     assert result.exit_code == 0, result.output
     assert "8 postcodes in use" in result.output and "No area names: wards cannot be matched by name" in result.output
+
+
+def test_the_site_is_built_again_after_a_new_release_and_not_when_nothing_changed(matched, tmp_path):
+    from cllr.site import build_site
+
+    session, _ = matched
+    site = tmp_path / "site"
+    first = build_site(session, site)
+    assert first.pages > 0 and (site / "postcodes" / "QD1.json").is_file()
+    assert build_site(session, site).pages == 0  # the same data: nothing rebuilt
+    import_directory(session, write_directory(tmp_path / "again"))
+    match_wards(session)
+    assert build_site(session, site).pages == first.pages
+    # A ward given another code (an override) is also a change the finder's files must show.
+    session.execute(Ward.__table__.update().where(Ward.name == "Riverside").values(gss="E05000005"))
+    assert build_site(session, site).pages == first.pages
+    areas = json.loads((site / "postcodes" / "QD2.json").read_text())["areas"]
+    assert next(a for a in areas if a["name"] == "Riverside")["people"] == [["Person XDD 4", "councillors/xdd-person-4.html", "", 0, 0, []]]

@@ -20,6 +20,16 @@ def test_plain_progress_lines_when_not_on_a_terminal():
     assert lines[-1] == "Rosters: 21/20 done (KIR failed)"
 
 
+def test_progress_in_amounts_prints_a_line_each_tenth_it_passes():
+    out = io.StringIO()
+    with Reporter(interactive=False, stream=out) as reporter:
+        reporter.stage("Postcode files (MB)", 1000)
+        for amount in (50, 60, 290, 600):  # megabytes read between looks
+            reporter.advance("Postcode files (MB)", amount=amount)
+    assert out.getvalue().splitlines()[1:] == ["Postcode files (MB): 110/1000 done", "Postcode files (MB): 400/1000 done",
+                                                "Postcode files (MB): 1000/1000 done"]  # fmt: skip
+
+
 def test_progress_bars_on_a_terminal():
     out = io.StringIO()
     with Reporter(interactive=True, stream=out) as reporter:
