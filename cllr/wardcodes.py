@@ -94,6 +94,9 @@ def match_wards(session: Session, overrides: dict[tuple[str, str], str] | None =
         return result
     result.directory = True
     sitting = set(session.scalars(select(Membership.ward_id).where(Membership.end_date.is_(None))))
+    wards_of: dict[int, list[Ward]] = defaultdict(list)  # every ward, read once
+    for ward in session.scalars(select(Ward).order_by(Ward.name)):
+        wards_of[ward.council_id].append(ward)
     used_overrides = set()
     for council in session.scalars(select(Council).where(Council.gss.is_not(None)).order_by(Council.code)):
         codes = within.get(council.gss)
@@ -104,7 +107,7 @@ def match_wards(session: Session, overrides: dict[tuple[str, str], str] | None =
             if code in names:
                 by_key[ward_key(names[code].name)].append(code)
         matched = set()
-        for ward in session.scalars(select(Ward).where(Ward.council_id == council.id).order_by(Ward.name)):
+        for ward in wards_of[council.id]:
             key = ward_key(ward.name)
             found = by_key.get(key, [])
             if (council.code, key) in overrides:
