@@ -31,11 +31,11 @@ from datetime import date, datetime, timedelta, timezone
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from . import stages
-from .config import Settings
-from .demo.server import DemoServer
-from .demo.world import BLUESKY_APPVIEW_HOST, build_world, write_demo_files
-from .http import slot_key
+from cllr.pipeline import stages
+from cllr.config import Settings
+from cllr.demo.server import DemoServer
+from cllr.demo.world import BLUESKY_APPVIEW_HOST, build_world, write_demo_files
+from cllr.http import slot_key
 
 
 def bench_fetch(councils: int = 60, latency: float = 0.02, delay: float = 0.1, workers: int = 8,
@@ -92,10 +92,10 @@ def bench_site(councillors: int = 20_000, councils: int = 400, posts_per_account
     from models.db import Database
     from models.store import seed_parties
 
-    from . import metrics
-    from .demo.world import FIRST_NAMES, SURNAME_HEADS, SURNAME_TAILS
-    from .parties import known_parties
-    from .site import build_site
+    from cllr.pipeline import metrics
+    from cllr.demo.world import FIRST_NAMES, SURNAME_HEADS, SURNAME_TAILS
+    from cllr.parties import known_parties
+    from cllr.site.build import build_site
 
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="cllr-bench-site-") as tmp:
@@ -234,7 +234,7 @@ def _cpu_s() -> float:
 
 def _pace(slot: str, paces: dict[str, float]) -> float:
     """The pace the pipeline keeps for a slot of the demo web (``Fetcher.get``'s ``pace``)."""
-    from .demo.world import BLUESKY_APPVIEW_HOST, MASTODON_SERVERS
+    from cllr.demo.world import BLUESKY_APPVIEW_HOST, MASTODON_SERVERS
 
     if slot == slot_key(BLUESKY_APPVIEW_HOST):
         return paces["bluesky_delay"]
@@ -375,7 +375,7 @@ def bench_postcodes(rows: int = 2_700_000, databases: tuple[str, ...] = ("sqlite
     the councillors, write the files) each run in a process of their own (``spawn``),
     whose peak resident memory is its own.
     """
-    from .demo.postcodes import write_national_directory
+    from cllr.demo.postcodes import write_national_directory
 
     figures = []
     with tempfile.TemporaryDirectory(prefix="cllr-bench-postcodes-") as tmp:
@@ -403,8 +403,8 @@ def _national_places(seed: int):
     """The national directory's councils, wards and divisions; the places postcodes lie in, in map order; and the ONS names."""
     import random
 
-    from .demo.postcodes import ons_name
-    from .demo.world import PLACES, WARD_WORDS
+    from cllr.demo.postcodes import ons_name
+    from cllr.demo.world import PLACES, WARD_WORDS
 
     rng = random.Random(seed)
     types = [t for t, n in COUNCIL_MIX.items() for _ in range(n)]
@@ -458,8 +458,8 @@ def _seed_directory(url: str, councils: list[dict], seed: int) -> None:
     from models import Council, Councillor, Membership, Ward
     from models.db import Database
 
-    from .demo.world import FIRST_NAMES, SURNAME_HEADS, SURNAME_TAILS
-    from .names import ward_key
+    from cllr.demo.world import FIRST_NAMES, SURNAME_HEADS, SURNAME_TAILS
+    from cllr.names import ward_key
 
     rng = random.Random(seed)
     db = Database(url)
@@ -541,8 +541,8 @@ def _report(connection: Connection, target, args) -> None:
 def _timed_import(url: str, path: str) -> dict:
     from models.db import Database
 
-    from .postcodes import import_directory
-    from .wardcodes import match_wards
+    from cllr.postcodes.importer import import_directory
+    from cllr.postcodes.wardcodes import match_wards
 
     db = Database(url)
     started = time.monotonic()
@@ -564,9 +564,9 @@ def _timed_shards(url: str, folder: str) -> dict:
     from models import Council
     from models.db import Database
 
-    from .postcode_shards import write_postcode_shards
-    from .site import PLATFORM_NAMES
-    from .views import gather_people
+    from cllr.site.postcode_shards import write_postcode_shards
+    from cllr.site.build import PLATFORM_NAMES
+    from cllr.site.views import gather_people
 
     db = Database(url)
     with db.session() as session:

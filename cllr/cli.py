@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .config import Settings
+from cllr import __version__
+from cllr.config import Settings
 
 
 @click.group()
@@ -44,10 +44,10 @@ def demo(councils: int, seed: int, data_dir: Path) -> None:
     """
     from models.db import Database
 
-    from .demo.corrections import council_corrects, held
-    from .demo.postcodes import import_demo_directory
-    from .demo.server import DemoServer
-    from .demo.world import build_world, write_demo_files
+    from cllr.demo.corrections import council_corrects, held
+    from cllr.demo.postcodes import import_demo_directory
+    from cllr.demo.server import DemoServer
+    from cllr.demo.world import build_world, write_demo_files
 
     world = build_world(councils=councils, seed=seed)
     files = write_demo_files(world, data_dir)
@@ -115,8 +115,8 @@ def _run(overrides: dict, trigger: str) -> dict:
     from flows.refresh import refresh  # first: it sets Prefect's quiet defaults before Prefect loads
     from prefect.task_runners import ThreadPoolTaskRunner
 
-    from . import progress
-    from .summary import render_summary
+    from cllr import progress
+    from cllr.pipeline.summary import render_summary
 
     settings = Settings(**overrides)
     started = time.monotonic()
@@ -127,7 +127,7 @@ def _run(overrides: dict, trigger: str) -> dict:
             summary = flow(settings=_jsonable(overrides), trigger=trigger)
         finally:
             progress.use(progress.SILENT)
-    if "skipped" in summary:  # another run holds the directory (cllr/ledger.py)
+    if "skipped" in summary:  # another run holds the directory (cllr/pipeline/ledger.py)
         raise click.ClickException(f"not started: {summary['skipped']}")
     click.echo(render_summary(summary, time.monotonic() - started))
     return summary
@@ -202,8 +202,8 @@ def normalise(value: str, field: str | None) -> None:
 
         cllr normalise janesmith --field bluesky
     """
-    from .handles import NotAnAccount
-    from .handles import normalise as normalise_value
+    from cllr.handles import NotAnAccount
+    from cllr.handles import normalise as normalise_value
 
     try:
         handle = normalise_value(value, field)
@@ -231,7 +231,7 @@ def fetch(url: str, no_robots: bool, save: Path | None) -> None:
 
         cllr fetch https://democracy.kirklees.gov.uk/mgWebService.asmx/GetCouncillorsByWard
     """
-    from .http import FetchError, Fetcher
+    from cllr.http import FetchError, Fetcher
 
     with Fetcher(Settings()) as fetcher:
         try:
@@ -456,7 +456,7 @@ def _database():
     """The application database, migrated, for one command; a refusal or lookup failure becomes a clear error."""
     from models.db import Database
 
-    from .corrections import Refused
+    from cllr.corrections.operations import Refused
 
     db = Database(Settings().db_url)
     db.migrate()
@@ -487,7 +487,7 @@ def credentials_issue(council: str, label: str, days: int) -> None:
 
         cllr credentials issue XAA --label "Democratic Services"
     """
-    from .credentials import issue
+    from cllr.corrections.credentials import issue
 
     with _database() as session:
         credential, token = issue(session, council, label, days=days)
@@ -514,7 +514,7 @@ def credentials_list() -> None:
 @click.argument("prefix")
 def credentials_revoke(prefix: str) -> None:
     """Revoke the credential whose token starts cllr_PREFIX_ (at once, for good)."""
-    from .credentials import revoke
+    from cllr.corrections.credentials import revoke
 
     with _database() as session:
         credential = revoke(session, prefix)
@@ -569,7 +569,7 @@ def corrections_show(correction_id: int) -> None:
 @click.option("--note", default=None)
 def corrections_approve(correction_id: int, reviewer: str, note: str | None) -> None:
     """Approve a queued correction; it applies at the next run (or with `cllr corrections apply`)."""
-    from .corrections import decide
+    from cllr.corrections.operations import decide
 
     with _database() as session:
         decide(session, correction_id, approve=True, reviewer=reviewer, note=note)
@@ -582,7 +582,7 @@ def corrections_approve(correction_id: int, reviewer: str, note: str | None) -> 
 @click.option("--note", required=True, help="Why (kept in the audit).")
 def corrections_reject(correction_id: int, reviewer: str, note: str) -> None:
     """Reject a queued correction."""
-    from .corrections import decide
+    from cllr.corrections.operations import decide
 
     with _database() as session:
         decide(session, correction_id, approve=False, reviewer=reviewer, note=note)
@@ -595,7 +595,7 @@ def corrections_reject(correction_id: int, reviewer: str, note: str) -> None:
 @click.option("--note", required=True, help="Why (kept in the audit).")
 def corrections_revert(correction_id: int, reviewer: str, note: str) -> None:
     """Undo an applied correction: the values it replaced come back and its lock is released."""
-    from .corrections import revert
+    from cllr.corrections.operations import revert
 
     with _database() as session:
         revert(session, correction_id, reviewer=reviewer, note=note)
@@ -605,7 +605,7 @@ def corrections_revert(correction_id: int, reviewer: str, note: str) -> None:
 @corrections.command("apply")
 def corrections_apply() -> None:
     """Apply every approved correction now (each run does this first)."""
-    from .corrections import apply_approved
+    from cllr.corrections.operations import apply_approved
 
     with _database() as session:
         applied, problems = apply_approved(session, actor="operator")
@@ -647,7 +647,7 @@ def corrections_disagreements(show_all: bool) -> None:
 @click.argument("disagreement_id", type=int)
 def corrections_close_disagreement(disagreement_id: int) -> None:
     """Close a disagreement: looked into, the correction stands (the same scraped value will not reopen it)."""
-    from .corrections import close_disagreement
+    from cllr.corrections.operations import close_disagreement
 
     with _database() as session:
         row = close_disagreement(session, disagreement_id)
@@ -658,7 +658,7 @@ def corrections_close_disagreement(disagreement_id: int) -> None:
 @click.option("--days", default=90, show_default=True, help="Keep addresses this many days.")
 def corrections_purge_addresses(days: int) -> None:
     """Clear client addresses older than DAYS from the audit (each run does this too, at 90 days)."""
-    from .corrections import purge_addresses
+    from cllr.corrections.operations import purge_addresses
 
     with _database() as session:
         click.echo(f"{purge_addresses(session, days=days)} address(es) cleared.")
@@ -684,9 +684,9 @@ def erase(councillor: str, value: str, actor: str, reason: str, yes: bool) -> No
     """
     from models.db import Database
 
-    from .corrections import Refused
-    from .erasure import compact, erase as erase_value
-    from .site import build_site
+    from cllr.corrections.operations import Refused
+    from cllr.corrections.erasure import compact, erase as erase_value
+    from cllr.site.build import build_site
 
     settings = Settings()
     db = Database(settings.db_url)
@@ -724,7 +724,7 @@ def intake(host: str, port: int) -> None:
 
     from models.db import Database
 
-    from .intake import create_app
+    from cllr.corrections.intake import create_app
 
     settings = Settings()
     db = Database(settings.db_url)
@@ -757,10 +757,10 @@ def postcodes_import(files: tuple[Path, ...], allow_fewer: bool) -> None:
     """
     from models.db import Database
 
-    from . import progress
-    from .onspd import DirectoryError
-    from .postcodes import import_directory
-    from .wardcodes import match_wards, read_overrides
+    from cllr import progress
+    from cllr.postcodes.onspd import DirectoryError
+    from cllr.postcodes.importer import import_directory
+    from cllr.postcodes.wardcodes import match_wards, read_overrides
 
     settings = Settings()
     db = Database(settings.db_url)
@@ -803,7 +803,7 @@ def postcodes_wards(council: str | None) -> None:
 
         cllr postcodes wards --council KIR
     """
-    from .wardcodes import match_wards, read_overrides
+    from cllr.postcodes.wardcodes import match_wards, read_overrides
 
     settings = Settings()
     with _database() as session:
@@ -850,7 +850,7 @@ def bench_national_command(councils: int, per_council: int, latency: float, dela
 
         cllr bench national --database sqlite --database postgresql
     """
-    from .bench import bench_national
+    from cllr.bench import bench_national
 
     figures = bench_national(councils=councils, per_council=per_council, latency=latency, delay=delay, workers=workers,
                              databases=databases or ("sqlite", "postgresql"), echo=click.echo)  # fmt: skip
@@ -867,7 +867,7 @@ def bench_site_command(councillors: int, councils: int) -> None:
 
         cllr bench site --councillors 20000 --councils 400
     """
-    from .bench import bench_site
+    from cllr.bench import bench_site
 
     for name, value in bench_site(councillors, councils).items():
         click.echo(f"{name:>24}: {value}")
@@ -884,7 +884,7 @@ def bench_postcodes_command(rows: int, databases: tuple[str, ...]) -> None:
 
         cllr bench postcodes --rows 2700000 --database sqlite
     """
-    from .bench import bench_postcodes
+    from cllr.bench import bench_postcodes
 
     figures = bench_postcodes(rows=rows, databases=databases or ("sqlite", "postgresql"), echo=click.echo)
     click.echo(json.dumps(figures, indent=2))
@@ -903,7 +903,7 @@ def bench_fetch_command(councils: int, latency: float, delay: float, workers: in
 
         cllr bench fetch --councils 60 --latency 0.02 --delay 0.1
     """
-    from .bench import bench_fetch
+    from cllr.bench import bench_fetch
 
     figures = bench_fetch(councils, latency, delay, workers, shared_every)
     for key, value in figures.items():

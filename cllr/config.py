@@ -12,7 +12,7 @@ from typing import Annotated
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from . import __version__
+from cllr import __version__
 
 BUNDLED_REGISTRY = Path(__file__).parent / "data" / "councils.csv"
 BUNDLED_OVERRIDES = Path(__file__).parent / "data" / "council_overrides.csv"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from .names import tidy
+from cllr.names import tidy
 
 PARTIES_CSV = Path(__file__).parent / "data" / "parties.csv"
 # Labels that mean "no party recorded".

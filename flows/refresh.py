@@ -20,10 +20,12 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from cllr import progress, stages
+from cllr import progress
+
+from cllr.pipeline import stages
 from cllr.config import Settings
-from cllr.ledger import Finished, RunInProgress
-from cllr.summary import summary_markdown
+from cllr.pipeline.ledger import Finished, RunInProgress
+from cllr.pipeline.summary import summary_markdown
 from models.base import utcnow
 
 TASK = {"cache_policy": NO_CACHE, "retries": 0}
@@ -72,7 +74,7 @@ def refresh(settings: dict[str, Any] | None = None, trigger: str = "schedule") -
 
     ``settings`` overrides the environment's (see ``cllr.config.Settings``), for example
     ``{"councils": ["KIR"]}`` to refresh one council. A run killed part-way is resumed by
-    the next: councils and accounts it finished are not redone (``cllr.ledger``).
+    the next: councils and accounts it finished are not redone (``cllr.pipeline.ledger``).
     """
     config = Settings(**(settings or {}))
     report = progress.current()

@@ -3,7 +3,7 @@
 A council is the authority on its own councillors. An officer holds a credential (a
 random token, kept here only as its SHA-256 digest) that names the council; every
 correction the credential submits is for that council's councillors. A correction is
-one typed operation (``cllr.corrections.OPERATIONS``). Applying it sets the value and
+one typed operation (``cllr.corrections.operations.OPERATIONS``). Applying it sets the value and
 locks the field (``field_lock``): later scrapes never overwrite a locked field, they
 record a ``disagreement`` for review. Every step is one row of ``correction_event``,
 which the database itself keeps append-only (a trigger, migration 0008): rows are never

@@ -1,6 +1,6 @@
 """The ONS Postcode Directory as the site needs it: which wards and divisions each postcode lies in.
 
-Loaded whole by ``cllr postcodes import`` (cllr/postcodes.py), each release replacing the
+Loaded whole by ``cllr postcodes import`` (cllr/postcodes/importer.py), each release replacing the
 last in one transaction. Codes are the ONS's nine-character GSS codes; the ONS's own
 "no such area" codes (``E99999999`` and the like) are stored as NULL.
 """

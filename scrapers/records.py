@@ -94,7 +94,7 @@ class Activity:
     complete: bool = True
     feed_url: str | None = None
     moved_to: str | None = None  # the new account's URL, when the account has moved (Mastodon)
-    # What the account says about itself, for the two-way checks (cllr.verification):
+    # What the account says about itself, for the two-way checks (cllr.pipeline.verification):
     # links on its profile, each with whether the server verified it (Mastodon rel="me"),
     # and free text that may hold more (a Bluesky description).
     profile_links: list[tuple[str, bool]] = field(default_factory=list)

@@ -7,8 +7,8 @@ import time
 import pytest
 from sqlalchemy import select
 
-from cllr.alongside import Claims, HelperFailed, alongside
-from cllr.site import _refuse_queries
+from cllr.site.forked_renderer import Claims, HelperFailed, alongside
+from cllr.site.build import _refuse_queries
 from models.db import Database
 
 

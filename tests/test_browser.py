@@ -21,7 +21,7 @@ from cllr.demo.postcodes import demo_postcodes, import_demo_directory
 from cllr.demo.server import DemoServer
 from cllr.demo.world import build_world, write_demo_files
 from cllr.names import slugify
-from cllr.site import COUNCIL_TYPES
+from cllr.site.build import COUNCIL_TYPES
 
 from .browser import (
     AXE, AXE_RUN, AXE_TAGS, CHROMIUM, CHROMIUM_ARGS, axe_version, format_violations, missing, page_kinds,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from cllr.charts import bar_chart
+from cllr.site.charts import bar_chart
 
 STYLE = Path(str(files("site_templates"))) / "static" / "style.css"
 

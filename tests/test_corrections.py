@@ -19,10 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
-from cllr import corrections as ops
-from cllr.bulk import parse_csv
-from cllr.credentials import issue, revoke
-from cllr.intake import PER_CREDENTIAL, create_app
+from cllr.corrections import operations as ops
+from cllr.corrections.accounts_csv import parse_csv
+from cllr.corrections.credentials import issue, revoke
+from cllr.corrections.intake import PER_CREDENTIAL, create_app
 from models import (
     AccountEvidence, Correction, CorrectionEvent, Council, Councillor, Disagreement, FieldLock, SocialAccount,
 )  # fmt: skip
@@ -32,7 +32,7 @@ from models.links import link_level, record_links
 from models.merge import apply_roster
 from scrapers.records import Roster, ScrapedCouncillor
 from cllr.handles import normalise
-from cllr.site import build_site
+from cllr.site.build import build_site
 
 TODAY = date(2026, 11, 23)
 EVIDENCE = "https://democracy.north.example/mgUserInfo.aspx?UID=1"

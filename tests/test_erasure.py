@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from cllr import corrections as ops
-from cllr import stages
+from cllr.corrections import operations as ops
+from cllr.pipeline import stages
 from cllr.cli import cli
-from cllr.erasure import erase
+from cllr.corrections.erasure import erase
 from models import AccountEvidence, CorrectionEvent, Councillor, FormerName, SocialAccount
 from models.db import Database
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from cllr.demo.world import PROVIDER_HOST, directory_url, profile_url
 from cllr.evidence import best, confirmed, level_of, role_from_label
 from cllr.handles import normalise
-from cllr.verification import Holder, Profile, checks, own_domains, same_page
+from cllr.pipeline.verification import Holder, Profile, checks, own_domains, same_page
 from models import AccountEvidence, AccountSuggestion, Council, Councillor, SocialAccount
 from models.db import Database
 from models.links import decide, link_level, record_links

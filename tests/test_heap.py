@@ -7,7 +7,7 @@ from contextlib import nullcontext
 
 import pytest
 
-from cllr.heap import collector_paused, held_aside
+from cllr.site.gc_pause import collector_paused, held_aside
 
 
 @pytest.fixture

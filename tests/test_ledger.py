@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from cllr import stages
+from cllr.pipeline import stages
 from cllr.config import Settings
 from cllr.demo.server import DemoServer, directory_pages
 from cllr.demo.world import write_demo_files

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from cllr import metrics
+from cllr.pipeline import metrics
 from models import AccountMetric, Post, ProfileSnapshot, SocialAccount
 from models.db import Database
 

@@ -1,4 +1,4 @@
-"""Reading the ONS postcode files (cllr/onspd.py): pure, files in and records out, no database.
+"""Reading the ONS postcode files (cllr/postcodes/onspd.py): pure, files in and records out, no database.
 
 The files here are made in the test with the ONS's real column names (the ONSPD's, the
 NSPL's and the ONS UPRN Directory's) and the ONS's code formats, including its "no such
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from cllr import onspd
+from cllr.postcodes import onspd
 from cllr.demo.postcodes import ONSPD_COLUMNS, ONSUD_COLUMNS
 
 NSPL_COLUMNS = ("pcd", "pcd2", "pcds", "dointr", "doterm", "usertype", "oseast1m", "osnrth1m", "osgrdind", "oa11", "cty",

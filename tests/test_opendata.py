@@ -23,7 +23,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT3
 from sqlalchemy import event, func, select
 
-from cllr.opendata import (
+from cllr.site.opendata import (
     COLUMNS, FORMULA_STARTS, LICENCE, PUBLISHED_TABLES, REGISTRY_SOURCES, columns_markdown, defuse_cell,
     restore_cell, write_downloads,
 )  # fmt: skip
@@ -489,5 +489,5 @@ def test_the_licence_notes_credit_every_source_of_the_registry():
 
 def test_the_docs_carry_the_generated_dictionary():
     docs = (ROOT / "docs" / "open-data.md").read_text(encoding="utf-8")
-    assert columns_markdown() in docs, "paste cllr.opendata.columns_markdown() into docs/open-data.md"
+    assert columns_markdown() in docs, "paste cllr.site.opendata.columns_markdown() into docs/open-data.md"
     assert LICENCE["name"] in docs

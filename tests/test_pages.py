@@ -12,13 +12,13 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
-from cllr import stages
+from cllr.pipeline import stages
 from cllr.config import Settings
 from cllr.demo.server import DemoServer
 from cllr.demo.world import build_world, directory_url, write_demo_files
-from cllr.search import STOPWORDS, shard_key, words
-from cllr.site import build_site
-from cllr.views import figure_history, record_council_figures
+from cllr.site.search import STOPWORDS, shard_key, words
+from cllr.site.build import build_site
+from cllr.site.views import figure_history, record_council_figures
 from models import Council, CouncilFigure
 from models.db import Database
 

@@ -1,5 +1,5 @@
-"""The postcode directory in the database (cllr/postcodes.py), the wards' codes (cllr/wardcodes.py) and the
-site's postcode files (cllr/postcode_shards.py), on a small directory with the ONS's real columns.
+"""The postcode directory in the database (cllr/postcodes/importer.py), the wards' codes (cllr/postcodes/wardcodes.py) and the
+site's postcode files (cllr/site/postcode_shards.py), on a small directory with the ONS's real columns.
 
 The postcodes are in the Q area, which does not exist; the codes have the ONS's formats.
 """
@@ -15,14 +15,14 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from cllr import onspd
+from cllr.postcodes import onspd
 from cllr.cli import cli
 from cllr.demo.postcodes import ONSPD_COLUMNS, ONSUD_COLUMNS
-from cllr.postcode_shards import write_postcode_shards
-from cllr.postcodes import import_directory
-from cllr.site import PLATFORM_NAMES
-from cllr.views import gather_people
-from cllr.wardcodes import match_wards, read_overrides
+from cllr.site.postcode_shards import write_postcode_shards
+from cllr.postcodes.importer import import_directory
+from cllr.site.build import PLATFORM_NAMES
+from cllr.site.views import gather_people
+from cllr.postcodes.wardcodes import match_wards, read_overrides
 from models import Area, Council, Councillor, Membership, Place, Postcode, PostcodeRelease, RetiredPostcode, Ward
 from models.db import Database
 
@@ -344,7 +344,7 @@ def test_the_import_command_says_when_no_names_came_with_the_files(tmp_path, mon
 
 
 def test_the_site_is_built_again_after_a_new_release_and_not_when_nothing_changed(matched, tmp_path):
-    from cllr.site import build_site
+    from cllr.site.build import build_site
 
     session, _ = matched
     site = tmp_path / "site"

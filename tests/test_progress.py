@@ -3,7 +3,7 @@
 import io
 
 from cllr.progress import Reporter
-from cllr.summary import render_summary
+from cllr.pipeline.summary import render_summary
 
 
 def test_plain_progress_lines_when_not_on_a_terminal():

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from cllr import stages
+from cllr.pipeline import stages
 from cllr.demo.server import DemoServer
 from cllr.demo.world import Post, build_world, write_demo_files
-from cllr.recheck import record_unchanged
+from cllr.pipeline.unchanged_accounts import record_unchanged
 from models import AccountEvidence, Councillor, ProfileSnapshot, SocialAccount
 from tests.test_account_history import collect_everything
 

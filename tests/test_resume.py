@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from cllr import ledger
+from cllr.pipeline import ledger
 from cllr.demo.server import DemoServer
 from cllr.demo.world import build_world, write_demo_files
 from models import Council, Councillor, Post, ProfileSnapshot, Run, RunStep, SocialAccount
@@ -143,7 +143,7 @@ def test_a_run_killed_part_way_is_resumed_and_leaves_a_complete_database(prefect
 
 
 def test_a_resumed_run_forgets_the_validators_stored_since_the_killed_run_began(database_url, tmp_path):
-    from cllr import stages
+    from cllr.pipeline import stages
     from cllr.config import Settings
 
     settings = Settings(data_dir=tmp_path, database_url=database_url)
@@ -163,7 +163,7 @@ def test_a_resumed_run_forgets_the_validators_stored_since_the_killed_run_began(
 
 
 def test_a_new_database_forgets_the_validators_left_by_an_old_one(database_url, tmp_path):
-    from cllr import stages
+    from cllr.pipeline import stages
     from cllr.config import Settings
 
     # The data directory keeps its validator store, but the database beside it is new (deleted,

@@ -8,7 +8,7 @@ import time
 from cllr.config import Settings
 from cllr.http.clock import SystemClock
 from cllr.http.slots import SharedSlots
-from cllr import stages
+from cllr.pipeline import stages
 from models.db import Database, make_engine
 
 from .fakes import FakeClock

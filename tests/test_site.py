@@ -13,7 +13,7 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
-from cllr.site import build_site
+from cllr.site.build import build_site
 from cllr.urls import safe_url
 from models import Council, Councillor, FormerName, Membership, Party, Ward
 from models.db import Database

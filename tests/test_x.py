@@ -209,7 +209,7 @@ def test_no_token_means_no_request(fetcher_for):
 def test_x_accounts_are_read_only_with_a_token_and_within_the_months_cap(demo_settings, demo_web):
     from sqlalchemy import select
 
-    from cllr import stages
+    from cllr.pipeline import stages
     from cllr.handles import normalise
     from models import Councillor, ProfileSnapshot, RunStep, SocialAccount
     from models.links import link_account

@@ -29,10 +29,10 @@ from models import AccountEvidence, Correction, Disagreement, FieldLock, SocialA
 from models.db import Database
 from models.links import link_level
 
-from ..credentials import issue
-from ..handles import normalise
-from ..intake import create_app
-from .world import MASTODON_SERVERS, Account, Councillor, World, _history, profile_url
+from cllr.corrections.credentials import issue
+from cllr.handles import normalise
+from cllr.corrections.intake import create_app
+from cllr.demo.world import MASTODON_SERVERS, Account, Councillor, World, _history, profile_url
 
 OFFICER = "Democratic Services (a fictional demo officer)"
 

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .world import Council, World
+from cllr.demo.world import Council, World
 
 ONSPD_COLUMNS = (
     "pcd", "pcd2", "pcds", "dointr", "doterm", "oscty", "ced", "oslaua", "osward", "parish", "usertype", "oseast1m",
@@ -173,7 +173,7 @@ def import_demo_directory(world: World, directory: Path, db_url: str):
     """Write the demo's postcode files into ``directory`` and import them into the database at ``db_url``."""
     from models.db import Database
 
-    from ..postcodes import import_directory
+    from cllr.postcodes.importer import import_directory
 
     paths = write_demo_directory(world, directory)
     db = Database(db_url)

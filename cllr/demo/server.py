@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
-from .world import BLUESKY_APPVIEW_HOST, DEMO_SITE_URL, MASTODON_SERVERS, YOUTUBE_FEEDS_HOST, Account, Council, Councillor, World, profile_url
+from cllr.demo.world import BLUESKY_APPVIEW_HOST, DEMO_SITE_URL, MASTODON_SERVERS, YOUTUBE_FEEDS_HOST, Account, Council, Councillor, World, profile_url
 
 Reply = tuple[int, dict[str, str], bytes]
 

@@ -312,7 +312,7 @@ def write_demo_files(world: World, directory: Path) -> dict[str, str]:
     """Write the demo's council registry and scraper configuration; return the settings that point at them."""
     import yaml
 
-    from cllr.registry import write_registry
+    from cllr.pipeline.registry import write_registry
 
     registry, scrapers = directory / "councils.csv", directory / "council_scrapers.yaml"
     write_registry(registry, registry_rows(world))
@@ -383,7 +383,7 @@ def _history(rng: random.Random, platform: str, now: datetime) -> list[Post]:
 
 def registry_rows(world: World) -> list[dict[str, str]]:
     """The demo councils as rows of a council registry, marked fictional (their codes too: cllr.demo.postcodes)."""
-    from .postcodes import council_gss
+    from cllr.demo.postcodes import council_gss
 
     return [
         {

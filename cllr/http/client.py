@@ -27,12 +27,12 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
-from ..config import Settings
-from .addresses import GuardedBackend, UnsafeAddress
-from .clock import Clock, SystemClock
-from .robots import Refused, RobotsCache
-from .slots import Slots, slot_key
-from .validators import Validators
+from cllr.config import Settings
+from cllr.http.addresses import GuardedBackend, UnsafeAddress
+from cllr.http.clock import Clock, SystemClock
+from cllr.http.robots import Refused, RobotsCache
+from cllr.http.slots import Slots, slot_key
+from cllr.http.validators import Validators
 
 log = logging.getLogger("cllr.http")
 

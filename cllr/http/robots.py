@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from protego import Protego
 
-from .clock import Clock
+from cllr.http.clock import Clock
 
 
 @dataclass(frozen=True)

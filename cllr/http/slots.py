@@ -16,7 +16,7 @@ from functools import cache
 
 from publicsuffixlist import PublicSuffixList
 
-from .clock import Clock
+from cllr.http.clock import Clock
 
 
 @cache

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from models import AccountChange, AccountEvidence, Councillor, FormerName, Membership, SocialAccount
 
-from .evidence import CONFIRMED
+from cllr.evidence import CONFIRMED
 
 
 @dataclass(frozen=True)

@@ -31,9 +31,9 @@ from models.corrections import (Correction, CorrectionEvent, Credential, Disagre
 from models.links import link_account, link_level
 from models.merge import party_for, ward_for
 
-from .handles import NotAnAccount, normalise
-from .names import clean_name, tidy, ward_key
-from .urls import safe_url
+from cllr.handles import NotAnAccount, normalise
+from cllr.names import clean_name, tidy, ward_key
+from cllr.urls import safe_url
 
 LOW_RISK = frozenset({"add_account", "remove_account"})  # applied without review when a council sends them
 MAX_PER_REQUEST = 100

@@ -29,8 +29,8 @@ from sqlalchemy.orm import Session
 
 from models import Area, Place, Postcode, RetiredPostcode
 
-from .names import slugify
-from .urls import safe_url
+from cllr.names import slugify
+from cllr.urls import safe_url
 
 
 def council_page(council) -> str:

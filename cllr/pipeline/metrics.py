@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from models import Post, ProfileSnapshot, SocialAccount
 from models.store import save_metrics
 
-from .heap import collector_paused
+from cllr.site.gc_pause import collector_paused
 
 WINDOWS = (7, 30, 90)
 ACTIVE_DAYS = 30  # an account is "active" with at least one post in this many days

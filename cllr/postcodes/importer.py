@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from models import Area, Place, Postcode, PostcodeRelease, RetiredPostcode
 
-from . import onspd
-from .progress import SILENT, Reporter
+from cllr.postcodes import onspd
+from cllr.progress import SILENT, Reporter
 
 PROGRESS = "Postcode files (MB)"
 _STAGING = "postcode_rows"
@@ -33,7 +33,7 @@ class Imported:
 
 
 def import_directory(session: Session, paths: list[Path], report: Reporter = SILENT, *, allow_fewer: bool = False) -> Imported:
-    """Read the files (zips or CSVs; see cllr.onspd) and make them the postcodes held.
+    """Read the files (zips or CSVs; see cllr.postcodes.onspd) and make them the postcodes held.
 
     Refused, leaving what is held, when the files hold no postcode in use, or fewer than
     half as many as are held now (a file cut short?) unless ``allow_fewer``.

@@ -21,8 +21,8 @@ from models import (AccountEvidence, AccountMetric, Correction, Council, Council
                     SocialAccount)  # fmt: skip
 from models.links import link_level
 
-from .evidence import COUNTED_ROLES, LEVELS, confirmed
-from .heap import collector_paused
+from cllr.evidence import COUNTED_ROLES, LEVELS, confirmed
+from cllr.site.gc_pause import collector_paused
 
 
 @dataclass

@@ -2,12 +2,12 @@
 
 Most Bluesky and Mastodon accounts have not posted, been renamed or changed their
 profile between two runs. For those, a collection stores a snapshot of the counters,
-marks the account checked, and finds the two-way checks (``cllr.verification``) holding
+marks the account checked, and finds the two-way checks (``cllr.pipeline.verification``) holding
 exactly as the evidence already says. :func:`record_unchanged` does that for a whole
 batch in a few statements, instead of a dozen queries an account; any account for which
 anything would change (a new post, a new handle, a check that now holds or no longer
 does, a correction or an erasure touching it, an open rename) is left to the full,
-one-account-at-a-time path in ``cllr.stages``, which gives the same result when nothing
+one-account-at-a-time path in ``cllr.pipeline.stages``, which gives the same result when nothing
 changed.
 
 The checks themselves are re-run every time on what the profile says now: nothing is
@@ -26,8 +26,8 @@ from models import AccountEvidence, Council, Councillor, ProfileSnapshot, Social
 from models.corrections import ErasedValue, FieldLock, erased_digest
 from scrapers.records import Activity
 
-from .evidence import PROFILE_METHODS, VOUCHING
-from .verification import Profile, checks, holder
+from cllr.evidence import PROFILE_METHODS, VOUCHING
+from cllr.pipeline.verification import Profile, checks, holder
 
 CHUNK = 500  # ids in one IN (...) list
 

@@ -30,20 +30,20 @@ from models import (
 )  # fmt: skip
 from models.base import utcnow
 
-from . import __version__
-from .alongside import Claims, alongside
-from .changes import changes
-from .charts import bar_chart
-from .opendata import write_downloads
-from .postcode_shards import ward_anchor, write_postcode_shards
-from .postcodes import latest_release
-from .evidence import LEVEL_NAMES, LEVELS, METHODS, ROLE_NAMES
-from .heap import collector_paused, held_aside
-from .metrics import ACTIVE_DAYS
-from .search import write_search_index
-from .stages import COLLECTABLE
-from .urls import safe_url
-from .views import PersonView, figure_history, figures, gather_people
+from cllr import __version__
+from cllr.site.forked_renderer import Claims, alongside
+from cllr.site.changes import changes
+from cllr.site.charts import bar_chart
+from cllr.site.opendata import write_downloads
+from cllr.site.postcode_shards import ward_anchor, write_postcode_shards
+from cllr.postcodes.importer import latest_release
+from cllr.evidence import LEVEL_NAMES, LEVELS, METHODS, ROLE_NAMES
+from cllr.site.gc_pause import collector_paused, held_aside
+from cllr.pipeline.metrics import ACTIVE_DAYS
+from cllr.site.search import write_search_index
+from cllr.pipeline.stages import COLLECTABLE
+from cllr.urls import safe_url
+from cllr.site.views import PersonView, figure_history, figures, gather_people
 
 PLATFORM_NAMES = {
     "bluesky": "Bluesky", "mastodon": "Mastodon", "web": "Website", "twitter": "X", "facebook": "Facebook",
@@ -117,7 +117,7 @@ def build_site(session: Session, out_dir: Path, *, site_url: str | None = None, 
     With ``intake_url`` (the corrections intake), each councillor page links to its
     "suggest a correction" form and each council page to the council form.
 
-    The councillor pages are rendered in a forked child process (``cllr.alongside``) while
+    The councillor pages are rendered in a forked child process (``cllr.site.forked_renderer``) while
     this one renders the rest and writes the downloads, then joins in: the second core.
     """
     out_dir = Path(out_dir)

@@ -21,7 +21,7 @@ from models import Council
 from models.base import utcnow
 from models.corrections import Credential
 
-from .corrections import Refused
+from cllr.corrections.operations import Refused
 
 DEFAULT_DAYS = 365
 TOKEN = re.compile(r"cllr_([0-9a-f]{8})_[A-Za-z0-9_-]{43}")

@@ -40,9 +40,9 @@ from models.corrections import erased_digest
 from models.db import Database
 from models.merge import free_slug
 
-from .corrections import Refused
-from .handles import NotAnAccount, normalise
-from .names import slugify
+from cllr.corrections.operations import Refused
+from cllr.handles import NotAnAccount, normalise
+from cllr.names import slugify
 
 REMOVED = "[removed]"
 MIN_LENGTH = 4  # shorter values would match too much to erase safely

@@ -5,7 +5,7 @@ Councils use a JSON API with their credential as a bearer token, or a plain HTML
 the public uses the "suggest a correction" form, which only ever goes to review.
 
 Every request body is limited (64 KiB; 256 KiB for a CSV), every operation is checked by
-``cllr.corrections``, and every submission and refusal is a row of the audit. Rate
+``cllr.corrections.operations``, and every submission and refusal is a row of the audit. Rate
 limits are counted from that audit, so they hold across processes and restarts:
 per credential, per address for failed credentials, and per address for public
 suggestions; over a limit the answer is 429 with ``Retry-After``. Browser form posts
@@ -34,10 +34,10 @@ from models.base import utcnow
 from models.corrections import Correction, CorrectionEvent
 from models.db import Database
 
-from . import corrections as ops
-from .bulk import parse_csv
-from .credentials import verify
-from .views import gather_people
+from cllr.corrections import operations as ops
+from cllr.corrections.accounts_csv import parse_csv
+from cllr.corrections.credentials import verify
+from cllr.site.views import gather_people
 
 JSON_LIMIT = 64 * 1024
 CSV_LIMIT = 256 * 1024
@@ -60,7 +60,7 @@ class Intake:
     def __init__(self, db: Database, *, site_url: str | None = None):
         self.db = db
         self.site_url = (site_url or "").rstrip("/")
-        from .site import environment  # the site's own Jinja2 set-up: autoescaping, filters
+        from cllr.site.build import environment  # the site's own Jinja2 set-up: autoescaping, filters
 
         self.templates = environment()
 

@@ -34,18 +34,22 @@ from scrapers.families import FAMILIES, MAX_PAGES, Family, merge_pages, read_cou
 from scrapers.profiles import parse_profile_page
 from scrapers.records import AccountGone, Roster, SourceError
 
-from . import ledger, metrics, progress
-from .config import Settings
-from .corrections import apply_approved, purge_addresses
-from .handles import NotAnAccount, find_handles, normalise
-from .http import FetchError, Fetcher, RobotsRefusal, slot_key
-from .http.slots import SharedSlots
-from .ledger import Finished
-from .parties import known_parties
-from .recheck import record_unchanged
-from .evidence import VOUCHING
-from .verification import Holder, Profile, checks, holder, own_domains
-from .views import record_council_figures
+from cllr import progress
+
+from cllr.pipeline import ledger
+
+from cllr.pipeline import metrics
+from cllr.config import Settings
+from cllr.corrections.operations import apply_approved, purge_addresses
+from cllr.handles import NotAnAccount, find_handles, normalise
+from cllr.http import FetchError, Fetcher, RobotsRefusal, slot_key
+from cllr.http.slots import SharedSlots
+from cllr.pipeline.ledger import Finished
+from cllr.parties import known_parties
+from cllr.pipeline.unchanged_accounts import record_unchanged
+from cllr.evidence import VOUCHING
+from cllr.pipeline.verification import Holder, Profile, checks, holder, own_domains
+from cllr.site.views import record_council_figures
 
 log = logging.getLogger("cllr")
 
@@ -132,7 +136,7 @@ def start_run(ctx: Context, trigger: str) -> int:
 
 
 def begin_run(ctx: Context, trigger: str, kind: str = "refresh") -> tuple[int, Finished]:
-    """Start a run that may not overlap another and resumes an interrupted one (``cllr.ledger``).
+    """Start a run that may not overlap another and resumes an interrupted one (``cllr.pipeline.ledger``).
 
     Returns the run's id and what the runs it resumes finished; the HTTP validators those
     runs stored are forgotten, so that their unfinished pages are read in full again (and
@@ -585,7 +589,7 @@ def collect_activity(ctx: Context, account_ids: list[int], run_id: int, now: dat
 
 
 def _record_unchanged(ctx: Context, profiles: dict, renames: set[tuple[str, str]], run_id: int) -> dict[int, str]:
-    """The accounts of a batch recorded in bulk as unchanged (``cllr.recheck``); on any error, none."""
+    """The accounts of a batch recorded in bulk as unchanged (``cllr.pipeline.unchanged_accounts``); on any error, none."""
     try:
         with ctx.db.session() as session:
             return record_unchanged(session, profiles, run_id=run_id, now=utcnow(), site_url=ctx.settings.site_url,
@@ -745,7 +749,7 @@ def _posts_as_stored(session, account: SocialAccount, profile) -> bool | None:
 def _check_account(ctx: Context, session, account: SocialAccount, activity, run_id: int) -> Links:
     """What the account (or the website) says about itself, for each councillor it is linked to.
 
-    Two-way checks (``cllr.verification``) upgrade or withdraw a link's evidence; a
+    Two-way checks (``cllr.pipeline.verification``) upgrade or withdraw a link's evidence; a
     website the council links to adds, as ``own_website`` evidence, the accounts it links to.
     """
     links = Links()
@@ -859,8 +863,8 @@ def compute_metrics(ctx: Context, run_id: int, as_of: datetime | None = None) ->
 
 
 def match_ward_codes(ctx: Context, run_id: int) -> Outcome:
-    """Give the rosters' wards their ONS codes from the postcode directory held (cllr/wardcodes.py), for the postcode finder."""
-    from .wardcodes import match_wards, read_overrides
+    """Give the rosters' wards their ONS codes from the postcode directory held (cllr/postcodes/wardcodes.py), for the postcode finder."""
+    from cllr.postcodes.wardcodes import match_wards, read_overrides
 
     started = utcnow()
     overrides, problems = read_overrides(ctx.settings.ward_codes)
@@ -875,7 +879,7 @@ def match_ward_codes(ctx: Context, run_id: int) -> Outcome:
 
 
 def render_site(ctx: Context, run_id: int) -> Outcome:
-    from .site import build_site  # Jinja2 is only needed here
+    from cllr.site.build import build_site  # Jinja2 is only needed here
 
     started = utcnow()
     with ctx.db.session() as session:

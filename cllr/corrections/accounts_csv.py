@@ -15,7 +15,7 @@ import io
 
 from pydantic import ValidationError
 
-from .corrections import OPERATION, problems
+from cllr.corrections.operations import OPERATION, problems
 
 COLUMNS = ("councillor", "action", "account", "role", "evidence_url", "note")
 REQUIRED = ("councillor", "action", "account", "evidence_url")

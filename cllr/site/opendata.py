@@ -6,7 +6,7 @@ What the files hold, and under what licence, is in docs/open-data.md and in the
 ``README.md`` written beside them, which is generated from :data:`COLUMNS`: the same
 definitions give the CSV headers and the JSON keys, so the dictionary cannot drift.
 
-Rules shared with the site (``cllr.site``): a councillor is sitting while their latest
+Rules shared with the site (``cllr.site.build``): a councillor is sitting while their latest
 open membership is current, and former otherwise; a link between a councillor and an
 account is current while some of its evidence is not withdrawn
 (``models.links.link_level``); merged accounts are not published as accounts; a
@@ -46,7 +46,7 @@ from models import (
 from models.base import NAMING_CONVENTION, Base
 from models.links import link_level
 
-from .evidence import COUNTED_ROLES, LEVELS, confirmed
+from cllr.evidence import COUNTED_ROLES, LEVELS, confirmed
 
 # ---------------------------------------------------------------------------------------
 # The data dictionary: one table of column definitions for every CSV and JSON record.

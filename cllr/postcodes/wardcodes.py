@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from models import Area, Council, Membership, Place, Ward
 
-from .names import ward_key
+from cllr.names import ward_key
 
 OVERRIDE_COLUMNS = ("council", "ward", "gss", "note")
 _CODE = re.compile(r"[A-Z][0-9]{8}")
