@@ -31,7 +31,7 @@ from datetime import date, datetime, timedelta, timezone
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from cllr.pipeline import stages
+from cllr.pipeline import context, registry, rosters
 from cllr.config import Settings
 from cllr.demo.server import DemoServer
 from cllr.demo.world import BLUESKY_APPVIEW_HOST, build_world, write_demo_files
@@ -45,14 +45,14 @@ def bench_fetch(councils: int = 60, latency: float = 0.02, delay: float = 0.1, w
     with tempfile.TemporaryDirectory(prefix="cllr-bench-") as tmp, DemoServer(world, latency=latency) as server:
         settings = Settings(data_dir=Path(tmp), **write_demo_files(world, Path(tmp)), connect_to=server.connect_to(),
                             bluesky_appview=f"https://{BLUESKY_APPVIEW_HOST}", request_delay=delay, workers=workers)  # fmt: skip
-        with stages.open_context(settings) as ctx:
-            run_id = stages.start_run(ctx, "benchmark")
-            codes = stages.load_registry(ctx)
-            lanes = stages.council_lanes(ctx, codes)
+        with context.open_context(settings) as ctx:
+            run_id = context.start_run(ctx, "benchmark")
+            codes = registry.load_registry(ctx)
+            lanes = rosters.council_lanes(ctx, codes)
             today = date.today()
             started = time.monotonic()
             with ThreadPoolExecutor(max_workers=workers) as pool:
-                results = list(pool.map(lambda lane: stages.scrape_lane(ctx, lane, run_id, today), lanes))
+                results = list(pool.map(lambda lane: rosters.scrape_lane(ctx, lane, run_id, today), lanes))
             wall = time.monotonic() - started
         per_slot = Counter(slot_key(host) for host in server.web.log)
     busiest, requests = per_slot.most_common(1)[0]
@@ -101,7 +101,7 @@ def bench_site(councillors: int = 20_000, councils: int = 400, posts_per_account
     with tempfile.TemporaryDirectory(prefix="cllr-bench-site-") as tmp:
         db = Database(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}")
         db.migrate()
-        now = stages.utcnow()
+        now = context.utcnow()
         started = time.monotonic()
         with db.session() as session:
             seed_parties(session, known_parties())
@@ -464,7 +464,7 @@ def _seed_directory(url: str, councils: list[dict], seed: int) -> None:
     rng = random.Random(seed)
     db = Database(url)
     db.migrate()
-    now = stages.utcnow()
+    now = context.utcnow()
     with db.session() as session:
         session.execute(insert(Council), [
             {"code": c["code"], "gss": c["gss"], "name": c["name"], "common_name": c["name"], "nation": "England",

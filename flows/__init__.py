@@ -1,4 +1,4 @@
-"""Prefect flows. They compose the plain functions in ``cllr.pipeline.stages`` and hold no logic."""
+"""Prefect flows. They compose the stages, plain functions in ``cllr.pipeline``, and hold no logic."""
 
 import os
 

@@ -21,11 +21,10 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from cllr import progress
-
-from cllr.pipeline import stages
 from cllr.config import Settings
+from cllr.pipeline import activity, approved_corrections, context, finishing, metrics, registry, rosters, ward_codes
 from cllr.pipeline.ledger import Finished, RunInProgress
-from cllr.pipeline.summary import summary_markdown
+from cllr.pipeline.summary import council_rows, summarise, summary_markdown
 from models.base import utcnow
 
 TASK = {"cache_policy": NO_CACHE, "retries": 0}
@@ -34,38 +33,38 @@ QUEUE_EVERY = 5.0  # seconds between looks for accounts the finished lanes found
 
 @task(**TASK)
 def load_registry() -> list[str]:
-    return stages.load_registry(stages.context())
+    return registry.load_registry(context.context())
 
 
 @task(**TASK)
-def scrape_councils(codes: list[str], run_id: int, today: date) -> list[stages.Outcome]:
+def scrape_councils(codes: list[str], run_id: int, today: date) -> list[context.Outcome]:
     """Rosters and profile pages of the councils of one provider (one politeness slot)."""
-    return stages.scrape_lane(stages.context(), codes, run_id, today)
+    return rosters.scrape_lane(context.context(), codes, run_id, today)
 
 
 @task(**TASK)
-def collect_activity(account_ids: list[int], run_id: int) -> stages.Outcome:
-    return stages.collect_activity(stages.context(), account_ids, run_id)
+def collect_activity(account_ids: list[int], run_id: int) -> context.Outcome:
+    return activity.collect_activity(context.context(), account_ids, run_id)
 
 
 @task(**TASK)
-def settle_renames(run_id: int) -> stages.Outcome:
-    return stages.settle_suggested_renames(stages.context(), run_id)
+def settle_renames(run_id: int) -> context.Outcome:
+    return activity.settle_suggested_renames(context.context(), run_id)
 
 
 @task(**TASK)
-def compute_metrics(run_id: int) -> stages.Outcome:
-    return stages.compute_metrics(stages.context(), run_id)
+def compute_metrics(run_id: int) -> context.Outcome:
+    return metrics.compute_metrics(context.context(), run_id)
 
 
 @task(**TASK)
-def match_ward_codes(run_id: int) -> stages.Outcome:
-    return stages.match_ward_codes(stages.context(), run_id)
+def match_ward_codes(run_id: int) -> context.Outcome:
+    return ward_codes.match_ward_codes(context.context(), run_id)
 
 
 @task(**TASK)
-def render_site(run_id: int) -> stages.Outcome:
-    return stages.render_site(stages.context(), run_id)
+def render_site(run_id: int) -> context.Outcome:
+    return finishing.render_site(context.context(), run_id)
 
 
 @flow(name="refresh", task_runner=ThreadPoolTaskRunner(max_workers=8))
@@ -78,19 +77,19 @@ def refresh(settings: dict[str, Any] | None = None, trigger: str = "schedule") -
     """
     config = Settings(**(settings or {}))
     report = progress.current()
-    with stages.open_context(config) as ctx:
+    with context.open_context(config) as ctx:
         try:
-            run_id, done = stages.begin_run(ctx, trigger, "refresh")
+            run_id, done = context.begin_run(ctx, trigger, "refresh")
         except RunInProgress as exc:
             return _skipped(exc)
         today = utcnow().date()
         codes = [code for code in load_registry() if code not in done.councils]
-        disabled = stages.record_disabled(ctx, run_id)
-        disabled.append(stages.apply_corrections(ctx, run_id))  # before the scrapes, so their locks hold at once
+        disabled = registry.record_disabled(ctx, run_id)
+        disabled.append(approved_corrections.apply_corrections(ctx, run_id))  # before the scrapes, so their locks hold at once
         report.stage("Rosters", len(codes))
         report.stage("Profiles", len(codes))
         report.stage("Activity", 0)
-        lanes = stages.council_lanes(ctx, codes)
+        lanes = rosters.council_lanes(ctx, codes)
         outcomes = disabled + _scrape_and_collect(ctx, lanes, run_id, today, report, done)
         outcomes.append(compute_metrics(run_id))
         outcomes.append(match_ward_codes(run_id))  # rosters may have new wards: the postcode finder needs their codes
@@ -107,9 +106,9 @@ def refresh_activity(settings: dict[str, Any] | None = None, trigger: str = "sch
     """
     config = Settings(**(settings or {}))
     report = progress.current()
-    with stages.open_context(config) as ctx:
+    with context.open_context(config) as ctx:
         try:
-            run_id, done = stages.begin_run(ctx, trigger, "activity")
+            run_id, done = context.begin_run(ctx, trigger, "activity")
         except RunInProgress as exc:
             return _skipped(exc)
         outcomes = _collect(ctx, run_id, report, done)
@@ -121,16 +120,16 @@ def refresh_activity(settings: dict[str, Any] | None = None, trigger: str = "sch
 def publish_site(settings: dict[str, Any] | None = None, trigger: str = "schedule") -> dict[str, Any]:
     """Rebuild the static site and open data from the database (nothing is rebuilt when nothing changed)."""
     config = Settings(**(settings or {}))
-    with stages.open_context(config) as ctx:
+    with context.open_context(config) as ctx:
         try:
-            run_id, done = stages.begin_run(ctx, trigger, "site")
+            run_id, done = context.begin_run(ctx, trigger, "site")
         except RunInProgress as exc:
             return _skipped(exc)
         return _finish(ctx, run_id, [render_site(run_id)], done)
 
 
-def _scrape_and_collect(ctx: stages.Context, lanes: list[list[str]], run_id: int, today: date, report,
-                        done: Finished) -> list[stages.Outcome]:  # fmt: skip
+def _scrape_and_collect(ctx: context.Context, lanes: list[list[str]], run_id: int, today: date, report,
+                        done: Finished) -> list[context.Outcome]:  # fmt: skip
     """Scrape the lanes, collecting every account while they run; return all their outcomes.
 
     Activity does not wait for the scraping: the accounts known before the run are queued
@@ -143,7 +142,7 @@ def _scrape_and_collect(ctx: stages.Context, lanes: list[list[str]], run_id: int
     collecting: list = []
 
     def queue() -> None:
-        batches = stages.account_batches(ctx, skip=queued)
+        batches = activity.account_batches(ctx, skip=queued)
         for batch in batches:
             queued.update(batch)
         report.more("Activity", sum(len(b) for b in batches))
@@ -163,27 +162,27 @@ def _scrape_and_collect(ctx: stages.Context, lanes: list[list[str]], run_id: int
             looked = time.monotonic()
     queue()
     outcomes += [future.result() for future in collecting]
-    found = stages.account_batches(ctx, new_only=True)  # linked from councillors' own websites just now
+    found = activity.account_batches(ctx, new_only=True)  # linked from councillors' own websites just now
     report.more("Activity", sum(len(b) for b in found))
     outcomes += [f.result() for f in collect_activity.map(found, unmapped(run_id))]
     return outcomes + [settle_renames(run_id)]
 
 
-def _collect(ctx: stages.Context, run_id: int, report, done: Finished) -> list[stages.Outcome]:
-    batches = stages.account_batches(ctx, skip=done.accounts)
+def _collect(ctx: context.Context, run_id: int, report, done: Finished) -> list[context.Outcome]:
+    batches = activity.account_batches(ctx, skip=done.accounts)
     report.stage("Activity", sum(len(b) for b in batches))
     outcomes = [f.result() for f in collect_activity.map(batches, unmapped(run_id))]
-    found = stages.account_batches(ctx, new_only=True)  # linked from councillors' own websites just now
+    found = activity.account_batches(ctx, new_only=True)  # linked from councillors' own websites just now
     outcomes += [f.result() for f in collect_activity.map(found, unmapped(run_id))]
     return outcomes
 
 
-def _finish(ctx: stages.Context, run_id: int, outcomes: list[stages.Outcome], done: Finished) -> dict[str, Any]:
-    summary = stages.summarise(outcomes, ctx.fetcher.stats)
+def _finish(ctx: context.Context, run_id: int, outcomes: list[context.Outcome], done: Finished) -> dict[str, Any]:
+    summary = summarise(outcomes, ctx.fetcher.stats)
     summary["run_id"] = run_id
     if done.runs:
         summary["resumed"] = {"runs": done.runs, "councils": len(done.councils), "accounts": len(done.accounts)}
-    stages.finish_run(ctx, run_id, summary)
+    context.finish_run(ctx, run_id, summary)
     publish_artifacts(summary, outcomes)
     return summary
 
@@ -193,12 +192,12 @@ def _skipped(exc: RunInProgress) -> dict[str, Any]:
     return {"skipped": str(exc)}
 
 
-def publish_artifacts(summary: dict[str, Any], outcomes: list[stages.Outcome]) -> None:
+def publish_artifacts(summary: dict[str, Any], outcomes: list[context.Outcome]) -> None:
     """The run's summary as Prefect artifacts (stable keys, so the UI keeps each one's history):
     ``run-summary`` (markdown: councils by status, accounts collected, problems) and
     ``run-councils`` (a table: each council's roster and profile-page status)."""
     create_markdown_artifact(key="run-summary", markdown=summary_markdown(summary),
                              description=f"Run {summary['run_id']}")  # fmt: skip
-    rows = stages.council_rows(outcomes)
+    rows = council_rows(outcomes)
     if rows:
         create_table_artifact(key="run-councils", table=rows, description=f"Run {summary['run_id']}: councils")

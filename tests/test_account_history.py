@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from cllr.pipeline import stages
+from cllr.pipeline import activity, context, finishing, registry, rosters
 from cllr.demo.server import DemoServer
 from cllr.demo.world import build_world, directory_url, write_demo_files
 from cllr.handles import normalise
@@ -18,11 +18,11 @@ TODAY = date(2026, 11, 23)
 
 
 def collect_everything(ctx, run_id):
-    for code in stages.load_registry(ctx):
-        stages.scrape_lane(ctx, [code], run_id, TODAY)
+    for code in registry.load_registry(ctx):
+        rosters.scrape_lane(ctx, [code], run_id, TODAY)
     for new_only in (False, True):  # as the flow does: then what councillors' websites linked to
-        for batch in stages.account_batches(ctx, new_only=new_only):
-            stages.collect_activity(ctx, batch, run_id)
+        for batch in activity.account_batches(ctx, new_only=new_only):
+            activity.collect_activity(ctx, batch, run_id)
 
 
 def totals(ctx):
@@ -39,8 +39,8 @@ def test_a_rename_a_move_and_a_vanished_account_become_history(demo_settings, tm
         files = write_demo_files(small_world, tmp_path / "web")
         paths = {name: Path(value) for name, value in files.items()}
         settings = demo_settings.model_copy(update={**server.settings(), **paths})
-        with stages.open_context(settings) as ctx:
-            collect_everything(ctx, stages.start_run(ctx, "test"))
+        with context.open_context(settings) as ctx:
+            collect_everything(ctx, context.start_run(ctx, "test"))
             before = totals(ctx)
 
             # The web changes: a Bluesky rename (same DID), an account gone, a Mastodon move.
@@ -52,10 +52,10 @@ def test_a_rename_a_move_and_a_vanished_account_become_history(demo_settings, tm
             target = small_world.elsewhere[0]
             assert changed["moved"] == f"{mover.handle} -> {target.handle}"
 
-            second = stages.start_run(ctx, "test")
+            second = context.start_run(ctx, "test")
             collect_everything(ctx, second)
             after = totals(ctx)
-            stages.render_site(ctx, second)
+            finishing.render_site(ctx, second)
             council, owner = next((c, m) for c in small_world.councils for m in c.councillors if renamed in m.accounts)
             page = (settings.output_dir / directory_url(council, owner).split("/", 3)[3]).read_text(encoding="utf-8")
             assert f"renamed from {old_handle} to {renamed.handle}" in page
@@ -104,14 +104,14 @@ def test_a_second_handle_for_a_known_did_is_folded_into_the_first_row(demo_setti
         files = write_demo_files(world, tmp_path / "web")
         settings = demo_settings.model_copy(update={**server.settings(),
                                                     **{k: Path(v) for k, v in files.items()}})  # fmt: skip
-        with stages.open_context(settings) as ctx:
-            collect_everything(ctx, stages.start_run(ctx, "test"))
+        with context.open_context(settings) as ctx:
+            collect_everything(ctx, context.start_run(ctx, "test"))
             server.web.bluesky[alias] = account  # the AppView answers for the alias with the same DID
             with ctx.db.session() as session:
                 councillor = session.scalar(select(Councillor).where(Councillor.name == owner.name))
                 link_account(session, councillor.id, normalise(alias, "bluesky"), method="own_website",
                              source_url="https://site.example/", run_id=None)  # fmt: skip
-            collect_everything(ctx, stages.start_run(ctx, "test"))
+            collect_everything(ctx, context.start_run(ctx, "test"))
             with ctx.db.session() as session:
                 first = session.scalar(select(SocialAccount).where(SocialAccount.key == f"bluesky:{account.handle}"))
                 second = session.scalar(select(SocialAccount).where(SocialAccount.key == f"bluesky:{alias}"))

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from cllr.pipeline import stages
+from cllr.pipeline import context, profiles, registry, rosters
 from cllr.config import Settings
 from cllr.demo.server import DemoServer
 from cllr.demo.world import build_world, write_demo_files
@@ -29,10 +29,10 @@ def site(world, tmp_path, database_url):
     with DemoServer(world) as server:
         settings = Settings(data_dir=tmp_path, database_url=database_url, **write_demo_files(world, tmp_path),
                             **server.settings(), request_delay=0, backoff_base=0.01)  # fmt: skip
-        with stages.open_context(settings) as ctx:
-            run_id = stages.start_run(ctx, "test")
-            for code in stages.load_registry(ctx):
-                assert stages.scrape_roster(ctx, code, run_id, TODAY).status == "applied"
+        with context.open_context(settings) as ctx:
+            run_id = context.start_run(ctx, "test")
+            for code in registry.load_registry(ctx):
+                assert rosters.scrape_roster(ctx, code, run_id, TODAY).status == "applied"
             yield server, ctx
 
 
@@ -48,8 +48,8 @@ def current_members(ctx, code):
 
 
 def rescrape(ctx, code):
-    run_id = stages.start_run(ctx, "test")
-    return stages.scrape_roster(ctx, code, run_id, TODAY)
+    run_id = context.start_run(ctx, "test")
+    return rosters.scrape_roster(ctx, code, run_id, TODAY)
 
 
 @pytest.mark.parametrize(
@@ -176,9 +176,9 @@ def test_an_unreachable_council_fails_alone(world, tmp_path):
         mapping[world.councils[0].host] = "127.0.0.1:9"  # nothing listens on the discard port
         settings = Settings(data_dir=tmp_path, **files, connect_to=mapping, request_delay=0, timeout=5,
                             backoff_base=0.01)
-        with stages.open_context(settings) as ctx:
-            run_id = stages.start_run(ctx, "test")
-            outcomes = {code: stages.scrape_roster(ctx, code, run_id, TODAY) for code in stages.load_registry(ctx)}
+        with context.open_context(settings) as ctx:
+            run_id = context.start_run(ctx, "test")
+            outcomes = {code: rosters.scrape_roster(ctx, code, run_id, TODAY) for code in registry.load_registry(ctx)}
     assert outcomes[world.councils[0].code].status == "failed"
     assert "robots.txt unreachable" in outcomes[world.councils[0].code].reason  # RFC 9309: then no page requests
     assert {o.status for c, o in outcomes.items() if c != world.councils[0].code} == {"applied"}
@@ -188,7 +188,7 @@ def test_a_missing_profile_page_is_counted_not_fatal(site, world):
     server, ctx = site
     council = world.councils[1]
     server.web.faults[(council.host, "/mgUserInfo.aspx")] = (500, {}, b"oops")
-    outcome = stages.discover_accounts(ctx, council.code, stages.start_run(ctx, "test"))
+    outcome = profiles.discover_accounts(ctx, council.code, context.start_run(ctx, "test"))
     assert outcome.counts["failed"] == len(council.councillors)
     assert outcome.status == "failed" and "HTTP 500" in outcome.reason
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cllr.pipeline.stages import in_turn
+from cllr.pipeline.activity import in_turn
 
 
 @pytest.mark.parametrize(

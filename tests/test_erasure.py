@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from cllr.corrections import operations as ops
-from cllr.pipeline import stages
+from cllr.pipeline import context, finishing, metrics
 from cllr.cli import cli
 from cllr.corrections.erasure import erase
 from models import AccountEvidence, CorrectionEvent, Councillor, FormerName, SocialAccount
@@ -26,11 +26,11 @@ pytestmark = pytest.mark.flow
 
 
 def run_once(settings) -> None:
-    with stages.open_context(settings) as ctx:
-        run_id = stages.start_run(ctx, "test")
+    with context.open_context(settings) as ctx:
+        run_id = context.start_run(ctx, "test")
         collect_everything(ctx, run_id)
-        stages.compute_metrics(ctx, run_id)
-        stages.render_site(ctx, run_id)
+        metrics.compute_metrics(ctx, run_id)
+        finishing.render_site(ctx, run_id)
 
 
 def dump(url: str) -> str:
@@ -116,8 +116,8 @@ def test_a_former_name_is_erased_from_history_the_audit_and_the_page_address(dir
     with directory.session() as session:
         erased = session.scalars(select(CorrectionEvent).where(CorrectionEvent.erased)).all()
         assert erased and all(e.before is None and e.after is None and e.detail is None for e in erased)
-    with stages.open_context(demo_settings) as ctx:
-        stages.render_site(ctx, stages.start_run(ctx, "test"))
+    with context.open_context(demo_settings) as ctx:
+        finishing.render_site(ctx, context.start_run(ctx, "test"))
     assert "quillan oldname" not in dump(demo_settings.db_url).lower()
     assert site_files_holding(demo_settings.output_dir, "Quillan Oldname") == []
     assert site_files_holding(demo_settings.output_dir, "quillan-oldname") == []

@@ -378,7 +378,7 @@ def test_conditional_requests_can_be_turned_off(tmp_path):
 
 
 def test_a_council_override_slows_its_site_down(tmp_path):
-    from cllr.pipeline.stages import apply_overrides, read_overrides
+    from cllr.pipeline.overrides import apply_overrides, read_overrides
 
     overrides = tmp_path / "overrides.csv"
     overrides.write_text("code,request_delay,note\nKIR,3,asked us to slow down\n", encoding="utf-8")

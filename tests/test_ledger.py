@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from cllr.pipeline import stages
+from cllr.pipeline import context, registry, rosters
 from cllr.config import Settings
 from cllr.demo.server import DemoServer, directory_pages
 from cllr.demo.world import write_demo_files
@@ -31,13 +31,13 @@ def steps(ctx, run_id):
 
 def test_each_roster_step_records_its_http_statuses_and_bytes(small_world, tmp_path, database_url):
     files = write_demo_files(small_world, tmp_path)
-    with DemoServer(small_world) as server, stages.open_context(settings_for(server, files, tmp_path, database_url)) as ctx:
-        first = stages.start_run(ctx, "test")
-        for code in stages.load_registry(ctx):
-            stages.scrape_roster(ctx, code, first, TODAY)
-        second = stages.start_run(ctx, "test")
-        for code in stages.load_registry(ctx):
-            stages.scrape_roster(ctx, code, second, TODAY)
+    with DemoServer(small_world) as server, context.open_context(settings_for(server, files, tmp_path, database_url)) as ctx:
+        first = context.start_run(ctx, "test")
+        for code in registry.load_registry(ctx):
+            rosters.scrape_roster(ctx, code, first, TODAY)
+        second = context.start_run(ctx, "test")
+        for code in registry.load_registry(ctx):
+            rosters.scrape_roster(ctx, code, second, TODAY)
         before, after = steps(ctx, first), steps(ctx, second)
     html = next(c for c in small_world.councils if c.cms == "html")
     for council in small_world.councils:
@@ -62,10 +62,10 @@ def test_a_site_whose_robots_txt_refuses_us_is_skipped_not_failed(small_world, t
     with DemoServer(small_world) as server:
         server.web.faults[(council.host, "/robots.txt")] = (200, {"Content-Type": "text/plain"},
                                                             b"User-agent: *\nDisallow: /\n")  # fmt: skip
-        with stages.open_context(settings_for(server, files, tmp_path, database_url)) as ctx:
-            run_id = stages.start_run(ctx, "test")
-            stages.load_registry(ctx)
-            outcome = stages.scrape_roster(ctx, council.code, run_id, TODAY)
+        with context.open_context(settings_for(server, files, tmp_path, database_url)) as ctx:
+            run_id = context.start_run(ctx, "test")
+            registry.load_registry(ctx)
+            outcome = rosters.scrape_roster(ctx, council.code, run_id, TODAY)
             recorded = steps(ctx, run_id)[("roster", council.code)]
     assert outcome.status == "skipped_robots" and "robots.txt" in outcome.reason
     status, _, http, _ = recorded
@@ -83,10 +83,10 @@ def test_a_council_disabled_in_the_registry_is_recorded_as_disabled_and_not_fetc
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    with DemoServer(small_world) as server, stages.open_context(settings_for(server, files, tmp_path, database_url)) as ctx:
-        run_id = stages.start_run(ctx, "test")
-        codes = stages.load_registry(ctx)
-        disabled = stages.record_disabled(ctx, run_id)
+    with DemoServer(small_world) as server, context.open_context(settings_for(server, files, tmp_path, database_url)) as ctx:
+        run_id = context.start_run(ctx, "test")
+        codes = registry.load_registry(ctx)
+        disabled = registry.record_disabled(ctx, run_id)
         assert off not in codes and len(codes) == len(rows) - 1
         assert [(o.subject, o.status) for o in disabled] == [(off, "disabled")]
         assert steps(ctx, run_id)[("roster", off)][:2] == ("disabled", "disabled in the council registry")

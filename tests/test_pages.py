@@ -12,7 +12,7 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
-from cllr.pipeline import stages
+from cllr.pipeline import context, finishing, metrics
 from cllr.config import Settings
 from cllr.demo.server import DemoServer
 from cllr.demo.world import build_world, directory_url, write_demo_files
@@ -33,12 +33,12 @@ def built(tmp_path_factory):
     with DemoServer(world) as server:
         settings = Settings(data_dir=folder, database_url=f"sqlite:///{folder / 'cllr.sqlite3'}",
                             **write_demo_files(world, folder), **server.settings(), request_delay=0)  # fmt: skip
-        with stages.open_context(settings) as ctx:
-            run_id = stages.start_run(ctx, "test")
-            started = stages.utcnow()
+        with context.open_context(settings) as ctx:
+            run_id = context.start_run(ctx, "test")
+            started = context.utcnow()
             collect_everything(ctx, run_id)
-            stages.compute_metrics(ctx, run_id)
-            stages.render_site(ctx, run_id)
+            metrics.compute_metrics(ctx, run_id)
+            finishing.render_site(ctx, run_id)
     return world, settings.output_dir, started
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from cllr.pipeline import stages
+from cllr.pipeline import activity, context
 from cllr.demo.server import DemoServer
 from cllr.demo.world import Post, build_world, write_demo_files
 from cllr.pipeline.unchanged_accounts import record_unchanged
@@ -32,12 +32,12 @@ def second_collection(settings, tmp_path: Path, bulk: bool, monkeypatch) -> tupl
         in_bulk.append(record_unchanged(*args, **kwargs) if bulk else {})
         return in_bulk[-1]
 
-    monkeypatch.setattr(stages, "record_unchanged", record)
+    monkeypatch.setattr(activity, "record_unchanged", record)
     with DemoServer(world) as server:
         files = {k: Path(v) for k, v in write_demo_files(world, tmp_path / "web").items()}
         settings = settings.model_copy(update={**server.settings(), **files, "data_dir": tmp_path})
-        with stages.open_context(settings) as ctx:
-            collect_everything(ctx, stages.start_run(ctx, "test"))
+        with context.open_context(settings) as ctx:
+            collect_everything(ctx, context.start_run(ctx, "test"))
             in_bulk.clear()
             backlinked.profile_links = []  # its rel="me" check no longer holds
             described.description = ""  # nor its self-claim
@@ -45,7 +45,7 @@ def second_collection(settings, tmp_path: Path, bulk: bool, monkeypatch) -> tupl
             for account in accounts:
                 account.followers += 1
             server.web.reindex()
-            second = stages.start_run(ctx, "test")
+            second = context.start_run(ctx, "test")
             started = datetime.now(timezone.utc)
             collect_everything(ctx, second)
             with ctx.db.session() as session:

@@ -143,11 +143,11 @@ def test_a_run_killed_part_way_is_resumed_and_leaves_a_complete_database(prefect
 
 
 def test_a_resumed_run_forgets_the_validators_stored_since_the_killed_run_began(database_url, tmp_path):
-    from cllr.pipeline import stages
+    from cllr.pipeline import context
     from cllr.config import Settings
 
     settings = Settings(data_dir=tmp_path, database_url=database_url)
-    with stages.open_context(settings) as ctx:
+    with context.open_context(settings) as ctx:
         ctx.fetcher.validators.store("https://before.example/", '"old"', None)
         with ctx.db.session() as session:
             killed = ledger.begin(session, "test", "refresh", now=utcnow() - timedelta(hours=1))
@@ -156,25 +156,25 @@ def test_a_resumed_run_forgets_the_validators_stored_since_the_killed_run_began(
         with ctx.db.session() as session:
             session.execute(update(Run).where(Run.id == killed.id).values(started_at=utcnow() - timedelta(seconds=0.05),
                                                                           heartbeat_at=utcnow() - timedelta(hours=1)))  # fmt: skip
-        run_id, done = stages.begin_run(ctx, "test")
+        run_id, done = context.begin_run(ctx, "test")
         assert done.runs == [killed.id]
         assert ctx.fetcher.validators.headers("https://during.example/") == {}
         assert ctx.fetcher.validators.headers("https://before.example/") == {"If-None-Match": '"old"'}
 
 
 def test_a_new_database_forgets_the_validators_left_by_an_old_one(database_url, tmp_path):
-    from cllr.pipeline import stages
+    from cllr.pipeline import context
     from cllr.config import Settings
 
     # The data directory keeps its validator store, but the database beside it is new (deleted,
     # or moved to PostgreSQL): a 304 would say "as you stored it" about pages it never stored.
     settings = Settings(data_dir=tmp_path, database_url=database_url)
-    with stages.open_context(settings) as ctx:
+    with context.open_context(settings) as ctx:
         ctx.fetcher.validators.store("https://council.example/roster", '"v1"', None)
-        stages.begin_run(ctx, "test")
+        context.begin_run(ctx, "test")
         assert ctx.fetcher.validators.headers("https://council.example/roster") == {}
         ctx.fetcher.validators.store("https://council.example/roster", '"v2"', None)
         with ctx.db.session() as session:
             session.execute(update(Run).values(status="finished", heartbeat_at=utcnow() - timedelta(hours=1)))
-        stages.begin_run(ctx, "test")  # the database's second run: its validators stand
+        context.begin_run(ctx, "test")  # the database's second run: its validators stand
         assert ctx.fetcher.validators.headers("https://council.example/roster") == {"If-None-Match": '"v2"'}

@@ -8,7 +8,7 @@ import time
 from cllr.config import Settings
 from cllr.http.clock import SystemClock
 from cllr.http.slots import SharedSlots
-from cllr.pipeline import stages
+from cllr.pipeline import context
 from models.db import Database, make_engine
 
 from .fakes import FakeClock
@@ -41,7 +41,7 @@ def test_a_back_off_seen_by_one_worker_holds_the_others_back(database_url):
 
 def test_the_pipeline_uses_shared_slots_when_asked(database_url, tmp_path):
     settings = Settings(data_dir=tmp_path, database_url=database_url, shared_slots=True)
-    with stages.open_context(settings) as ctx:
+    with context.open_context(settings) as ctx:
         assert isinstance(ctx.fetcher.slots, SharedSlots)
 
 

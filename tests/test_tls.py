@@ -13,7 +13,7 @@ from cryptography.x509.oid import NameOID
 
 from cllr.config import Settings
 from cllr.http import FetchError, Fetcher
-from cllr.pipeline.stages import ca_bundles
+from cllr.pipeline.overrides import ca_bundles
 
 from .faults import FaultServer
 

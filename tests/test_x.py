@@ -209,7 +209,7 @@ def test_no_token_means_no_request(fetcher_for):
 def test_x_accounts_are_read_only_with_a_token_and_within_the_months_cap(demo_settings, demo_web):
     from sqlalchemy import select
 
-    from cllr.pipeline import stages
+    from cllr.pipeline import activity, context, registry, rosters
     from cllr.handles import normalise
     from models import Councillor, ProfileSnapshot, RunStep, SocialAccount
     from models.links import link_account
@@ -219,24 +219,24 @@ def test_x_accounts_are_read_only_with_a_token_and_within_the_months_cap(demo_se
                                                  FIXTURE.read_bytes())  # fmt: skip
     base = demo_settings.model_copy(update={"connect_to": {**demo_settings.connect_to, host: demo_web.address},
                                             "x_api": f"https://{host}"})  # fmt: skip
-    with stages.open_context(base) as ctx:  # no token: X accounts are kept, never read
-        run_id = stages.start_run(ctx, "test")
-        stages.scrape_lane(ctx, stages.load_registry(ctx)[:1], run_id, date(2026, 11, 23))
+    with context.open_context(base) as ctx:  # no token: X accounts are kept, never read
+        run_id = context.start_run(ctx, "test")
+        rosters.scrape_lane(ctx, registry.load_registry(ctx)[:1], run_id, date(2026, 11, 23))
         with ctx.db.session() as session:
             councillor = session.scalar(select(Councillor).order_by(Councillor.id))
             for name in ("FictionalCllrA", "FictCllrGone"):
                 link_account(session, councillor.id, normalise(f"https://x.com/{name}"), method="council_profile",
                              source_url=councillor.profile_url, run_id=run_id)  # fmt: skip
-        assert not any("twitter" in str(b) for b in stages.account_batches(ctx)) and demo_web.web.log.count(host) == 0
+        assert not any("twitter" in str(b) for b in activity.account_batches(ctx)) and demo_web.web.log.count(host) == 0
         with ctx.db.session() as session:
             x_ids = list(session.scalars(select(SocialAccount.id).where(SocialAccount.platform == "twitter")))
-        assert set(x_ids) - {i for b in stages.account_batches(ctx) for i in b} == set(x_ids)
+        assert set(x_ids) - {i for b in activity.account_batches(ctx) for i in b} == set(x_ids)
 
     with_token = base.model_copy(update={"x_bearer_token": SecretStr("operator-token"), "x_monthly_cap_usd": 0.03})
-    with stages.open_context(with_token) as ctx:
-        assert {i for b in stages.account_batches(ctx) for i in b} >= set(x_ids)
-        first = stages.collect_activity(ctx, x_ids, stages.start_run(ctx, "test"))
-        second = stages.collect_activity(ctx, x_ids, stages.start_run(ctx, "test"))
+    with context.open_context(with_token) as ctx:
+        assert {i for b in activity.account_batches(ctx) for i in b} >= set(x_ids)
+        first = activity.collect_activity(ctx, x_ids, context.start_run(ctx, "test"))
+        second = activity.collect_activity(ctx, x_ids, context.start_run(ctx, "test"))
         with ctx.db.session() as session:
             read = session.scalar(select(SocialAccount).where(SocialAccount.key == "twitter:fictionalcllra"))
             gone = session.scalar(select(SocialAccount).where(SocialAccount.key == "twitter:fictcllrgone"))

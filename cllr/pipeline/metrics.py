@@ -9,6 +9,10 @@ follower count and its change since the latest snapshot at least 30 days old. ``
 
 from __future__ import annotations
 
+from models.base import utcnow
+from cllr.pipeline.context import Context, Outcome, record_step
+from cllr.site.views import record_council_figures
+
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, select
@@ -77,3 +81,14 @@ def compute(session: Session, now: datetime, *, run_id: int | None) -> int:
         })  # fmt: skip
     save_metrics(session, rows, as_of=now.date(), run_id=run_id)
     return len(rows)
+
+
+def compute_metrics(ctx: Context, run_id: int, as_of: datetime | None = None) -> Outcome:
+    started = utcnow()
+    now = as_of or started
+    with ctx.db.session() as session:
+        written = compute(session, now, run_id=run_id)
+        session.flush()
+        councils = record_council_figures(session, now.date(), run_id=run_id)
+    outcome = Outcome("metrics", "all accounts", "done", counts={"accounts": written, "councils": councils})
+    return record_step(ctx, run_id, outcome, started_at=started)

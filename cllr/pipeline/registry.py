@@ -1,9 +1,28 @@
-"""Writing council registry files (reading them is ``models.store.read_registry``)."""
+"""Stage 1, the council registry: loaded into the database with its politeness overrides and CA bundles; and registry files written."""
 
 from __future__ import annotations
 
+from cllr.pipeline.context import Context, Outcome, record_step
+from cllr.pipeline.overrides import apply_overrides, read_overrides
+
 import csv
+import logging
 from pathlib import Path
+
+from sqlalchemy import select
+
+from models import (Council)  # fmt: skip
+from models.store import read_registry, seed_parties
+from models.store import load_registry as store_registry
+
+
+
+from cllr.parties import known_parties
+
+
+log = logging.getLogger("cllr")
+
+
 
 COLUMNS = (
     "code", "gss", "name", "common_name", "nation", "council_type", "website", "cms", "roster_url",
@@ -17,3 +36,35 @@ def write_registry(path: Path, rows: list[dict[str, str]]) -> None:
         writer = csv.DictWriter(fh, fieldnames=COLUMNS, restval="")
         writer.writeheader()
         writer.writerows(rows)
+
+
+def load_registry(ctx: Context) -> list[str]:
+    """Load the council registry into the database and apply politeness overrides; return the codes to scrape."""
+    rows = read_registry(ctx.settings.registry)
+    apply_overrides(ctx.fetcher, rows, read_overrides(ctx.settings.overrides))
+    with ctx.db.session() as session:
+        store_registry(session, rows)
+        seed_parties(session, known_parties())
+        query = select(Council.code).where(Council.disabled.is_(False)).order_by(Council.code)
+        return list(session.scalars(_in_scope(ctx, query, rows)))
+
+
+def _in_scope(ctx: Context, query, registry: list[dict]):
+    """Limit a query on councils to this run's: the ``councils`` setting, else the registry's."""
+    if ctx.settings.councils:
+        return query.where(Council.code.in_(ctx.settings.councils))
+    return query.where(Council.code.in_([r["code"].strip().upper() for r in registry]))
+
+
+def record_disabled(ctx: Context, run_id: int) -> list[Outcome]:
+    """A ``disabled`` step for each council of this run switched off in the registry, so that the ledger says why it was not scraped."""
+    with ctx.db.session() as session:
+        query = select(Council.id, Council.code).where(Council.disabled.is_(True)).order_by(Council.code)
+        rows = session.execute(_in_scope(ctx, query, read_registry(ctx.settings.registry))).all()
+    outcome = [Outcome("roster", code, "disabled", "disabled in the council registry") for _, code in rows]
+    return [record_step(ctx, run_id, o, council_id=council_id) for o, (council_id, _) in zip(outcome, rows)]
+
+
+
+
+

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+from cllr.pipeline.context import Outcome
+
 
 def render_summary(summary: dict, seconds: float) -> str:
     statuses = summary.get("statuses", {})
@@ -81,3 +84,34 @@ def summary_markdown(summary: dict) -> str:
     if problems:
         lines += ["", f"### Problems ({len(problems)})", ""] + [f"- {p}" for p in problems[:50]]
     return "\n".join(lines) + "\n"
+
+
+def council_rows(outcomes: list[Outcome]) -> list[dict[str, str]]:
+    """One row per council of the run: its roster and profile-page statuses and the reason, if any."""
+    rows: dict[str, dict[str, str]] = {}
+    for outcome in outcomes:
+        if outcome.stage in ("roster", "profiles"):
+            row = rows.setdefault(outcome.subject, {"council": outcome.subject, "roster": "", "profiles": "", "reason": ""})
+            row[outcome.stage] = outcome.status
+            if outcome.reason and not row["reason"]:
+                row["reason"] = outcome.reason[:300]
+    return [rows[code] for code in sorted(rows)]
+
+
+def summarise(outcomes: list[Outcome], fetch_stats: dict[str, int] | None = None) -> dict[str, Any]:
+    """Fold the outcomes of a run into the summary printed at its end and kept in the ledger."""
+    summary: dict[str, Any] = {"statuses": {}, "counts": {}, "changes": {}, "problems": []}
+    for outcome in outcomes:
+        key = f"{outcome.stage}:{outcome.status}"
+        summary["statuses"][key] = summary["statuses"].get(key, 0) + 1
+        for name, value in outcome.counts.items():
+            name = f"{outcome.stage}.{name}"
+            summary["counts"][name] = summary["counts"].get(name, 0) + value
+        for name, items in outcome.changes.items():
+            summary["changes"].setdefault(name, []).extend(items)
+        noted = outcome.reason and outcome.stage != "roster" and outcome.status != "unchanged"  # not a deliberate skip
+        if outcome.status in ("failed", "quarantined") or noted:
+            summary["problems"].append(f"{outcome.stage} {outcome.subject}: {outcome.status}: {outcome.reason}")
+    if fetch_stats:
+        summary["http"] = dict(fetch_stats)
+    return summary

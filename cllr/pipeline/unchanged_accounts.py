@@ -7,7 +7,7 @@ exactly as the evidence already says. :func:`record_unchanged` does that for a w
 batch in a few statements, instead of a dozen queries an account; any account for which
 anything would change (a new post, a new handle, a check that now holds or no longer
 does, a correction or an erasure touching it, an open rename) is left to the full,
-one-account-at-a-time path in ``cllr.pipeline.stages``, which gives the same result when nothing
+one-account-at-a-time path in ``cllr.pipeline.activity``, which gives the same result when nothing
 changed.
 
 The checks themselves are re-run every time on what the profile says now: nothing is

@@ -41,7 +41,7 @@ from cllr.evidence import LEVEL_NAMES, LEVELS, METHODS, ROLE_NAMES
 from cllr.site.gc_pause import collector_paused, held_aside
 from cllr.pipeline.metrics import ACTIVE_DAYS
 from cllr.site.search import write_search_index
-from cllr.pipeline.stages import COLLECTABLE
+from cllr.pipeline.activity import COLLECTABLE
 from cllr.urls import safe_url
 from cllr.site.views import PersonView, figure_history, figures, gather_people
 

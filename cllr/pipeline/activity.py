@@ -1,0 +1,372 @@
+"""Stage 4, activity: the linked accounts' profiles and recent posts read in batches, one politeness slot a batch, and their two-way checks."""
+
+from __future__ import annotations
+
+from cllr.pipeline.context import Context, Outcome, record_step
+
+import logging
+from collections.abc import Collection
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, exists, or_, select, true
+
+from models import (AccountEvidence, AccountSuggestion, Councillor, Membership, ProfileSnapshot, RunStep,
+                    SocialAccount)  # fmt: skip
+from models.base import utcnow
+from models.links import Links, link_account, link_level, reconcile_checks, record_links, settle_renames, touch_evidence
+from models.store import merge_into, note_change, record_activity
+from scrapers import bluesky, feeds, mastodon, x, youtube
+from scrapers.records import AccountGone, SourceError
+
+from cllr import progress
+
+
+from cllr.handles import NotAnAccount, normalise
+from cllr.http import FetchError
+from cllr.pipeline.unchanged_accounts import record_unchanged
+from cllr.evidence import VOUCHING
+from cllr.pipeline.verification import Holder, Profile, checks, holder
+
+
+log = logging.getLogger("cllr")
+
+
+COLLECTABLE = ("bluesky", "mastodon", "web", "youtube")
+
+
+BATCH_CAP = {"mastodon": mastodon.BATCH, "web": 10}
+
+
+def account_batches(ctx: Context, *, new_only: bool = False, skip: Collection[int] = ()) -> list[list[int]]:
+    """Ids of collectable accounts of current councillors, in batches of one politeness slot each
+    (one platform; one Mastodon server), at most ``batch_size`` (``BATCH_CAP``) long, the
+    slots' batches taken in turn.
+
+    An account whose links are all withdrawn is still read while a suggestion for the
+    same councillor and platform is open: it may have been renamed (``settle_renames``).
+    ``new_only``: accounts never collected yet (found on a website during this collection).
+    ``skip``: accounts not to collect (already queued, or collected by the interrupted run
+    this one resumes).
+    """
+    disputed = exists().where(
+        AccountSuggestion.councillor_id == AccountEvidence.councillor_id,
+        AccountSuggestion.platform == SocialAccount.platform, AccountSuggestion.status == "open",
+    )  # fmt: skip
+    with ctx.db.session() as session:
+        rows = session.execute(
+            select(SocialAccount.platform, SocialAccount.id, SocialAccount.key)
+            .join(AccountEvidence, AccountEvidence.account_id == SocialAccount.id)
+            .join(Membership, and_(Membership.councillor_id == AccountEvidence.councillor_id,
+                                   Membership.end_date.is_(None)))  # fmt: skip
+            .where(SocialAccount.platform.in_(COLLECTABLE + (("twitter",) if ctx.settings.x_enabled else ())),
+                   SocialAccount.status != "merged",
+                   or_(AccountEvidence.withdrawn_at.is_(None), disputed),
+                   SocialAccount.last_checked_at.is_(None) if new_only else true())
+            .distinct()
+            .order_by(SocialAccount.platform, SocialAccount.id)
+        ).all()
+    by_slot: dict[tuple[str, str], list[int]] = {}
+    for platform, account_id, key in rows:
+        if account_id not in skip:
+            server = key.rpartition("@")[2] if platform == "mastodon" else ""  # each server has its own slot
+            by_slot.setdefault((platform, server), []).append(account_id)
+    chains = []
+    for (platform, _), ids in by_slot.items():
+        size = min(ctx.settings.batch_size, BATCH_CAP.get(platform, ctx.settings.batch_size))
+        chains.append([ids[i : i + size] for i in range(0, len(ids), size)])
+    return in_turn(chains)
+
+
+def in_turn(chains: list[list]) -> list:
+    """The items of ``chains`` (each slot's batches) taken one from each in turn, the longest
+    chain first. Batches run in this order, so a slot whose requests must all go one after
+    another (the YouTube feed host, a Mastodon server) starts at once instead of waiting
+    behind the other slots' batches."""
+    chains = sorted(chains, key=len, reverse=True)
+    return [chain[i] for i in range(len(chains[0]) if chains else 0) for chain in chains if i < len(chain)]
+
+
+def collect_activity(ctx: Context, account_ids: list[int], run_id: int, now: datetime | None = None) -> Outcome:
+    """Read counters and recent posts for a batch of accounts and store them."""
+    started = utcnow()
+    since = (now or utcnow()) - timedelta(days=ctx.settings.activity_days)
+    counts = {"accounts": 0, "posts_new": 0, "not_found": 0, "failed": 0, "not_read": 0}
+    links = Links()
+    failures: list[str] = []
+    platforms: set[str] = set()
+    with ctx.fetcher.tally() as http:
+        profiles = (_bluesky_profiles(ctx, account_ids, failures) | _mastodon_profiles(ctx, account_ids, failures)
+                    | _x_profiles(ctx, account_ids, counts))  # fmt: skip
+        with ctx.db.session() as session:
+            renames = set(session.execute(select(AccountSuggestion.platform, AccountSuggestion.handle)
+                                          .where(AccountSuggestion.status == "open")).tuples())  # fmt: skip
+        unchanged = _record_unchanged(ctx, profiles, renames, run_id)
+        for platform in unchanged.values():
+            platforms.add(platform)
+            counts["accounts"] += 1
+            progress.current().advance("Activity")
+        for account_id in (a for a in account_ids if a not in unchanged):
+            try:
+                platform, status, new_posts, failure = _collect_account(ctx, account_id, since, run_id, links,
+                                                                        profiles.get(account_id), renames)  # fmt: skip
+            except Exception as exc:  # a bug or a database error: this account only
+                log.exception("activity of account %s", account_id)
+                platform, status, new_posts, failure = "?", "failed", 0, f"account {account_id}: unexpected {exc!r}"
+            platforms.add(platform)
+            counts["accounts" if status == "active" else status] += 1
+            counts["posts_new"] += new_posts
+            if failure:
+                failures.append(failure)
+            progress.current().advance("Activity")
+    status = "failed" if account_ids and not counts["accounts"] and counts["not_read"] < len(account_ids) else "done"
+    reason = "; ".join(failures[:3]) if failures else None
+    outcome = Outcome("activity", f"{'/'.join(sorted(platforms))} x{len(account_ids)}", status, reason,
+                      counts | links.counts(), links.changes())  # fmt: skip
+    return record_step(ctx, run_id, outcome, started_at=started, http=http)
+
+
+def _record_unchanged(ctx: Context, profiles: dict, renames: set[tuple[str, str]], run_id: int) -> dict[int, str]:
+    """The accounts of a batch recorded in bulk as unchanged (``cllr.pipeline.unchanged_accounts``); on any error, none."""
+    try:
+        with ctx.db.session() as session:
+            return record_unchanged(session, profiles, run_id=run_id, now=utcnow(), site_url=ctx.settings.site_url,
+                                    council_domains=ctx.council_domains(), renames=renames)  # fmt: skip
+    except Exception:  # a bug or a database error: the accounts go the one-by-one way
+        log.exception("recording unchanged accounts in bulk")
+        return {}
+
+
+def settle_suggested_renames(ctx: Context, run_id: int) -> Outcome:
+    """Settle the open suggestions that name an account by the handle it now reports itself.
+
+    Activity runs alongside the scraping, so a council page may name a renamed account's
+    new handle (a suggestion) after the account itself was read under it; settled here, the
+    rename is one account's history in this run, not a suggestion left for review.
+    """
+    links = Links()
+    with ctx.db.session() as session:
+        accounts = session.scalars(
+            select(SocialAccount).join(AccountSuggestion, and_(AccountSuggestion.platform == SocialAccount.platform,
+                                                               AccountSuggestion.handle == SocialAccount.handle))
+            .where(AccountSuggestion.status == "open", SocialAccount.status != "merged").distinct()
+        ).all()  # fmt: skip
+        for account in accounts:
+            links.settled += [f"{account.platform}:{account.handle}"] * len(settle_renames(session, account, run_id=run_id))
+    outcome = Outcome("activity", "renamed accounts", "done", counts={"settled": len(links.settled)}, changes=links.changes())
+    return record_step(ctx, run_id, outcome)
+
+
+def _bluesky_profiles(ctx: Context, account_ids: list[int], failures: list[str]) -> dict:
+    """Account id → its Bluesky profile, read in batches of 25 (``getProfiles``); those missing are read one by one."""
+    with ctx.db.session() as session:
+        rows = session.execute(select(SocialAccount.id, SocialAccount.platform_id, SocialAccount.key)
+                               .where(SocialAccount.id.in_(account_ids), SocialAccount.platform == "bluesky")
+                               .order_by(SocialAccount.id)).all()  # fmt: skip
+    actors = {account_id: platform_id or key.removeprefix("bluesky:") for account_id, platform_id, key in rows}
+    if not actors:
+        return {}
+    try:
+        found = bluesky.get_profiles(ctx.fetcher, ctx.settings.bluesky_appview, list(actors.values()))
+    except (FetchError, SourceError) as exc:
+        failures.append(f"Bluesky profiles in batches: {exc}; read one by one")
+        return {}
+    return {account_id: found[actor] for account_id, actor in actors.items() if actor in found}
+
+
+def _mastodon_profiles(ctx: Context, account_ids: list[int], failures: list[str]) -> dict:
+    """Account id → its Mastodon profile, read 40 a request from each server for the accounts
+    whose id there is known (read before); the rest, and any server that cannot, one by one."""
+    with ctx.db.session() as session:
+        rows = session.execute(select(SocialAccount.id, SocialAccount.key, SocialAccount.local_id)
+                               .where(SocialAccount.id.in_(account_ids), SocialAccount.platform == "mastodon",
+                                      SocialAccount.local_id.is_not(None))).all()  # fmt: skip
+    by_server: dict[str, dict[str, int]] = {}
+    for account_id, key, local_id in rows:
+        by_server.setdefault(key.rpartition("@")[2], {})[local_id] = account_id
+    found = {}
+    for server, ids in sorted(by_server.items()):
+        try:
+            profiles = mastodon.get_accounts(ctx.fetcher, server, sorted(ids))
+        except (FetchError, SourceError) as exc:
+            failures.append(f"Mastodon profiles in batches from {server}: {exc}; read one by one")
+            continue
+        found |= {ids[local_id]: profile for local_id, profile in profiles.items() if local_id in ids}
+    return found
+
+
+def _x_profiles(ctx: Context, account_ids: list[int], counts: dict[str, int]) -> dict:
+    """Account id → its X counters (or why not), read in batches of 100 within this month's spend cap.
+
+    Users read are counted in the step (``x_users_read``): the month's spend is summed from
+    the ledger, so the cap holds across runs. Posts are never read from X (each is billed).
+    """
+    with ctx.db.session() as session:
+        rows = session.execute(select(SocialAccount.id, SocialAccount.key)
+                               .where(SocialAccount.id.in_(account_ids), SocialAccount.platform == "twitter")).all()  # fmt: skip
+        if not rows:
+            return {}
+        month = utcnow().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        steps = session.scalars(select(RunStep.counts).where(RunStep.stage == "activity", RunStep.started_at >= month))
+        spent = sum((c or {}).get("x_users_read", 0) for c in steps) * x.PRICE_PER_USER_READ
+    budget = x.Budget(ctx.settings.x_monthly_cap_usd, spent)
+    names = {account_id: key.removeprefix("twitter:") for account_id, key in rows}
+    try:
+        found, gone, unread = x.lookup(ctx.fetcher, ctx.settings.x_bearer_token.get_secret_value(), list(names.values()),
+                                       budget, ctx.settings.x_api)  # fmt: skip
+    except (FetchError, SourceError) as exc:
+        return {account_id: exc for account_id in names}
+    finally:
+        counts["x_users_read"] = round((budget.spent_usd - spent) / x.PRICE_PER_USER_READ)
+    cap = _NotRead(f"this month's X spend cap (${ctx.settings.x_monthly_cap_usd:.2f}) is reached")
+    return {account_id: found.get(name) or (AccountGone(gone[name]) if name in gone else cap)
+            for account_id, name in names.items()}  # fmt: skip
+
+
+class _NotRead(Exception):
+    """An account left unread on purpose (a spend cap): neither a failure nor a change of status."""
+
+
+def _collect_account(ctx: Context, account_id: int, since: datetime, run_id: int, links: Links, profile=None,
+                     renames: Collection[tuple[str, str]] = ()):  # fmt: skip
+    """Collect one account, adding what its checks did to ``links``; returns (platform, status, new posts, failure or None).
+
+    ``renames``: the (platform, handle) pairs open suggestions name, which may be this account renamed.
+    """
+    with ctx.db.session() as session:
+        account = session.get(SocialAccount, account_id)
+        try:
+            if (complete := _posts_as_stored(session, account, profile)) is not None:  # nothing posted: no feed read
+                activity = replace(profile, posts=[], complete=complete)
+            else:
+                activity = _collect_one(ctx, account, since, profile)
+        except _NotRead as exc:
+            return account.platform, "not_read", 0, f"{account.key}: {exc}"
+        except AccountGone as exc:
+            if account.status != "not_found":  # marked, never deleted; it may come back
+                note_change(session, account, "status", account.status, "not_found", source_url=account.url, run_id=run_id)
+            account.status, account.last_checked_at = "not_found", utcnow()
+            return account.platform, "not_found", 0, str(exc)
+        except (FetchError, SourceError, ValueError, KeyError, TypeError) as exc:
+            account.status, account.last_checked_at = "error", utcnow()
+            return account.platform, "failed", 0, f"{account.key}: {exc}"
+        # An account that reports a stable id it did not have may be one we know by another handle.
+        keeper = _same_account(session, account, activity.platform_id) if activity.platform_id != account.platform_id else None
+        if keeper is not None:  # a new handle for an account we know by its stable id: one account
+            merge_into(session, account, keeper, source_url=activity.source_url, run_id=run_id)
+            return account.platform, "active", 0, None
+        moving = activity.moved_to and account.status != "moved"
+        new_posts = record_activity(session, account, activity, run_id=run_id)
+        if (account.platform, account.handle) in renames:
+            links.settled += [f"{account.platform}:{account.handle}"] * len(settle_renames(session, account, run_id=run_id))
+        links += _check_account(ctx, session, account, activity, run_id)
+        if moving:
+            _follow_move(session, account, activity, run_id)
+        return account.platform, "active", new_posts, None
+
+
+def _posts_as_stored(session, account: SocialAccount, profile) -> bool | None:
+    """Whether the account's feed can go unread: a Bluesky or Mastodon profile, read in a batch,
+    shows the same post count as the last collection, so the feed would give the posts stored
+    then. Returns that collection's completeness (a feed read up to its page cap stays
+    capped), or None when the feed is to be read.
+
+    A post deleted and another written between two runs leave the count as it was; that new
+    post is picked up when the count next moves.
+    """
+    if account.platform not in ("bluesky", "mastodon") or profile is None or isinstance(profile, Exception):
+        return None
+    if profile.posts_total is None or profile.moved_to:
+        return None
+    last = session.execute(select(ProfileSnapshot.posts_total, ProfileSnapshot.posts_complete)
+                           .where(ProfileSnapshot.account_id == account.id)
+                           .order_by(ProfileSnapshot.taken_at.desc(), ProfileSnapshot.id.desc()).limit(1)).first()  # fmt: skip
+    return last.posts_complete if last is not None and last.posts_total == profile.posts_total else None
+
+
+def _check_account(ctx: Context, session, account: SocialAccount, activity, run_id: int) -> Links:
+    """What the account (or the website) says about itself, for each councillor it is linked to.
+
+    Two-way checks (``cllr.pipeline.verification``) upgrade or withdraw a link's evidence; a
+    website the council links to adds, as ``own_website`` evidence, the accounts it links to.
+    """
+    links = Links()
+    profile = Profile(account.platform, account.url, account.handle, activity.profile_links, activity.profile_text)
+    for councillor, level in _linked_councillors(session, account):
+        if account.platform in ("bluesky", "mastodon") and activity.platform_id:  # no id: the profile was not read (RSS)
+            holds = checks(profile, _holder(ctx, session, councillor))
+            links += reconcile_checks(session, councillor.id, account, holds, run_id=run_id)
+        elif account.platform == "web" and level in VOUCHING:
+            if activity.site_links is None:  # the page is unchanged: what it showed still holds
+                touch_evidence(session, account.url, run_id=run_id, councillor_id=councillor.id)
+            else:
+                found = [(h, role) for h, role in activity.site_links if h.key != account.key]
+                links += record_links(session, councillor.id, found, method="own_website", source_url=account.url,
+                                      run_id=run_id)  # fmt: skip
+    return links
+
+
+def _linked_councillors(session, account: SocialAccount) -> list[tuple[Councillor, str]]:
+    """The councillors an account is linked to now, each with the link's level."""
+    by_councillor: dict[int, list[AccountEvidence]] = {}
+    for evidence in account.evidence:
+        by_councillor.setdefault(evidence.councillor_id, []).append(evidence)
+    levels = {cid: link_level(rows) for cid, rows in by_councillor.items()}
+    return [(session.get(Councillor, cid), level) for cid, level in sorted(levels.items()) if level is not None]
+
+
+def _holder(ctx: Context, session, councillor: Councillor) -> Holder:
+    """What we hold about a councillor that an account's profile can confirm."""
+    websites = session.scalars(
+        select(SocialAccount.url)
+        .join(AccountEvidence, AccountEvidence.account_id == SocialAccount.id)
+        .where(AccountEvidence.councillor_id == councillor.id, AccountEvidence.withdrawn_at.is_(None),
+               AccountEvidence.level.in_(VOUCHING), SocialAccount.platform == "web")
+        .distinct()
+    ).all()  # fmt: skip
+    return holder(ctx.settings.site_url, councillor.slug, councillor.profile_url, websites,
+                  ctx.council_domains().get(councillor.council_id), councillor.council.roster_url)
+
+
+def _same_account(session, account: SocialAccount, platform_id: str | None) -> SocialAccount | None:
+    """The older account row with the same stable platform id, if there is one."""
+    if not platform_id:
+        return None
+    return session.scalar(
+        select(SocialAccount)
+        .where(SocialAccount.platform == account.platform, SocialAccount.platform_id == platform_id,
+               SocialAccount.id < account.id)
+        .order_by(SocialAccount.id)
+    )  # fmt: skip
+
+
+def _follow_move(session, account: SocialAccount, activity, run_id: int) -> None:
+    """A Mastodon move: link the new account to the old one's councillors, and record where it went."""
+    try:
+        target = normalise(activity.moved_to, account.platform)
+    except NotAnAccount as exc:
+        note_change(session, account, "moved_to", None, f"unreadable: {exc}", source_url=activity.source_url, run_id=run_id)
+        return
+    note_change(session, account, "moved_to", None, target.key, source_url=activity.source_url, run_id=run_id)
+    for councillor_id in sorted({e.councillor_id for e in account.evidence}):
+        level = link_level(e for e in account.evidence if e.councillor_id == councillor_id)
+        if level is not None:  # only links still held move with the account
+            link_account(session, councillor_id, target, method="moved_from", source_url=account.url, run_id=run_id,
+                         role=account.role, inherited=level)  # fmt: skip
+
+
+def _collect_one(ctx: Context, account: SocialAccount, since: datetime, profile=None):
+    if account.platform == "bluesky":
+        actor = account.platform_id or account.key.removeprefix("bluesky:")
+        return bluesky.collect(ctx.fetcher, ctx.settings.bluesky_appview, actor, since, profile)
+    if account.platform == "mastodon":
+        return mastodon.collect(ctx.fetcher, account.key.removeprefix("mastodon:"), since, profile)
+    if account.platform == "twitter":  # read in a batch by _x_profiles: counters only
+        if isinstance(profile, Exception):
+            raise profile
+        if profile is None:
+            raise SourceError("X did not answer for this account")
+        return profile
+    if account.platform == "youtube":
+        return youtube.collect(ctx.fetcher, account.key, account.url, account.platform_id, since, ctx.settings.youtube_feeds)
+    return feeds.collect(ctx.fetcher, account.url, since, account.feed_url)
