@@ -33,6 +33,7 @@ from pathlib import Path
 
 from cllr.pipeline import context, registry, rosters
 from cllr.config import Settings
+from cllr.platforms import PLATFORMS
 from cllr.demo.server import DemoServer
 from cllr.demo.world import BLUESKY_APPVIEW_HOST, build_world, write_demo_files
 from cllr.http import slot_key
@@ -181,7 +182,8 @@ def bench_national(councils: int = 400, per_council: int = 50, latency: float = 
     import resource
 
     _warm_prefect()
-    documented = {name: Settings.model_fields[name].default for name in ("request_delay", "bluesky_delay", "mastodon_delay")}
+    paced = ["request_delay"] + [p.pace for p in PLATFORMS.values() if p.pace]
+    documented = {name: Settings.model_fields[name].default for name in paced}
     paces = {name: round(value * delay / documented["request_delay"], 6) for name, value in documented.items()}
     figures = []
     for kind in databases:
@@ -237,9 +239,9 @@ def _pace(slot: str, paces: dict[str, float]) -> float:
     from cllr.demo.world import BLUESKY_APPVIEW_HOST, MASTODON_SERVERS
 
     if slot == slot_key(BLUESKY_APPVIEW_HOST):
-        return paces["bluesky_delay"]
+        return paces[PLATFORMS["bluesky"].pace]
     if slot in {slot_key(server) for server in MASTODON_SERVERS}:
-        return paces["mastodon_delay"]
+        return paces[PLATFORMS["mastodon"].pace]
     return paces["request_delay"]
 
 
@@ -565,7 +567,6 @@ def _timed_shards(url: str, folder: str) -> dict:
     from models.db import Database
 
     from cllr.site.postcode_shards import write_postcode_shards
-    from cllr.site.build import PLATFORM_NAMES
     from cllr.site.views import gather_people
 
     db = Database(url)
@@ -575,7 +576,7 @@ def _timed_shards(url: str, folder: str) -> dict:
         councils = list(session.scalars(select(Council)))
         read = time.monotonic() - started
         started = time.monotonic()
-        written = write_postcode_shards(session, Path(folder), people, councils, PLATFORM_NAMES)
+        written = write_postcode_shards(session, Path(folder), people, councils)
         shards = time.monotonic() - started
     db.dispose()
     largest = max(p.stat().st_size for p in Path(folder).glob("*.json"))

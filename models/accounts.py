@@ -11,13 +11,19 @@ from .base import Base, Provenance, utcnow
 from .directory import Councillor
 
 
+# The windows an account's posts are counted over (AccountMetric.posts_7d, posts_30d, posts_90d),
+# and the one that makes it "active": at least one post in that many days (docs/metrics.md).
+WINDOWS = (7, 30, 90)
+ACTIVE_DAYS = 30
+
+
 class SocialAccount(Provenance, Base):
     """One public account on one platform, keyed by its canonical key (``cllr.handles``).
 
     ``platform_id`` is the platform's stable id once resolved (Bluesky DID, Mastodon
     account URI, YouTube channel id, X numeric id): handles change, ids do not.
     ``local_id`` is the account's id on its own server (Mastodon), which batched reads
-    ask for (``scrapers.mastodon.get_accounts``).
+    ask for (``cllr.platforms.mastodon.get_accounts``).
     """
 
     __tablename__ = "social_account"

@@ -1,8 +1,4 @@
-"""Blogs and personal sites: RSS/Atom autodiscovery and feed entries (parsed by feedparser).
-
-Feeds hold only their newest items (often 10 to 20), so a collection whose oldest item
-is still inside the window is marked incomplete: its counts are lower bounds.
-"""
+"""Blogs and personal sites parsed: RSS/Atom autodiscovery, feed entries (by feedparser) and the accounts a site links to (reading them: ``cllr.platforms.web``)."""
 
 from __future__ import annotations
 
@@ -13,10 +9,9 @@ from urllib.parse import urljoin
 import feedparser
 from bs4 import BeautifulSoup
 
-from cllr.http import Fetcher
 
 from .profiles import links_in
-from .records import Activity, PostRecord, SourceError
+from .records import PostRecord, SourceError
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
 
@@ -48,30 +43,6 @@ def parse_feed(content: bytes) -> list[PostRecord]:
         posted_at = datetime.fromtimestamp(calendar.timegm(when), tz=timezone.utc)
         posts.append(PostRecord(post_id=ident, posted_at=posted_at, kind="article"))
     return posts
-
-
-def collect(fetcher: Fetcher, site_url: str, since: datetime, feed_url: str | None = None) -> Activity:
-    """Read the site's page (for its feed and the accounts it links to) and its feed's entries from ``since`` on.
-
-    The page is revalidated: unchanged since the last run (304), the stored feed is read
-    and ``site_links`` stays None (the links it showed still hold).
-    """
-    page = fetcher.get(site_url, accept="text/html", conditional=True)
-    site_links = None
-    if not page.not_modified:
-        feed_url = discover_feed(page.content, page.url) or feed_url
-        site_links = parse_site_links(page.content, page.url)
-    if feed_url is None:
-        raise SourceError(f"{site_url} advertises no RSS or Atom feed")
-    feed = fetcher.get(feed_url)
-    posts = parse_feed(feed.content)
-    return Activity(
-        source_url=feed.url,
-        posts=[p for p in posts if p.posted_at >= since],
-        complete=any(p.posted_at < since for p in posts),
-        feed_url=feed_url,
-        site_links=site_links,
-    )
 
 
 def parse_site_links(content: bytes, page_url: str):

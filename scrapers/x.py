@@ -1,18 +1,9 @@
-"""X (Twitter) through the paid API v2: profile counters only, and only for an operator who opts in.
-
-Without an operator's bearer token nothing is requested from X and no metrics are shown:
-the normalised handle and its link are kept. With a token and a monthly spend cap, accounts
-are read in batches with ``GET /2/users/by`` (followers, following and ``tweet_count``, which
-includes reposts); the cap is checked before every batch, so a run never spends past it.
-Posts are not read (each one is billed) and x.com is never scraped.
-"""
+"""X's API v2 users lookup parsed (reading it, within the operator's spend cap: ``cllr.platforms.x``)."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-from cllr.http import FetchError, Fetcher
 
 from .records import Activity, SourceError
 
@@ -53,58 +44,3 @@ def parse_users(data: dict) -> tuple[dict[str, Activity], dict[str, str]]:
         if isinstance(name, str) and name:
             gone[name.lower()] = str(error.get("detail") or error.get("title") or "X reports no such user")
     return found, gone
-
-
-@dataclass
-class Budget:
-    """This month's spend cap for X reads, in USD; the caller keeps the month's spend."""
-
-    cap_usd: float
-    spent_usd: float = 0.0
-
-    def affords(self, users: int) -> bool:
-        return self.spent_usd + users * PRICE_PER_USER_READ <= self.cap_usd + 1e-9
-
-    def charge(self, users: int) -> None:
-        self.spent_usd += users * PRICE_PER_USER_READ
-
-
-def lookup(
-    fetcher: Fetcher, token: str, usernames: list[str], budget: Budget, api: str = API
-) -> tuple[dict[str, Activity], dict[str, str], list[str]]:
-    """Read accounts' counters in batches while ``budget`` affords them.
-
-    Returns (accounts found, usernames gone with the reason, usernames not read because the
-    spend cap was reached). A rejected token raises :class:`FetchError`; the token itself is
-    never put in a message.
-    """
-    if not token:
-        raise ValueError("no X token: X accounts are kept without metrics")
-    names = list(dict.fromkeys(u.strip().lstrip("@").lower() for u in usernames if u and u.strip().lstrip("@")))
-    found: dict[str, Activity] = {}
-    gone = {n: "not a valid X username" for n in names if not _USERNAME.fullmatch(n)}
-    names = [n for n in names if n not in gone]
-    url = api.rstrip("/") + "/2/users/by"
-    for start in range(0, len(names), BATCH):
-        batch = names[start : start + BATCH]
-        if not budget.affords(len(batch)):
-            return found, gone, names[start:]
-        budget.charge(len(batch))  # before sending: a request that fails part-way may still be billed
-        params = {"usernames": ",".join(batch), "user.fields": USER_FIELDS}
-        try:
-            response = fetcher.get(url, params=params, robots=False, headers={"Authorization": f"Bearer {token}"})
-        except FetchError as exc:
-            if exc.status in (401, 403):
-                reason = f"X rejected the operator's token (HTTP {exc.status}): it is invalid or its app may not read users"
-                raise FetchError(url, reason, exc.status) from None
-            raise
-        try:
-            payload = response.json()
-        except ValueError:
-            raise SourceError("X answered a users lookup with something that is not JSON") from None
-        users, missing = parse_users(payload)
-        for name, activity in users.items():
-            activity.source_url = f"https://x.com/{name}"
-        found |= users
-        gone |= missing
-    return found, gone, []

@@ -14,6 +14,8 @@ import pytest
 
 from cllr.config import Settings
 from cllr.http import Fetcher
+from cllr.platforms import bluesky as reading_bluesky
+from cllr.platforms import mastodon as reading_mastodon
 from scrapers import bluesky, mastodon
 from scrapers.records import AccountGone, SourceError
 from .fakes import Body, FakeClock
@@ -75,7 +77,7 @@ def test_sixty_actors_take_three_getprofiles_requests_of_at_most_25_repeated_act
 
     fetcher, server = serve(answer)
     actors = [f"did:plc:account{n}" for n in range(60)]
-    found = bluesky.get_profiles(fetcher, APPVIEW, actors)
+    found = reading_bluesky.get_profiles(fetcher, APPVIEW, actors)
     batches = [r.url.params.get_list("actors") for r in server.requests]
     assert server.paths() == ["/xrpc/app.bsky.actor.getProfiles"] * 3  # an API: no robots.txt
     assert [len(b) for b in batches] == [25, 25, 10]
@@ -89,7 +91,7 @@ def test_profiles_are_matched_by_did_or_handle_not_position_and_dropped_actors_a
     # The AppView answers in its own order and silently drops an unknown or suspended actor.
     fetcher, server = serve(lambda request: reply(200, {"profiles": [profile(3), DRIL, profile(1)]}))
     actors = ["did:plc:account1", "Dril.bsky.social", "gone.bsky.social", "CLLR3.bsky.social"]
-    found = bluesky.get_profiles(fetcher, APPVIEW, actors)
+    found = reading_bluesky.get_profiles(fetcher, APPVIEW, actors)
     assert set(found) == {"did:plc:account1", "Dril.bsky.social", "CLLR3.bsky.social"}
     assert found["did:plc:account1"].handle == "cllr1.bsky.social"
     assert found["Dril.bsky.social"].platform_id == "did:plc:6wpkkitfdkgthatfvspcfmjo"
@@ -101,7 +103,7 @@ def test_profiles_are_matched_by_did_or_handle_not_position_and_dropped_actors_a
 def test_a_malformed_profile_is_skipped_not_the_whole_batch(serve):
     broken = [{"error": "InvalidRequest"}, {"did": "did:plc:account2"}, "not an object"]
     fetcher, _ = serve(lambda request: reply(200, {"profiles": [*broken, profile(1)]}))
-    found = bluesky.get_profiles(fetcher, APPVIEW, ["did:plc:account1", "did:plc:account2"])
+    found = reading_bluesky.get_profiles(fetcher, APPVIEW, ["did:plc:account1", "did:plc:account2"])
     assert list(found) == ["did:plc:account1"]
 
 
@@ -114,7 +116,7 @@ def test_a_batch_refused_as_invalid_leaves_its_actors_to_be_read_one_by_one(serv
     fetcher, _ = serve(answer)
     actors = [f"did:plc:account{n}" for n in range(30)]
     actors[1] = "not a handle!"
-    assert list(bluesky.get_profiles(fetcher, APPVIEW, actors)) == actors[25:]
+    assert list(reading_bluesky.get_profiles(fetcher, APPVIEW, actors)) == actors[25:]
 
 
 def test_collect_with_a_profile_from_a_batch_reads_only_the_author_feed(serve):
@@ -123,7 +125,7 @@ def test_collect_with_a_profile_from_a_batch_reads_only_the_author_feed(serve):
     fetcher, server = serve(lambda request: reply(200, feed))
     given = bluesky.parse_profile(DRIL)
     given.source_url = "https://public.api.bsky.app/xrpc/app.bsky.actor.getProfiles?actors=dril.bsky.social"
-    activity = bluesky.collect(fetcher, APPVIEW, "dril.bsky.social", datetime(2025, 1, 1, tzinfo=timezone.utc), given)
+    activity = reading_bluesky.collect(fetcher, APPVIEW, "dril.bsky.social", datetime(2025, 1, 1, tzinfo=timezone.utc), given)
     assert server.paths() == ["/xrpc/app.bsky.feed.getAuthorFeed"]
     assert server.requests[0].url.params["actor"] == "did:plc:6wpkkitfdkgthatfvspcfmjo"
     assert (activity.followers, activity.source_url) == (523417, given.source_url)
@@ -134,7 +136,7 @@ def test_collect_with_a_profile_from_a_batch_reads_only_the_author_feed(serve):
 def test_collect_without_a_profile_still_asks_getprofile_for_the_definite_answer(serve):
     fetcher, server = serve(lambda request: reply(400, {"error": "InvalidRequest", "message": "Profile not found"}))
     with pytest.raises(AccountGone):
-        bluesky.collect(fetcher, APPVIEW, "gone.bsky.social", datetime(2025, 1, 1, tzinfo=timezone.utc))
+        reading_bluesky.collect(fetcher, APPVIEW, "gone.bsky.social", datetime(2025, 1, 1, tzinfo=timezone.utc))
     assert server.paths() == ["/xrpc/app.bsky.actor.getProfile"]
 
 
@@ -189,7 +191,7 @@ def closed_server(rss=(200, RSS), status: int = 401):
 @pytest.mark.parametrize("status", [401, 403])
 def test_a_server_refusing_the_api_is_read_through_the_rss_feed(serve, status):
     fetcher, server = serve(closed_server(status=status))
-    activity = mastodon.collect(fetcher, "cllr@social.example", datetime(2025, 5, 1, tzinfo=timezone.utc))
+    activity = reading_mastodon.collect(fetcher, "cllr@social.example", datetime(2025, 5, 1, tzinfo=timezone.utc))
     assert server.paths() == ["/api/v1/accounts/lookup", "/robots.txt", "/@cllr.rss"]
     assert activity.source_url == "https://social.example/@cllr.rss"
     assert (activity.followers, activity.following, activity.posts_total, activity.platform_id) == (None,) * 4
@@ -202,7 +204,7 @@ def test_a_server_refusing_the_api_is_read_through_the_rss_feed(serve, status):
 
 def test_an_rss_feed_reaching_back_past_the_window_is_complete(serve):
     fetcher, _ = serve(closed_server())
-    activity = mastodon.collect(fetcher, "cllr@social.example", datetime(2025, 5, 20, tzinfo=timezone.utc))
+    activity = reading_mastodon.collect(fetcher, "cllr@social.example", datetime(2025, 5, 20, tzinfo=timezone.utc))
     assert len(activity.posts) == 2
     assert activity.complete
 
@@ -216,7 +218,7 @@ def test_refused_statuses_keep_the_lookups_counters_and_take_posts_from_rss(serv
         return closed_server()(request)
 
     fetcher, server = serve(answer)
-    activity = mastodon.collect(fetcher, "cllr@social.example", datetime(2025, 5, 1, tzinfo=timezone.utc))
+    activity = reading_mastodon.collect(fetcher, "cllr@social.example", datetime(2025, 5, 1, tzinfo=timezone.utc))
     assert server.paths()[-1] == "/@cllr.rss"
     assert (activity.followers, activity.posts_total) == (1036, 280)
     assert len(activity.posts) == 3 and not activity.complete
@@ -225,7 +227,7 @@ def test_refused_statuses_keep_the_lookups_counters_and_take_posts_from_rss(serv
 def test_a_refused_api_and_a_failing_rss_feed_are_both_named(serve):
     fetcher, _ = serve(closed_server(rss=(404, b"<html>Not found</html>")))
     with pytest.raises(SourceError) as caught:
-        mastodon.collect(fetcher, "cllr@social.example", datetime(2025, 5, 1, tzinfo=timezone.utc))
+        reading_mastodon.collect(fetcher, "cllr@social.example", datetime(2025, 5, 1, tzinfo=timezone.utc))
     message = str(caught.value)
     assert not isinstance(caught.value, AccountGone)
     assert "social.example refuses unauthenticated API reads (HTTP 401)" in message
@@ -235,7 +237,7 @@ def test_a_refused_api_and_a_failing_rss_feed_are_both_named(serve):
 def test_an_unknown_account_is_still_gone_without_trying_rss(serve):
     fetcher, server = serve(lambda request: reply(404, {"error": "Record not found"}))
     with pytest.raises(AccountGone):
-        mastodon.collect(fetcher, "gone@social.example", datetime(2025, 5, 1, tzinfo=timezone.utc))
+        reading_mastodon.collect(fetcher, "gone@social.example", datetime(2025, 5, 1, tzinfo=timezone.utc))
     assert server.paths() == ["/api/v1/accounts/lookup"]
 
 
@@ -254,7 +256,7 @@ def by_id(request: httpx.Request) -> httpx.Response:
 
 def test_ninety_accounts_take_three_requests_of_at_most_forty_ids(serve):
     fetcher, server = serve(by_id)
-    found = mastodon.get_accounts(fetcher, "fosstodon.org", [str(n) for n in range(1, 96)])
+    found = reading_mastodon.get_accounts(fetcher, "fosstodon.org", [str(n) for n in range(1, 96)])
     assert [len(r.url.params.get_list("id[]")) for r in server.requests] == [40, 40, 15]
     assert set(found) == {str(n) for n in range(1, 91)}  # 91 to 95 left out: read one by one
     assert (found["7"].followers, found["7"].posts_total, found["7"].local_id) == (1036, 280, "7")
@@ -264,27 +266,27 @@ def test_ninety_accounts_take_three_requests_of_at_most_forty_ids(serve):
 @pytest.mark.parametrize("status", [404, 401])
 def test_a_server_without_accounts_by_id_leaves_them_to_be_read_one_by_one(serve, status):
     fetcher, server = serve(lambda request: reply(status, {"error": "Not found"}))
-    assert mastodon.get_accounts(fetcher, "old.example", ["1", "2"]) == {}
+    assert reading_mastodon.get_accounts(fetcher, "old.example", ["1", "2"]) == {}
     assert len(server.requests) == 1  # no second batch to a server that has no such endpoint
 
 
 def test_a_malformed_account_in_a_batch_is_skipped_not_the_batch(serve):
     fetcher, _ = serve(lambda request: reply(200, [{"id": "1"}, dict(ACCOUNT, id="2")]))
-    assert set(mastodon.get_accounts(fetcher, "fosstodon.org", ["1", "2"])) == {"2"}
+    assert set(reading_mastodon.get_accounts(fetcher, "fosstodon.org", ["1", "2"])) == {"2"}
 
 
 def test_collect_with_a_profile_from_a_batch_reads_only_the_statuses(serve):
     statuses = json.loads((FIXTURES / "mastodon/account_statuses.fosstodon.json").read_text(encoding="utf-8"))
     fetcher, server = serve(lambda request: reply(200, statuses))
     found = mastodon.parse_account(ACCOUNT)
-    activity = mastodon.collect(fetcher, "cllr@fosstodon.org", datetime(2020, 1, 1, tzinfo=timezone.utc), found)
+    activity = reading_mastodon.collect(fetcher, "cllr@fosstodon.org", datetime(2020, 1, 1, tzinfo=timezone.utc), found)
     assert server.paths() == [f"/api/v1/accounts/{ACCOUNT['id']}/statuses"]
     assert activity.followers == 1036 and activity.posts
 
 
 @pytest.mark.parametrize("platform, call", [
-    ("bluesky", lambda f: bluesky.get_profiles(f, APPVIEW, [f"cllr{n}.bsky.social" for n in range(100)])),
-    ("mastodon", lambda f: mastodon.get_accounts(f, "fosstodon.org", [str(n) for n in range(1, 121)])),
+    ("bluesky", lambda f: reading_bluesky.get_profiles(f, APPVIEW, [f"cllr{n}.bsky.social" for n in range(100)])),
+    ("mastodon", lambda f: reading_mastodon.get_accounts(f, "fosstodon.org", [str(n) for n in range(1, 121)])),
 ])  # fmt: skip
 def test_platform_reads_keep_the_platforms_own_pace_not_the_sites_delay(tmp_path, platform, call):
     clock = FakeClock()

@@ -20,7 +20,6 @@ from cllr.cli import cli
 from cllr.demo.postcodes import ONSPD_COLUMNS, ONSUD_COLUMNS
 from cllr.site.postcode_shards import write_postcode_shards
 from cllr.postcodes.importer import import_directory
-from cllr.site.build import PLATFORM_NAMES
 from cllr.site.views import gather_people
 from cllr.postcodes.wardcodes import match_wards, read_overrides
 from models import Area, Council, Councillor, Membership, Place, Postcode, PostcodeRelease, RetiredPostcode, Ward
@@ -246,7 +245,7 @@ def test_each_outward_code_gets_a_file_with_both_tiers_split_postcodes_and_retir
     session, _ = matched
     people, _ = gather_people(session)
     councils = list(session.scalars(select(Council)))
-    written = write_postcode_shards(session, tmp_path / "postcodes", people, councils, PLATFORM_NAMES)
+    written = write_postcode_shards(session, tmp_path / "postcodes", people, councils)
     assert written["shards"] == 3 and written["postcodes"] == 9  # QD1 1AD counted in each of its places
     assert sorted(p.name for p in (tmp_path / "postcodes").iterdir()) == ["QD1.json", "QD2.json", "QU1.json", "index.json"]
     assert json.loads((tmp_path / "postcodes" / "index.json").read_text()) == ["QD1", "QD2", "QU1"]
@@ -327,7 +326,7 @@ def test_northern_irish_councillors_sit_for_electoral_areas_found_through_their_
         assert [(w.ward, w.status, w.gss) for w in matching.wards] == [("Oldpark", "matched", "N10000101")]
         assert matching.unused == {}  # the wards are covered by their electoral area
         people, _ = gather_people(session)
-        write_postcode_shards(session, tmp_path / "postcodes", people, list(session.scalars(select(Council))), PLATFORM_NAMES)
+        write_postcode_shards(session, tmp_path / "postcodes", people, list(session.scalars(select(Council))))
     shard = json.loads((tmp_path / "postcodes" / "QN1.json").read_text())
     assert shard["places"] == [[0, None], [0, None]]  # two wards, one electoral area shown once
     assert shard["areas"][0]["name"] == "Oldpark" and shard["areas"][0]["people"][0][0] == "Person XBE 0"

@@ -13,7 +13,8 @@ from pydantic import SecretStr
 from cllr.config import Settings
 from cllr.http import FetchError, Fetcher
 from scrapers.records import Activity, SourceError
-from scrapers.x import BATCH, PRICE_PER_USER_READ, USER_FIELDS, Budget, lookup, parse_users
+from cllr.platforms.x import Budget, lookup
+from scrapers.x import BATCH, PRICE_PER_USER_READ, USER_FIELDS, parse_users
 from .fakes import Body, FakeClock
 
 FIXTURE = Path(__file__).parent / "fixtures" / "platforms" / "x" / "users_by.json"

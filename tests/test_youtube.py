@@ -10,6 +10,7 @@ import pytest
 
 from cllr.config import Settings
 from cllr.http import FetchError, Fetcher
+from cllr.platforms import youtube as reading_youtube
 from scrapers import youtube
 from scrapers.records import AccountGone, SourceError
 from .fakes import Body, FakeClock
@@ -168,7 +169,7 @@ class Web:
 
 def collect(web: Web, key: str, channel_id: str | None = None, since: datetime = utc(2024, 12, 1)):
     fetcher = Fetcher(Settings(request_delay=0), httpx.MockTransport(web), clock=FakeClock())
-    return youtube.collect(fetcher, key, PAGE, channel_id, since)
+    return reading_youtube.collect(fetcher, key, PAGE, channel_id, since)
 
 
 CANONICAL = f'<html><head><link rel="canonical" href="https://www.youtube.com/channel/{CHANNEL}"></head></html>'.encode()

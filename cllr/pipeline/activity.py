@@ -1,8 +1,8 @@
-"""Stage 4, activity: the linked accounts' profiles and recent posts read in batches, one politeness slot a batch, and their two-way checks."""
+"""Stage 4, activity: the linked accounts' profiles and recent posts read in batches, one
+politeness slot a batch, through the platform table (``cllr.platforms``), and their
+two-way checks."""
 
 from __future__ import annotations
-
-from cllr.pipeline.context import Context, Outcome, record_step
 
 import logging
 from collections.abc import Collection
@@ -11,37 +11,29 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, exists, or_, select, true
 
+from cllr import progress
+from cllr.evidence import VOUCHING
+from cllr.handles import NotAnAccount, normalise
+from cllr.http import FetchError
+from cllr.pipeline.context import Context, Outcome, record_step
+from cllr.pipeline.unchanged_accounts import record_unchanged
+from cllr.pipeline.verification import Holder, Profile, checks, holder
+from cllr.platforms import PLATFORMS, Account, Reading, collected
+from cllr.platforms.x import NotRead
 from models import (AccountEvidence, AccountSuggestion, Councillor, Membership, ProfileSnapshot, RunStep,
                     SocialAccount)  # fmt: skip
 from models.base import utcnow
 from models.links import Links, link_account, link_level, reconcile_checks, record_links, settle_renames, touch_evidence
 from models.store import merge_into, note_change, record_activity
-from scrapers import bluesky, feeds, mastodon, x, youtube
 from scrapers.records import AccountGone, SourceError
-
-from cllr import progress
-
-
-from cllr.handles import NotAnAccount, normalise
-from cllr.http import FetchError
-from cllr.pipeline.unchanged_accounts import record_unchanged
-from cllr.evidence import VOUCHING
-from cllr.pipeline.verification import Holder, Profile, checks, holder
-
 
 log = logging.getLogger("cllr")
 
 
-COLLECTABLE = ("bluesky", "mastodon", "web", "youtube")
-
-
-BATCH_CAP = {"mastodon": mastodon.BATCH, "web": 10}
-
-
 def account_batches(ctx: Context, *, new_only: bool = False, skip: Collection[int] = ()) -> list[list[int]]:
     """Ids of collectable accounts of current councillors, in batches of one politeness slot each
-    (one platform; one Mastodon server), at most ``batch_size`` (``BATCH_CAP``) long, the
-    slots' batches taken in turn.
+    (one platform; one Mastodon server: ``Platform.slot``), at most ``batch_size`` (or the
+    platform's ``batch``) long, the slots' batches taken in turn.
 
     An account whose links are all withdrawn is still read while a suggestion for the
     same councillor and platform is open: it may have been renamed (``settle_renames``).
@@ -59,7 +51,7 @@ def account_batches(ctx: Context, *, new_only: bool = False, skip: Collection[in
             .join(AccountEvidence, AccountEvidence.account_id == SocialAccount.id)
             .join(Membership, and_(Membership.councillor_id == AccountEvidence.councillor_id,
                                    Membership.end_date.is_(None)))  # fmt: skip
-            .where(SocialAccount.platform.in_(COLLECTABLE + (("twitter",) if ctx.settings.x_enabled else ())),
+            .where(SocialAccount.platform.in_([p.name for p in collected(ctx.settings)]),
                    SocialAccount.status != "merged",
                    or_(AccountEvidence.withdrawn_at.is_(None), disputed),
                    SocialAccount.last_checked_at.is_(None) if new_only else true())
@@ -69,11 +61,10 @@ def account_batches(ctx: Context, *, new_only: bool = False, skip: Collection[in
     by_slot: dict[tuple[str, str], list[int]] = {}
     for platform, account_id, key in rows:
         if account_id not in skip:
-            server = key.rpartition("@")[2] if platform == "mastodon" else ""  # each server has its own slot
-            by_slot.setdefault((platform, server), []).append(account_id)
+            by_slot.setdefault((platform, PLATFORMS[platform].slot(key)), []).append(account_id)
     chains = []
     for (platform, _), ids in by_slot.items():
-        size = min(ctx.settings.batch_size, BATCH_CAP.get(platform, ctx.settings.batch_size))
+        size = min(ctx.settings.batch_size, PLATFORMS[platform].batch or ctx.settings.batch_size)
         chains.append([ids[i : i + size] for i in range(0, len(ids), size)])
     return in_turn(chains)
 
@@ -96,8 +87,9 @@ def collect_activity(ctx: Context, account_ids: list[int], run_id: int, now: dat
     failures: list[str] = []
     platforms: set[str] = set()
     with ctx.fetcher.tally() as http:
-        profiles = (_bluesky_profiles(ctx, account_ids, failures) | _mastodon_profiles(ctx, account_ids, failures)
-                    | _x_profiles(ctx, account_ids, counts))  # fmt: skip
+        reading = Reading(ctx.fetcher, ctx.settings, failures, counts, lambda name: _this_month(ctx, name))
+        accounts = _accounts(ctx, account_ids)
+        profiles = _read_profiles(reading, accounts)
         with ctx.db.session() as session:
             renames = set(session.execute(select(AccountSuggestion.platform, AccountSuggestion.handle)
                                           .where(AccountSuggestion.status == "open")).tuples())  # fmt: skip
@@ -108,7 +100,7 @@ def collect_activity(ctx: Context, account_ids: list[int], run_id: int, now: dat
             progress.current().advance("Activity")
         for account_id in (a for a in account_ids if a not in unchanged):
             try:
-                platform, status, new_posts, failure = _collect_account(ctx, account_id, since, run_id, links,
+                platform, status, new_posts, failure = _collect_account(ctx, reading, account_id, since, run_id, links,
                                                                         profiles.get(account_id), renames)  # fmt: skip
             except Exception as exc:  # a bug or a database error: this account only
                 log.exception("activity of account %s", account_id)
@@ -157,78 +149,8 @@ def settle_suggested_renames(ctx: Context, run_id: int) -> Outcome:
     return record_step(ctx, run_id, outcome)
 
 
-def _bluesky_profiles(ctx: Context, account_ids: list[int], failures: list[str]) -> dict:
-    """Account id → its Bluesky profile, read in batches of 25 (``getProfiles``); those missing are read one by one."""
-    with ctx.db.session() as session:
-        rows = session.execute(select(SocialAccount.id, SocialAccount.platform_id, SocialAccount.key)
-                               .where(SocialAccount.id.in_(account_ids), SocialAccount.platform == "bluesky")
-                               .order_by(SocialAccount.id)).all()  # fmt: skip
-    actors = {account_id: platform_id or key.removeprefix("bluesky:") for account_id, platform_id, key in rows}
-    if not actors:
-        return {}
-    try:
-        found = bluesky.get_profiles(ctx.fetcher, ctx.settings.bluesky_appview, list(actors.values()))
-    except (FetchError, SourceError) as exc:
-        failures.append(f"Bluesky profiles in batches: {exc}; read one by one")
-        return {}
-    return {account_id: found[actor] for account_id, actor in actors.items() if actor in found}
-
-
-def _mastodon_profiles(ctx: Context, account_ids: list[int], failures: list[str]) -> dict:
-    """Account id → its Mastodon profile, read 40 a request from each server for the accounts
-    whose id there is known (read before); the rest, and any server that cannot, one by one."""
-    with ctx.db.session() as session:
-        rows = session.execute(select(SocialAccount.id, SocialAccount.key, SocialAccount.local_id)
-                               .where(SocialAccount.id.in_(account_ids), SocialAccount.platform == "mastodon",
-                                      SocialAccount.local_id.is_not(None))).all()  # fmt: skip
-    by_server: dict[str, dict[str, int]] = {}
-    for account_id, key, local_id in rows:
-        by_server.setdefault(key.rpartition("@")[2], {})[local_id] = account_id
-    found = {}
-    for server, ids in sorted(by_server.items()):
-        try:
-            profiles = mastodon.get_accounts(ctx.fetcher, server, sorted(ids))
-        except (FetchError, SourceError) as exc:
-            failures.append(f"Mastodon profiles in batches from {server}: {exc}; read one by one")
-            continue
-        found |= {ids[local_id]: profile for local_id, profile in profiles.items() if local_id in ids}
-    return found
-
-
-def _x_profiles(ctx: Context, account_ids: list[int], counts: dict[str, int]) -> dict:
-    """Account id → its X counters (or why not), read in batches of 100 within this month's spend cap.
-
-    Users read are counted in the step (``x_users_read``): the month's spend is summed from
-    the ledger, so the cap holds across runs. Posts are never read from X (each is billed).
-    """
-    with ctx.db.session() as session:
-        rows = session.execute(select(SocialAccount.id, SocialAccount.key)
-                               .where(SocialAccount.id.in_(account_ids), SocialAccount.platform == "twitter")).all()  # fmt: skip
-        if not rows:
-            return {}
-        month = utcnow().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        steps = session.scalars(select(RunStep.counts).where(RunStep.stage == "activity", RunStep.started_at >= month))
-        spent = sum((c or {}).get("x_users_read", 0) for c in steps) * x.PRICE_PER_USER_READ
-    budget = x.Budget(ctx.settings.x_monthly_cap_usd, spent)
-    names = {account_id: key.removeprefix("twitter:") for account_id, key in rows}
-    try:
-        found, gone, unread = x.lookup(ctx.fetcher, ctx.settings.x_bearer_token.get_secret_value(), list(names.values()),
-                                       budget, ctx.settings.x_api)  # fmt: skip
-    except (FetchError, SourceError) as exc:
-        return {account_id: exc for account_id in names}
-    finally:
-        counts["x_users_read"] = round((budget.spent_usd - spent) / x.PRICE_PER_USER_READ)
-    cap = _NotRead(f"this month's X spend cap (${ctx.settings.x_monthly_cap_usd:.2f}) is reached")
-    return {account_id: found.get(name) or (AccountGone(gone[name]) if name in gone else cap)
-            for account_id, name in names.items()}  # fmt: skip
-
-
-class _NotRead(Exception):
-    """An account left unread on purpose (a spend cap): neither a failure nor a change of status."""
-
-
-def _collect_account(ctx: Context, account_id: int, since: datetime, run_id: int, links: Links, profile=None,
-                     renames: Collection[tuple[str, str]] = ()):  # fmt: skip
+def _collect_account(ctx: Context, reading: Reading, account_id: int, since: datetime, run_id: int, links: Links,
+                     profile=None, renames: Collection[tuple[str, str]] = ()):  # fmt: skip
     """Collect one account, adding what its checks did to ``links``; returns (platform, status, new posts, failure or None).
 
     ``renames``: the (platform, handle) pairs open suggestions name, which may be this account renamed.
@@ -239,8 +161,8 @@ def _collect_account(ctx: Context, account_id: int, since: datetime, run_id: int
             if (complete := _posts_as_stored(session, account, profile)) is not None:  # nothing posted: no feed read
                 activity = replace(profile, posts=[], complete=complete)
             else:
-                activity = _collect_one(ctx, account, since, profile)
-        except _NotRead as exc:
+                activity = PLATFORMS[account.platform].collect(reading, _account(account), since, profile)
+        except NotRead as exc:
             return account.platform, "not_read", 0, f"{account.key}: {exc}"
         except AccountGone as exc:
             if account.status != "not_found":  # marked, never deleted; it may come back
@@ -274,7 +196,7 @@ def _posts_as_stored(session, account: SocialAccount, profile) -> bool | None:
     A post deleted and another written between two runs leave the count as it was; that new
     post is picked up when the count next moves.
     """
-    if account.platform not in ("bluesky", "mastodon") or profile is None or isinstance(profile, Exception):
+    if not PLATFORMS[account.platform].posts_counted_in_profile or profile is None or isinstance(profile, Exception):
         return None
     if profile.posts_total is None or profile.moved_to:
         return None
@@ -293,10 +215,11 @@ def _check_account(ctx: Context, session, account: SocialAccount, activity, run_
     links = Links()
     profile = Profile(account.platform, account.url, account.handle, activity.profile_links, activity.profile_text)
     for councillor, level in _linked_councillors(session, account):
-        if account.platform in ("bluesky", "mastodon") and activity.platform_id:  # no id: the profile was not read (RSS)
+        platform = PLATFORMS[account.platform]
+        if platform.profile_confirms and activity.platform_id:  # no id: the profile was not read (RSS)
             holds = checks(profile, _holder(ctx, session, councillor))
             links += reconcile_checks(session, councillor.id, account, holds, run_id=run_id)
-        elif account.platform == "web" and level in VOUCHING:
+        elif platform.links_are_evidence and level in VOUCHING:
             if activity.site_links is None:  # the page is unchanged: what it showed still holds
                 touch_evidence(session, account.url, run_id=run_id, councillor_id=councillor.id)
             else:
@@ -355,18 +278,33 @@ def _follow_move(session, account: SocialAccount, activity, run_id: int) -> None
                          role=account.role, inherited=level)  # fmt: skip
 
 
-def _collect_one(ctx: Context, account: SocialAccount, since: datetime, profile=None):
-    if account.platform == "bluesky":
-        actor = account.platform_id or account.key.removeprefix("bluesky:")
-        return bluesky.collect(ctx.fetcher, ctx.settings.bluesky_appview, actor, since, profile)
-    if account.platform == "mastodon":
-        return mastodon.collect(ctx.fetcher, account.key.removeprefix("mastodon:"), since, profile)
-    if account.platform == "twitter":  # read in a batch by _x_profiles: counters only
-        if isinstance(profile, Exception):
-            raise profile
-        if profile is None:
-            raise SourceError("X did not answer for this account")
-        return profile
-    if account.platform == "youtube":
-        return youtube.collect(ctx.fetcher, account.key, account.url, account.platform_id, since, ctx.settings.youtube_feeds)
-    return feeds.collect(ctx.fetcher, account.url, since, account.feed_url)
+def _accounts(ctx: Context, account_ids: list[int]) -> list[Account]:
+    """The batch's accounts as the collectors are given them, in id order."""
+    with ctx.db.session() as session:
+        rows = session.scalars(select(SocialAccount).where(SocialAccount.id.in_(account_ids)).order_by(SocialAccount.id))
+        return [_account(row) for row in rows]
+
+
+def _account(row: SocialAccount) -> Account:
+    return Account(row.id, row.key, row.url, row.platform_id, row.local_id, row.feed_url)
+
+
+def _read_profiles(reading: Reading, accounts: list[Account]) -> dict:
+    """Account id → its profile (or why it could not be read) from each platform's batched reader."""
+    by_platform: dict[str, list[Account]] = {}
+    for account in accounts:
+        by_platform.setdefault(account.key.partition(":")[0], []).append(account)
+    found: dict = {}
+    for name, members in by_platform.items():
+        platform = PLATFORMS.get(name)
+        if platform is not None and platform.read_profiles is not None:
+            found |= platform.read_profiles(reading, members)
+    return found
+
+
+def _this_month(ctx: Context, count: str) -> int:
+    """The sum of a count over this month's activity steps (a paid API's reads, for its spend cap)."""
+    month = utcnow().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    with ctx.db.session() as session:
+        steps = session.scalars(select(RunStep.counts).where(RunStep.stage == "activity", RunStep.started_at >= month))
+        return sum((counts or {}).get(count, 0) for counts in steps)

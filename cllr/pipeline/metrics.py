@@ -19,12 +19,11 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from models import Post, ProfileSnapshot, SocialAccount
+from models.accounts import WINDOWS
 from models.store import save_metrics
 
 from cllr.site.gc_pause import collector_paused
 
-WINDOWS = (7, 30, 90)
-ACTIVE_DAYS = 30  # an account is "active" with at least one post in this many days
 
 
 @collector_paused()

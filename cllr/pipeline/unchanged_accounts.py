@@ -27,6 +27,7 @@ from models.corrections import ErasedValue, FieldLock, erased_digest
 from scrapers.records import Activity
 
 from cllr.evidence import PROFILE_METHODS, VOUCHING
+from cllr.platforms import PLATFORMS
 from cllr.pipeline.verification import Profile, checks, holder
 
 CHUNK = 500  # ids in one IN (...) list
@@ -130,7 +131,9 @@ def _quiet(profile: object) -> bool:
 
 def _same_account_row(account, activity: Activity, renames: Collection[tuple[str, str]]) -> bool:
     """Whether storing ``activity`` would change nothing on the account's own row (``store.record_activity``)."""
-    return (account.platform in ("bluesky", "mastodon") and account.status == "active"
+    platform = PLATFORMS.get(account.platform)
+    return (platform is not None and platform.posts_counted_in_profile and platform.profile_confirms
+            and account.status == "active"
             and activity.platform_id == account.platform_id
             and activity.handle in (None, "", account.handle)
             and activity.local_id in (None, "", account.local_id)

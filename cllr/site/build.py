@@ -39,17 +39,11 @@ from cllr.site.postcode_shards import ward_anchor, write_postcode_shards
 from cllr.postcodes.importer import latest_release
 from cllr.evidence import LEVEL_NAMES, LEVELS, METHODS, ROLE_NAMES
 from cllr.site.gc_pause import collector_paused, held_aside
-from cllr.pipeline.metrics import ACTIVE_DAYS
 from cllr.site.search import write_search_index
-from cllr.pipeline.activity import COLLECTABLE
+from cllr.platforms import PLATFORMS, label
+from models.accounts import ACTIVE_DAYS
 from cllr.urls import safe_url
 from cllr.site.views import PersonView, figure_history, figures, gather_people
-
-PLATFORM_NAMES = {
-    "bluesky": "Bluesky", "mastodon": "Mastodon", "web": "Website", "twitter": "X", "facebook": "Facebook",
-    "instagram": "Instagram", "threads": "Threads", "youtube": "YouTube", "linkedin": "LinkedIn",
-    "tiktok": "TikTok", "linktree": "Linktree",
-}  # fmt: skip
 
 
 COUNCIL_TYPES = {
@@ -84,11 +78,11 @@ def environment() -> Environment:
     )
     env.globals["active_days"] = ACTIVE_DAYS
     env.filters["safe_url"] = safe_url
-    env.filters["platform"] = lambda key: PLATFORM_NAMES.get(key, key)
+    env.filters["platform"] = label
     env.filters["method"] = lambda key: METHODS[key].label if key in METHODS else key
     env.filters["level"] = lambda key: LEVEL_NAMES.get(key, key)
     env.filters["role"] = lambda key: ROLE_NAMES.get(key, key)
-    env.globals["measured_platforms"] = COLLECTABLE
+    env.globals["platforms"] = PLATFORMS
     env.filters["date"] = lambda d: d.strftime("%-d %b %Y") if d else "–"
     env.filters["pct"] = lambda part, whole: f"{100 * part / whole:.0f}%" if whole else "–"
     env.filters["share"] = lambda part, whole: f"{part / whole:.4f}" if whole else ""
@@ -140,7 +134,7 @@ def build_site(session: Session, out_dir: Path, *, site_url: str | None = None, 
             with alongside(lambda: _councillor_pages(render, data, claims), forbid=lambda: _refuse_queries(session)) as helper:
                 pages = _render_all(render, data, staging)
                 if data["postcodes"]:
-                    write_postcode_shards(session, staging / "postcodes", data["people"], data["councils"], PLATFORM_NAMES)
+                    write_postcode_shards(session, staging / "postcodes", data["people"], data["councils"])
                 shutil.copytree(Path(str(files("site_templates"))) / "static", staging / "static")
                 _party_styles(session, staging / "static" / "parties.css")
                 write_downloads(session, staging / "data", data["generated_at"])
@@ -344,8 +338,8 @@ def _render_all(write: _Pages, data: dict, out: Path) -> int:
     write("leaderboard.html", "leaderboard.html", people=_ranking(data["people"], lambda a: True), platforms=data["platforms"],
           parties=[row for row in party_rows if row["page"]])  # fmt: skip
     for platform in data["platforms"]:
-        write(f"leaderboards/platform-{platform}.html", "ranking.html", heading=f"Most active on {PLATFORM_NAMES.get(platform, platform)}",
-              lede=f"Councillors ranked by their posts on {PLATFORM_NAMES.get(platform, platform)}.",
+        write(f"leaderboards/platform-{platform}.html", "ranking.html", heading=f"Most active on {label(platform)}",
+              lede=f"Councillors ranked by their posts on {label(platform)}.",
               people=_ranking(data["people"], lambda a, platform=platform: a.account.platform == platform))  # fmt: skip
     for party, people in parties.items():
         if party is not None:

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from models import Area, Place, Postcode, RetiredPostcode
 
 from cllr.names import slugify
+from cllr.platforms import label
 from cllr.urls import safe_url
 
 
@@ -43,7 +44,7 @@ def ward_anchor(name: str) -> str:
     return f"ward-{slugify(name)}"
 
 
-def write_postcode_shards(session: Session, folder: Path, people, councils, platform_names: dict[str, str]) -> dict[str, int]:
+def write_postcode_shards(session: Session, folder: Path, people, councils) -> dict[str, int]:
     """Write one shard per outward code into ``folder``; returns how many shards, postcodes and bytes."""
     folder.mkdir(parents=True, exist_ok=True)
     names = {a.gss: (a.name, a.parent) for a in session.scalars(select(Area))}
@@ -64,7 +65,7 @@ def write_postcode_shards(session: Session, folder: Path, people, councils, plat
             return None
         key = (council_code, code)
         if key not in areas:
-            item = _area(by_gss.get(council_code), council_code, code, kind, names, wards, members, platform_names)
+            item = _area(by_gss.get(council_code), council_code, code, kind, names, wards, members)
             areas[key] = same.setdefault((item["council"], item["href"], item["kind"], item["name"]), item)
         return areas[key]
 
@@ -132,7 +133,7 @@ def _by_outward(live, gone):
             a, b = next(live_groups, None), next(gone_groups, None)
 
 
-def _area(council, council_code: str, code: str, kind: str, names, wards, members, platform_names) -> dict:
+def _area(council, council_code: str, code: str, kind: str, names, wards, members) -> dict:
     ons_name, parent = names.get(code, (code, None))
     if council is None:
         listed = names.get(council_code, (council_code, None))[0]
@@ -147,6 +148,6 @@ def _area(council, council_code: str, code: str, kind: str, names, wards, member
         "people": [[p.councillor.name, f"councillors/{p.councillor.slug}.html",
                     (p.membership.party_label or p.membership.party.name) if p.membership.party else "",
                     p.posts_30d, int(p.active),
-                    [[platform_names.get(a.account.platform, a.account.platform), safe_url(a.account.url) or "", a.account.handle]
+                    [[label(a.account.platform), safe_url(a.account.url) or "", a.account.handle]
                      for a in p.accounts]] for p in people],
     }  # fmt: skip
