@@ -14,7 +14,7 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 
 from cllr.evidence import role_from_label
 from cllr.handles import Handle, NotAnAccount, find_handles, normalise
-from cllr.http import slot_key
+from cllr.urls import registrable_domain
 
 # Where the councillor's own details sit: ModernGov's container, then generic ones.
 CONTENT_SELECTORS = ("#modgov", "main", "[role=main]", "#content", "body")
@@ -58,4 +58,4 @@ def _label(link: Tag) -> str:
 
 def _site(url: str) -> str:
     """The registrable domain of a URL: links within it are the council's own."""
-    return slot_key(urlsplit(url).hostname or "")
+    return registrable_domain(urlsplit(url).hostname or "")

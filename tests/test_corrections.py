@@ -17,7 +17,7 @@ import uvicorn
 from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 
 from cllr.corrections import operations as ops
 from cllr.corrections.accounts_csv import parse_csv
@@ -33,6 +33,7 @@ from models.merge import apply_roster
 from scrapers.records import Roster, ScrapedCouncillor
 from cllr.handles import normalise
 from cllr.site.build import build_site
+from cllr.site.views import gather_people
 
 TODAY = date(2026, 11, 23)
 EVIDENCE = "https://democracy.north.example/mgUserInfo.aspx?UID=1"
@@ -170,6 +171,27 @@ def test_a_council_lists_only_its_own_councillors(db, intake):
     response = intake.get("/api/v1/councillors", headers={"Authorization": f"Bearer {token_for(db, 'XAB')}"})
     assert response.status_code == 200
     assert {p["councillor"].split("-")[0] for p in response.json()["councillors"]} == {"xab"}
+
+
+def test_one_councils_councillors_are_read_with_one_query_not_the_national_directory(db):
+    """The intake shows a council its councillors from a query on that council alone: the same
+    views the national read gives for it, with no statement reading every councillor."""
+    with db.session() as session:
+        council_id = session.scalar(select(Council.id).where(Council.code == "XAB"))
+        everyone, _ = gather_people(session)
+        statements: list[str] = []
+        listen = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listen)
+        try:
+            people, former = gather_people(session, council_id)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listen)
+    national = [p.councillor.slug for p in everyone if p.councillor.council_id == council_id]
+    assert sorted(p.councillor.slug for p in people) == sorted(national) and len(national) == 5 and former == []
+    rows_read = [s for s in statements if s.startswith("SELECT councillor.id, councillor.council_id")]
+    assert len(rows_read) == 1 and "WHERE councillor.council_id =" in rows_read[0]
+    unfiltered = [s for s in statements if "FROM councillor" in s and "councillor.council_id =" not in s]
+    assert unfiltered == []
 
 
 # Validation (S-12) ---------------------------------------------------------------------------

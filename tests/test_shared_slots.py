@@ -7,7 +7,7 @@ import time
 
 from cllr.config import Settings
 from cllr.http.clock import SystemClock
-from cllr.http.slots import SharedSlots
+from cllr.pipeline.shared_slots import SharedSlots
 from cllr.pipeline import context
 from models.db import Database, make_engine
 

@@ -132,9 +132,8 @@ class Intake:
         with self.db.session() as session:
             try:
                 credential = self.credential(session, request, _bearer(request), "api")
-                people, former = gather_people(session)
-                rows = [_person(p, current=True) for p in people if p.councillor.council_id == credential.council_id]
-                rows += [_person(p, current=False) for p in former if p.councillor.council_id == credential.council_id]
+                people, former = gather_people(session, credential.council_id)
+                rows = [_person(p, current=True) for p in people] + [_person(p, current=False) for p in former]
                 council = session.get(Council, credential.council_id)
                 return self.json({"council": {"code": council.code, "name": council.name}, "councillors": rows})
             except ops.Refused as exc:

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from cllr.demo.world import Council, World
+from cllr.demo.world import Council, World, council_gss, ward_gss
 
 ONSPD_COLUMNS = (
     "pcd", "pcd2", "pcds", "dointr", "doterm", "oscty", "ced", "oslaua", "osward", "parish", "usertype", "oseast1m",
@@ -36,18 +36,9 @@ ONSUD_COLUMNS = (
     "ctry25cd", "rgn25cd", "pcon24cd", "eer20cd", "ttwa15cd", "itl25cd", "npark16cd", "oa21cd", "lsoa21cd", "msoa21cd",
     "wz11cd", "sicbl24cd", "bua24cd", "ruc21ind", "oac11ind", "lep21cd1", "lep21cd2", "pfa23cd", "imd19ind",
 )  # fmt: skip
-ENTITY = {"NMD": "07", "CTY": "10", "UA": "06"}  # as the ONS numbers them: E07 districts, E10 counties, E06 unitaries
 NONE = "X99999999"
 INWARD = ("AB", "AD", "EF")
 RETIRED_ON = "202106"
-
-
-def council_gss(index: int, council_type: str) -> str:
-    return f"X{ENTITY.get(council_type, '06')}{index + 1:06d}"
-
-
-def ward_gss(index: int, ward: int, council_type: str) -> str:
-    return f"X{'58' if council_type == 'CTY' else '05'}{index + 1:03d}{ward + 1:03d}"
 
 
 def ons_name(name: str) -> str:

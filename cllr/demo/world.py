@@ -382,8 +382,7 @@ def _history(rng: random.Random, platform: str, now: datetime) -> list[Post]:
 
 
 def registry_rows(world: World) -> list[dict[str, str]]:
-    """The demo councils as rows of a council registry, marked fictional (their codes too: cllr.demo.postcodes)."""
-    from cllr.demo.postcodes import council_gss
+    """The demo councils as rows of a council registry, marked fictional (their fictional ONS codes: council_gss)."""
 
     return [
         {
@@ -394,3 +393,18 @@ def registry_rows(world: World) -> list[dict[str, str]]:
         }
         for i, c in enumerate(world.councils)
     ]  # fmt: skip
+
+
+# The fictional ONS codes of the demo councils and wards (the postcode directory uses them too).
+ENTITY = {"NMD": "07", "CTY": "10", "UA": "06"}  # as the ONS numbers them: E07 districts, E10 counties, E06 unitaries
+
+
+
+def council_gss(index: int, council_type: str) -> str:
+    return f"X{ENTITY.get(council_type, '06')}{index + 1:06d}"
+
+
+
+def ward_gss(index: int, ward: int, council_type: str) -> str:
+    return f"X{'58' if council_type == 'CTY' else '05'}{index + 1:03d}{ward + 1:03d}"
+

@@ -31,7 +31,7 @@ from cllr.pipeline import ledger
 
 from cllr.config import Settings
 from cllr.http import Fetcher
-from cllr.http.slots import SharedSlots
+from cllr.pipeline.shared_slots import SharedSlots
 from cllr.pipeline.ledger import Finished
 from cllr.pipeline.verification import own_domains
 

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from cllr.http import slot_key
+from cllr.urls import registrable_domain
 
 # URLs written in a profile's text, with or without a scheme ("example.org/me").
 _URL = re.compile(r"(?:https?://)?(?:[a-z0-9-]+\.)+[a-z]{2,}(?:/[^\s<>\"')\]]*)?", re.IGNORECASE)
@@ -72,7 +72,7 @@ def checks(profile: Profile, holder: Holder) -> set[tuple[str, str]]:
             host = _host(site)
             if host and (domain == host or domain.endswith("." + host)):
                 holds.add(("domain_handle", site))
-        if holder.council_domain and slot_key(domain) == holder.council_domain and holder.council_url:
+        if holder.council_domain and registrable_domain(domain) == holder.council_domain and holder.council_url:
             holds.add(("domain_handle", holder.council_url))
     return holds
 
@@ -88,7 +88,7 @@ def same_page(a: str, b: str) -> bool:
 
 def own_domains(councils: Iterable[tuple[int, str | None]]) -> dict[int, str]:
     """Council id → its roster site's registrable domain, for councils that share it with no other (not a hosting provider)."""
-    domains = {cid: slot_key(urlsplit(url).hostname or "") for cid, url in councils if url}
+    domains = {cid: registrable_domain(urlsplit(url).hostname or "") for cid, url in councils if url}
     used: dict[str, int] = {}
     for domain in domains.values():
         used[domain] = used.get(domain, 0) + 1

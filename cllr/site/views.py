@@ -95,25 +95,33 @@ class PersonView:
 
 
 @collector_paused()
-def gather_people(session: Session) -> tuple[list[PersonView], list[PersonView]]:
-    """Every councillor as a view: (sitting, former). Merged accounts are shown once, as the
-    account they were merged into; links every source has withdrawn are kept apart."""
-    councillors = session.scalars(
-        select(Councillor).options(
-            selectinload(Councillor.council),
-            selectinload(Councillor.memberships).selectinload(Membership.ward),
-            selectinload(Councillor.memberships).selectinload(Membership.party),
-            selectinload(Councillor.former_names),
-        )
-    ).all()
-    metrics = latest_metrics(session)
+def gather_people(session: Session, council_id: int | None = None) -> tuple[list[PersonView], list[PersonView]]:
+    """Every councillor as a view, or one council's (``council_id``): (sitting, former). Merged
+    accounts are shown once, as the account they were merged into; links every source has
+    withdrawn are kept apart."""
+    query = select(Councillor).options(
+        selectinload(Councillor.council),
+        selectinload(Councillor.memberships).selectinload(Membership.ward),
+        selectinload(Councillor.memberships).selectinload(Membership.party),
+        selectinload(Councillor.former_names),
+    )
+    locks = select(FieldLock, Correction).join(Correction, FieldLock.correction_id == Correction.id)
+    # Each account with its history (shown on every page that lists it): two queries, not one an account.
+    evidence = select(AccountEvidence).options(selectinload(AccountEvidence.account).selectinload(SocialAccount.changes))
+    if council_id is not None:
+        members = select(Councillor.id).where(Councillor.council_id == council_id)
+        query = query.where(Councillor.council_id == council_id)
+        locks = locks.where(FieldLock.councillor_id.in_(members))
+        evidence = evidence.where(AccountEvidence.councillor_id.in_(members))
+    councillors = session.scalars(query).all()
     corrected: dict[int, dict[str, Correction]] = defaultdict(dict)
-    for lock, correction in session.execute(select(FieldLock, Correction).join(Correction, FieldLock.correction_id == Correction.id)):
+    for lock, correction in session.execute(locks):
         corrected[lock.councillor_id][lock.field] = correction
     evidence_by_person: dict[int, dict[int, list[AccountEvidence]]] = defaultdict(lambda: defaultdict(list))
-    # Each account with its history (shown on every page that lists it): two queries, not one an account.
-    for ev in session.scalars(select(AccountEvidence).options(selectinload(AccountEvidence.account).selectinload(SocialAccount.changes))):
+    for ev in session.scalars(evidence):
         evidence_by_person[ev.councillor_id][ev.account_id].append(ev)
+    accounts = {a for by_account in evidence_by_person.values() for a in by_account} if council_id is not None else None
+    metrics = latest_metrics(session, accounts)
     people, former = [], []
     for c in councillors:
         views = [
@@ -131,13 +139,12 @@ def gather_people(session: Session) -> tuple[list[PersonView], list[PersonView]]
     return people, former
 
 
-def latest_metrics(session: Session) -> dict[int, AccountMetric]:
-    """Account id → its newest metric row."""
-    latest_day = (
-        select(AccountMetric.account_id, func.max(AccountMetric.as_of).label("as_of"))
-        .group_by(AccountMetric.account_id)
-        .subquery()
-    )
+def latest_metrics(session: Session, accounts: Collection[int] | None = None) -> dict[int, AccountMetric]:
+    """Account id → its newest metric row; of the ``accounts`` given, else of every account."""
+    latest = select(AccountMetric.account_id, func.max(AccountMetric.as_of).label("as_of"))
+    if accounts is not None:
+        latest = latest.where(AccountMetric.account_id.in_(sorted(accounts)))
+    latest_day = latest.group_by(AccountMetric.account_id).subquery()
     return {
         m.account_id: m
         for m in session.scalars(
