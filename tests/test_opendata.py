@@ -23,10 +23,11 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT3
 from sqlalchemy import event, func, select
 
-from cllr.site.opendata import (
-    COLUMNS, FORMULA_STARTS, LICENCE, PUBLISHED_TABLES, REGISTRY_SOURCES, columns_markdown, defuse_cell,
-    restore_cell, write_downloads,
+from cllr.site.opendata import write_downloads
+from cllr.site.opendata.dictionary import (
+    COLUMNS, FORMULA_STARTS, LICENCE, PUBLISHED_TABLES, REGISTRY_SOURCES, defuse_cell, restore_cell,
 )  # fmt: skip
+from cllr.site.opendata.readme import columns_markdown
 from models import (
     AccountChange, AccountEvidence, AccountMetric, AccountSuggestion, Council, Councillor, FormerName,
     Membership, Party, ProfileSnapshot, Run, RunStep, SocialAccount, Ward,

@@ -11,6 +11,7 @@ with a post in the last 30 days on a counted account.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 

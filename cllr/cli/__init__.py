@@ -1,0 +1,26 @@
+"""The ``cllr`` command line: one module of commands for each part of the work."""
+
+from __future__ import annotations
+
+import click
+
+from cllr import __version__
+from cllr.cli import benchmarks, corrections, directory, postcodes, running, tools
+
+
+@click.group()
+@click.version_option(__version__, prog_name="cllr")
+def cli() -> None:
+    """Councillors Online: UK councillors, their public accounts and how active they are."""
+
+
+for command in (
+    running.demo, running.run, tools.parse, tools.normalise, tools.fetch, running.serve, directory.councils,
+    directory.runs, directory.suggestions, corrections.credentials, corrections.corrections, corrections.erase,
+    running.intake, postcodes.postcodes, benchmarks.bench, directory.db,
+):  # fmt: skip
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,90 @@
+"""The benchmarks (docs/benchmarks.md): each prints its figures."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+
+
+@click.group()
+def bench() -> None:
+    """Benchmarks that print figures (recorded in docs/benchmarks.md)."""
+
+
+@bench.command("national")
+@click.option("--councils", default=400, show_default=True)
+@click.option("--per-council", default=50, show_default=True, help="Councillors per council, on average.")
+@click.option("--latency", default=0.05, show_default=True, help="Seconds added to every answer of the demo web.")
+@click.option("--delay", default=0.2, show_default=True,
+              help="Seconds between request starts per site (CLLR_REQUEST_DELAY); platform paces scale with it.")
+@click.option("--workers", default=16, show_default=True)
+@click.option("--database", "databases", multiple=True, type=click.Choice(["sqlite", "postgresql"]),
+              help="Repeatable; both unless given.")  # fmt: skip
+def bench_national_command(councils: int, per_council: int, latency: float, delay: float, workers: int,
+                           databases: tuple[str, ...]) -> None:  # fmt: skip
+    """Run the whole pipeline on a generated national-size demo web, then again with the sites answering 304; print the figures.
+
+    Example:
+
+        cllr bench national --database sqlite --database postgresql
+    """
+    from cllr.bench import bench_national
+
+    figures = bench_national(councils=councils, per_council=per_council, latency=latency, delay=delay, workers=workers,
+                             databases=databases or ("sqlite", "postgresql"), echo=click.echo)  # fmt: skip
+    click.echo(json.dumps(figures, indent=2))
+
+
+@bench.command("site")
+@click.option("--councillors", default=20_000, show_default=True)
+@click.option("--councils", default=400, show_default=True)
+def bench_site_command(councillors: int, councils: int) -> None:
+    """Build the site of a generated national-size directory in full, then again with nothing changed; print the figures.
+
+    Example:
+
+        cllr bench site --councillors 20000 --councils 400
+    """
+    from cllr.bench import bench_site
+
+    for name, value in bench_site(councillors, councils).items():
+        click.echo(f"{name:>24}: {value}")
+
+
+@bench.command("postcodes")
+@click.option("--rows", default=2_700_000, show_default=True, help="Rows of the generated ONS Postcode Directory.")
+@click.option("--database", "databases", multiple=True, type=click.Choice(["sqlite", "postgresql"]),
+              help="Repeatable; both unless given.")  # fmt: skip
+def bench_postcodes_command(rows: int, databases: tuple[str, ...]) -> None:
+    """Import a generated national-size postcode directory and build the postcode finder's files; print the figures.
+
+    Example:
+
+        cllr bench postcodes --rows 2700000 --database sqlite
+    """
+    from cllr.bench import bench_postcodes
+
+    figures = bench_postcodes(rows=rows, databases=databases or ("sqlite", "postgresql"), echo=click.echo)
+    click.echo(json.dumps(figures, indent=2))
+
+
+@bench.command("fetch")
+@click.option("--councils", default=60, show_default=True)
+@click.option("--latency", default=0.02, show_default=True, help="Seconds added to every answer.")
+@click.option("--delay", default=0.1, show_default=True, help="Politeness delay between starts per slot.")
+@click.option("--workers", default=8, show_default=True)
+@click.option("--shared-every", default=5, show_default=True, help="Every Nth council is on the shared provider.")
+def bench_fetch_command(councils: int, latency: float, delay: float, workers: int, shared_every: int) -> None:
+    """Time the fetch stage on a generated web against the politeness lower bound.
+
+    Example:
+
+        cllr bench fetch --councils 60 --latency 0.02 --delay 0.1
+    """
+    from cllr.bench import bench_fetch
+
+    figures = bench_fetch(councils, latency, delay, workers, shared_every)
+    for key, value in figures.items():
+        click.echo(f"{key:<17} {value}")

@@ -1,0 +1,200 @@
+"""The directory's state: councils, runs and their steps, suggestions waiting for review, the database."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from cllr.config import Settings
+
+
+@click.group()
+def councils() -> None:
+    """The councils in the registry and how their scrapes are going."""
+
+
+@councils.command("list")
+@click.option("--family", help="Only this CMS family (moderngov, cmis, html, json).")
+@click.option("--failing", is_flag=True, help="Only councils whose last roster step failed or was quarantined.")
+def councils_list(family: str | None, failing: bool) -> None:
+    """List each council with its CMS family, last run, status and counts.
+
+    Reads the registry into the database first, so it works before any run.
+
+    Example:
+
+        cllr councils list --failing
+    """
+    from sqlalchemy import func, select
+
+    from models import Council, Councillor, Membership, RunStep
+    from models.db import Database
+    from models.store import load_registry, read_registry
+
+    settings = Settings()
+    db = Database(settings.db_url)
+    db.migrate()
+    with db.session() as session:
+        load_registry(session, read_registry(settings.registry))
+        last = {s.council_id: s for s in session.scalars(select(RunStep).where(RunStep.stage == "roster").order_by(RunStep.id))}
+        members = dict(session.execute(
+            select(Councillor.council_id, func.count()).join(Membership, Membership.councillor_id == Councillor.id)
+            .where(Membership.end_date.is_(None)).group_by(Councillor.council_id)
+        ).all())  # fmt: skip
+        query = select(Council).order_by(Council.code)
+        if family:
+            query = query.where(Council.cms == family)
+        click.echo(f"{'code':<5} {'family':<10} {'last run':<17} {'status':<14} {'councillors':>11}  name")
+        for council in session.scalars(query):
+            step = last.get(council.id)
+            status = "disabled" if council.disabled else (step.status if step else "never run")
+            if failing and status not in ("failed", "quarantined"):
+                continue
+            when = f"{step.finished_at:%Y-%m-%d %H:%M}" if step and step.finished_at else "-"
+            click.echo(f"{council.code:<5} {council.cms:<10} {when:<17} {status:<14} {members.get(council.id, 0):>11}  {council.name}")
+    db.dispose()
+
+
+@click.group()
+def runs() -> None:
+    """The run ledger, and quarantined rosters."""
+
+
+@runs.command("list")
+@click.option("--status", help="Only steps with this status (applied, unchanged, quarantined, failed, skipped, skipped_robots, disabled, done).")
+@click.option("--limit", default=50, show_default=True)
+def runs_list(status: str | None, limit: int) -> None:
+    """List the latest steps of runs: id, time, stage, council, status and reason.
+
+    Example:
+
+        cllr runs list --status quarantined
+    """
+    from sqlalchemy import select
+
+    from models import RunStep
+    from models.db import Database
+
+    db = Database(Settings().db_url)
+    db.migrate()
+    with db.session() as session:
+        query = select(RunStep).order_by(RunStep.id.desc()).limit(limit)
+        if status:
+            query = query.where(RunStep.status == status)
+        for step in session.scalars(query):
+            when = f"{step.finished_at or step.started_at:%Y-%m-%d %H:%M}"
+            click.echo(f"{step.id:>6}  {when}  {step.stage:<9} {step.subject or '-':<12} {step.status:<11} {step.reason or ''}")
+    db.dispose()
+
+
+@runs.command("approve")
+@click.argument("step_id", type=int)
+@click.option("--reason", required=True, help="Why this roster is right after all (kept in the ledger).")
+@click.option("--by", "by", default=lambda: os.environ.get("USER", "operator"), show_default="$USER",
+              help="Who releases it.")  # fmt: skip
+def runs_approve(step_id: int, reason: str, by: str) -> None:
+    """Release a quarantined roster: apply it once, recording who released it and why.
+
+    The next scrape of that council is checked as usual.
+
+    Example:
+
+        cllr runs approve 1234 --reason "boundary review: 51 seats became 39"
+    """
+    from models.base import utcnow
+    from models.db import Database
+    from models.merge import release_roster
+
+    db = Database(Settings().db_url)
+    db.migrate()
+    try:
+        with db.session() as session:
+            result = release_roster(session, step_id, by=by, reason=reason, today=utcnow().date())
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        db.dispose()
+    counts = result.counts()
+    click.echo(f"Released step {step_id}: {counts['inserted']} new, {counts['updated']} updated, "
+               f"{counts['ended']} left, {counts['unchanged']} unchanged.")  # fmt: skip
+
+
+@click.group()
+def suggestions() -> None:
+    """Accounts discovery found but did not link, because they conflict with what we hold."""
+
+
+@suggestions.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Decided ones too, not only those waiting for review.")
+def suggestions_list(show_all: bool) -> None:
+    """List suggestions: id, councillor, the account, where it was found and why it waits.
+
+    Example:
+
+        cllr suggestions list
+    """
+    from sqlalchemy import select
+
+    from models import AccountSuggestion
+    from models.db import Database
+
+    db = Database(Settings().db_url)
+    db.migrate()
+    with db.session() as session:
+        query = select(AccountSuggestion).order_by(AccountSuggestion.id)
+        if not show_all:
+            query = query.where(AccountSuggestion.status == "open")
+        rows = session.scalars(query).all()
+        for s in rows:
+            click.echo(f"{s.id:>5} {s.status:<8} {s.councillor.name} ({s.councillor.council.code}): {s.key}\n"
+                       f"      found by {s.method} at {s.source_url}\n      {s.reason}")  # fmt: skip
+        if not rows:
+            click.echo("Nothing waits for review." if not show_all else "No suggestions yet.")
+    db.dispose()
+
+
+@suggestions.command("decide")
+@click.argument("suggestion_id", type=int)
+@click.argument("decision", type=click.Choice(["accept", "reject"]))
+@click.option("--note", required=True, help="Why (kept with the decision).")
+def suggestions_decide(suggestion_id: int, decision: str, note: str) -> None:
+    """Accept a suggestion (link the account, with the evidence it was found with) or reject it for good.
+
+    Example:
+
+        cllr suggestions decide 12 accept --note "council page updated after a new account"
+    """
+    from models.db import Database
+    from models.links import decide
+
+    db = Database(Settings().db_url)
+    db.migrate()
+    try:
+        with db.session() as session:
+            done = decide(session, suggestion_id, accept=decision == "accept", note=note)
+            click.echo(f"Suggestion {suggestion_id} {done.status}: {done.key} for {done.councillor.name}.")
+    except (LookupError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        db.dispose()
+
+
+@click.group()
+def db() -> None:
+    """The application database."""
+
+
+@db.command()
+def upgrade() -> None:
+    """Apply the schema migrations to DATABASE_URL (or the default SQLite file).
+
+    Example:
+
+        DATABASE_URL=postgresql+psycopg://localhost/cllr cllr db upgrade
+    """
+    from models.db import upgrade as migrate
+
+    settings = Settings()
+    migrate(settings.db_url)
+    click.echo(f"Database at {settings.db_url.split('@')[-1]} is up to date.")

@@ -1,0 +1,169 @@
+"""The schema of directory.json and the README written beside the downloads (data dictionary and licence notes)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+
+
+from cllr.site.opendata.dictionary import COLUMNS, LICENCE, PUBLISHED_TABLES, REGISTRY_SOURCES, TABLE_NOTES, TYPES, timestamp
+from cllr.site.opendata.sqlite import published_metadata
+
+# ---------------------------------------------------------------------------------------
+# The schema of directory.json and the README (data dictionary and licence notes).
+# ---------------------------------------------------------------------------------------
+
+_JSON_TYPES = {
+    "text": {"type": "string"},
+    "integer": {"type": "integer"},
+    "decimal": {"type": "number"},
+    "boolean": {"type": "boolean"},
+    "date": {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+    "datetime": {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"},
+    "list": {"type": "array", "items": {"type": "string"}},
+}
+
+
+def _record_schema(table: str, scopes: tuple[str, ...] = ("councillor", "both"), **extra: dict) -> dict:
+    properties = {}
+    for column in (c for c in COLUMNS[table] if c.scope in scopes):
+        schema = dict(_JSON_TYPES[column.type], description=column.description)
+        if column.optional:
+            schema["type"] = [schema["type"], "null"]
+        properties[column.name] = schema
+    properties.update(extra)
+    return {"type": "object", "required": list(properties), "additionalProperties": False, "properties": properties}
+
+
+def directory_schema() -> dict:
+    """A JSON Schema (2020-12) for directory.json and the per-council JSON files."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Councillors Online: the directory",
+        "type": "object",
+        "required": ["generated_at", "licence", "councils", "councillors"],
+        "additionalProperties": False,
+        "properties": {
+            "generated_at": _JSON_TYPES["datetime"],
+            "licence": {"type": "object", "required": ["name", "url", "attribution"],
+                        "properties": {k: {"type": "string"} for k in ("name", "url", "attribution")}},  # fmt: skip
+            "councils": {"type": "array", "items": {"$ref": "#/$defs/council"}},
+            "councillors": {"type": "array", "items": {"$ref": "#/$defs/councillor"}},
+        },
+        "$defs": {
+            "council": _record_schema("councils"),
+            "councillor": _record_schema("councillors",
+                                         memberships={"type": "array", "items": {"$ref": "#/$defs/membership"}},
+                                         accounts={"type": "array", "items": {"$ref": "#/$defs/account"}}),
+            "membership": _record_schema("councillors", ("membership", "both")),
+            "account": _record_schema("accounts"),
+        },
+    }
+
+
+def columns_markdown() -> str:
+    """The column tables of the data dictionary, as Markdown (also pasted into docs/open-data.md)."""
+    titles = {
+        "councils": "councils.csv, and `councils` in the JSON files",
+        "councillors": "councillors.csv and councils/&lt;code&gt;.csv (one row per membership), and `councillors` "
+                       "and their `memberships` in the JSON files",
+        "accounts": "accounts.csv, and `accounts` within each councillor in the JSON files",
+    }
+    where = {"councillor": "councillor", "membership": "`memberships`", "both": "both"}
+    parts = []
+    for table, columns in COLUMNS.items():
+        if table == "councillors":
+            parts.append(f"### {titles[table]}\n\n| Column | Type | May be empty | In JSON, on | Meaning |\n"
+                         "|---|---|---|---|---|")
+            parts += [f"| `{c.name}` | {c.type} | {'yes' if c.optional else ''} | {where[c.scope]} | {c.description} |"
+                      for c in columns]  # fmt: skip
+        else:
+            parts.append(f"### {titles[table]}\n\n| Column | Type | May be empty | Meaning |\n|---|---|---|---|")
+            parts += [f"| `{c.name}` | {c.type} | {'yes' if c.optional else ''} | {c.description} |" for c in columns]
+        parts.append("")
+    parts.append("Types: " + " ".join(f"**{name}**: {text}" for name, text in TYPES.items()))
+    return "\n".join(parts) + "\n"
+
+
+def _sqlite_markdown() -> str:
+    lines = ["| Table | Columns | Holds |", "|---|---|---|"]
+    tables = published_metadata().tables
+    for table in (tables[name] for name in PUBLISHED_TABLES):
+        lines.append(f"| `{table.name}` | {', '.join(f'`{c.name}`' for c in table.columns)} | {TABLE_NOTES[table.name]} |")
+    return "\n".join(lines) + "\n"
+
+
+def readme(generated_at: datetime) -> str:
+    """The README written beside the downloads: files, formats, the data dictionary and licence notes."""
+    sources = "\n".join(
+        f"- **{s['name']}**, <{s['url']}> (commit `{s['commit']}`): {s['used_for']}. Licence: {s['licence']}."
+        for s in REGISTRY_SOURCES
+    )
+    return f"""# Councillors Online: open data
+
+Generated {timestamp(generated_at)}. Licence: [{LICENCE['name']}]({LICENCE['url']}); see "Licence" below.
+
+## Files
+
+| File | What it holds | Opens with |
+|---|---|---|
+| `councillors.csv` | One row per membership (a time in one ward with one party label), current and former, with the councillor's contacts as the council publishes them and their activity | any spreadsheet; Python's `csv` module |
+| `accounts.csv` | One row per current link between a councillor and an account, with its evidence level and latest activity figures | as above |
+| `councils.csv` | One row per council in the registry, with counts | as above |
+| `councils/<code>.csv` | One council's rows of `councillors.csv` (`<code>` is the register code in lower case) | as above |
+| `directory.json` | Councils, and councillors with their memberships and accounts nested; valid against `directory.schema.json` | any JSON reader |
+| `councils/<code>.json` | The same for one council | any JSON reader |
+| `popolo.json` | Persons, organizations (councils and parties) and every membership period, in the [Popolo](http://www.popoloproject.com/) format | any JSON reader; Popolo tools |
+| `cllr.sqlite3` | The published tables of the database, history included | `sqlite3`, DB Browser for SQLite, Datasette |
+
+## Formats
+
+- **CSV**: plain UTF-8 (no byte-order mark), a header row, fields quoted only when needed
+  and CRLF line ends (RFC 4180). Empty means none or unknown. To stop spreadsheets running
+  text as formulas, a text cell that begins with `=`, `+`, `-`, `@`, a tab or a carriage
+  return (and is not a plain number), or with `'`, is written with one `'` in front:
+  remove one leading `'` to get the value back. Numbers are never changed.
+- **JSON**: UTF-8, written by a JSON encoder. Times are UTC (`YYYY-MM-DDTHH:MM:SSZ`),
+  dates `YYYY-MM-DD`, missing values `null`. Text is as the source gave it (no `'` prefix).
+- **Popolo**: `persons` (`id` is the councillor's slug; `other_names` their former names;
+  `links` their *confirmed* accounts, `note` the platform; `contact_details` only the
+  council-published e-mail; `sources` the council profile page), `organizations` (each
+  council, classification `council`, identifiers `gss` and `local-authority-code`; each
+  party, classification `party`) and `memberships` (one per membership period: the
+  council, `on_behalf_of_id` the party, `area` the ward, `start_date`/`end_date`).
+- **SQLite**: the tables below, copied from the live database. The `run_id` columns are
+  left out (the run ledger is not published); `source_url` is kept on every fact.
+  Accounts with `status` = `merged` are included as history; they are never current.
+
+## Data dictionary
+
+{columns_markdown()}
+### cllr.sqlite3
+
+{_sqlite_markdown()}
+## Licence
+
+The compiled data is offered under the **{LICENCE['name']}** licence
+(<{LICENCE['url']}>). Attribute it as: *{LICENCE['attribution']}*
+
+Sources, which reusers must credit too:
+
+{sources}
+- **Councils' own websites**: councillors' names, wards, party labels, profile pages and
+  the contact e-mail addresses councils publish. The page each fact was read from is kept
+  (`source_url` in `cllr.sqlite3`). Where a council publishes under the Open Government
+  Licence v3.0: *Contains public sector information licensed under the Open Government
+  Licence v3.0.*
+- **Social platforms' public profiles**: handles, stable ids, follower counts and the
+  times of posts, from which the activity figures are counted. No post text is kept.
+
+This is personal data about people in public office. Reuse it for their public role, and
+mind data-protection law (UK GDPR) where it applies to you.
+
+## What is never included
+
+Home addresses, phone numbers, post text, photos (only the council's photo URL is in
+the database), the pipeline's run ledger, quarantined rosters, suggestions awaiting
+review, and the HTTP cache.
+"""
