@@ -19,33 +19,45 @@ from __future__ import annotations
 
 import multiprocessing
 import tempfile
-import zipfile
 import time
 import uuid
+import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from cllr.pipeline import context, registry, rosters
 from cllr.config import Settings
-from cllr.platforms import PLATFORMS
 from cllr.demo.server import DemoServer
 from cllr.demo.world import BLUESKY_APPVIEW_HOST, build_world, write_demo_files
 from cllr.http import slot_key
+from cllr.pipeline import context, registry, rosters
+from cllr.platforms import PLATFORMS
 
 
-def bench_fetch(councils: int = 60, latency: float = 0.02, delay: float = 0.1, workers: int = 8,
-                shared_every: int = 5, seed: int = 2026) -> dict:  # fmt: skip
+def bench_fetch(
+    councils: int = 60,
+    latency: float = 0.02,
+    delay: float = 0.1,
+    workers: int = 8,
+    shared_every: int = 5,
+    seed: int = 2026,
+) -> dict:
     """Run the fetch stage once on a generated web; return the figures."""
     world = build_world(councils=councils, seed=seed, wards=(4, 8), shared_every=shared_every)
     with tempfile.TemporaryDirectory(prefix="cllr-bench-") as tmp, DemoServer(world, latency=latency) as server:
-        settings = Settings(data_dir=Path(tmp), **write_demo_files(world, Path(tmp)), connect_to=server.connect_to(),
-                            bluesky_appview=f"https://{BLUESKY_APPVIEW_HOST}", request_delay=delay, workers=workers)  # fmt: skip
+        settings = Settings(
+            data_dir=Path(tmp),
+            **write_demo_files(world, Path(tmp)),
+            connect_to=server.connect_to(),
+            bluesky_appview=f"https://{BLUESKY_APPVIEW_HOST}",
+            request_delay=delay,
+            workers=workers,
+        )
         with context.open_context(settings) as ctx:
             run_id = context.start_run(ctx, "benchmark")
             codes = registry.load_registry(ctx)
@@ -89,14 +101,13 @@ def bench_site(councillors: int = 20_000, councils: int = 400, posts_per_account
 
     from sqlalchemy import insert
 
+    from cllr.demo.world import FIRST_NAMES, SURNAME_HEADS, SURNAME_TAILS
+    from cllr.parties import known_parties
+    from cllr.pipeline import metrics
+    from cllr.site.build import build_site
     from models import Council, Councillor, Membership, Party, Post, ProfileSnapshot, Ward
     from models.db import Database
     from models.store import seed_parties
-
-    from cllr.pipeline import metrics
-    from cllr.demo.world import FIRST_NAMES, SURNAME_HEADS, SURNAME_TAILS
-    from cllr.parties import known_parties
-    from cllr.site.build import build_site
 
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="cllr-bench-site-") as tmp:
@@ -107,34 +118,80 @@ def bench_site(councillors: int = 20_000, councils: int = 400, posts_per_account
         with db.session() as session:
             seed_parties(session, known_parties())
             parties = [p.id for p in session.query(Party).all()]
-            session.execute(insert(Council), [
-                {"code": f"X{i:03d}", "name": f"Fictional Council {i}", "common_name": f"Fictional {i}",
-                 "nation": ("England", "Wales", "Scotland", "Northern Ireland")[i % 4], "council_type": "UA",
-                 "cms": "moderngov", "scraper_class": "moderngov", "seats": councillors // councils, "fictional": True}
-                for i in range(councils)])  # fmt: skip
+            session.execute(
+                insert(Council),
+                [
+                    {
+                        "code": f"X{i:03d}",
+                        "name": f"Fictional Council {i}",
+                        "common_name": f"Fictional {i}",
+                        "nation": ("England", "Wales", "Scotland", "Northern Ireland")[i % 4],
+                        "council_type": "UA",
+                        "cms": "moderngov",
+                        "scraper_class": "moderngov",
+                        "seats": councillors // councils,
+                        "fictional": True,
+                    }
+                    for i in range(councils)
+                ],
+            )
             council_ids = [c.id for c in session.query(Council).order_by(Council.id)]
-            session.execute(insert(Ward), [{"council_id": cid, "key": f"w{w}", "name": f"Ward {w}"}
-                                           for cid in council_ids for w in range(20)])  # fmt: skip
+            session.execute(
+                insert(Ward),
+                [{"council_id": cid, "key": f"w{w}", "name": f"Ward {w}"} for cid in council_ids for w in range(20)],
+            )
             wards = {(w.council_id, w.key): w.id for w in session.query(Ward)}
             people = []
             for i in range(councillors):
                 cid = council_ids[i % councils]
                 name = f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAME_HEADS)}{rng.choice(SURNAME_TAILS)}"
-                people.append({"council_id": cid, "source_id": str(i), "slug": f"x{i:05d}-{name.lower().replace(' ', '-')}",
-                               "name": name, "raw_name": name, "first_seen_at": now, "last_seen_at": now})  # fmt: skip
+                people.append(
+                    {
+                        "council_id": cid,
+                        "source_id": str(i),
+                        "slug": f"x{i:05d}-{name.lower().replace(' ', '-')}",
+                        "name": name,
+                        "raw_name": name,
+                        "first_seen_at": now,
+                        "last_seen_at": now,
+                    }
+                )
             session.execute(insert(Councillor), people)
             ids = [(c.id, c.council_id) for c in session.query(Councillor).order_by(Councillor.id)]
-            session.execute(insert(Membership), [
-                {"councillor_id": pid, "ward_id": wards[(cid, f"w{n % 20}")], "party_id": rng.choice(parties),
-                 "party_label": "", "start_date": date(2026, 5, 7)} for n, (pid, cid) in enumerate(ids)])  # fmt: skip
+            session.execute(
+                insert(Membership),
+                [
+                    {
+                        "councillor_id": pid,
+                        "ward_id": wards[(cid, f"w{n % 20}")],
+                        "party_id": rng.choice(parties),
+                        "party_label": "",
+                        "start_date": date(2026, 5, 7),
+                    }
+                    for n, (pid, cid) in enumerate(ids)
+                ],
+            )
             keys = _link_accounts(session, [pid for pid, _ in ids], (0.45, 0.2, 0.15), rng, now)
-            posts = [{"account_id": aid, "post_id": f"{aid}-{k}", "posted_at": now - timedelta(days=rng.uniform(0, 91)),
-                      "kind": "post", "first_seen_at": now}
-                     for aid in keys.values() for k in range(rng.randint(0, 2 * posts_per_account))]  # fmt: skip
+            posts = [
+                {
+                    "account_id": aid,
+                    "post_id": f"{aid}-{k}",
+                    "posted_at": now - timedelta(days=rng.uniform(0, 91)),
+                    "kind": "post",
+                    "first_seen_at": now,
+                }
+                for aid in keys.values()
+                for k in range(rng.randint(0, 2 * posts_per_account))
+            ]
             for start in range(0, len(posts), 50_000):
                 session.execute(insert(Post), posts[start : start + 50_000])
-            session.execute(insert(ProfileSnapshot), [{"account_id": aid, "taken_at": now, "followers": rng.randint(0, 5000),
-                                                       "posts_complete": True} for aid in keys.values()])  # fmt: skip
+            session.execute(
+                insert(ProfileSnapshot),
+                [
+                    {"account_id": aid, "taken_at": now, "followers": rng.randint(0, 5000), "posts_complete": True}
+                    for aid in keys.values()
+                ],
+            )
             metrics.compute(session, now, run_id=None)
         generated = time.monotonic() - started
         site = Path(tmp) / "site"
@@ -148,23 +205,39 @@ def bench_site(councillors: int = 20_000, councils: int = 400, posts_per_account
         files = sum(1 for p in site.rglob("*") if p.is_file())
         db.dispose()
     return {
-        "councils": councils, "councillors": councillors, "accounts": len(keys), "posts": len(posts),
-        "generate_s": round(generated, 1), "full_build_s": timings["full"][0], "pages": timings["full"][1], "files": files,
-        "unchanged_rebuild_s": timings["unchanged"][0], "pages_rebuilt": timings["unchanged"][1],
-        "largest_search_shard_kb": round(shard / 1024), "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "councils": councils,
+        "councillors": councillors,
+        "accounts": len(keys),
+        "posts": len(posts),
+        "generate_s": round(generated, 1),
+        "full_build_s": timings["full"][0],
+        "pages": timings["full"][1],
+        "files": files,
+        "unchanged_rebuild_s": timings["unchanged"][0],
+        "pages_rebuilt": timings["unchanged"][1],
+        "largest_search_shard_kb": round(shard / 1024),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "renderer_private_mb": timings["full"][2],
-    }  # fmt: skip
+    }
 
 
 # A national world's accounts: about 12,000 for 20,000 councillors (Bluesky, Mastodon, blogs).
 NATIONAL_SHARES = (0.34, 0.12, 0.08)
 
 
-def bench_national(councils: int = 400, per_council: int = 50, latency: float = 0.05, delay: float = 0.2,
-                   workers: int = 16, databases: tuple[str, ...] = ("sqlite", "postgresql"), shared_every: int = 6,
-                   shares: tuple[float, float, float] = NATIONAL_SHARES, seed: int = 2026,
-                   postgres_admin: str = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
-                   echo=print) -> list[dict]:  # fmt: skip
+def bench_national(
+    councils: int = 400,
+    per_council: int = 50,
+    latency: float = 0.05,
+    delay: float = 0.2,
+    workers: int = 16,
+    databases: tuple[str, ...] = ("sqlite", "postgresql"),
+    shared_every: int = 6,
+    shares: tuple[float, float, float] = NATIONAL_SHARES,
+    seed: int = 2026,
+    postgres_admin: str = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+    echo=print,
+) -> list[dict]:
     """Run the refresh flow twice on a generated national-size web, per database; return the figures of each run.
 
     The first run starts from an empty database; in the second the sites answer
@@ -187,12 +260,23 @@ def bench_national(councils: int = 400, per_council: int = 50, latency: float = 
     paces = {name: round(value * delay / documented["request_delay"], 6) for name, value in documented.items()}
     figures = []
     for kind in databases:
-        world = {"councils": councils, "seed": seed, "shared_every": shared_every, "shares": shares,
-                 "wards": (max(1, per_council // 2 - 5), per_council // 2 + 5), "now": datetime.now(timezone.utc)}  # fmt: skip
-        with tempfile.TemporaryDirectory(prefix="cllr-bench-national-") as tmp, \
-                _demo_web_process(world, latency, Path(tmp)) as web, _bench_database(kind, Path(tmp), postgres_admin) as url:  # fmt: skip
-            echo(f"{kind}: {councils} councils, {web.people} councillors, {web.accounts} accounts; "
-                 f"latency {latency} s, paces {paces}")  # fmt: skip
+        world = {
+            "councils": councils,
+            "seed": seed,
+            "shared_every": shared_every,
+            "shares": shares,
+            "wards": (max(1, per_council // 2 - 5), per_council // 2 + 5),
+            "now": datetime.now(UTC),
+        }
+        with (
+            tempfile.TemporaryDirectory(prefix="cllr-bench-national-") as tmp,
+            _demo_web_process(world, latency, Path(tmp)) as web,
+            _bench_database(kind, Path(tmp), postgres_admin) as url,
+        ):
+            echo(
+                f"{kind}: {councils} councils, {web.people} councillors, {web.accounts} accounts; "
+                f"latency {latency} s, paces {paces}"
+            )
             overrides = {"data_dir": tmp, "database_url": url, **web.settings, **paces, "workers": workers}
             for label in ("first", "unchanged"):
                 web.requests()  # from now on
@@ -207,22 +291,34 @@ def bench_national(councils: int = 400, per_council: int = 50, latency: float = 
                 bounds = {slot: (n - 1) * _pace(slot, paces) + latency for slot, n in per_slot.items()}
                 busiest = max(bounds, key=bounds.get)
                 row = {
-                    "database": kind, "run": label, "councils": councils, "councillors": web.people,
-                    "accounts": web.accounts, "requests": sum(per_slot.values()), "busiest_slot": busiest,
-                    "busiest_requests": per_slot[busiest], "busiest_pace_s": _pace(busiest, paces),
+                    "database": kind,
+                    "run": label,
+                    "councils": councils,
+                    "councillors": web.people,
+                    "accounts": web.accounts,
+                    "requests": sum(per_slot.values()),
+                    "busiest_slot": busiest,
+                    "busiest_requests": per_slot[busiest],
+                    "busiest_pace_s": _pace(busiest, paces),
                     "lower_bound_s": round(bounds[busiest], 1),
-                    "wall_s": round(wall, 1), "ratio": round(wall / bounds[busiest], 3),
+                    "wall_s": round(wall, 1),
+                    "ratio": round(wall / bounds[busiest], 3),
                     "cpu_s": round(cpu, 1),
-                    "peak_rss_mb": round(after.ru_maxrss / 1024), "renderer_mb": renderer,
-                    "peak_mb": round(after.ru_maxrss / 1024) + renderer, "database_mb": _database_mb(url),
+                    "peak_rss_mb": round(after.ru_maxrss / 1024),
+                    "renderer_mb": renderer,
+                    "peak_mb": round(after.ru_maxrss / 1024) + renderer,
+                    "database_mb": _database_mb(url),
                     "stages_s": _stage_times(url, summary["run_id"]),
-                    "rosters": {k.split(":", 1)[1]: v for k, v in summary["statuses"].items() if k.startswith("roster:")},
-                }  # fmt: skip
+                    "rosters": {
+                        k.split(":", 1)[1]: v for k, v in summary["statuses"].items() if k.startswith("roster:")
+                    },
+                }
                 echo("  " + ", ".join(f"{k}={v}" for k, v in row.items() if k not in ("database", "councils")))
                 figures.append(row)
     for kind in databases:
-        first, unchanged = (next(r for r in figures if r["database"] == kind and r["run"] == label)
-                            for label in ("first", "unchanged"))  # fmt: skip
+        first, unchanged = (
+            next(r for r in figures if r["database"] == kind and r["run"] == label) for label in ("first", "unchanged")
+        )
         echo(f"{kind}: the unchanged run took 1/{first['wall_s'] / unchanged['wall_s']:.1f} of the first")
     return figures
 
@@ -231,7 +327,9 @@ def _cpu_s() -> float:
     """CPU time of this process and of its children that have ended (the site's forked renderer)."""
     import resource
 
-    return sum(u.ru_utime + u.ru_stime for u in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)))
+    return sum(
+        u.ru_utime + u.ru_stime for u in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    )
 
 
 def _pace(slot: str, paces: dict[str, float]) -> float:
@@ -281,8 +379,9 @@ def _serve_world(connection: Connection, world: dict, latency: float, directory:
     built = build_world(**world)
     with DemoServer(built, latency=latency) as server:
         files = write_demo_files(built, Path(directory))
-        connection.send(({**files, **server.settings()}, sum(len(c.councillors) for c in built.councils),
-                         len(built.accounts())))  # fmt: skip
+        connection.send(
+            ({**files, **server.settings()}, sum(len(c.councillors) for c in built.councils), len(built.accounts()))
+        )
         while (command := connection.recv()) != "stop":
             if command == "requests":
                 log, server.web.log[:] = list(server.web.log), []
@@ -292,6 +391,8 @@ def _serve_world(connection: Connection, world: dict, latency: float, directory:
 def _warm_prefect() -> None:
     """Start Prefect's temporary API before timing, as a deployment's server is already running."""
     import flows.refresh  # noqa: F401 (first: it sets Prefect's quiet, offline defaults before Prefect loads)
+
+    # isort: split
     from prefect import flow
 
     @flow(name="bench-warm-up")
@@ -304,7 +405,9 @@ def _warm_prefect() -> None:
 def _refresh(overrides: dict, workers: int) -> dict:
     import json
 
-    from flows.refresh import refresh
+    from flows.refresh import refresh  # first: it sets Prefect's quiet defaults before Prefect loads
+
+    # isort: split
     from prefect.task_runners import ThreadPoolTaskRunner
 
     flow = refresh.with_options(task_runner=ThreadPoolTaskRunner(max_workers=workers))
@@ -354,8 +457,11 @@ def _stage_times(url: str, run_id: int) -> dict[str, float]:
 
     db = Database(url)
     with db.session() as session:
-        rows = session.execute(select(RunStep.stage, func.min(RunStep.started_at), func.max(RunStep.finished_at))
-                               .where(RunStep.run_id == run_id).group_by(RunStep.stage)).all()  # fmt: skip
+        rows = session.execute(
+            select(RunStep.stage, func.min(RunStep.started_at), func.max(RunStep.finished_at))
+            .where(RunStep.run_id == run_id)
+            .group_by(RunStep.stage)
+        ).all()
     db.dispose()
     return {stage: round((end - start).total_seconds(), 1) for stage, start, end in sorted(rows, key=lambda r: r[1])}
 
@@ -366,8 +472,13 @@ def _stage_times(url: str, run_id: int) -> dict[str, float]:
 COUNCIL_MIX = {"CTY": 21, "NMD": 164, "MD": 36, "LBO": 33, "UA": 63, "SCO": 32, "WPA": 22, "NID": 11}
 
 
-def bench_postcodes(rows: int = 2_700_000, databases: tuple[str, ...] = ("sqlite", "postgresql"), seed: int = 2026,
-                    postgres_admin: str = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres", echo=print) -> list[dict]:  # fmt: skip
+def bench_postcodes(
+    rows: int = 2_700_000,
+    databases: tuple[str, ...] = ("sqlite", "postgresql"),
+    seed: int = 2026,
+    postgres_admin: str = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+    echo=print,
+) -> list[dict]:
     """Import a generated ONSPD of ``rows`` rows with the real columns and build the postcode finder's files; per database.
 
     The directory is generated and written straight into the database (382 fictional
@@ -385,17 +496,25 @@ def bench_postcodes(rows: int = 2_700_000, databases: tuple[str, ...] = ("sqlite
         places, names, directory = _national_places(seed)
         zipped = Path(tmp) / "ONSPD_BENCH_UK.zip"
         written = write_national_directory(zipped, places, names, rows=rows, seed=seed)
-        echo(f"generated {written['rows']:,} rows ({written['live_rows']:,} in use) in {written['outward_codes']:,} outward codes "
-             f"over {len(places):,} places: {zipped.stat().st_size / 2**20:.0f} MB zipped, "
-             f"in {time.monotonic() - started:.0f} s")  # fmt: skip
+        echo(
+            f"generated {written['rows']:,} rows ({written['live_rows']:,} in use) in {written['outward_codes']:,} outward codes "
+            f"over {len(places):,} places: {zipped.stat().st_size / 2**20:.0f} MB zipped, "
+            f"in {time.monotonic() - started:.0f} s"
+        )
         for kind in databases:
             with _bench_database(kind, Path(tmp), postgres_admin) as url:
                 _seed_directory(url, directory, seed)
                 imported = _in_own_process(_timed_import, url, str(zipped))
                 built = _in_own_process(_timed_shards, url, str(Path(tmp) / f"site-{kind}"))
-                row = {"database": kind, "rows": written["rows"], "zip_mb": round(zipped.stat().st_size / 2**20),
-                       "csv_mb": round(zipfile.ZipFile(zipped).infolist()[0].file_size / 2**20),
-                       **imported, **built, "database_mb": _database_mb(url)}  # fmt: skip
+                row = {
+                    "database": kind,
+                    "rows": written["rows"],
+                    "zip_mb": round(zipped.stat().st_size / 2**20),
+                    "csv_mb": round(zipfile.ZipFile(zipped).infolist()[0].file_size / 2**20),
+                    **imported,
+                    **built,
+                    "database_mb": _database_mb(url),
+                }
                 echo("  " + ", ".join(f"{k}={v}" for k, v in row.items()))
                 figures.append(row)
     return figures
@@ -425,11 +544,15 @@ def _national_places(seed: int):
             else:
                 ward_number += 1
                 code = f"X05{ward_number:06d}"
-            name = f"{stem} {WARD_WORDS[n % len(WARD_WORDS)]}" + (f" {n // len(WARD_WORDS) + 1}" if n >= len(WARD_WORDS) else "")
+            name = f"{stem} {WARD_WORDS[n % len(WARD_WORDS)]}" + (
+                f" {n // len(WARD_WORDS) + 1}" if n >= len(WARD_WORDS) else ""
+            )
             wards.append((code, name))
             names[code] = ("division" if council_type == "CTY" else "ward", ons_name(name))
         names[gss] = ("county" if council_type == "CTY" else "lad", f"{stem} Council")
-        councils.append({"code": f"Q{i:03d}", "gss": gss, "type": council_type, "name": f"{stem} Council", "wards": wards})
+        councils.append(
+            {"code": f"Q{i:03d}", "gss": gss, "type": council_type, "name": f"{stem} Council", "wards": wards}
+        )
     counties = [c for c in councils if c["type"] == "CTY"]
     districts = [c for c in councils if c["type"] == "NMD"]
     county_of = {d["code"]: counties[n % len(counties)] for n, d in enumerate(districts)}
@@ -457,35 +580,68 @@ def _seed_directory(url: str, councils: list[dict], seed: int) -> None:
 
     from sqlalchemy import insert, select
 
-    from models import Council, Councillor, Membership, Ward
-    from models.db import Database
-
     from cllr.demo.world import FIRST_NAMES, SURNAME_HEADS, SURNAME_TAILS
     from cllr.names import ward_key
+    from models import Council, Councillor, Membership, Ward
+    from models.db import Database
 
     rng = random.Random(seed)
     db = Database(url)
     db.migrate()
     now = context.utcnow()
     with db.session() as session:
-        session.execute(insert(Council), [
-            {"code": c["code"], "gss": c["gss"], "name": c["name"], "common_name": c["name"], "nation": "England",
-             "council_type": c["type"], "cms": "moderngov", "scraper_class": "moderngov", "fictional": True} for c in councils])  # fmt: skip
+        session.execute(
+            insert(Council),
+            [
+                {
+                    "code": c["code"],
+                    "gss": c["gss"],
+                    "name": c["name"],
+                    "common_name": c["name"],
+                    "nation": "England",
+                    "council_type": c["type"],
+                    "cms": "moderngov",
+                    "scraper_class": "moderngov",
+                    "fictional": True,
+                }
+                for c in councils
+            ],
+        )
         ids = dict(session.execute(select(Council.code, Council.id)).all())
-        session.execute(insert(Ward), [{"council_id": ids[c["code"]], "key": ward_key(name), "name": name}
-                                       for c in councils for _, name in c["wards"]])  # fmt: skip
+        session.execute(
+            insert(Ward),
+            [
+                {"council_id": ids[c["code"]], "key": ward_key(name), "name": name}
+                for c in councils
+                for _, name in c["wards"]
+            ],
+        )
         people, seats = [], []
         for ward_id, council_id in session.execute(select(Ward.id, Ward.council_id)).all():
             for _ in range(rng.randint(1, 3)):
                 n = len(people)
                 name = f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAME_HEADS)}{rng.choice(SURNAME_TAILS)}"
-                people.append({"council_id": council_id, "source_id": str(n), "slug": f"q{n:05d}", "name": name,
-                               "raw_name": name, "first_seen_at": now, "last_seen_at": now})  # fmt: skip
+                people.append(
+                    {
+                        "council_id": council_id,
+                        "source_id": str(n),
+                        "slug": f"q{n:05d}",
+                        "name": name,
+                        "raw_name": name,
+                        "first_seen_at": now,
+                        "last_seen_at": now,
+                    }
+                )
                 seats.append(ward_id)
         session.execute(insert(Councillor), people)
         person_ids = list(session.scalars(select(Councillor.id).order_by(Councillor.id)))
-        session.execute(insert(Membership), [{"councillor_id": pid, "ward_id": wid, "party_label": "Independent",
-                                              "start_date": date(2026, 5, 7)} for pid, wid in zip(person_ids, seats)])  # fmt: skip
+        session.execute(
+            insert(Membership),
+            [
+                {"councillor_id": pid, "ward_id": wid, "party_label": "Independent", "start_date": date(2026, 5, 7)}
+                for pid, wid in zip(person_ids, seats)
+            ],
+        )
         _link_accounts(session, person_ids, NATIONAL_SHARES, rng, now)
     db.dispose()
 
@@ -501,16 +657,36 @@ def _link_accounts(session, person_ids: list[int], shares: tuple[float, float, f
         for platform, share in zip(("bluesky", "mastodon", "web"), shares):
             if rng.random() < share:
                 key = f"{platform}:bench{pid}.{platform}.example"
-                accounts.append({"platform": platform, "key": key, "handle": f"bench{pid}.{platform}.example",
-                                 "url": f"https://bench{pid}.{platform}.example/", "status": "active",
-                                 "first_seen_at": now, "last_checked_at": now})  # fmt: skip
+                accounts.append(
+                    {
+                        "platform": platform,
+                        "key": key,
+                        "handle": f"bench{pid}.{platform}.example",
+                        "url": f"https://bench{pid}.{platform}.example/",
+                        "status": "active",
+                        "first_seen_at": now,
+                        "last_checked_at": now,
+                    }
+                )
                 links.append((pid, key))
     session.execute(insert(SocialAccount), accounts)
     keys = dict(session.execute(select(SocialAccount.key, SocialAccount.id)).all())
-    session.execute(insert(AccountEvidence), [
-        {"councillor_id": pid, "account_id": keys[key], "method": "council_profile", "level": "listed",
-         "source_url": f"https://council.example/{pid}", "first_seen_at": now, "last_seen_at": now,
-         "last_checked_at": now} for pid, key in links])  # fmt: skip
+    session.execute(
+        insert(AccountEvidence),
+        [
+            {
+                "councillor_id": pid,
+                "account_id": keys[key],
+                "method": "council_profile",
+                "level": "listed",
+                "source_url": f"https://council.example/{pid}",
+                "first_seen_at": now,
+                "last_seen_at": now,
+                "last_checked_at": now,
+            }
+            for pid, key in links
+        ],
+    )
     return keys
 
 
@@ -534,17 +710,18 @@ def _report(connection: Connection, target, args) -> None:
 
     try:
         figures = target(*args)
-        figures[f"{target.__name__.removeprefix('_timed_')}_peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        figures[f"{target.__name__.removeprefix('_timed_')}_peak_mb"] = round(
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        )
         connection.send(figures)
     except BaseException as exc:  # sent back, raised in the benchmark's process
         connection.send(exc)
 
 
 def _timed_import(url: str, path: str) -> dict:
-    from models.db import Database
-
     from cllr.postcodes.importer import import_directory
     from cllr.postcodes.wardcodes import match_wards
+    from models.db import Database
 
     db = Database(url)
     started = time.monotonic()
@@ -555,19 +732,25 @@ def _timed_import(url: str, path: str) -> dict:
     total = time.monotonic() - started
     db.dispose()
     release = done.release
-    return {"import_s": round(total, 1), "load_s": round(loaded, 1), "match_s": round(total - loaded, 1),
-            "postcodes_live": release.live, "postcodes_retired": release.retired, "places": release.places,
-            "wards_matched": counts["matched"], "wards_unmatched": counts["unmatched"] + counts["ambiguous"]}  # fmt: skip
+    return {
+        "import_s": round(total, 1),
+        "load_s": round(loaded, 1),
+        "match_s": round(total - loaded, 1),
+        "postcodes_live": release.live,
+        "postcodes_retired": release.retired,
+        "places": release.places,
+        "wards_matched": counts["matched"],
+        "wards_unmatched": counts["unmatched"] + counts["ambiguous"],
+    }
 
 
 def _timed_shards(url: str, folder: str) -> dict:
     from sqlalchemy import select
 
-    from models import Council
-    from models.db import Database
-
     from cllr.site.postcode_shards import write_postcode_shards
     from cllr.site.views import gather_people
+    from models import Council
+    from models.db import Database
 
     db = Database(url)
     with db.session() as session:
@@ -580,6 +763,11 @@ def _timed_shards(url: str, folder: str) -> dict:
         shards = time.monotonic() - started
     db.dispose()
     largest = max(p.stat().st_size for p in Path(folder).glob("*.json"))
-    return {"people_read_s": round(read, 1), "shards_s": round(shards, 1), "shards": written["shards"],
-            "shards_mb": round(written["bytes"] / 2**20, 1), "largest_shard_kb": round(largest / 1024, 1),
-            "shard_postcodes": written["postcodes"]}  # fmt: skip
+    return {
+        "people_read_s": round(read, 1),
+        "shards_s": round(shards, 1),
+        "shards": written["shards"],
+        "shards_mb": round(written["bytes"] / 2**20, 1),
+        "largest_shard_kb": round(largest / 1024, 1),
+        "shard_postcodes": written["postcodes"],
+    }

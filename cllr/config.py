@@ -32,7 +32,9 @@ class Settings(BaseSettings):
     site_dir: Path | None = Field(None, description="Output directory of the static site.")
     registry: Path = Field(BUNDLED_REGISTRY, description="The council registry CSV.")
     overrides: Path = Field(BUNDLED_OVERRIDES, description="Per-council politeness overrides (CSV).")
-    scrapers: Path = Field(BUNDLED_SCRAPERS, description="Selectors and field paths of HTML- and JSON-family councils (YAML).")
+    scrapers: Path = Field(
+        BUNDLED_SCRAPERS, description="Selectors and field paths of HTML- and JSON-family councils (YAML)."
+    )
     ward_codes: Path = Field(
         BUNDLED_WARD_CODES,
         description="Ward codes set by hand where names do not match the ONS's (CSV: council,ward,gss,note).",
@@ -66,9 +68,7 @@ class Settings(BaseSettings):
             "links to its suggest-a-correction form and every council page to the council form."
         ),
     )
-    bluesky_appview: str = Field(
-        "https://public.api.bsky.app", description="Bluesky AppView for public reads."
-    )
+    bluesky_appview: str = Field("https://public.api.bsky.app", description="Bluesky AppView for public reads.")
     x_bearer_token: SecretStr | None = Field(
         None, description="An operator's X API bearer token; without one, X accounts are kept without metrics."
     )

@@ -35,7 +35,7 @@ class Method:
 METHODS = {
     "council_confirmed": Method("council", "confirmed by the council in a correction"),
     "self_claim": Method("verified", "the account's own profile links to its page in this directory"),
-    "rel_me": Method("verified", "the account's profile links to this page, and the page links back (rel=\"me\")"),
+    "rel_me": Method("verified", 'the account\'s profile links to this page, and the page links back (rel="me")'),
     "domain_handle": Method("verified", "the Bluesky handle is on this domain, which the account's owner controls"),
     "council_profile": Method("listed", "linked from the council's profile page"),
     "council_roster": Method("listed", "written in the council's roster entry"),

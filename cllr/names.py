@@ -48,9 +48,26 @@ _PREFIX = re.compile(
 )
 # Post-nominals: honours, offices and degrees, matched as whole upper-case words.
 _POSTNOMINALS = {
-    "AS", "BEM", "CBE", "DBE", "DL", "FRSA", "JP", "KBE", "KSG", "MBE", "MEP", "MLA",
-    "MP", "MS", "MSP", "OBE", "PHD", "QPM", "RN",
-}  # fmt: skip
+    "AS",
+    "BEM",
+    "CBE",
+    "DBE",
+    "DL",
+    "FRSA",
+    "JP",
+    "KBE",
+    "KSG",
+    "MBE",
+    "MEP",
+    "MLA",
+    "MP",
+    "MS",
+    "MSP",
+    "OBE",
+    "PHD",
+    "QPM",
+    "RN",
+}
 _SUFFIX = re.compile(r"[\s,]+([A-Za-z]{2,4})\.?$")
 _VACANT = re.compile(r"^\s*(vacant|vacancy)\b", re.IGNORECASE)
 _CONTROL = re.compile(r"[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")

@@ -21,9 +21,13 @@ class Reporter:
         self._progress: Progress | None = None
         if self.interactive:
             self._progress = Progress(
-                TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(),
-                TimeElapsedColumn(), console=Console(file=self.stream), transient=False,
-            )  # fmt: skip
+                TextColumn("{task.description:<22}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=Console(file=self.stream),
+                transient=False,
+            )
 
     def __enter__(self) -> Reporter:
         if self._progress:

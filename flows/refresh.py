@@ -85,7 +85,9 @@ def refresh(settings: dict[str, Any] | None = None, trigger: str = "schedule") -
         today = utcnow().date()
         codes = [code for code in load_registry() if code not in done.councils]
         disabled = registry.record_disabled(ctx, run_id)
-        disabled.append(approved_corrections.apply_corrections(ctx, run_id))  # before the scrapes, so their locks hold at once
+        disabled.append(
+            approved_corrections.apply_corrections(ctx, run_id)
+        )  # before the scrapes, so their locks hold at once
         report.stage("Rosters", len(codes))
         report.stage("Profiles", len(codes))
         report.stage("Activity", 0)
@@ -128,8 +130,9 @@ def publish_site(settings: dict[str, Any] | None = None, trigger: str = "schedul
         return _finish(ctx, run_id, [render_site(run_id)], done)
 
 
-def _scrape_and_collect(ctx: context.Context, lanes: list[list[str]], run_id: int, today: date, report,
-                        done: Finished) -> list[context.Outcome]:  # fmt: skip
+def _scrape_and_collect(
+    ctx: context.Context, lanes: list[list[str]], run_id: int, today: date, report, done: Finished
+) -> list[context.Outcome]:
     """Scrape the lanes, collecting every account while they run; return all their outcomes.
 
     Activity does not wait for the scraping: the accounts known before the run are queued
@@ -196,8 +199,9 @@ def publish_artifacts(summary: dict[str, Any], outcomes: list[context.Outcome]) 
     """The run's summary as Prefect artifacts (stable keys, so the UI keeps each one's history):
     ``run-summary`` (markdown: councils by status, accounts collected, problems) and
     ``run-councils`` (a table: each council's roster and profile-page status)."""
-    create_markdown_artifact(key="run-summary", markdown=summary_markdown(summary),
-                             description=f"Run {summary['run_id']}")  # fmt: skip
+    create_markdown_artifact(
+        key="run-summary", markdown=summary_markdown(summary), description=f"Run {summary['run_id']}"
+    )
     rows = council_rows(outcomes)
     if rows:
         create_table_artifact(key="run-councils", table=rows, description=f"Run {summary['run_id']}: councils")

@@ -1,11 +1,17 @@
 """SQLAlchemy models of the directory, and the code that reads and writes them."""
 
 from .accounts import (
-    AccountChange, AccountEvidence, AccountMetric, AccountSuggestion, Post, ProfileSnapshot, SocialAccount,
-)  # fmt: skip
+    AccountChange,
+    AccountEvidence,
+    AccountMetric,
+    AccountSuggestion,
+    Post,
+    ProfileSnapshot,
+    SocialAccount,
+)
 from .base import Base
-from .directory import Council, Councillor, FormerName, Membership, Party, Ward
 from .corrections import Correction, CorrectionEvent, Credential, Disagreement, ErasedValue, FieldLock
+from .directory import Council, Councillor, FormerName, Membership, Party, Ward
 from .figures import CouncilFigure
 from .postcodes import Area, Place, Postcode, PostcodeRelease, RetiredPostcode
 from .runs import PolitenessSlot, Run, RunStep, StagedRoster
@@ -17,15 +23,15 @@ __all__ = [
     "AccountSuggestion",
     "Area",
     "Base",
-    "Council",
-    "CouncilFigure",
     "Correction",
     "CorrectionEvent",
+    "Council",
+    "CouncilFigure",
+    "Councillor",
     "Credential",
     "Disagreement",
     "ErasedValue",
     "FieldLock",
-    "Councillor",
     "FormerName",
     "Membership",
     "Party",

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .base import Base, Provenance, utcnow
 from .directory import Councillor
 
-
 # The windows an account's posts are counted over (AccountMetric.posts_7d, posts_30d, posts_90d),
 # and the one that makes it "active": at least one post in that many days (docs/metrics.md).
 WINDOWS = (7, 30, 90)

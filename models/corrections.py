@@ -179,24 +179,46 @@ def locks_for(session: Session, councillor_ids: Iterable[int]) -> dict[int, dict
 
 def account_locked(session: Session, councillor_id: int, key: str) -> bool | None:
     """Whether a correction linked (True) or removed (False) this account for the councillor; None if neither."""
-    value = session.scalar(select(FieldLock.value).where(FieldLock.councillor_id == councillor_id,
-                                                         FieldLock.field == f"account:{key}"))  # fmt: skip
+    value = session.scalar(
+        select(FieldLock.value).where(FieldLock.councillor_id == councillor_id, FieldLock.field == f"account:{key}")
+    )
     return None if value is None else bool(value.get("linked"))
 
 
-def disagree(session: Session, councillor_id: int, field: str, locked: str, scraped: str, *,
-             source_url: str | None, run_id: int | None) -> None:  # fmt: skip
+def disagree(
+    session: Session,
+    councillor_id: int,
+    field: str,
+    locked: str,
+    scraped: str,
+    *,
+    source_url: str | None,
+    run_id: int | None,
+) -> None:
     """Record that a scrape said ``scraped`` where a correction locked ``locked`` (one row per value).
 
     A row an operator closed (looked into: the correction stands) stays closed while the
     scrape keeps saying the same; its count and last sighting still move on.
     """
     now = utcnow()
-    row = session.scalar(select(Disagreement).where(Disagreement.councillor_id == councillor_id,
-                                                    Disagreement.field == field, Disagreement.scraped == scraped))  # fmt: skip
+    row = session.scalar(
+        select(Disagreement).where(
+            Disagreement.councillor_id == councillor_id, Disagreement.field == field, Disagreement.scraped == scraped
+        )
+    )
     if row is None:
-        session.add(Disagreement(councillor_id=councillor_id, field=field, locked=locked, scraped=scraped,
-                                 source_url=source_url, first_seen_at=now, last_seen_at=now, run_id=run_id))  # fmt: skip
+        session.add(
+            Disagreement(
+                councillor_id=councillor_id,
+                field=field,
+                locked=locked,
+                scraped=scraped,
+                source_url=source_url,
+                first_seen_at=now,
+                last_seen_at=now,
+                run_id=run_id,
+            )
+        )
         session.flush()
         return
     row.last_seen_at = now

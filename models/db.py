@@ -24,8 +24,9 @@ def make_engine(url: str, pool_size: int = 5) -> Engine:
     if url.startswith("sqlite"):
         if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
-                               **(pool if ":memory:" not in url else {}))  # fmt: skip
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, **(pool if ":memory:" not in url else {})
+        )
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection, _record):

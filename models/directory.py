@@ -76,9 +76,7 @@ class Councillor(Provenance, Base):
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     council: Mapped[Council] = relationship(back_populates="councillors")
-    memberships: Mapped[list[Membership]] = relationship(
-        back_populates="councillor", order_by="Membership.id"
-    )
+    memberships: Mapped[list[Membership]] = relationship(back_populates="councillor", order_by="Membership.id")
     former_names: Mapped[list[FormerName]] = relationship(order_by="FormerName.id")
 
     @property

@@ -40,16 +40,33 @@ class Links:
         return self
 
     def counts(self) -> dict[str, int]:
-        return {"accounts_linked": len(self.linked), "suggestions": len(self.suggested),
-                "links_withdrawn": len(self.withdrawn)}  # fmt: skip
+        return {
+            "accounts_linked": len(self.linked),
+            "suggestions": len(self.suggested),
+            "links_withdrawn": len(self.withdrawn),
+        }
 
     def changes(self) -> dict[str, list[str]]:
-        return {"accounts": self.linked, "suggestions": self.suggested, "withdrawn": self.withdrawn, "settled": self.settled}
+        return {
+            "accounts": self.linked,
+            "suggestions": self.suggested,
+            "withdrawn": self.withdrawn,
+            "settled": self.settled,
+        }
 
 
-def link_account(session: Session, councillor_id: int, handle: Handle, *, method: str, source_url: str,
-                 run_id: int | None, role: str = "councillor", inherited: str | None = None,
-                 now: datetime | None = None) -> bool:  # fmt: skip
+def link_account(
+    session: Session,
+    councillor_id: int,
+    handle: Handle,
+    *,
+    method: str,
+    source_url: str,
+    run_id: int | None,
+    role: str = "councillor",
+    inherited: str | None = None,
+    now: datetime | None = None,
+) -> bool:
     """Add one piece of evidence that ``handle`` is a councillor's, or mark it seen again; True if new.
 
     ``role`` is given to an account seen for the first time; ``inherited`` is the level a
@@ -59,11 +76,28 @@ def link_account(session: Session, councillor_id: int, handle: Handle, *, method
     if is_erased(session, handle.key):  # erased on request (cllr erase): never stored again
         return False
     if method != "council_confirmed" and account_locked(session, councillor_id, handle.key) is False:
-        disagree(session, councillor_id, f"account:{handle.key}", "removed by a correction", f"linked by {method}",
-                 source_url=source_url, run_id=run_id)  # fmt: skip
+        disagree(
+            session,
+            councillor_id,
+            f"account:{handle.key}",
+            "removed by a correction",
+            f"linked by {method}",
+            source_url=source_url,
+            run_id=run_id,
+        )
         return False
-    account = get_or_create(session, SocialAccount, {"key": handle.key}, platform=handle.platform, handle=handle.handle,
-                            url=handle.url, role=role, first_seen_at=now, run_id=run_id, source_url=source_url)  # fmt: skip
+    account = get_or_create(
+        session,
+        SocialAccount,
+        {"key": handle.key},
+        platform=handle.platform,
+        handle=handle.handle,
+        url=handle.url,
+        role=role,
+        first_seen_at=now,
+        run_id=run_id,
+        source_url=source_url,
+    )
     evidence = session.scalar(
         select(AccountEvidence).where(
             AccountEvidence.councillor_id == councillor_id,
@@ -77,15 +111,33 @@ def link_account(session: Session, councillor_id: int, handle: Handle, *, method
         evidence.withdrawn_at = None
         evidence.run_id = run_id
         return False
-    session.add(AccountEvidence(councillor_id=councillor_id, account_id=account.id, method=method,
-                                level=level_of(method, inherited), source_url=source_url, first_seen_at=now,
-                                last_seen_at=now, last_checked_at=now, run_id=run_id))  # fmt: skip
+    session.add(
+        AccountEvidence(
+            councillor_id=councillor_id,
+            account_id=account.id,
+            method=method,
+            level=level_of(method, inherited),
+            source_url=source_url,
+            first_seen_at=now,
+            last_seen_at=now,
+            last_checked_at=now,
+            run_id=run_id,
+        )
+    )
     session.flush()
     return True
 
 
-def record_links(session: Session, councillor_id: int, found: Iterable[tuple[Handle, str]], *, method: str,
-                 source_url: str, run_id: int | None, now: datetime | None = None) -> Links:  # fmt: skip
+def record_links(
+    session: Session,
+    councillor_id: int,
+    found: Iterable[tuple[Handle, str]],
+    *,
+    method: str,
+    source_url: str,
+    run_id: int | None,
+    now: datetime | None = None,
+) -> Links:
     """Reconcile what one source (a page, a roster entry) now shows for a councillor with what it showed before.
 
     ``found`` holds (handle, role) pairs. Accounts still shown are marked seen; those no
@@ -102,8 +154,15 @@ def record_links(session: Session, councillor_id: int, found: Iterable[tuple[Han
     for handle, role in found:
         account = _known(session, handle, accounts.values())
         if account is not None and account.id in before:
-            link_account(session, councillor_id, Handle(account.platform, account.key, account.handle, account.url),
-                         method=method, source_url=source_url, run_id=run_id, now=now)  # fmt: skip
+            link_account(
+                session,
+                councillor_id,
+                Handle(account.platform, account.key, account.handle, account.url),
+                method=method,
+                source_url=source_url,
+                run_id=run_id,
+                now=now,
+            )
             shown.add(account.id)
         else:
             new.append((handle, role))
@@ -123,11 +182,21 @@ def record_links(session: Session, councillor_id: int, found: Iterable[tuple[Han
             if stronger is not None:
                 reason = f"a stronger source links {stronger.handle} on {handle.platform}"
         if reason is None:
-            if link_account(session, councillor_id, handle, method=method, source_url=source_url, run_id=run_id,
-                            role=role, now=now):  # fmt: skip
+            if link_account(
+                session, councillor_id, handle, method=method, source_url=source_url, run_id=run_id, role=role, now=now
+            ):
                 result.linked.append(handle.key)
-        elif suggest(session, councillor_id, handle, method=method, source_url=source_url, reason=reason, role=role,
-                     run_id=run_id, now=now):  # fmt: skip
+        elif suggest(
+            session,
+            councillor_id,
+            handle,
+            method=method,
+            source_url=source_url,
+            reason=reason,
+            role=role,
+            run_id=run_id,
+            now=now,
+        ):
             result.suggested.append(handle.key)
     return result
 
@@ -144,8 +213,15 @@ def touch_evidence(session: Session, source_url: str, *, run_id: int | None, cou
     return len(rows)
 
 
-def reconcile_checks(session: Session, councillor_id: int, account: SocialAccount, holds: set[tuple[str, str]], *,
-                     run_id: int | None, now: datetime | None = None) -> Links:  # fmt: skip
+def reconcile_checks(
+    session: Session,
+    councillor_id: int,
+    account: SocialAccount,
+    holds: set[tuple[str, str]],
+    *,
+    run_id: int | None,
+    now: datetime | None = None,
+) -> Links:
     """Apply the checks made on an account's own profile: (method, source URL) pairs that hold now.
 
     Checks that held before and no longer do are withdrawn, so a removed back-link stops
@@ -166,25 +242,49 @@ def reconcile_checks(session: Session, councillor_id: int, account: SocialAccoun
     return result
 
 
-def suggest(session: Session, councillor_id: int, handle: Handle, *, method: str, source_url: str, reason: str,
-            role: str, run_id: int | None, now: datetime | None = None) -> bool:  # fmt: skip
+def suggest(
+    session: Session,
+    councillor_id: int,
+    handle: Handle,
+    *,
+    method: str,
+    source_url: str,
+    reason: str,
+    role: str,
+    run_id: int | None,
+    now: datetime | None = None,
+) -> bool:
     """Keep a conflicting discovery for review; True if it is new. A decided one stays decided."""
     now = now or utcnow()
     if is_erased(session, handle.key):
         return False
     existing = session.scalar(
         select(AccountSuggestion).where(
-            AccountSuggestion.councillor_id == councillor_id, AccountSuggestion.key == handle.key,
-            AccountSuggestion.method == method, AccountSuggestion.source_url == source_url,
+            AccountSuggestion.councillor_id == councillor_id,
+            AccountSuggestion.key == handle.key,
+            AccountSuggestion.method == method,
+            AccountSuggestion.source_url == source_url,
         )
-    )  # fmt: skip
+    )
     if existing is not None:
         existing.last_seen_at = now
         return False
-    session.add(AccountSuggestion(councillor_id=councillor_id, platform=handle.platform, key=handle.key,
-                                  handle=handle.handle, url=handle.url, role=role, method=method,
-                                  source_url=source_url, reason=reason[:600], first_seen_at=now,
-                                  last_seen_at=now, run_id=run_id))  # fmt: skip
+    session.add(
+        AccountSuggestion(
+            councillor_id=councillor_id,
+            platform=handle.platform,
+            key=handle.key,
+            handle=handle.handle,
+            url=handle.url,
+            role=role,
+            method=method,
+            source_url=source_url,
+            reason=reason[:600],
+            first_seen_at=now,
+            last_seen_at=now,
+            run_id=run_id,
+        )
+    )
     return True
 
 
@@ -197,8 +297,15 @@ def decide(session: Session, suggestion_id: int, accept: bool, note: str | None 
         raise ValueError(f"suggestion {suggestion_id} was already {suggestion.status}")
     if accept:
         handle = Handle(suggestion.platform, suggestion.key, suggestion.handle, suggestion.url)
-        link_account(session, suggestion.councillor_id, handle, method=suggestion.method,
-                     source_url=suggestion.source_url, run_id=None, role=suggestion.role)  # fmt: skip
+        link_account(
+            session,
+            suggestion.councillor_id,
+            handle,
+            method=suggestion.method,
+            source_url=suggestion.source_url,
+            run_id=None,
+            role=suggestion.role,
+        )
     suggestion.status = "accepted" if accept else "rejected"
     suggestion.decided_at = utcnow()
     suggestion.decision_note = note
@@ -215,17 +322,24 @@ def settle_renames(session: Session, account: SocialAccount, *, run_id: int | No
     settled = []
     suggestions = session.scalars(
         select(AccountSuggestion).where(
-            AccountSuggestion.status == "open", AccountSuggestion.platform == account.platform,
+            AccountSuggestion.status == "open",
+            AccountSuggestion.platform == account.platform,
             AccountSuggestion.handle == account.handle,
         )
-    )  # fmt: skip
+    )
     linked = {e.councillor_id for e in account.evidence}
     handle = Handle(account.platform, account.key, account.handle, account.url)
     for suggestion in suggestions:
         if suggestion.councillor_id not in linked:
             continue
-        link_account(session, suggestion.councillor_id, handle, method=suggestion.method,
-                     source_url=suggestion.source_url, run_id=run_id)  # fmt: skip
+        link_account(
+            session,
+            suggestion.councillor_id,
+            handle,
+            method=suggestion.method,
+            source_url=suggestion.source_url,
+            run_id=run_id,
+        )
         suggestion.status, suggestion.decided_at = "accepted", utcnow()
         suggestion.decision_note = f"the same account, renamed (stable id {account.platform_id})"
         settled.append(suggestion.id)
@@ -250,24 +364,32 @@ def _known(session: Session, handle: Handle, candidates: Iterable[SocialAccount]
     for _ in range(5):  # a merged row points at the account it was folded into
         if account is None or account.status != "merged":
             break
-        into = session.scalar(select(AccountChange.new).where(AccountChange.account_id == account.id,
-                                                              AccountChange.field == "merged_into"))  # fmt: skip
+        into = session.scalar(
+            select(AccountChange.new).where(
+                AccountChange.account_id == account.id, AccountChange.field == "merged_into"
+            )
+        )
         account = session.scalar(select(SocialAccount).where(SocialAccount.key == into))
     if account is not None:
         return account
     return next((a for a in candidates if a.platform == handle.platform and a.handle == handle.handle), None)
 
 
-def _stronger_elsewhere(session: Session, councillor_id: int, handle: Handle, level: str, *,
-                        exclude: str) -> SocialAccount | None:  # fmt: skip
+def _stronger_elsewhere(
+    session: Session, councillor_id: int, handle: Handle, level: str, *, exclude: str
+) -> SocialAccount | None:
     """A different account on the handle's platform that other sources link at a better level than ``level``."""
     rows = session.execute(
         select(SocialAccount, AccountEvidence.level)
         .join(AccountEvidence, AccountEvidence.account_id == SocialAccount.id)
-        .where(AccountEvidence.councillor_id == councillor_id, AccountEvidence.withdrawn_at.is_(None),
-               AccountEvidence.source_url != exclude, SocialAccount.platform == handle.platform,
-               SocialAccount.key != handle.key, SocialAccount.status != "merged")
-    ).all()  # fmt: skip
+        .where(
+            AccountEvidence.councillor_id == councillor_id,
+            AccountEvidence.withdrawn_at.is_(None),
+            AccountEvidence.source_url != exclude,
+            SocialAccount.platform == handle.platform,
+            SocialAccount.key != handle.key,
+            SocialAccount.status != "merged",
+        )
+    ).all()
     rank = LEVELS.index(level)
     return next((account for account, held in rows if LEVELS.index(held) < rank), None)
-

@@ -94,8 +94,9 @@ def diff_roster(existing: dict[str, Councillor], roster: Roster) -> RosterDiff:
                 changed[column] += 1
             if now[column] and not new[column]:
                 emptied[column] += 1
-    return RosterDiff(len(active), sum(1 for c in active if c.source_id not in scraped_ids), matched,
-                      changed, filled, emptied)  # fmt: skip
+    return RosterDiff(
+        len(active), sum(1 for c in active if c.source_id not in scraped_ids), matched, changed, filled, emptied
+    )
 
 
 def check_roster(roster: Roster, diff: RosterDiff, seats: int | None = None) -> None:
@@ -192,14 +193,28 @@ def _hold_locked(session: Session, roster: Roster, existing: dict[str, Councillo
         councillor = by_source.get(scraped.source_id)
         locks = held.get(councillor.id, {}) if councillor is not None else {}
         if "left" in locks:
-            disagree(session, councillor.id, "left", f"left on {locks['left']['left_on']}", "listed on the roster",
-                     source_url=roster.source_url, run_id=run_id)  # fmt: skip
+            disagree(
+                session,
+                councillor.id,
+                "left",
+                f"left on {locks['left']['left_on']}",
+                "listed on the roster",
+                source_url=roster.source_url,
+                run_id=run_id,
+            )
             continue
         kept = {}
         for column, value in (("name", scraped.name), ("party", scraped.party), ("ward", scraped.ward)):
             if column in locks and _differs(column, value, locks[column][column]):
-                disagree(session, councillor.id, column, locks[column][column], value or "(empty)",
-                         source_url=roster.source_url, run_id=run_id)  # fmt: skip
+                disagree(
+                    session,
+                    councillor.id,
+                    column,
+                    locks[column][column],
+                    value or "(empty)",
+                    source_url=roster.source_url,
+                    run_id=run_id,
+                )
                 kept[column] = locks[column][column]
         if "name" in kept:
             kept["raw_name"] = councillor.raw_name
@@ -272,8 +287,15 @@ def free_slug(session: Session, base: str) -> str:
 def _update_councillor(councillor: Councillor, scraped: ScrapedCouncillor, run_id, source_url, today) -> bool:
     changed = False
     if scraped.name and scraped.name != councillor.name:  # the old name is kept, never overwritten
-        councillor.former_names.append(FormerName(name=councillor.name, raw_name=councillor.raw_name,
-                                                  used_until=today, run_id=run_id, source_url=source_url))  # fmt: skip
+        councillor.former_names.append(
+            FormerName(
+                name=councillor.name,
+                raw_name=councillor.raw_name,
+                used_until=today,
+                run_id=run_id,
+                source_url=source_url,
+            )
+        )
     for attr in ("name", "raw_name", "email", "profile_url", "photo_url"):
         value = getattr(scraped, attr)
         if value and value != getattr(councillor, attr):  # empty never overwrites
@@ -314,8 +336,9 @@ def _update_membership(session, councillor, scraped, ward, party, run_id, source
 
 def stage_roster(session: Session, step_id: int, council_id: int, roster: Roster) -> None:
     """Keep a quarantined roster so that an operator can look at it and release it."""
-    session.add(StagedRoster(step_id=step_id, council_id=council_id, source_url=roster.source_url,
-                             payload=roster.to_payload()))  # fmt: skip
+    session.add(
+        StagedRoster(step_id=step_id, council_id=council_id, source_url=roster.source_url, payload=roster.to_payload())
+    )
 
 
 def release_roster(session: Session, step_id: int, *, by: str, reason: str, today: date) -> MergeResult:
@@ -324,14 +347,27 @@ def release_roster(session: Session, step_id: int, *, by: str, reason: str, toda
     if staged is None:
         raise LookupError(f"run step {step_id} has no quarantined roster")
     if staged.released_at is not None:
-        raise LookupError(f"run step {step_id} was released already, by {staged.released_by} on {staged.released_at:%Y-%m-%d}")
+        raise LookupError(
+            f"run step {step_id} was released already, by {staged.released_by} on {staged.released_at:%Y-%m-%d}"
+        )
     council = session.get(Council, staged.council_id)
-    result = apply_roster(session, council, Roster.from_payload(staged.payload), run_id=None, today=today, checked=False)
+    result = apply_roster(
+        session, council, Roster.from_payload(staged.payload), run_id=None, today=today, checked=False
+    )
     staged.released_at = utcnow()
     staged.released_by = by
     staged.release_reason = reason
-    session.add(RunStep(run_id=session.get(RunStep, step_id).run_id, stage="roster", council_id=council.id,
-                        subject=council.code, status="applied", source_url=staged.source_url,
-                        reason=f"released from quarantine (step {step_id}) by {by}: {reason}",
-                        counts=result.counts(), finished_at=utcnow()))  # fmt: skip
+    session.add(
+        RunStep(
+            run_id=session.get(RunStep, step_id).run_id,
+            stage="roster",
+            council_id=council.id,
+            subject=council.code,
+            status="applied",
+            source_url=staged.source_url,
+            reason=f"released from quarantine (step {step_id}) by {by}: {reason}",
+            counts=result.counts(),
+            finished_at=utcnow(),
+        )
+    )
     return result

@@ -18,9 +18,19 @@ from .base import utcnow
 from .directory import Council, Party
 
 REGISTRY_FIELDS = (
-    "code", "gss", "name", "common_name", "nation", "council_type", "cms", "roster_url",
-    "scraper_class", "disabled", "shared_instance_email_domain", "seats",
-)  # fmt: skip
+    "code",
+    "gss",
+    "name",
+    "common_name",
+    "nation",
+    "council_type",
+    "cms",
+    "roster_url",
+    "scraper_class",
+    "disabled",
+    "shared_instance_email_domain",
+    "seats",
+)
 
 
 def read_registry(path: Path) -> list[dict]:
@@ -91,18 +101,21 @@ def seed_parties(session: Session, parties) -> None:
         row.name, row.colour = party.name, party.colour
 
 
-def record_activity(
-    session: Session, account: SocialAccount, activity: Activity, *, run_id: int | None
-) -> int:
+def record_activity(session: Session, account: SocialAccount, activity: Activity, *, run_id: int | None) -> int:
     """Store a snapshot of the account's counters and any posts not seen before; returns new posts."""
     now = utcnow()
-    changes = {"platform_id": activity.platform_id, "handle": activity.handle,
-               "status": "moved" if activity.moved_to else "active"}  # fmt: skip
+    changes = {
+        "platform_id": activity.platform_id,
+        "handle": activity.handle,
+        "status": "moved" if activity.moved_to else "active",
+    }
     for name, value in changes.items():
         if value and value != getattr(account, name):
             worth_noting = name != "status" or {account.status, value} & {"not_found", "moved"}
             if getattr(account, name) is not None and worth_noting:
-                note_change(session, account, name, getattr(account, name), value, source_url=activity.source_url, run_id=run_id)
+                note_change(
+                    session, account, name, getattr(account, name), value, source_url=activity.source_url, run_id=run_id
+                )
             setattr(account, name, value)
     if activity.feed_url:
         account.feed_url = activity.feed_url
@@ -128,22 +141,48 @@ def record_activity(
     for post in activity.posts:
         if post.post_id not in known:
             known.add(post.post_id)
-            new.append({"account_id": account.id, "post_id": post.post_id, "posted_at": post.posted_at,
-                        "kind": post.kind, "first_seen_at": now, "run_id": run_id})  # fmt: skip
+            new.append(
+                {
+                    "account_id": account.id,
+                    "post_id": post.post_id,
+                    "posted_at": post.posted_at,
+                    "kind": post.kind,
+                    "first_seen_at": now,
+                    "run_id": run_id,
+                }
+            )
     if new:  # in one statement: a first collection brings up to a feed's window of posts at once
         session.execute(insert(Post), new)
     return len(new)
 
 
-def note_change(session: Session, account: SocialAccount, field: str, old: str | None, new: str | None, *,
-                source_url: str | None, run_id: int | None) -> None:  # fmt: skip
+def note_change(
+    session: Session,
+    account: SocialAccount,
+    field: str,
+    old: str | None,
+    new: str | None,
+    *,
+    source_url: str | None,
+    run_id: int | None,
+) -> None:
     """Record a change to an account (a rename, a move, a disappearance) in its history."""
-    session.add(AccountChange(account_id=account.id, field=field, old=old, new=new, changed_at=utcnow(),
-                              source_url=source_url, run_id=run_id))  # fmt: skip
+    session.add(
+        AccountChange(
+            account_id=account.id,
+            field=field,
+            old=old,
+            new=new,
+            changed_at=utcnow(),
+            source_url=source_url,
+            run_id=run_id,
+        )
+    )
 
 
-def merge_into(session: Session, duplicate: SocialAccount, keeper: SocialAccount, *,
-               source_url: str | None, run_id: int | None) -> None:
+def merge_into(
+    session: Session, duplicate: SocialAccount, keeper: SocialAccount, *, source_url: str | None, run_id: int | None
+) -> None:
     """Fold a second row for one account (a new handle found before the rename was seen) into the first.
 
     Its evidence moves to the keeper (kept, not deleted, unless the keeper holds the same);
@@ -160,7 +199,9 @@ def merge_into(session: Session, duplicate: SocialAccount, keeper: SocialAccount
 
 def save_metrics(session: Session, rows: list[dict], *, as_of: date, run_id: int | None) -> None:
     """Insert or replace the day's metric rows (one per account), in two statements."""
-    held = dict(session.execute(select(AccountMetric.account_id, AccountMetric.id).where(AccountMetric.as_of == as_of)).all())
+    held = dict(
+        session.execute(select(AccountMetric.account_id, AccountMetric.id).where(AccountMetric.as_of == as_of)).all()
+    )
     new = [row | {"as_of": as_of, "run_id": run_id} for row in rows if row["account_id"] not in held]
     again = [row | {"id": held[row["account_id"]], "run_id": run_id} for row in rows if row["account_id"] in held]
     if new:

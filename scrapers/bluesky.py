@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-
-
 from .records import Activity, PostRecord, SourceError
 from .timestamps import parse_iso
 

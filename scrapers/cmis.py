@@ -10,6 +10,7 @@ with " (logo)" removed. Vacancies are dropped. Parsing is a pure function of the
 from __future__ import annotations
 
 import re
+
 from bs4 import BeautifulSoup, NavigableString, Tag
 
 from cllr.names import clean_name, is_vacancy, tidy
@@ -71,7 +72,7 @@ def _after_label(block: Tag) -> str:
         found = block.find(string=lambda s, label=label: isinstance(s, NavigableString) and tidy(s).startswith(label))
         if found is None:
             continue
-        rest = tidy(found)[len(label):].strip()
+        rest = tidy(found)[len(label) :].strip()
         if rest:
             return rest
         for sibling in found.next_elements:

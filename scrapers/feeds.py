@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import calendar
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urljoin
 
 import feedparser
 from bs4 import BeautifulSoup
-
 
 from .profiles import links_in
 from .records import PostRecord, SourceError
@@ -40,7 +39,7 @@ def parse_feed(content: bytes) -> list[PostRecord]:
         ident = entry.get("id") or entry.get("link")
         if not when or not ident:
             continue
-        posted_at = datetime.fromtimestamp(calendar.timegm(when), tz=timezone.utc)
+        posted_at = datetime.fromtimestamp(calendar.timegm(when), tz=UTC)
         posts.append(PostRecord(post_id=ident, posted_at=posted_at, kind="article"))
     return posts
 

@@ -168,7 +168,9 @@ class HtmlConfig:
             try:
                 groups = re.compile(self.id_pattern).groups
             except re.error as exc:
-                raise ValueError(f"html config: 'id_pattern' is not a valid regex ({self.id_pattern!r}): {exc}") from None
+                raise ValueError(
+                    f"html config: 'id_pattern' is not a valid regex ({self.id_pattern!r}): {exc}"
+                ) from None
             if groups != 1:
                 raise ValueError(f"html config: 'id_pattern' must have exactly one group, not {groups}")
             if self.profile is None and self.identifier is None:
@@ -260,7 +262,9 @@ def parse_html_roster(content: bytes, page_url: str, config: HtmlConfig) -> Rost
     except RecursionError:
         raise SourceError("HTML nested too deeply to read") from None
     if not named:
-        raise SourceError(f"{len(elements)} elements matched {config.councillor!r} but none had a name at {config.name!r}")
+        raise SourceError(
+            f"{len(elements)} elements matched {config.councillor!r} but none had a name at {config.name!r}"
+        )
     return Roster(councillors=councillors, wards=sorted({c.ward for c in councillors}))
 
 
@@ -305,7 +309,7 @@ def _unlabel(text: str, label: str | None) -> str:
     """``text`` without a leading ``label`` (case-insensitive) and the punctuation after it."""
     label = tidy(label)
     if label and text[: len(label)].casefold() == label.casefold():
-        text = text[len(label):].lstrip(_LABEL_PUNCTUATION)
+        text = text[len(label) :].lstrip(_LABEL_PUNCTUATION)
     return tidy(text)
 
 

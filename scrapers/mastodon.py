@@ -7,7 +7,6 @@ from dataclasses import replace
 import httpx
 from bs4 import BeautifulSoup
 
-
 from .feeds import parse_feed
 from .records import Activity, PostRecord, SourceError
 from .timestamps import parse_iso

@@ -54,8 +54,7 @@ def parse_councillors_by_ward(content: bytes, base_url: str | None = None) -> Ro
     root = _parse_xml(content)
     if root.tag != "councillorsbyward":
         raise SourceError(
-            f"not a ModernGov roster: the document is <{root.tag}>, not <councillorsbyward>"
-            f" ({_looks_like(content)})"
+            f"not a ModernGov roster: the document is <{root.tag}>, not <councillorsbyward> ({_looks_like(content)})"
         )
     councillors: list[ScrapedCouncillor] = []
     wards: list[str] = []
@@ -81,11 +80,7 @@ def _councillor(element: Element, ward: str, base_url: str | None) -> ScrapedCou
         raise SourceError(f"councillor {raw_name!r} in ward {ward!r} has no councillorid")
     terms = element.findall("termsofoffice/termofoffice")
     last = terms[-1] if terms else None
-    notes = tuple(
-        text
-        for line in element.iterfind("surgerydetails/*")
-        if (text := tidy(line.text))
-    )
+    notes = tuple(text for line in element.iterfind("surgerydetails/*") if (text := tidy(line.text)))
     return ScrapedCouncillor(
         source_id=source_id,
         name=clean_name(raw_name),

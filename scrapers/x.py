@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-
 from .records import Activity, SourceError
 
 API = "https://api.x.com"
@@ -38,7 +37,9 @@ def parse_users(data: dict) -> tuple[dict[str, Activity], dict[str, str]]:
         )
     gone = {}
     for error in data.get("errors") if isinstance(data.get("errors"), list) else []:
-        if not isinstance(error, dict) or not (error.get("parameter") == "usernames" or error.get("resource_type") == "user"):
+        if not isinstance(error, dict) or not (
+            error.get("parameter") == "usernames" or error.get("resource_type") == "user"
+        ):
             continue  # an error about something else (a field, the request)
         name = error.get("value") or error.get("resource_id")
         if isinstance(name, str) and name:

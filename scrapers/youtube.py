@@ -8,7 +8,6 @@ from urllib.parse import quote
 import feedparser
 from bs4 import BeautifulSoup
 
-
 from .records import PostRecord, SourceError
 from .timestamps import parse_iso
 
@@ -56,7 +55,9 @@ def parse_videos_feed(content: bytes) -> tuple[str | None, list[PostRecord]]:
     parsed = feedparser.parse(content)
     if not parsed.entries and (parsed.bozo or not parsed.get("version")):
         raise SourceError("not a YouTube videos feed")
-    channel_id = next((e.yt_channelid for e in parsed.entries if re.fullmatch(_CHANNEL_ID, e.get("yt_channelid", ""))), None)
+    channel_id = next(
+        (e.yt_channelid for e in parsed.entries if re.fullmatch(_CHANNEL_ID, e.get("yt_channelid", ""))), None
+    )
     if channel_id is None:  # no entries: the feed's own links carry the full id (its yt:channelId does not)
         hrefs = [link.get("href", "") for link in parsed.feed.get("links", [])]
         channel_id = next((m.group(1) for h in hrefs if (m := _IN_URL.search(h))), None)

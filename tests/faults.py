@@ -10,7 +10,6 @@ import socket
 import ssl
 import threading
 
-
 # Redirects to places the fetcher must never connect to.
 REDIRECTS = {
     "/to-loopback": "http://127.0.0.1:1/",

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from cllr.pipeline import activity, context, finishing, registry, rosters
 from cllr.demo.server import DemoServer
 from cllr.demo.world import build_world, directory_url, write_demo_files
 from cllr.handles import normalise
+from cllr.pipeline import activity, context, finishing, registry, rosters
 from models import AccountChange, AccountEvidence, AccountSuggestion, Councillor, Post, SocialAccount
 from models.links import link_account
 
@@ -73,12 +73,16 @@ def test_a_rename_a_move_and_a_vanished_account_become_history(demo_settings, tm
                 assert gone.evidence and moved.evidence  # still linked to their councillors
                 assert {e.councillor_id for e in new.evidence} == {e.councillor_id for e in moved.evidence}
                 target_evidence = len(new.evidence)
-                assert "moved_from" in {e.method for e in new.evidence} <= {"moved_from", "rel_me", "self_claim"}  # it links back too
+                assert (
+                    "moved_from" in {e.method for e in new.evidence} <= {"moved_from", "rel_me", "self_claim"}
+                )  # it links back too
                 renamed_row = session.scalar(select(SocialAccount).where(SocialAccount.key == f"bluesky:{old_handle}"))
                 assert renamed_row.handle == renamed.handle and renamed_row.status == "active"
                 # The council's page names the new handle: a suggestion until the account itself
                 # reported the new handle for its DID, then settled as a rename, its evidence current.
-                settled = session.scalars(select(AccountSuggestion).where(AccountSuggestion.key == f"bluesky:{renamed.handle}")).all()
+                settled = session.scalars(
+                    select(AccountSuggestion).where(AccountSuggestion.key == f"bluesky:{renamed.handle}")
+                ).all()
                 assert settled and {(s.status, "renamed" in s.decision_note) for s in settled} == {("accepted", True)}
                 assert all(e.withdrawn_at is None for e in renamed_row.evidence)
 
@@ -102,15 +106,20 @@ def test_a_second_handle_for_a_known_did_is_folded_into_the_first_row(demo_setti
     alias = "alias-" + account.handle
     with DemoServer(world) as server:
         files = write_demo_files(world, tmp_path / "web")
-        settings = demo_settings.model_copy(update={**server.settings(),
-                                                    **{k: Path(v) for k, v in files.items()}})  # fmt: skip
+        settings = demo_settings.model_copy(update={**server.settings(), **{k: Path(v) for k, v in files.items()}})
         with context.open_context(settings) as ctx:
             collect_everything(ctx, context.start_run(ctx, "test"))
             server.web.bluesky[alias] = account  # the AppView answers for the alias with the same DID
             with ctx.db.session() as session:
                 councillor = session.scalar(select(Councillor).where(Councillor.name == owner.name))
-                link_account(session, councillor.id, normalise(alias, "bluesky"), method="own_website",
-                             source_url="https://site.example/", run_id=None)  # fmt: skip
+                link_account(
+                    session,
+                    councillor.id,
+                    normalise(alias, "bluesky"),
+                    method="own_website",
+                    source_url="https://site.example/",
+                    run_id=None,
+                )
             collect_everything(ctx, context.start_run(ctx, "test"))
             with ctx.db.session() as session:
                 first = session.scalar(select(SocialAccount).where(SocialAccount.key == f"bluesky:{account.handle}"))

@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from cllr.pipeline import context, profiles, registry, rosters
 from cllr.config import Settings
 from cllr.demo.server import DemoServer
 from cllr.demo.world import build_world, write_demo_files
+from cllr.pipeline import context, profiles, registry, rosters
 from models import Councillor, Membership, RunStep
 
 MEMBER_INDEX = "/mgMemberIndex.aspx"
@@ -27,8 +27,14 @@ def world():
 def site(world, tmp_path, database_url):
     """A served world and an open pipeline context on a fresh database, after one good run."""
     with DemoServer(world) as server:
-        settings = Settings(data_dir=tmp_path, database_url=database_url, **write_demo_files(world, tmp_path),
-                            **server.settings(), request_delay=0, backoff_base=0.01)  # fmt: skip
+        settings = Settings(
+            data_dir=tmp_path,
+            database_url=database_url,
+            **write_demo_files(world, tmp_path),
+            **server.settings(),
+            request_delay=0,
+            backoff_base=0.01,
+        )
         with context.open_context(settings) as ctx:
             run_id = context.start_run(ctx, "test")
             for code in registry.load_registry(ctx):
@@ -55,10 +61,20 @@ def rescrape(ctx, code):
 @pytest.mark.parametrize(
     ("reply", "status", "reason"),
     [
-        ((200, {"Content-Type": "text/html"}, b"<!DOCTYPE html><html><body>Server Error</body></html>"),
-         "failed", "HTML page"),
-        ((200, {"Content-Type": "text/xml"}, b'<?xml version="1.0"?><councillorsbyward><wards></wards></councillorsbyward>'),
-         "quarantined", "zero_results"),
+        (
+            (200, {"Content-Type": "text/html"}, b"<!DOCTYPE html><html><body>Server Error</body></html>"),
+            "failed",
+            "HTML page",
+        ),
+        (
+            (
+                200,
+                {"Content-Type": "text/xml"},
+                b'<?xml version="1.0"?><councillorsbyward><wards></wards></councillorsbyward>',
+            ),
+            "quarantined",
+            "zero_results",
+        ),
         ((503, {"Content-Type": "text/plain"}, b"down for maintenance"), "failed", "HTTP 503"),
         ((200, {"Content-Type": "text/xml"}, b"<councillorsbyward><wards><ward>"), "failed", "not well-formed"),
     ],
@@ -82,10 +98,12 @@ def test_a_broken_roster_changes_nothing(site, world, reply, status, reason):
 
 @pytest.mark.parametrize(
     "reply",
-    [(404, {"Content-Type": "text/html"}, b"<html><body>Not found</body></html>"),
-     (200, {"Content-Type": "text/html"}, b"<!DOCTYPE html><html><body>Web service disabled</body></html>")],
+    [
+        (404, {"Content-Type": "text/html"}, b"<html><body>Not found</body></html>"),
+        (200, {"Content-Type": "text/html"}, b"<!DOCTYPE html><html><body>Web service disabled</body></html>"),
+    ],
     ids=["service-404", "service-html"],
-)  # fmt: skip
+)
 def test_when_the_web_service_is_off_the_member_index_is_read_instead(site, world, reply):
     server, ctx = site
     council = world.councils[0]
@@ -147,10 +165,13 @@ def test_a_change_of_party_opens_a_new_membership(site, world):
     member.party = "Independent" if member.party != "Independent" else "Green Party"
     assert rescrape(ctx, council.code).counts["updated"] == 1
     with ctx.db.session() as session:
-        person = session.scalar(select(Councillor).where(Councillor.source_id == str(member.uid),
-                                                         Councillor.council.has(code=council.code)))  # fmt: skip
+        person = session.scalar(
+            select(Councillor).where(Councillor.source_id == str(member.uid), Councillor.council.has(code=council.code))
+        )
         assert [(m.party_label, m.end_reason) for m in person.memberships][-2:] == [
-            (person.memberships[-2].party_label, "changed"), (member.party, None)]
+            (person.memberships[-2].party_label, "changed"),
+            (member.party, None),
+        ]
 
 
 def test_an_unmodified_roster_is_not_parsed_again(site, world):
@@ -174,8 +195,9 @@ def test_an_unreachable_council_fails_alone(world, tmp_path):
     with DemoServer(world) as server:
         mapping = server.connect_to()
         mapping[world.councils[0].host] = "127.0.0.1:9"  # nothing listens on the discard port
-        settings = Settings(data_dir=tmp_path, **files, connect_to=mapping, request_delay=0, timeout=5,
-                            backoff_base=0.01)
+        settings = Settings(
+            data_dir=tmp_path, **files, connect_to=mapping, request_delay=0, timeout=5, backoff_base=0.01
+        )
         with context.open_context(settings) as ctx:
             run_id = context.start_run(ctx, "test")
             outcomes = {code: rosters.scrape_roster(ctx, code, run_id, TODAY) for code in registry.load_registry(ctx)}
@@ -212,7 +234,9 @@ def test_a_quarantined_roster_is_kept_and_released_only_by_an_audited_command(si
     assert str(outcome.step_id) in listed.output and council.code in listed.output
     refused = runner.invoke(cli, ["runs", "approve", str(outcome.step_id)])
     assert refused.exit_code != 0 and "--reason" in refused.output  # a reason is required
-    released = runner.invoke(cli, ["runs", "approve", str(outcome.step_id), "--reason", "boundary review", "--by", "ops"])
+    released = runner.invoke(
+        cli, ["runs", "approve", str(outcome.step_id), "--reason", "boundary review", "--by", "ops"]
+    )
     assert released.exit_code == 0, released.output
     assert f"{len(before[0]) - 2} left" in released.output
     assert current_members(ctx, council.code)[0] == {str(m.uid) for m in kept}

@@ -29,11 +29,17 @@ def test_site_benchmark_builds_every_councillors_page_then_nothing_when_unchange
 def test_national_benchmark_runs_the_flow_on_both_databases_then_unchanged(prefect_api):
     figures = bench_national(councils=3, per_council=6, latency=0.0, delay=0.01, workers=4, echo=lambda _: None)
     assert [(f["database"], f["run"]) for f in figures] == [
-        ("sqlite", "first"), ("sqlite", "unchanged"), ("postgresql", "first"), ("postgresql", "unchanged")]  # fmt: skip
+        ("sqlite", "first"),
+        ("sqlite", "unchanged"),
+        ("postgresql", "first"),
+        ("postgresql", "unchanged"),
+    ]
     for first, unchanged in (figures[0:2], figures[2:4]):
         assert first["rosters"] == {"applied": 3} and unchanged["rosters"] == {"unchanged": 3}
         assert first["councillors"] == unchanged["councillors"] and first["database_mb"] > 0
-        assert unchanged["requests"] < first["requests"] / 2  # no profile page, no feed of an account that posted nothing
+        assert (
+            unchanged["requests"] < first["requests"] / 2
+        )  # no profile page, no feed of an account that posted nothing
         assert {"roster", "profiles", "activity", "metrics", "site"} <= set(first["stages_s"])
         for row in (first, unchanged):
             # The documented paces scaled to a delay of 0.01 s: the Bluesky AppView (bsky.demo.example) a

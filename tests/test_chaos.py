@@ -10,10 +10,9 @@ import time
 import pytest
 
 from cllr.config import Settings
-from cllr.http import FetchError, Fetcher
+from cllr.http import Fetcher, FetchError
 
 from .faults import REDIRECTS, FaultServer
-
 
 HOST = "faults.example"
 BASE = f"https://{HOST}"
@@ -26,8 +25,14 @@ def server():
 
 
 def settings_for(server, **overrides) -> Settings:
-    values = {"request_delay": 0, "retries": 0, "timeout": 0.3, "deadline": 0.6, "backoff_base": 0.001,
-              "connect_to": {HOST: server.address}} | overrides  # fmt: skip
+    values = {
+        "request_delay": 0,
+        "retries": 0,
+        "timeout": 0.3,
+        "deadline": 0.6,
+        "backoff_base": 0.001,
+        "connect_to": {HOST: server.address},
+    } | overrides
     return Settings(**values)
 
 
@@ -64,9 +69,8 @@ def test_five_redirects_are_followed(server, fetcher):
 
 
 def test_retries_go_to_the_server_again(server):
-    with Fetcher(settings_for(server, retries=2)) as f:
-        with pytest.raises(FetchError, match="connection dropped"):
-            f.get(BASE + "/drop")
+    with Fetcher(settings_for(server, retries=2)) as f, pytest.raises(FetchError, match="connection dropped"):
+        f.get(BASE + "/drop")
     assert server.hits.count("/drop") == 3
 
 
@@ -75,8 +79,15 @@ def test_cllr_fetch_reports_success_and_failure_in_one_line(server, tmp_path):
 
     from cllr.cli import cli
 
-    runner = CliRunner(env={"CLLR_REQUEST_DELAY": "0", "CLLR_RETRIES": "0", "CLLR_TIMEOUT": "0.3",
-                            "CLLR_CONNECT_TO": f"{HOST}={server.address}", "CLLR_DATA_DIR": str(tmp_path)})  # fmt: skip
+    runner = CliRunner(
+        env={
+            "CLLR_REQUEST_DELAY": "0",
+            "CLLR_RETRIES": "0",
+            "CLLR_TIMEOUT": "0.3",
+            "CLLR_CONNECT_TO": f"{HOST}={server.address}",
+            "CLLR_DATA_DIR": str(tmp_path),
+        }
+    )
     ok = runner.invoke(cli, ["fetch", BASE + "/redirect/2"])
     assert ok.exit_code == 0, ok.output
     assert "status:   200" in ok.output and f"url:      {BASE}/ok" in ok.output and "bytes:    2" in ok.output

@@ -32,7 +32,9 @@ def page_background() -> str:
     return "#" + (colour if len(colour) == 6 else "".join(c * 2 for c in colour))
 
 
-@pytest.mark.parametrize(("a", "b", "ratio"), [("#000000", "#ffffff", 21.0), ("#ffffff", "#ffffff", 1.0), ("#767676", "#ffffff", 4.54)])
+@pytest.mark.parametrize(
+    ("a", "b", "ratio"), [("#000000", "#ffffff", 21.0), ("#ffffff", "#ffffff", 1.0), ("#767676", "#ffffff", 4.54)]
+)
 def test_the_contrast_formula_gives_the_wcag_reference_ratios(a, b, ratio):
     assert contrast(a, b) == pytest.approx(ratio, abs=0.01)
 
@@ -51,7 +53,9 @@ def test_chart_text_and_bars_have_enough_contrast_against_the_page(unit):
 
 
 def test_a_chart_says_in_words_what_it_shows():
-    svg = BeautifulSoup(bar_chart([10, 25, 40], ["1 Jan", "1 Feb", "1 Mar"], title="Share active", unit="%", top=100), "html.parser").svg
+    svg = BeautifulSoup(
+        bar_chart([10, 25, 40], ["1 Jan", "1 Feb", "1 Mar"], title="Share active", unit="%", top=100), "html.parser"
+    ).svg
     assert svg["role"] == "img" and svg["aria-label"] == "Share active"
     assert svg.desc.get_text() == "From 10% (1 Jan) to 40% (1 Mar); highest 40%."
     assert [r.title.get_text() for r in svg.find_all("rect")] == ["1 Jan: 10%", "1 Feb: 25%", "1 Mar: 40%"]
@@ -61,7 +65,7 @@ def test_a_chart_says_in_words_what_it_shows():
 
 
 def test_hostile_labels_stay_text():
-    svg = bar_chart([1, 2], ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>'], title="<b>t</b>")
+    svg = bar_chart([1, 2], ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>'], title="<b>t</b>")
     soup = BeautifulSoup(svg, "html.parser")
     assert soup.find("script") is None and soup.find("img") is None and soup.find("b") is None
     assert "<script>alert(1)</script>: 1" in [r.title.get_text() for r in soup.find_all("rect")]

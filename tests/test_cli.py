@@ -17,8 +17,16 @@ DOCS = Path(__file__).parent.parent / "docs"
 
 def test_parse_prints_councillors_as_json_lines():
     result = CliRunner().invoke(
-        cli, ["parse", str(SYMROE / "kirklees-gov-uk.GetCouncillorsByWard.xml"), "--cms", "moderngov",
-              "--base-url", "https://democracy.kirklees.gov.uk"])  # fmt: skip
+        cli,
+        [
+            "parse",
+            str(SYMROE / "kirklees-gov-uk.GetCouncillorsByWard.xml"),
+            "--cms",
+            "moderngov",
+            "--base-url",
+            "https://democracy.kirklees.gov.uk",
+        ],
+    )
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in result.output.splitlines()]
     assert len(records) == 69
@@ -92,7 +100,9 @@ def test_parse_reads_an_html_directory_with_a_councils_selectors(tmp_path, monke
     result = CliRunner().invoke(cli, ["parse", page, "--cms", "html", "--council", "xyz", "--url", SINGLE_URL])
     assert result.exit_code == 0, result.output
     got = [json.loads(line) for line in result.output.splitlines()]
-    assert [(r["id"], r["name"], r["ward"]) for r in got] == [(r["id"], r["name"], r["ward"]) for r in expected("single")]
+    assert [(r["id"], r["name"], r["ward"]) for r in got] == [
+        (r["id"], r["name"], r["ward"]) for r in expected("single")
+    ]
     missing = CliRunner().invoke(cli, ["parse", page, "--cms", "html", "--council", "ABC"])
     assert missing.exit_code == 1 and "no entry for ABC" in missing.output
     unnamed = CliRunner().invoke(cli, ["parse", page, "--cms", "html"])
@@ -102,15 +112,17 @@ def test_parse_reads_an_html_directory_with_a_councils_selectors(tmp_path, monke
 @pytest.mark.parametrize(
     ("args", "code", "expected"),
     [
-        (["https://m.facebook.com/cllrjanesmith/?ref=page_internal"], 0,
-         {"platform": "facebook", "key": "facebook:cllrjanesmith", "url": "https://www.facebook.com/cllrjanesmith"}),
-        (["janesmith", "--field", "bluesky"], 0,
-         {"key": "bluesky:janesmith.bsky.social", "needs_lookup": True}),
+        (
+            ["https://m.facebook.com/cllrjanesmith/?ref=page_internal"],
+            0,
+            {"platform": "facebook", "key": "facebook:cllrjanesmith", "url": "https://www.facebook.com/cllrjanesmith"},
+        ),
+        (["janesmith", "--field", "bluesky"], 0, {"key": "bluesky:janesmith.bsky.social", "needs_lookup": True}),
         (["@JaneSmith@mastodon.social"], 0, {"platform": "mastodon", "url": "https://mastodon.social/@JaneSmith"}),
         (["N/A"], 1, {"key": None, "reason": "a placeholder, not a value"}),
         (["https://twitter.com/intent/tweet?text=Vote"], 1, {"key": None}),
     ],
-)  # fmt: skip
+)
 def test_normalise_prints_the_canonical_identity_or_null_with_a_reason(args, code, expected):
     result = CliRunner().invoke(cli, ["normalise", *args])
     assert result.exit_code == code
@@ -132,8 +144,10 @@ def test_the_demo_runs_twice_and_the_second_run_records_the_web_moving_on(prefec
     db = sqlite3.connect(tmp_path / "demo" / "cllr.sqlite3")
     fields = {row[0] for row in db.execute("SELECT field FROM account_change")}
     runs = {}
-    for account_id, run_id in db.execute("SELECT account_id, profile_snapshot.run_id FROM profile_snapshot JOIN social_account "
-                                         "ON social_account.id = account_id WHERE social_account.status = 'active'"):  # fmt: skip
+    for account_id, run_id in db.execute(
+        "SELECT account_id, profile_snapshot.run_id FROM profile_snapshot JOIN social_account "
+        "ON social_account.id = account_id WHERE social_account.status = 'active'"
+    ):
         runs.setdefault(account_id, set()).add(run_id)
     db.close()
     assert {"handle", "moved_to", "status"} <= fields
@@ -144,19 +158,26 @@ def test_the_demo_runs_twice_and_the_second_run_records_the_web_moving_on(prefec
 
 
 @pytest.mark.flow
-def test_in_the_demo_a_council_corrects_its_record_by_api_and_csv_and_the_rescrape_keeps_it(prefect_api, tmp_path,
-                                                                                             monkeypatch):  # fmt: skip
+def test_in_the_demo_a_council_corrects_its_record_by_api_and_csv_and_the_rescrape_keeps_it(
+    prefect_api, tmp_path, monkeypatch
+):
     monkeypatch.delenv("DATABASE_URL", raising=False)
     result = CliRunner().invoke(cli, ["demo", "--councils", "3", "--data-dir", str(tmp_path / "demo")])
     assert result.exit_code == 0, result.output
     told = next(line for line in result.output.splitlines() if "corrects its record" in line)
-    found = re.search(r"by the API, added (\S+) for ([^;]+); by CSV, added (\S+) for ([^;]+); removed (\S+) from (.+)\.$", told)
+    found = re.search(
+        r"by the API, added (\S+) for ([^;]+); by CSV, added (\S+) for ([^;]+); removed (\S+) from (.+)\.$", told
+    )
     api_handle, api_name, csv_handle, csv_name, removed, owner = found.groups()
     assert "Corrections: 3 applied, 0 not applied" in result.output.split(told)[1]  # the second run applied them
     assert "3 applied, 2 added account(s) confirmed by the council, 1 removed account unlinked" in result.output
     db = sqlite3.connect(tmp_path / "demo" / "cllr.sqlite3")
     slugs = dict(db.execute("SELECT name, slug FROM councillor"))
-    assert db.execute("SELECT channel, status FROM correction ORDER BY id").fetchall() == [("api", "applied"), ("csv", "applied"), ("csv", "applied")]
+    assert db.execute("SELECT channel, status FROM correction ORDER BY id").fetchall() == [
+        ("api", "applied"),
+        ("csv", "applied"),
+        ("csv", "applied"),
+    ]
     assert db.execute("SELECT count(*) FROM disagreement WHERE status = 'open'").fetchone()[0] >= 1
     db.close()
     site = tmp_path / "demo" / "site" / "councillors"

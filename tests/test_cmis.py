@@ -21,10 +21,17 @@ PAGES = [
 def test_fixture_parses_to_its_expected_records(stem, url):
     roster = parse_person_blocks((FIXTURES / f"{stem}.html").read_bytes(), url)
     got = [
-        {"id": c.source_id, "name": c.name, "raw_name": c.raw_name, "ward": c.ward, "party": c.party,
-         "profile_url": c.profile_url, "photo_url": c.photo_url}
+        {
+            "id": c.source_id,
+            "name": c.name,
+            "raw_name": c.raw_name,
+            "ward": c.ward,
+            "party": c.party,
+            "profile_url": c.profile_url,
+            "photo_url": c.photo_url,
+        }
         for c in roster.councillors
-    ]  # fmt: skip
+    ]
     assert got == json.loads((FIXTURES / f"{stem}.expected.json").read_text(encoding="utf-8"))
 
 

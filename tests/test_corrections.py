@@ -23,25 +23,40 @@ from cllr.corrections import operations as ops
 from cllr.corrections.accounts_csv import parse_csv
 from cllr.corrections.credentials import issue, revoke
 from cllr.corrections.intake import PER_CREDENTIAL, create_app
+from cllr.handles import normalise
+from cllr.site.build import build_site
+from cllr.site.views import gather_people
 from models import (
-    AccountEvidence, Correction, CorrectionEvent, Council, Councillor, Disagreement, FieldLock, SocialAccount,
-)  # fmt: skip
+    AccountEvidence,
+    Correction,
+    CorrectionEvent,
+    Council,
+    Councillor,
+    Disagreement,
+    FieldLock,
+    SocialAccount,
+)
 from models.base import utcnow
 from models.db import Database
 from models.links import link_level, record_links
 from models.merge import apply_roster
 from scrapers.records import Roster, ScrapedCouncillor
-from cllr.handles import normalise
-from cllr.site.build import build_site
-from cllr.site.views import gather_people
 
 TODAY = date(2026, 11, 23)
 EVIDENCE = "https://democracy.north.example/mgUserInfo.aspx?UID=1"
 
 
 def roster(council_code: str, n: int = 5, **changes) -> Roster:
-    people = [ScrapedCouncillor(source_id=str(i), name=f"Person {council_code}{i}", raw_name=f"Cllr Person {i}",
-                                ward=f"Ward {i % 3}", party="Labour") for i in range(n)]  # fmt: skip
+    people = [
+        ScrapedCouncillor(
+            source_id=str(i),
+            name=f"Person {council_code}{i}",
+            raw_name=f"Cllr Person {i}",
+            ward=f"Ward {i % 3}",
+            party="Labour",
+        )
+        for i in range(n)
+    ]
     people[1] = replace(people[1], **changes)
     return Roster(people, sorted({p.ward for p in people}), f"https://{council_code.lower()}.example/roster")
 
@@ -57,8 +72,16 @@ def two_small_councils(database_url) -> Iterator[Database]:
     database.migrate()
     with database.session() as session:
         for code in ("XAA", "XAB"):
-            council = Council(code=code, name=f"Council {code}", common_name=code, nation="England", council_type="NMD",
-                              cms="moderngov", scraper_class="moderngov", fictional=True)  # fmt: skip
+            council = Council(
+                code=code,
+                name=f"Council {code}",
+                common_name=code,
+                nation="England",
+                council_type="NMD",
+                cms="moderngov",
+                scraper_class="moderngov",
+                fictional=True,
+            )
             session.add(council)
             session.flush()
             apply_roster(session, council, roster(code), run_id=None, today=TODAY, checked=False)
@@ -68,7 +91,9 @@ def two_small_councils(database_url) -> Iterator[Database]:
 
 def slug(db, code: str, source_id: str = "1") -> str:
     with db.session() as session:
-        return session.scalar(select(Councillor.slug).join(Council).where(Council.code == code, Councillor.source_id == source_id))
+        return session.scalar(
+            select(Councillor.slug).join(Council).where(Council.code == code, Councillor.source_id == source_id)
+        )
 
 
 def token_for(db, code: str, **kwargs) -> str:
@@ -109,8 +134,12 @@ def add(db, code="XAA", account="https://bsky.app/profile/person.north.example",
 
 
 def post(client, token, *operations, **kwargs):
-    return client.post("/api/v1/corrections", json={"corrections": list(operations)},
-                       headers={"Authorization": f"Bearer {token}"}, **kwargs)  # fmt: skip
+    return client.post(
+        "/api/v1/corrections",
+        json={"corrections": list(operations)},
+        headers={"Authorization": f"Bearer {token}"},
+        **kwargs,
+    )
 
 
 def events(db, action=None) -> list[CorrectionEvent]:
@@ -127,8 +156,10 @@ def test_a_council_token_submits_an_account_and_it_is_approved_for_the_next_run(
     response = post(intake, token, add(db))
     assert response.status_code == 201, response.text
     [made] = response.json()["corrections"]
-    assert made["status"] == "approved" and made["values"] == {"account": "https://bsky.app/profile/person.north.example",
-                                                               "role": "councillor"}  # fmt: skip
+    assert made["status"] == "approved" and made["values"] == {
+        "account": "https://bsky.app/profile/person.north.example",
+        "role": "councillor",
+    }
     assert [e.action for e in events(db)] == ["submitted"]
     with db.session() as session:
         stored = session.scalar(select(Council.id).where(Council.code == "XAA"))
@@ -141,8 +172,11 @@ def test_unknown_revoked_and_expired_tokens_are_refused_and_audited(db, intake, 
     if state == "revoked":
         with db.session() as session:
             revoke(session, token.split("_")[1])
-    headers = {"unknown": {"Authorization": f"Bearer {token[:-4]}AAAA"}, "malformed": {"Authorization": "Bearer x"},
-               "missing": {}}.get(state, {"Authorization": f"Bearer {token}"})  # fmt: skip
+    headers = {
+        "unknown": {"Authorization": f"Bearer {token[:-4]}AAAA"},
+        "malformed": {"Authorization": "Bearer x"},
+        "missing": {},
+    }.get(state, {"Authorization": f"Bearer {token}"})
     response = intake.post("/api/v1/corrections", json={"corrections": [add(db)]}, headers=headers)
     assert response.status_code == 401 and response.headers["www-authenticate"].startswith("Bearer")
     assert state in response.json()["error"] or state in ("malformed", "missing")
@@ -164,7 +198,9 @@ def test_the_council_is_taken_from_the_credential_never_the_body(db, intake):
     token = token_for(db, "XAA")
     response = post(intake, token, {**add(db), "council": "XAB"})
     assert response.status_code == 422
-    assert {"field": "corrections.0.council", "problem": "is not a field this operation takes"} in response.json()["problems"]
+    assert {"field": "corrections.0.council", "problem": "is not a field this operation takes"} in response.json()[
+        "problems"
+    ]
 
 
 def test_a_council_lists_only_its_own_councillors(db, intake):
@@ -220,22 +256,31 @@ def test_oversized_and_wrongly_typed_bodies_are_refused(db, intake):
     token = token_for(db, "XAA")
     big = post(intake, token, {**add(db), "note": "x" * 70_000})
     assert big.status_code == 413
-    typed = intake.post("/api/v1/corrections", content=b"{}", headers={"Authorization": f"Bearer {token}", "Content-Type": "text/plain"})
+    typed = intake.post(
+        "/api/v1/corrections", content=b"{}", headers={"Authorization": f"Bearer {token}", "Content-Type": "text/plain"}
+    )
     assert typed.status_code == 415
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(body=st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=30),
-                         lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
-                         max_leaves=12),  # fmt: skip
-       op=st.sampled_from([*ops.OPERATIONS, "x"]))
+@given(
+    body=st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=30),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+        max_leaves=12,
+    ),
+    op=st.sampled_from([*ops.OPERATIONS, "x"]),
+)
 def test_generated_payloads_never_cause_a_server_error(db, intake, body, op):
     token = getattr(test_generated_payloads_never_cause_a_server_error, "token", None)
     if token is None or token[0] is not db:
         test_generated_payloads_never_cause_a_server_error.token = token = (db, token_for(db, "XAA", days=1))
     for payload in (body, {"corrections": [body]}, {"corrections": [{"op": op, "councillor": body}]}):
-        response = intake.post("/api/v1/corrections", content=json.dumps(payload),
-                               headers={"Authorization": f"Bearer {token[1]}", "Content-Type": "application/json"})  # fmt: skip
+        response = intake.post(
+            "/api/v1/corrections",
+            content=json.dumps(payload),
+            headers={"Authorization": f"Bearer {token[1]}", "Content-Type": "application/json"},
+        )
         assert response.status_code in (201, 403, 404, 422, 429), response.text
 
 
@@ -296,9 +341,16 @@ def test_the_sixty_first_submission_in_an_hour_is_refused_with_retry_after(db, i
     with db.session() as session:  # sixty earlier submissions in the hour, as the audit records them
         council_id, credential_id = session.execute(text("SELECT council_id, id FROM council_credential")).one()
         now = ops.utcnow()
-        session.add_all(CorrectionEvent(action="submitted", credential_id=credential_id, council_id=council_id,
-                                        batch=f"b{i}", at=now - timedelta(minutes=59) + timedelta(seconds=i))
-                        for i in range(PER_CREDENTIAL))  # fmt: skip
+        session.add_all(
+            CorrectionEvent(
+                action="submitted",
+                credential_id=credential_id,
+                council_id=council_id,
+                batch=f"b{i}",
+                at=now - timedelta(minutes=59) + timedelta(seconds=i),
+            )
+            for i in range(PER_CREDENTIAL)
+        )
     response = post(intake, token, add(db))
     assert response.status_code == 429
     assert 1 <= int(response.headers["retry-after"]) <= 61
@@ -317,8 +369,11 @@ def test_each_further_lockout_of_an_address_lasts_twice_as_long(db, intake):
     now = utcnow()
     with db.session() as session:  # twenty failures three hours ago: that hour's lockout is over
         for _ in range(20):
-            session.add(CorrectionEvent(action="refused", address="127.0.0.1", detail="401: unknown credential",
-                                        at=now - timedelta(hours=3)))  # fmt: skip
+            session.add(
+                CorrectionEvent(
+                    action="refused", address="127.0.0.1", detail="401: unknown credential", at=now - timedelta(hours=3)
+                )
+            )
     token = token_for(db, "XAA")
     assert intake.get("/api/v1/councillors", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     for _ in range(20):
@@ -335,13 +390,20 @@ def submit(db, *operations, code="XAA", channel="api"):
         credential = session.scalar(select(ops.Credential).join(Council).where(Council.code == code))
         if credential is None:
             credential, _ = issue(session, code, "officer")
-        return [c.id for c in ops.submit(session, [ops.OPERATION.validate_python(o) for o in operations],
-                                         ops.Submitter(channel, "127.0.0.1", credential))]  # fmt: skip
+        return [
+            c.id
+            for c in ops.submit(
+                session,
+                [ops.OPERATION.validate_python(o) for o in operations],
+                ops.Submitter(channel, "127.0.0.1", credential),
+            )
+        ]
 
 
 def test_a_name_change_waits_for_review_and_an_account_applies(db):
-    name_id, account_id = submit(db, {"op": "set_name", "councillor": slug(db, "XAA"), "name": "Jo Corrected",
-                                      "evidence_url": EVIDENCE}, add(db))  # fmt: skip
+    name_id, account_id = submit(
+        db, {"op": "set_name", "councillor": slug(db, "XAA"), "name": "Jo Corrected", "evidence_url": EVIDENCE}, add(db)
+    )
     with db.session() as session:
         assert ops.apply_approved(session) == (1, [])
         assert session.get(Correction, name_id).status == "queued"
@@ -349,7 +411,9 @@ def test_a_name_change_waits_for_review_and_an_account_applies(db):
 
 
 def test_a_corrected_name_survives_three_rescrapes_with_one_disagreement(db):
-    [cid] = submit(db, {"op": "set_name", "councillor": slug(db, "XAA"), "name": "Jo Corrected", "evidence_url": EVIDENCE})
+    [cid] = submit(
+        db, {"op": "set_name", "councillor": slug(db, "XAA"), "name": "Jo Corrected", "evidence_url": EVIDENCE}
+    )
     with db.session() as session:
         ops.decide(session, cid, approve=True, reviewer="operator")
         ops.apply_approved(session)
@@ -370,7 +434,10 @@ def test_a_corrected_name_survives_three_rescrapes_with_one_disagreement(db):
     [
         ({"op": "set_party", "party": "Green Party"}, lambda p: p.current.party_label == "Green Party"),
         ({"op": "set_ward", "ward": "Ward 2"}, lambda p: p.current.ward.name == "Ward 2"),
-        ({"op": "mark_left", "left_on": "2026-11-01"}, lambda p: p.current is None and p.memberships[-1].end_reason == "left"),
+        (
+            {"op": "mark_left", "left_on": "2026-11-01"},
+            lambda p: p.current is None and p.memberships[-1].end_reason == "left",
+        ),
     ],
 )
 def test_corrected_seats_survive_rescrapes_and_a_revert_restores_them(db, operation, check):
@@ -380,7 +447,13 @@ def test_corrected_seats_survive_rescrapes_and_a_revert_restores_them(db, operat
         ops.apply_approved(session)
     for _ in range(3):
         with db.session() as session:
-            apply_roster(session, session.scalar(select(Council).where(Council.code == "XAA")), roster("XAA"), run_id=None, today=TODAY)
+            apply_roster(
+                session,
+                session.scalar(select(Council).where(Council.code == "XAA")),
+                roster("XAA"),
+                run_id=None,
+                today=TODAY,
+            )
     with db.session() as session:
         person = session.scalar(select(Councillor).where(Councillor.slug == slug(db, "XAA")))
         assert check(person)
@@ -398,13 +471,17 @@ def test_a_removed_account_stays_removed_when_the_council_page_still_lists_it(db
     handle = normalise("https://bsky.app/profile/person.north.example")
     with db.session() as session:
         person_id = session.scalar(select(Councillor.id).where(Councillor.slug == slug(db, "XAA")))
-        record_links(session, person_id, [(handle, "councillor")], method="council_profile", source_url=page, run_id=None)
+        record_links(
+            session, person_id, [(handle, "councillor")], method="council_profile", source_url=page, run_id=None
+        )
     submit(db, {"op": "remove_account", "councillor": slug(db, "XAA"), "account": handle.url, "evidence_url": EVIDENCE})
     with db.session() as session:
         ops.apply_approved(session)
     for _ in range(3):
         with db.session() as session:
-            record_links(session, person_id, [(handle, "councillor")], method="council_profile", source_url=page, run_id=None)
+            record_links(
+                session, person_id, [(handle, "councillor")], method="council_profile", source_url=page, run_id=None
+            )
     with db.session() as session:
         evidence = session.scalars(select(AccountEvidence).where(AccountEvidence.councillor_id == person_id)).all()
         assert link_level(evidence) is None
@@ -417,9 +494,12 @@ def test_an_added_account_is_council_confirmed_and_a_scrape_never_withdraws_it(d
         ops.apply_approved(session)
         person_id = session.scalar(select(Councillor.id).where(Councillor.slug == slug(db, "XAA")))
         for _ in range(3):  # the council page lists nothing for them
-            record_links(session, person_id, [], method="council_profile", source_url="https://xaa.example/p1", run_id=None)
-        evidence = session.scalars(select(AccountEvidence).join(SocialAccount)
-                                   .where(SocialAccount.key == "bluesky:person.north.example")).all()  # fmt: skip
+            record_links(
+                session, person_id, [], method="council_profile", source_url="https://xaa.example/p1", run_id=None
+            )
+        evidence = session.scalars(
+            select(AccountEvidence).join(SocialAccount).where(SocialAccount.key == "bluesky:person.north.example")
+        ).all()
         assert link_level(evidence) == "council"
 
 
@@ -430,8 +510,14 @@ def test_addresses_leave_the_audit_after_ninety_days_and_each_run_clears_them(db
     now = utcnow()
     with db.session() as session:
         for age in (91, 89):
-            session.add(CorrectionEvent(action="refused", address=f"192.0.2.{age}", detail="401: unknown credential",
-                                        at=now - timedelta(days=age)))  # fmt: skip
+            session.add(
+                CorrectionEvent(
+                    action="refused",
+                    address=f"192.0.2.{age}",
+                    detail="401: unknown credential",
+                    at=now - timedelta(days=age),
+                )
+            )
     with db.session() as session:
         assert ops.purge_addresses(session) == 1
     assert [e.address for e in events(db)] == [None, "192.0.2.89"]
@@ -439,15 +525,22 @@ def test_addresses_leave_the_audit_after_ninety_days_and_each_run_clears_them(db
 
 
 def test_a_closed_disagreement_stays_closed_and_a_revert_closes_the_fields_disagreements(db):
-    [cid] = submit(db, {"op": "set_name", "councillor": slug(db, "XAA"), "name": "Jo Corrected", "evidence_url": EVIDENCE})
+    [cid] = submit(
+        db, {"op": "set_name", "councillor": slug(db, "XAA"), "name": "Jo Corrected", "evidence_url": EVIDENCE}
+    )
     with db.session() as session:
         ops.decide(session, cid, approve=True, reviewer="operator")
         ops.apply_approved(session)
 
     def rescrape(**changes):
         with db.session() as session:
-            apply_roster(session, session.scalar(select(Council).where(Council.code == "XAA")), roster("XAA", **changes),
-                         run_id=None, today=TODAY)  # fmt: skip
+            apply_roster(
+                session,
+                session.scalar(select(Council).where(Council.code == "XAA")),
+                roster("XAA", **changes),
+                run_id=None,
+                today=TODAY,
+            )
 
     rescrape()
     with db.session() as session:
@@ -456,7 +549,10 @@ def test_a_closed_disagreement_stays_closed_and_a_revert_closes_the_fields_disag
     rescrape(name="Person Elsewhere")
     with db.session() as session:
         rows = session.scalars(select(Disagreement).order_by(Disagreement.id)).all()
-        assert [(d.scraped, d.status, d.times) for d in rows] == [("Person XAA1", "closed", 2), ("Person Elsewhere", "open", 1)]
+        assert [(d.scraped, d.status, d.times) for d in rows] == [
+            ("Person XAA1", "closed", 2),
+            ("Person Elsewhere", "open", 1),
+        ]
         ops.revert(session, cid, reviewer="operator", note="the council's page was right")
     with db.session() as session:
         assert session.scalars(select(Disagreement.status)).all() == ["closed", "closed"]
@@ -467,41 +563,52 @@ def test_the_audit_cannot_be_edited_or_deleted_only_erased(db):
     with db.session() as session:
         row = session.scalar(select(CorrectionEvent))
         row_id = row.id
-    for statement in (f"DELETE FROM correction_event WHERE id = {row_id}",
-                      f"UPDATE correction_event SET action = 'applied' WHERE id = {row_id}",
-                      f"UPDATE correction_event SET evidence_url = 'https://other.example/' WHERE id = {row_id}",
-                      f"UPDATE correction_event SET address = '10.0.0.1' WHERE id = {row_id}"):  # fmt: skip
-        with pytest.raises(Exception, match="append-only"):
-            with db.session() as session:
-                session.execute(text(statement))
+    for statement in (
+        f"DELETE FROM correction_event WHERE id = {row_id}",
+        f"UPDATE correction_event SET action = 'applied' WHERE id = {row_id}",
+        f"UPDATE correction_event SET evidence_url = 'https://other.example/' WHERE id = {row_id}",
+        f"UPDATE correction_event SET address = '10.0.0.1' WHERE id = {row_id}",
+    ):
+        with pytest.raises(Exception, match="append-only"), db.session() as session:
+            session.execute(text(statement))
     with db.session() as session:  # the two updates the application makes: clear the address, erase the values
         session.execute(text(f"UPDATE correction_event SET address = NULL WHERE id = {row_id}"))
-        session.execute(text(f"UPDATE correction_event SET erased = true, before = NULL, after = NULL, evidence_url = NULL,"
-                             f" detail = NULL WHERE id = {row_id}"))  # fmt: skip
-    with pytest.raises(Exception, match="append-only"):
-        with db.session() as session:
-            session.execute(text(f"UPDATE correction_event SET erased = false WHERE id = {row_id}"))
+        session.execute(
+            text(
+                f"UPDATE correction_event SET erased = true, before = NULL, after = NULL, evidence_url = NULL,"
+                f" detail = NULL WHERE id = {row_id}"
+            )
+        )
+    with pytest.raises(Exception, match="append-only"), db.session() as session:
+        session.execute(text(f"UPDATE correction_event SET erased = false WHERE id = {row_id}"))
 
 
 # Bulk CSV ----------------------------------------------------------------------------------------------
 
 
 def test_a_council_uploads_its_accounts_as_csv(db, intake):
-    body = ("councillor,action,account,role,evidence_url,note\n"
-            f"{slug(db, 'XAA', '1')},add,https://bsky.app/profile/one.north.example,councillor,{EVIDENCE},\n"
-            f"{slug(db, 'XAA', '2')},add,@two@mastodon.example,personal,{EVIDENCE},from the officer\n")  # fmt: skip
-    response = intake.post("/api/v1/corrections.csv", content=body.encode(),
-                           headers={"Authorization": f"Bearer {token_for(db, 'XAA')}", "Content-Type": "text/csv"})  # fmt: skip
+    body = (
+        "councillor,action,account,role,evidence_url,note\n"
+        f"{slug(db, 'XAA', '1')},add,https://bsky.app/profile/one.north.example,councillor,{EVIDENCE},\n"
+        f"{slug(db, 'XAA', '2')},add,@two@mastodon.example,personal,{EVIDENCE},from the officer\n"
+    )
+    response = intake.post(
+        "/api/v1/corrections.csv",
+        content=body.encode(),
+        headers={"Authorization": f"Bearer {token_for(db, 'XAA')}", "Content-Type": "text/csv"},
+    )
     assert response.status_code == 201, response.text
     assert [c["status"] for c in response.json()["corrections"]] == ["approved", "approved"]
 
 
 def test_a_csv_with_problems_is_refused_whole_with_line_numbers():
-    body = ("councillor,action,account,evidence_url\n"
-            "xaa-a,add,https://bsky.app/profile/one.north.example,https://council.example/a\n"
-            "xaa-b,replace,https://bsky.app/profile/two.north.example,https://council.example/b\n"
-            "xaa-c,add,not an account,https://council.example/c\n"
-            "xaa-d,add,https://bsky.app/profile/four.north.example,javascript:alert(1)\n")  # fmt: skip
+    body = (
+        "councillor,action,account,evidence_url\n"
+        "xaa-a,add,https://bsky.app/profile/one.north.example,https://council.example/a\n"
+        "xaa-b,replace,https://bsky.app/profile/two.north.example,https://council.example/b\n"
+        "xaa-c,add,not an account,https://council.example/c\n"
+        "xaa-d,add,https://bsky.app/profile/four.north.example,javascript:alert(1)\n"
+    )
     operations, problems = parse_csv(body.encode())
     assert operations == []
     assert [(p["line"], p["field"]) for p in problems] == [(3, "action"), (4, "account"), (5, "evidence_url")]
@@ -527,8 +634,11 @@ def test_the_site_marks_what_a_correction_set_and_links_each_page_to_its_suggest
     person = slug(db, "XAA")
     party = {"op": "set_party", "councillor": person, "party": "Green Party", "evidence_url": EVIDENCE}
     submit(db, add(db), party)
-    [suggested] = submit(db, {"op": "set_name", "councillor": slug(db, "XAA", "2"), "name": "Person Renamed",
-                              "evidence_url": EVIDENCE}, channel="public")  # fmt: skip
+    [suggested] = submit(
+        db,
+        {"op": "set_name", "councillor": slug(db, "XAA", "2"), "name": "Person Renamed", "evidence_url": EVIDENCE},
+        channel="public",
+    )
     with db.session() as session:
         for correction in session.scalars(select(Correction).where(Correction.status == "queued")):
             ops.decide(session, correction.id, approve=True, reviewer="operator")
@@ -541,10 +651,17 @@ def test_the_site_marks_what_a_correction_set_and_links_each_page_to_its_suggest
 
     corrected = page(person)
     assert [m.get_text() for m in corrected.select(".corrected")] == [
-        f"(corrected by the council on {applied})", f"(added by the council on {applied})"]  # fmt: skip
+        f"(corrected by the council on {applied})",
+        f"(added by the council on {applied})",
+    ]
     assert "Green Party" in corrected.select_one(".corrected").parent.get_text()
-    assert corrected.find("a", string="Suggest a correction")["href"] == f"https://intake.example/suggest?councillor={person}"
-    assert [m.get_text() for m in page(slug(db, "XAA", "2")).select(".corrected")] == [f"(corrected after review on {applied})"]
+    assert (
+        corrected.find("a", string="Suggest a correction")["href"]
+        == f"https://intake.example/suggest?councillor={person}"
+    )
+    assert [m.get_text() for m in page(slug(db, "XAA", "2")).select(".corrected")] == [
+        f"(corrected after review on {applied})"
+    ]
     assert page(slug(db, "XAA", "3")).select(".corrected") == []
     council = BeautifulSoup((tmp_path / "councils" / "xaa.html").read_text(), "html.parser")
     assert council.find("a", string="corrections form")["href"] == "https://intake.example/council"

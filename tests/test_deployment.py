@@ -50,8 +50,12 @@ def prefect_server(tmp_path):
         "CLLR_ROOT": str(ROOT),
     }
     log = (tmp_path / "server.log").open("w")
-    server = subprocess.Popen([PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-ui",
-                               "--no-scheduler"], env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    server = subprocess.Popen(
+        [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-ui", "--no-scheduler"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -80,11 +84,19 @@ def prefect(env, *args, timeout=300) -> str:
     return done.stdout
 
 
-def test_the_daily_refresh_deploys_from_prefect_yaml_and_a_worker_runs_it(prefect_server, postgres_url, demo_web,
-                                                                        small_world, tmp_path):  # fmt: skip
+def test_the_daily_refresh_deploys_from_prefect_yaml_and_a_worker_runs_it(
+    prefect_server, postgres_url, demo_web, small_world, tmp_path
+):
     env = prefect_server
-    settings = Settings(data_dir=tmp_path / "data", database_url=postgres_url, **write_demo_files(small_world, tmp_path),
-                        **demo_web.settings(), request_delay=0, backoff_base=0.01, workers=4)  # fmt: skip
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        database_url=postgres_url,
+        **write_demo_files(small_world, tmp_path),
+        **demo_web.settings(),
+        request_delay=0,
+        backoff_base=0.01,
+        workers=4,
+    )
     prefect(env, "work-pool", "create", "councillors", "--type", "process")
     prefect(env, "--no-prompt", "deploy", "--name", "daily-refresh")
     parameters = {"settings": settings.model_dump(mode="json"), "trigger": "integration"}
@@ -95,19 +107,23 @@ def test_the_daily_refresh_deploys_from_prefect_yaml_and_a_worker_runs_it(prefec
     api = env["PREFECT_API_URL"]
     state = httpx.get(f"{api}/flow_runs/{flow_run_id}", timeout=10).json()["state"]
     assert state["type"] == "COMPLETED", state
-    artifacts = httpx.post(f"{api}/artifacts/filter", timeout=10,
-                           json={"artifacts": {"flow_run_id": {"any_": [flow_run_id]}}}).json()  # fmt: skip
+    artifacts = httpx.post(
+        f"{api}/artifacts/filter", timeout=10, json={"artifacts": {"flow_run_id": {"any_": [flow_run_id]}}}
+    ).json()
     by_key = {a["key"]: a for a in artifacts}
     assert {"run-summary", "run-councils"} <= set(by_key)
     councils = len(small_world.councils)
     assert f"| Councils applied | {councils} |" in by_key["run-summary"]["data"]
     table = json.loads(by_key["run-councils"]["data"])
     assert [(row["council"], row["roster"], row["profiles"]) for row in table] == [
-        (c.code, "applied", "done") for c in sorted(small_world.councils, key=lambda c: c.code)]  # fmt: skip
+        (c.code, "applied", "done") for c in sorted(small_world.councils, key=lambda c: c.code)
+    ]
 
     db = Database(postgres_url)
     with db.session() as session:
-        assert session.scalar(select(func.count()).select_from(Councillor)) == sum(len(c.councillors) for c in small_world.councils)
+        assert session.scalar(select(func.count()).select_from(Councillor)) == sum(
+            len(c.councillors) for c in small_world.councils
+        )
         run = session.scalar(select(Run).order_by(Run.id.desc()).limit(1))
         assert (run.status, run.trigger, run.kind) == ("finished", "integration", "refresh")
     db.dispose()

@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from cllr.corrections import operations as ops
-from cllr.pipeline import context, finishing, metrics
 from cllr.cli import cli
+from cllr.corrections import operations as ops
 from cllr.corrections.erasure import erase
+from cllr.pipeline import context, finishing, metrics
 from models import AccountEvidence, CorrectionEvent, Councillor, FormerName, SocialAccount
 from models.db import Database
 
@@ -39,16 +39,28 @@ def dump(url: str) -> str:
         path = url.removeprefix("sqlite:///")
         with sqlite3.connect(path) as connection:
             return "\n".join(connection.iterdump()) + Path(path).read_bytes().decode("latin-1")
-    return subprocess.run(["pg_dump", "--no-owner", url.replace("postgresql+psycopg", "postgresql")],
-                          check=True, capture_output=True, text=True).stdout  # fmt: skip
+    return subprocess.run(
+        ["pg_dump", "--no-owner", url.replace("postgresql+psycopg", "postgresql")],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
 
 
 def site_files_holding(site: Path, needle: str) -> list[str]:
-    return [str(p.relative_to(site)) for p in site.rglob("*") if p.is_file() and needle.lower() in p.read_bytes().decode("latin-1").lower()]
+    return [
+        str(p.relative_to(site))
+        for p in site.rglob("*")
+        if p.is_file() and needle.lower() in p.read_bytes().decode("latin-1").lower()
+    ]
 
 
 def cli_env(settings) -> dict[str, str]:
-    return {"CLLR_DATA_DIR": str(settings.data_dir), "CLLR_DATABASE_URL": settings.db_url, "CLLR_CONTACT_URL": settings.contact_url}
+    return {
+        "CLLR_DATA_DIR": str(settings.data_dir),
+        "CLLR_DATABASE_URL": settings.db_url,
+        "CLLR_CONTACT_URL": settings.contact_url,
+    }
 
 
 def test_an_erased_account_leaves_no_trace_in_the_database_or_the_site_and_is_never_collected_again(demo_settings):
@@ -56,24 +68,34 @@ def test_an_erased_account_leaves_no_trace_in_the_database_or_the_site_and_is_ne
     db = Database(demo_settings.db_url)
     with db.session() as session:  # a Bluesky account that a council page links, with a DID and posts
         account, slug = session.execute(
-            select(SocialAccount, Councillor.slug).select_from(SocialAccount)
+            select(SocialAccount, Councillor.slug)
+            .select_from(SocialAccount)
             .join(AccountEvidence, AccountEvidence.account_id == SocialAccount.id)
             .join(Councillor, Councillor.id == AccountEvidence.councillor_id)
-            .where(SocialAccount.platform == "bluesky", SocialAccount.platform_id.is_not(None),
-                   AccountEvidence.method == "council_profile").order_by(SocialAccount.id).limit(1)).one()  # fmt: skip
+            .where(
+                SocialAccount.platform == "bluesky",
+                SocialAccount.platform_id.is_not(None),
+                AccountEvidence.method == "council_profile",
+            )
+            .order_by(SocialAccount.id)
+            .limit(1)
+        ).one()
         handle, did = account.handle, account.platform_id
     site = demo_settings.output_dir
     assert handle in dump(demo_settings.db_url) and did in dump(demo_settings.db_url)
     assert site_files_holding(site, handle)
 
     url = f"https://bsky.app/profile/{handle}"
-    dry = CliRunner().invoke(cli, ["erase", slug, url, "--by", "operator", "--reason", "request 1"], env=cli_env(demo_settings))
+    dry = CliRunner().invoke(
+        cli, ["erase", slug, url, "--by", "operator", "--reason", "request 1"], env=cli_env(demo_settings)
+    )
     assert dry.exit_code == 0, dry.output
     assert "Would erase" in dry.output and "Nothing has changed" in dry.output
     assert handle in dump(demo_settings.db_url)
 
-    done = CliRunner().invoke(cli, ["erase", slug, url, "--by", "operator", "--reason", "request 1", "--yes"],
-                              env=cli_env(demo_settings))  # fmt: skip
+    done = CliRunner().invoke(
+        cli, ["erase", slug, url, "--by", "operator", "--reason", "request 1", "--yes"], env=cli_env(demo_settings)
+    )
     assert done.exit_code == 0, done.output
     assert "deleted 1 row(s) of social_account" in done.output and "Site rebuilt" in done.output
     text = dump(demo_settings.db_url).lower()
@@ -85,7 +107,9 @@ def test_an_erased_account_leaves_no_trace_in_the_database_or_the_site_and_is_ne
 
     run_once(demo_settings)  # the council page still links it
     with db.session() as session:
-        assert session.scalar(select(func.count()).select_from(SocialAccount).where(SocialAccount.handle == handle)) == 0
+        assert (
+            session.scalar(select(func.count()).select_from(SocialAccount).where(SocialAccount.handle == handle)) == 0
+        )
     assert handle.lower() not in dump(demo_settings.db_url).lower()
     assert site_files_holding(site, handle) == []
     db.dispose()
@@ -104,12 +128,28 @@ def test_a_former_name_is_erased_from_history_the_audit_and_the_page_address(dir
         person = session.scalar(select(Councillor).order_by(Councillor.id).limit(1))
         old_slug = f"{person.council.code.lower()}-quillan-oldname"
         person.slug = old_slug  # the page address was made from the name they no longer use
-        person.former_names.append(FormerName(name="Quillan Oldname", raw_name="Cllr Quillan Oldname", used_until=person.memberships[0].start_date))
+        person.former_names.append(
+            FormerName(
+                name="Quillan Oldname", raw_name="Cllr Quillan Oldname", used_until=person.memberships[0].start_date
+            )
+        )
     with directory.session() as session:  # a public suggestion mentioned it: its audit rows must lose it too
         submitter = ops.Submitter("public", "192.0.2.1")
-        ops.submit(session, [ops.OPERATION.validate_python({"op": "set_name", "councillor": old_slug, "name": "Quillan Newname",
-                                                            "evidence_url": "https://council.example/p", "note": "was Quillan Oldname"})],
-                   submitter)  # fmt: skip
+        ops.submit(
+            session,
+            [
+                ops.OPERATION.validate_python(
+                    {
+                        "op": "set_name",
+                        "councillor": old_slug,
+                        "name": "Quillan Newname",
+                        "evidence_url": "https://council.example/p",
+                        "note": "was Quillan Oldname",
+                    }
+                )
+            ],
+            submitter,
+        )
     with directory.session() as session:
         report = erase(session, old_slug, "Quillan Oldname", actor="operator", reason="request 2")
     assert report.deleted["former_name"] == 1 and report.new_slug and "oldname" not in report.new_slug

@@ -7,8 +7,8 @@ import time
 import pytest
 from sqlalchemy import select
 
-from cllr.site.forked_renderer import Claims, HelperFailed, alongside
 from cllr.site.build import _refuse_queries
+from cllr.site.forked_renderer import Claims, HelperFailed, alongside
 from models.db import Database
 
 
@@ -44,15 +44,14 @@ def _die():
         (lambda: {}["missing"], KeyError, "missing"),  # raised again as itself
         (lambda: open("/nonexistent/file"), FileNotFoundError, "nonexistent"),
         (lambda: (_ for _ in ()).throw(Unpicklable(7, "odd")), HelperFailed, "Unpicklable: 7: odd"),  # its traceback
-        (lambda: (lambda: None), HelperFailed, "pickle"),  # a result that does not pickle
+        (lambda: lambda: None, HelperFailed, "pickle"),  # a result that does not pickle
         (_die, HelperFailed, "without a report"),  # killed: no report at all
     ],
 )
 def test_a_failure_in_the_child_is_raised_in_the_parent_once_the_block_ends(work, raised, message):
     ran = []
-    with pytest.raises(raised, match=message) as caught:
-        with alongside(work):
-            ran.append("block")
+    with pytest.raises(raised, match=message) as caught, alongside(work):
+        ran.append("block")
     assert ran == ["block"]  # the parent's own work was not cut short
     if raised is not HelperFailed:
         assert any("In the helper process" in note and "Traceback" in note for note in caught.value.__notes__)

@@ -147,9 +147,14 @@ PAGE = "https://www.brackenford.example/councillors?page=2"
     ("link", "want"),
     [
         ('<a rel="next" href="?page=3">Next</a>', "https://www.brackenford.example/councillors?page=3"),
-        ('<a rel="next" href="/councillors/all?page=3">Next</a>', "https://www.brackenford.example/councillors/all?page=3"),
-        ('<a rel="next" href="http://WWW.Brackenford.example/councillors?page=3">Next</a>',
-         "http://WWW.Brackenford.example/councillors?page=3"),
+        (
+            '<a rel="next" href="/councillors/all?page=3">Next</a>',
+            "https://www.brackenford.example/councillors/all?page=3",
+        ),
+        (
+            '<a rel="next" href="http://WWW.Brackenford.example/councillors?page=3">Next</a>',
+            "http://WWW.Brackenford.example/councillors?page=3",
+        ),
         ('<a rel="next" href="#">Next</a>', None),
         ('<a rel="next" href="">Next</a>', None),
         ('<a rel="next">Next</a>', None),
@@ -160,15 +165,19 @@ PAGE = "https://www.brackenford.example/councillors?page=2"
         ('<a rel="prev" href="?page=1">Previous</a>', None),
         ("", None),
     ],
-)  # fmt: skip
+)
 def test_next_page_link_rules(link, want):
     assert next_page_url(f"<html><body><nav>{link}</nav></body></html>".encode(), PAGE, NEXT) == want
 
 
 @pytest.mark.parametrize(
-    "href", ["https://elsewhere.example/councillors?page=3", "//elsewhere.example/councillors?page=3",
-             "https://www.brackenford.example.elsewhere.example/councillors?page=3"],
-)  # fmt: skip
+    "href",
+    [
+        "https://elsewhere.example/councillors?page=3",
+        "//elsewhere.example/councillors?page=3",
+        "https://www.brackenford.example.elsewhere.example/councillors?page=3",
+    ],
+)
 def test_a_next_link_to_another_host_is_a_source_error(href):
     page = f'<a rel="next" href="{href}">Next</a>'.encode()
     with pytest.raises(SourceError, match="next page link leaves the site: https://"):
@@ -203,22 +212,43 @@ CARD = '<li class="councillor-card"><h3 class="councillor-card__name">{name}</h3
     ("page", "error"),
     [
         (b"", "container selector 'ul.councillor-list' matched 0 elements"),
-        (b"<html><head><title>Page not found</title></head><body><h1>Page not found</h1>"
-         b"<p>Sorry, we could not find that page.</p></body></html>", "matched 0 elements"),
-        (b'<ul class="councillor-list"></ul><ul class="councillor-list"></ul>',
-         "container selector 'ul.councillor-list' matched 2 elements"),
-        (b'<ul class="councillor-list"><li class="person">A new design</li></ul>',
-         "no councillors matched 'li.councillor-card'"),
-        ('<ul class="councillor-list">{}</ul>'.format(CARD.format(name='<a href="/councillors/x">Cllr X Yz</a>', ward=""))
-         .encode(), "councillor 'Cllr X Yz' has no ward"),
-        ('<ul class="councillor-list">{}</ul>'.format(CARD.format(name="", ward="Ward: Somewhere")).encode(),
-         "1 elements matched 'li.councillor-card' but none had a name"),
-        ('<ul class="councillor-list">{}</ul>'.format(CARD.format(name='<a href="javascript:show(7)">Cllr X Yz</a>',
-         ward="Ward: Mill")).encode(), "councillor 'Cllr X Yz' has no identifier"),
-        ('<ul class="councillor-list">{}</ul>'.format(CARD.format(name='<a href="/people/x-yz">Cllr X Yz</a>',
-         ward="Ward: Mill")).encode(), "councillor 'Cllr X Yz' has no identifier"),  # id_pattern does not match
+        (
+            b"<html><head><title>Page not found</title></head><body><h1>Page not found</h1>"
+            b"<p>Sorry, we could not find that page.</p></body></html>",
+            "matched 0 elements",
+        ),
+        (
+            b'<ul class="councillor-list"></ul><ul class="councillor-list"></ul>',
+            "container selector 'ul.councillor-list' matched 2 elements",
+        ),
+        (
+            b'<ul class="councillor-list"><li class="person">A new design</li></ul>',
+            "no councillors matched 'li.councillor-card'",
+        ),
+        (
+            '<ul class="councillor-list">{}</ul>'.format(
+                CARD.format(name='<a href="/councillors/x">Cllr X Yz</a>', ward="")
+            ).encode(),
+            "councillor 'Cllr X Yz' has no ward",
+        ),
+        (
+            '<ul class="councillor-list">{}</ul>'.format(CARD.format(name="", ward="Ward: Somewhere")).encode(),
+            "1 elements matched 'li.councillor-card' but none had a name",
+        ),
+        (
+            '<ul class="councillor-list">{}</ul>'.format(
+                CARD.format(name='<a href="javascript:show(7)">Cllr X Yz</a>', ward="Ward: Mill")
+            ).encode(),
+            "councillor 'Cllr X Yz' has no identifier",
+        ),
+        (
+            '<ul class="councillor-list">{}</ul>'.format(
+                CARD.format(name='<a href="/people/x-yz">Cllr X Yz</a>', ward="Ward: Mill")
+            ).encode(),
+            "councillor 'Cllr X Yz' has no identifier",
+        ),  # id_pattern does not match
     ],
-)  # fmt: skip
+)
 def test_pages_that_are_not_the_configured_roster_are_source_errors(page, error):
     with pytest.raises(SourceError, match=re.escape(error)):
         parse_html_roster(page, SINGLE_URL, JADU)
@@ -258,21 +288,38 @@ def test_a_truncated_page_parses_what_arrived_or_fails():
 @pytest.mark.parametrize(
     ("href", "src", "profile", "photo"),
     [
-        ("/councillors/x-yz", "/p/x.jpg",
-         "https://www.ashcombevale.example/councillors/x-yz", "https://www.ashcombevale.example/p/x.jpg"),
+        (
+            "/councillors/x-yz",
+            "/p/x.jpg",
+            "https://www.ashcombevale.example/councillors/x-yz",
+            "https://www.ashcombevale.example/p/x.jpg",
+        ),
         ("javascript:void(0)", "data:image/gif;base64,R0lGOD", None, None),
         (" JavaScript:alert(1) ", "javascript:alert(1)", None, None),
         ("ftp://www.ashcombevale.example/councillors/x-yz", "file:///etc/passwd", None, None),
-        ("http://[::1/councillors/x-yz", "//cdn.ashcombevale.example/x.jpg#frag", None, "https://cdn.ashcombevale.example/x.jpg"),
-        ("https://www.ashcombevale.example/councillors/x-yz#contact", "x.jpg",
-         "https://www.ashcombevale.example/councillors/x-yz#contact", "https://www.ashcombevale.example/your-council/x.jpg"),
+        (
+            "http://[::1/councillors/x-yz",
+            "//cdn.ashcombevale.example/x.jpg#frag",
+            None,
+            "https://cdn.ashcombevale.example/x.jpg",
+        ),
+        (
+            "https://www.ashcombevale.example/councillors/x-yz#contact",
+            "x.jpg",
+            "https://www.ashcombevale.example/councillors/x-yz#contact",
+            "https://www.ashcombevale.example/your-council/x.jpg",
+        ),
     ],
-)  # fmt: skip
+)
 def test_only_web_urls_are_kept(href, src, profile, photo):
     config = HtmlConfig.from_mapping(CONFIGS["jadu-cards"] | {"identifier": "@data-id", "id_pattern": None})
-    card = (f'<li class="councillor-card" data-id="77"><img src="{src}"><h3 class="councillor-card__name">'
-            f'<a href="{href}">Cllr X Yz</a></h3><p class="councillor-card__ward">Ward: Mill</p></li>')
-    (councillor,) = parse_html_roster(f'<ul class="councillor-list">{card}</ul>'.encode(), SINGLE_URL, config).councillors
+    card = (
+        f'<li class="councillor-card" data-id="77"><img src="{src}"><h3 class="councillor-card__name">'
+        f'<a href="{href}">Cllr X Yz</a></h3><p class="councillor-card__ward">Ward: Mill</p></li>'
+    )
+    (councillor,) = parse_html_roster(
+        f'<ul class="councillor-list">{card}</ul>'.encode(), SINGLE_URL, config
+    ).councillors
     assert (councillor.source_id, councillor.profile_url, councillor.photo_url) == ("77", profile, photo)
 
 
@@ -289,8 +336,10 @@ def test_only_web_urls_are_kept(href, src, profile, photo):
 )
 def test_source_id_comes_from_the_identifier_the_pattern_or_the_profile_path(config, href, want):
     config = HtmlConfig.from_mapping(CONFIGS["jadu-cards"] | config)
-    card = (f'<li class="councillor-card" data-uid="U-41"><h3 class="councillor-card__name"><a href="{href}">Cllr X Yz</a></h3>'
-            '<p class="councillor-card__ward">Mill</p></li>')
+    card = (
+        f'<li class="councillor-card" data-uid="U-41"><h3 class="councillor-card__name"><a href="{href}">Cllr X Yz</a></h3>'
+        '<p class="councillor-card__ward">Mill</p></li>'
+    )
     page = f'<ul class="councillor-list">{card}</ul>'.encode()
     if not want:
         with pytest.raises(SourceError, match="has no identifier"):
@@ -406,8 +455,14 @@ GOOD = {"councillor": "li.card", "name": "h3", "ward": "p.ward"}
         (GOOD | {"name": "  "}, "'name' is empty"),
         (GOOD | {"profile": ""}, "'profile' is empty"),
         (GOOD | {"profile": "a@href", "id_pattern": "(["}, "'id_pattern' is not a valid regex"),
-        (GOOD | {"profile": "a@href", "id_pattern": r"/councillors/\w+"}, "'id_pattern' must have exactly one group, not 0"),
-        (GOOD | {"profile": "a@href", "id_pattern": r"/(\w+)/(\d+)"}, "'id_pattern' must have exactly one group, not 2"),
+        (
+            GOOD | {"profile": "a@href", "id_pattern": r"/councillors/\w+"},
+            "'id_pattern' must have exactly one group, not 0",
+        ),
+        (
+            GOOD | {"profile": "a@href", "id_pattern": r"/(\w+)/(\d+)"},
+            "'id_pattern' must have exactly one group, not 2",
+        ),
         (GOOD | {"id_pattern": r"(\d+)"}, "'id_pattern' needs 'profile' or 'identifier'"),
         (GOOD | {"next_page": "@href"}, "'next_page' needs a CSS selector"),
         (["li", "h3", "p"], "html config must be a mapping, not list"),
@@ -435,7 +490,7 @@ def test_good_configuration_is_a_frozen_config_with_defaults():
 @settings(max_examples=100, deadline=None)
 @given(st.integers(0, len(SINGLE)), st.binary(max_size=40) | st.text(max_size=20).map(str.encode), st.integers(0, 200))
 def test_mutated_pages_parse_or_fail_cleanly(position, noise, cut):
-    page = SINGLE[:position] + noise + SINGLE[position + cut:]  # noise in, and up to 200 bytes out
+    page = SINGLE[:position] + noise + SINGLE[position + cut :]  # noise in, and up to 200 bytes out
     try:
         roster = parse_html_roster(page, SINGLE_URL, JADU)
     except SourceError as exc:

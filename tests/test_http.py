@@ -11,7 +11,8 @@ import httpx
 import pytest
 
 from cllr.config import Settings
-from cllr.http import FetchError, Fetcher, slot_key
+from cllr.http import Fetcher, FetchError, slot_key
+
 from .fakes import Body, FakeClock
 
 
@@ -382,8 +383,10 @@ def test_a_council_override_slows_its_site_down(tmp_path):
 
     overrides = tmp_path / "overrides.csv"
     overrides.write_text("code,request_delay,note\nKIR,3,asked us to slow down\n", encoding="utf-8")
-    registry = [{"code": "KIR", "roster_url": "https://democracy.kirklees.gov.uk"},
-                {"code": "LDS", "roster_url": "https://democracy.leeds.gov.uk"}]  # fmt: skip
+    registry = [
+        {"code": "KIR", "roster_url": "https://democracy.kirklees.gov.uk"},
+        {"code": "LDS", "roster_url": "https://democracy.leeds.gov.uk"},
+    ]
     web = Web()
     with fetcher(web, request_delay=1.0) as f:
         apply_overrides(f, registry, read_overrides(overrides))
@@ -426,5 +429,8 @@ def test_a_credential_header_never_follows_a_redirect_to_another_origin():
 
     with Fetcher(Settings(request_delay=0), httpx.MockTransport(handler), clock=FakeClock()) as f:
         f.get("https://api.example.org/same", robots=False, headers={"Authorization": "Bearer secret"})
-    assert seen == {"api.example.org/same": "Bearer secret", "api.example.org/hop": "Bearer secret",
-                    "elsewhere.example.org/land": None}  # fmt: skip
+    assert seen == {
+        "api.example.org/same": "Bearer secret",
+        "api.example.org/hop": "Bearer secret",
+        "elsewhere.example.org/land": None,
+    }

@@ -42,7 +42,11 @@ DIRECTORY = {
 }
 DOCUMENTS = [
     ("democracy-asmx", ASMX_URL, ASMX),
-    ("directory-entries", "https://www.harrowgate.example/index.php?option=com_councillors&view=entries&format=json", DIRECTORY),
+    (
+        "directory-entries",
+        "https://www.harrowgate.example/index.php?option=com_councillors&view=entries&format=json",
+        DIRECTORY,
+    ),
 ]
 ASMX_BYTES = (FIXTURES / "democracy-asmx.json").read_bytes()
 ASMX_CONFIG = JsonConfig.from_mapping(ASMX)
@@ -84,13 +88,20 @@ ONE = {"MemberId": 7, "FullName": "Councillor Ada Quince", "WardName": "Mill"}
         (b"\xef\xbb\xbf" + doc([ONE]), {}, ["7"]),  # a byte-order mark
         (doc([]), {}, []),
         (doc([ONE | {"MemberId": 7.0}, ONE, ONE | {"MemberId": "7"}]), {}, ["7"]),  # one id, three spellings
-        (doc([ONE | {"MemberId": "007"}, ONE | {"MemberId": 12345678901234567890}]), {}, ["007", "12345678901234567890"]),
+        (
+            doc([ONE | {"MemberId": "007"}, ONE | {"MemberId": 12345678901234567890}]),
+            {},
+            ["007", "12345678901234567890"],
+        ),
         (doc([ONE | {"MemberId": " m-7 "}]), {}, ["m-7"]),
         (doc([{"MemberId": None, "FullName": "Vacant", "WardName": "Mill"}, ONE]), {}, ["7"]),
-        (doc([{"Member": {"Id": 7, "Names": ["Ada", "Quince"]}, "Ward": {"Name": "Mill"}}]),
-         {"id": "Member.Id", "name": "Member.Names", "ward": "Ward.Name"}, ["7"]),
+        (
+            doc([{"Member": {"Id": 7, "Names": ["Ada", "Quince"]}, "Ward": {"Name": "Mill"}}]),
+            {"id": "Member.Id", "name": "Member.Names", "ward": "Ward.Name"},
+            ["7"],
+        ),
     ],
-)  # fmt: skip
+)
 def test_document_shapes_and_ids(content, config, ids):
     roster = parse_json_roster(content, ASMX_URL, JsonConfig.from_mapping(ASMX | config))
     assert [c.source_id for c in roster.councillors] == ids
@@ -117,8 +128,10 @@ def test_an_empty_list_is_an_empty_roster_not_an_error():
         (b'{"d": null}', "no list at 'd.results' (found nothing)"),
         (b'[{"d": {"results": []}}]', "no list at 'd.results' (found nothing)"),
         (b'{"d": {"results": [7, "Ada"]}}', "record 0 is not an object (found number)"),
-        (b'{"d": {"results": [{"MemberId": 7, "FullName": "Ada Quince", "WardName": "Mill"}, null]}}',
-         "record 1 is not an object (found null)"),
+        (
+            b'{"d": {"results": [{"MemberId": 7, "FullName": "Ada Quince", "WardName": "Mill"}, null]}}',
+            "record 1 is not an object (found null)",
+        ),
         (doc([ONE, {"MemberId": 8, "WardName": "Mill"}]), "record 1 has no name at 'FullName'"),
         (doc([{"FullName": "Ada Quince", "WardName": "Mill"}]), "record 0 ('Ada Quince') has no id at 'MemberId'"),
         (doc([ONE | {"MemberId": True}]), "record 0 ('Councillor Ada Quince') has no id"),
@@ -126,9 +139,12 @@ def test_an_empty_list_is_an_empty_roster_not_an_error():
         (doc([ONE | {"WardName": {"Name": "Mill"}}]), "record 0: 'WardName' is an object, not a value"),
         (doc([ONE | {"PartyName": [{"Name": "Labour"}]}]), "record 0: 'PartyName' holds arrays or objects, not values"),
         (doc([ONE | {"PartyName": ["Labour", ["Co-operative"]]}]), "record 0: 'PartyName' holds arrays or objects"),
-        (doc([ONE | {"PartyName": json.loads("[" * 900 + "1" + "]" * 900)}]), "record 0: 'PartyName' holds arrays or objects"),
+        (
+            doc([ONE | {"PartyName": json.loads("[" * 900 + "1" + "]" * 900)}]),
+            "record 0: 'PartyName' holds arrays or objects",
+        ),
     ],
-)  # fmt: skip
+)
 def test_documents_that_are_not_the_configured_roster_are_source_errors(content, error):
     with pytest.raises(SourceError, match=re.escape(error)) as caught:
         parse_json_roster(content, ASMX_URL, ASMX_CONFIG)
@@ -158,11 +174,15 @@ def test_documents_that_are_not_the_configured_roster_are_source_errors(content,
         ("PhotoUrl", "data:image/png;base64,iVBOR", None),
         ("PhotoUrl", "", None),
     ],
-)  # fmt: skip
+)
 def test_field_values(field, value, want):
     (councillor,) = parse_json_roster(doc([ONE | {field: value}]), ASMX_URL, ASMX_CONFIG).councillors
-    got = {"PartyName": councillor.party, "Email": councillor.email, "ProfileUrl": councillor.profile_url,
-           "PhotoUrl": councillor.photo_url}[field]  # fmt: skip
+    got = {
+        "PartyName": councillor.party,
+        "Email": councillor.email,
+        "ProfileUrl": councillor.profile_url,
+        "PhotoUrl": councillor.photo_url,
+    }[field]
     assert got == want
 
 
@@ -186,7 +206,11 @@ def test_names_are_cleaned_or_joined_from_their_parts():
     ("template", "member_id", "want"),
     [
         ("https://x.example/councillor/{id}", 7, "https://x.example/councillor/7"),
-        ("/councillor/{id}/profile", "ada quince/2", "https://democracy.kestrelford.example/councillor/ada%20quince%2F2/profile"),
+        (
+            "/councillor/{id}/profile",
+            "ada quince/2",
+            "https://democracy.kestrelford.example/councillor/ada%20quince%2F2/profile",
+        ),
         ("https://x.example/c?id={id}&tab=about", "7", "https://x.example/c?id=7&tab=about"),
     ],
 )
@@ -198,8 +222,13 @@ def test_profile_template(template, member_id, want):
 
 def test_a_profile_path_wins_over_the_template_and_the_template_fills_gaps():
     config = JsonConfig.from_mapping(ASMX | {"profile_template": "https://x.example/c/{id}"})
-    roster = parse_json_roster(doc([ONE | {"ProfileUrl": "/m/7"}, ONE | {"MemberId": 8, "ProfileUrl": None}]), ASMX_URL, config)
-    assert [c.profile_url for c in roster.councillors] == ["https://democracy.kestrelford.example/m/7", "https://x.example/c/8"]
+    roster = parse_json_roster(
+        doc([ONE | {"ProfileUrl": "/m/7"}, ONE | {"MemberId": 8, "ProfileUrl": None}]), ASMX_URL, config
+    )
+    assert [c.profile_url for c in roster.councillors] == [
+        "https://democracy.kestrelford.example/m/7",
+        "https://x.example/c/8",
+    ]
 
 
 # ---------------------------------------------------------------------------
@@ -221,7 +250,10 @@ GOOD = {"records": "d", "id": "Id", "name": "Name", "ward": "Ward"}
         (GOOD | {"party": "fields..party"}, "'party' has an empty part in path 'fields..party'"),
         (GOOD | {"records": "d."}, "'records' has an empty part in path 'd.'"),
         (GOOD | {"profile_template": "https://x.example/{name}"}, "'profile_template' may use only '{id}'"),
-        (GOOD | {"profile_template": "https://x.example/councillor"}, "'profile_template' may use only '{id}' and must use it"),
+        (
+            GOOD | {"profile_template": "https://x.example/councillor"},
+            "'profile_template' may use only '{id}' and must use it",
+        ),
         (GOOD | {"profile_template": "https://x.example/{id!r}"}, "'profile_template' may use only '{id}'"),
         (GOOD | {"profile_template": "https://x.example/{id:>9}"}, "'profile_template' may use only '{id}'"),
         (GOOD | {"profile_template": "https://x.example/{id"}, "'profile_template' is not a valid template"),
@@ -229,7 +261,7 @@ GOOD = {"records": "d", "id": "Id", "name": "Name", "ward": "Ward"}
         (GOOD | {"first_name": "First"}, "'first_name' and 'last_name' must be given together"),
         ("records: d", "json config must be a mapping, not str"),
     ],
-)  # fmt: skip
+)
 def test_bad_configuration_is_a_value_error_naming_the_key(mapping, message):
     with pytest.raises(ValueError, match=re.escape(message)) as caught:
         JsonConfig.from_mapping(mapping)
@@ -250,9 +282,11 @@ def test_good_configuration_is_a_frozen_config_with_defaults():
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.integers(0, len(ASMX_BYTES)), st.binary(max_size=40) | st.text(max_size=20).map(str.encode), st.integers(0, 60))
+@given(
+    st.integers(0, len(ASMX_BYTES)), st.binary(max_size=40) | st.text(max_size=20).map(str.encode), st.integers(0, 60)
+)
 def test_mutated_documents_parse_or_fail_cleanly(position, noise, cut):
-    content = ASMX_BYTES[:position] + noise + ASMX_BYTES[position + cut:]  # noise in, and up to 60 bytes out
+    content = ASMX_BYTES[:position] + noise + ASMX_BYTES[position + cut :]  # noise in, and up to 60 bytes out
     try:
         roster = parse_json_roster(content, ASMX_URL, ASMX_CONFIG)
     except SourceError as exc:
@@ -270,10 +304,15 @@ def test_mutated_documents_parse_or_fail_cleanly(position, noise, cut):
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-                    lambda inner: st.lists(inner, max_size=4)
-                    | st.dictionaries(st.sampled_from([*ONE, "d", "results"]), inner, max_size=4),
-                    max_leaves=20))  # fmt: skip
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+        lambda inner: (
+            st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from([*ONE, "d", "results"]), inner, max_size=4)
+        ),
+        max_leaves=20,
+    )
+)
 def test_arbitrary_json_parses_or_fails_cleanly(value):
     try:
         roster = parse_json_roster(json.dumps(value).encode(), ASMX_URL, ASMX_CONFIG)

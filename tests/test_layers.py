@@ -17,8 +17,15 @@ import pytest
 ROOT = Path(__file__).parent.parent
 PACKAGES = ("cllr", "scrapers", "models", "flows")
 FOUNDATION = (
-    "cllr", "cllr.config", "cllr.names", "cllr.parties", "cllr.handles", "cllr.evidence", "cllr.urls", "cllr.progress",
-)  # fmt: skip
+    "cllr",
+    "cllr.config",
+    "cllr.names",
+    "cllr.parties",
+    "cllr.handles",
+    "cllr.evidence",
+    "cllr.urls",
+    "cllr.progress",
+)
 
 # Layer → the layers its modules may import (besides their own). A module belongs to the
 # first layer whose prefix names it.
@@ -32,13 +39,26 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "cllr.site": ("foundation", "models", "scrapers.records", "cllr.platforms", "cllr.postcodes"),
     "cllr.corrections": ("foundation", "models", "scrapers.records", "cllr.site"),
     "cllr.pipeline": (
-        "foundation", "cllr.http", "scrapers", "models", "cllr.platforms", "cllr.postcodes", "cllr.site",
+        "foundation",
+        "cllr.http",
+        "scrapers",
+        "models",
+        "cllr.platforms",
+        "cllr.postcodes",
+        "cllr.site",
         "cllr.corrections",
-    ),  # fmt: skip
+    ),
     "cllr.demo": (
-        "foundation", "cllr.http", "scrapers", "models", "cllr.platforms", "cllr.postcodes", "cllr.site",
-        "cllr.corrections", "cllr.pipeline",
-    ),  # fmt: skip
+        "foundation",
+        "cllr.http",
+        "scrapers",
+        "models",
+        "cllr.platforms",
+        "cllr.postcodes",
+        "cllr.site",
+        "cllr.corrections",
+        "cllr.pipeline",
+    ),
     "top": ("*",),  # the command line, the benchmarks, the flows
 }
 TOP = ("cllr.cli", "cllr.bench", "flows")
@@ -169,14 +189,38 @@ def test_no_modules_import_each_other_in_a_cycle():
 @pytest.mark.parametrize(
     "importer, source, broken",
     [
-        ("cllr.names", "from cllr.site.views import gather_people", "cllr.names (foundation) imports cllr.site.views (cllr.site)"),
-        ("cllr.http.slots", "def f():\n    from models.runs import PolitenessSlot", "cllr.http.slots (cllr.http) imports models.runs (models)"),
-        ("scrapers.profiles", "from cllr.http import slot_key", "scrapers.profiles (scrapers) imports cllr.http (cllr.http)"),
-        ("cllr.site.build", "from cllr.pipeline import activity", "cllr.site.build (cllr.site) imports cllr.pipeline.activity (cllr.pipeline)"),
-        ("cllr.corrections.intake", "import cllr.pipeline.context", "cllr.corrections.intake (cllr.corrections) imports cllr.pipeline.context (cllr.pipeline)"),
-        ("cllr.postcodes.importer", "from cllr.site.views import gather_people", "cllr.postcodes.importer (cllr.postcodes) imports cllr.site.views (cllr.site)"),
+        (
+            "cllr.names",
+            "from cllr.site.views import gather_people",
+            "cllr.names (foundation) imports cllr.site.views (cllr.site)",
+        ),
+        (
+            "cllr.http.slots",
+            "def f():\n    from models.runs import PolitenessSlot",
+            "cllr.http.slots (cllr.http) imports models.runs (models)",
+        ),
+        (
+            "scrapers.profiles",
+            "from cllr.http import slot_key",
+            "scrapers.profiles (scrapers) imports cllr.http (cllr.http)",
+        ),
+        (
+            "cllr.site.build",
+            "from cllr.pipeline import activity",
+            "cllr.site.build (cllr.site) imports cllr.pipeline.activity (cllr.pipeline)",
+        ),
+        (
+            "cllr.corrections.intake",
+            "import cllr.pipeline.context",
+            "cllr.corrections.intake (cllr.corrections) imports cllr.pipeline.context (cllr.pipeline)",
+        ),
+        (
+            "cllr.postcodes.importer",
+            "from cllr.site.views import gather_people",
+            "cllr.postcodes.importer (cllr.postcodes) imports cllr.site.views (cllr.site)",
+        ),
     ],
-)  # fmt: skip
+)
 def test_an_import_that_breaks_a_rule_is_reported(importer, source, broken):
     edges = {importer: imports(importer, source, set(MODULES), False)}
     assert violations(edges) == [broken]
@@ -184,9 +228,14 @@ def test_an_import_that_breaks_a_rule_is_reported(importer, source, broken):
 
 def test_a_module_may_import_its_own_layer_and_those_below():
     edges = {
-        "cllr.site.build": imports("cllr.site.build", "from cllr.site import views\nfrom models import Council\nfrom cllr.names import slugify", set(MODULES), False),
+        "cllr.site.build": imports(
+            "cllr.site.build",
+            "from cllr.site import views\nfrom models import Council\nfrom cllr.names import slugify",
+            set(MODULES),
+            False,
+        ),
         "cllr.cli": imports("cllr.cli", "from cllr.pipeline import activity", set(MODULES), False),
-    }  # fmt: skip
+    }
     assert violations(edges) == []
 
 

@@ -7,18 +7,19 @@ from datetime import date
 
 from sqlalchemy import select
 
-from cllr.pipeline import context, registry, rosters
 from cllr.config import Settings
 from cllr.demo.server import DemoServer, directory_pages
 from cllr.demo.world import write_demo_files
+from cllr.pipeline import context, registry, rosters
 from models import RunStep
 
 TODAY = date(2026, 11, 23)
 
 
 def settings_for(server, files, tmp_path, database_url) -> Settings:
-    return Settings(data_dir=tmp_path, database_url=database_url, **files, **server.settings(),
-                    request_delay=0, backoff_base=0.01)  # fmt: skip
+    return Settings(
+        data_dir=tmp_path, database_url=database_url, **files, **server.settings(), request_delay=0, backoff_base=0.01
+    )
 
 
 def steps(ctx, run_id):
@@ -31,7 +32,10 @@ def steps(ctx, run_id):
 
 def test_each_roster_step_records_its_http_statuses_and_bytes(small_world, tmp_path, database_url):
     files = write_demo_files(small_world, tmp_path)
-    with DemoServer(small_world) as server, context.open_context(settings_for(server, files, tmp_path, database_url)) as ctx:
+    with (
+        DemoServer(small_world) as server,
+        context.open_context(settings_for(server, files, tmp_path, database_url)) as ctx,
+    ):
         first = context.start_run(ctx, "test")
         for code in registry.load_registry(ctx):
             rosters.scrape_roster(ctx, code, first, TODAY)
@@ -60,8 +64,11 @@ def test_a_site_whose_robots_txt_refuses_us_is_skipped_not_failed(small_world, t
     council = small_world.councils[0]
     files = write_demo_files(small_world, tmp_path)
     with DemoServer(small_world) as server:
-        server.web.faults[(council.host, "/robots.txt")] = (200, {"Content-Type": "text/plain"},
-                                                            b"User-agent: *\nDisallow: /\n")  # fmt: skip
+        server.web.faults[(council.host, "/robots.txt")] = (
+            200,
+            {"Content-Type": "text/plain"},
+            b"User-agent: *\nDisallow: /\n",
+        )
         with context.open_context(settings_for(server, files, tmp_path, database_url)) as ctx:
             run_id = context.start_run(ctx, "test")
             registry.load_registry(ctx)
@@ -73,7 +80,9 @@ def test_a_site_whose_robots_txt_refuses_us_is_skipped_not_failed(small_world, t
     assert http == {"200": 1, "robots_disallowed": 1}  # robots.txt itself, then the refusal
 
 
-def test_a_council_disabled_in_the_registry_is_recorded_as_disabled_and_not_fetched(small_world, tmp_path, database_url):
+def test_a_council_disabled_in_the_registry_is_recorded_as_disabled_and_not_fetched(
+    small_world, tmp_path, database_url
+):
     files = write_demo_files(small_world, tmp_path)
     with open(files["registry"], encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
@@ -83,7 +92,10 @@ def test_a_council_disabled_in_the_registry_is_recorded_as_disabled_and_not_fetc
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    with DemoServer(small_world) as server, context.open_context(settings_for(server, files, tmp_path, database_url)) as ctx:
+    with (
+        DemoServer(small_world) as server,
+        context.open_context(settings_for(server, files, tmp_path, database_url)) as ctx,
+    ):
         run_id = context.start_run(ctx, "test")
         codes = registry.load_registry(ctx)
         disabled = registry.record_disabled(ctx, run_id)

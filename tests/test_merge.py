@@ -19,11 +19,19 @@ PARTIES = ("Labour", "Conservative", "Green Party", "Independent")
 
 def roster(n: int, **changes) -> Roster:
     people = [
-        ScrapedCouncillor(source_id=str(i), name=f"Person {i}", raw_name=f"Cllr Person {i}",
-                          ward=f"Ward {i % 7}", party=PARTIES[i % 4], email=f"p{i}@council.example")
+        ScrapedCouncillor(
+            source_id=str(i),
+            name=f"Person {i}",
+            raw_name=f"Cllr Person {i}",
+            ward=f"Ward {i % 7}",
+            party=PARTIES[i % 4],
+            email=f"p{i}@council.example",
+        )
         for i in range(n)
-    ]  # fmt: skip
-    return Roster([replace(p, **changes) for p in people], sorted({p.ward for p in people}), "https://council.example/roster")
+    ]
+    return Roster(
+        [replace(p, **changes) for p in people], sorted({p.ward for p in people}), "https://council.example/roster"
+    )
 
 
 @pytest.fixture
@@ -36,8 +44,16 @@ def db(tmp_path):
 
 def load(db, seats, active):
     with db.session() as session:
-        council = Council(code="XAA", name="Test Council", common_name="Test", nation="England",
-                          council_type="NMD", cms="moderngov", scraper_class="moderngov", seats=seats)  # fmt: skip
+        council = Council(
+            code="XAA",
+            name="Test Council",
+            common_name="Test",
+            nation="England",
+            council_type="NMD",
+            cms="moderngov",
+            scraper_class="moderngov",
+            seats=seats,
+        )
         session.add(council)
         session.flush()
         if active:
@@ -47,7 +63,12 @@ def load(db, seats, active):
 def state(db):
     with db.session() as session:
         return sorted(
-            (c.source_id, c.name, c.current.party_label if c.current else None, c.current.ward.name if c.current else None)
+            (
+                c.source_id,
+                c.name,
+                c.current.party_label if c.current else None,
+                c.current.ward.name if c.current else None,
+            )
             for c in session.scalars(select(Councillor))
         )
 
@@ -71,9 +92,18 @@ def merge(db, candidate):
         (None, 40, roster(40, party="Reform UK"), "mass_update"),  # most parties change at once
         (None, 40, roster(40, ward="Somewhere Else"), "mass_update"),
     ],
-    ids=["zero", "zero-first", "seats-low", "seats-high", "removals-20", "removals-120", "parties-emptied",
-         "mass-party", "mass-ward"],
-)  # fmt: skip
+    ids=[
+        "zero",
+        "zero-first",
+        "seats-low",
+        "seats-high",
+        "removals-20",
+        "removals-120",
+        "parties-emptied",
+        "mass-party",
+        "mass-ward",
+    ],
+)
 def test_quarantine_rules_leave_everything_as_it_was(db, seats, active, candidate, code):
     load(db, seats, active)
     before = state(db)
@@ -113,8 +143,12 @@ def test_one_councillors_change(db, change, field, expected):
     merge(db, candidate)
     with db.session() as session:
         person = session.scalar(select(Councillor).where(Councillor.source_id == "3"))
-        value = {"email": person.email, "name": person.name, "party": person.current.party_label,
-                 "ward": person.current.ward.name}[field]  # fmt: skip
+        value = {
+            "email": person.email,
+            "name": person.name,
+            "party": person.current.party_label,
+            "ward": person.current.ward.name,
+        }[field]
         assert value == expected
         if field in ("party", "ward"):  # the old period is closed, not rewritten
             assert [m.end_reason for m in person.memberships] == ["changed", None]

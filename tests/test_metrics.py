@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -11,7 +11,7 @@ from cllr.pipeline import metrics
 from models import AccountMetric, Post, ProfileSnapshot, SocialAccount
 from models.db import Database
 
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
 def ago(days: float) -> datetime:
@@ -19,8 +19,19 @@ def ago(days: float) -> datetime:
 
 
 # (days ago, kind) of each stored post; reposts are never stored, so never appear here.
-POSTS = [(0.5, "post"), (3, "reply"), (6.9, "post"), (7.5, "post"), (12, "reply"), (29, "post"),
-         (31, "post"), (60, "reply"), (89, "post"), (95, "post"), (-1, "post")]  # fmt: skip
+POSTS = [
+    (0.5, "post"),
+    (3, "reply"),
+    (6.9, "post"),
+    (7.5, "post"),
+    (12, "reply"),
+    (29, "post"),
+    (31, "post"),
+    (60, "reply"),
+    (89, "post"),
+    (95, "post"),
+    (-1, "post"),
+]
 # By hand: 7 days → 0.5, 3, 6.9 = 3; 30 days → + 7.5, 12, 29 = 6; 90 days → + 31, 60, 89 = 9;
 # 95 days is outside every window; the post dated tomorrow (-1) is ignored (a wrong clock).
 # Replies in 30 days: 3 and 12 = 2. Last post: 0.5 days ago.
@@ -40,7 +51,9 @@ def account(session, key: str, snapshots: list[tuple[float, int | None]], comple
     session.add(row)
     session.flush()
     for days, followers in snapshots:
-        session.add(ProfileSnapshot(account_id=row.id, taken_at=ago(days), followers=followers, posts_complete=complete))
+        session.add(
+            ProfileSnapshot(account_id=row.id, taken_at=ago(days), followers=followers, posts_complete=complete)
+        )
     return row
 
 
@@ -54,7 +67,7 @@ def account(session, key: str, snapshots: list[tuple[float, int | None]], comple
         ([(40, 100), (0, None)], None, None),  # no count now (a blog): nothing
     ],
     ids=["base-110", "exactly-30", "too-young", "no-base-count", "blog"],
-)  # fmt: skip
+)
 def test_followers_and_their_change_over_30_days(session, snapshots, followers, change):
     row = account(session, "bluesky:someone", snapshots)
     metrics.compute(session, NOW, run_id=None)

@@ -14,8 +14,19 @@ def test_migrations_go_up_and_down_and_match_the_models(database_url):
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
         assert diff == [], f"models and migrations disagree: {diff}"
-        assert {"council", "councillor", "membership", "social_account", "account_evidence",
-                "profile_snapshot", "post", "run", "run_step", "ward", "party"} <= set(inspect(conn).get_table_names())  # fmt: skip
+        assert {
+            "council",
+            "councillor",
+            "membership",
+            "social_account",
+            "account_evidence",
+            "profile_snapshot",
+            "post",
+            "run",
+            "run_step",
+            "ward",
+            "party",
+        } <= set(inspect(conn).get_table_names())
     downgrade(database_url)
     with engine.connect() as conn:
         assert set(inspect(conn).get_table_names()) <= {"alembic_version"}

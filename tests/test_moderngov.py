@@ -55,8 +55,14 @@ ROWS = [
     ("kirklees-gov-uk", "155", "Newsome", "Councillor Julie Stewart-Turner", "Julie Stewart-Turner", "Green Party"),
     ("cardiff-co-uk", "184", "Whitchurch & Tongwynlais", "Councillor Ben Thomas", "Ben Thomas", "Labour"),
     ("argyll-bute-gov-uk", "1029", "Dunoon", "Councillor Michael Breslin", "Michael Breslin", ""),
-    ("argyll-bute-gov-uk", "251", "South Kintyre", "Councillor Donald Kelly", "Donald Kelly",
-     "Scottish Conservative and Unionists"),
+    (
+        "argyll-bute-gov-uk",
+        "251",
+        "South Kintyre",
+        "Councillor Donald Kelly",
+        "Donald Kelly",
+        "Scottish Conservative and Unionists",
+    ),
     ("lambeth-gov-uk", "8918", "Bishop's", "Councillor Kevin Craig", "Kevin Craig", "Labour"),
     ("lambeth-gov-uk", "6804", "Brixton Hill", "Councillor Martin Tiedemann", "Martin Tiedemann", ""),
     ("staffordshire-gov-uk", "4785", "Cannock Chase - Brereton and Ravenhill", "Alan Dudson", "Alan Dudson", "Labour"),
@@ -66,7 +72,7 @@ ROWS = [
     ("barking-dagenham-gov-uk", "1120", "Whalebone", "Cllr John White", "John White", "Labour Party"),
     ("london-gov-uk", "119", "Bexley and Bromley", "James Cleverly MP", "James Cleverly", "Conservative"),
     ("london-gov-uk", "361", "West Central", "Boris Johnson", "Boris Johnson", ""),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("stem", "uid", "ward", "raw", "clean", "party"), ROWS, ids=lambda v: str(v)[:20])
@@ -105,8 +111,14 @@ def test_known_details_of_individual_councillors():
 
 def test_party_tallies_match_the_manifest():
     parties = Counter(c.party for c in parse(SYMROE / "kirklees-gov-uk.GetCouncillorsByWard.xml").councillors)
-    assert parties == {"Labour": 33, "Conservative": 18, "Liberal Democrat": 10, "Green Party": 4,
-                       "Valley Independent": 3, "Labour and Co-operative": 1}  # fmt: skip
+    assert parties == {
+        "Labour": 33,
+        "Conservative": 18,
+        "Liberal Democrat": 10,
+        "Green Party": 4,
+        "Valley Independent": 3,
+        "Labour and Co-operative": 1,
+    }
     argyll = Counter(c.party for c in parse(SYMROE / "argyll-bute-gov-uk.GetCouncillorsByWard.xml").councillors)
     assert argyll[""] == 3 and argyll["Independent"] == 14
 
@@ -175,16 +187,21 @@ def test_handles_written_in_surgery_details_are_kept_for_mining():
 
 
 def test_newer_schema_elements_are_ignored():
-    xml = """<?xml version="1.0" encoding="utf-8"?><councillorsbyward><wards><ward>
+    xml = b"""<?xml version="1.0" encoding="utf-8"?><councillorsbyward><wards><ward>
     <wardtitle>Caerdydd &amp; Penarth</wardtitle><councillors><councillorcount>1</councillorcount><councillor>
     <councillorid>249</councillorid><fullusername>Councillor Example Name MS</fullusername>
     <photobigurl>https://example.org/UserData/1/bigpic.png</photobigurl>
     <politicalpartytitle>Welsh Labour</politicalpartytitle><politicalgrouptitle>Labour Group</politicalgrouptitle>
     <additionalcontactinfo><line1>Ask about surgeries</line1></additionalcontactinfo>
     <workaddress><email>name@example.org</email></workaddress>
-    </councillor></councillors></ward></wards></councillorsbyward>""".encode()
+    </councillor></councillors></ward></wards></councillorsbyward>"""
     (c,) = parse_councillors_by_ward(xml, "https://example.org/moderngov/").councillors
-    assert (c.name, c.ward, c.party, c.email) == ("Example Name", "Caerdydd & Penarth", "Welsh Labour", "name@example.org")
+    assert (c.name, c.ward, c.party, c.email) == (
+        "Example Name",
+        "Caerdydd & Penarth",
+        "Welsh Labour",
+        "name@example.org",
+    )
     assert c.profile_url == "https://example.org/moderngov/mgUserInfo.aspx?UID=249"
 
 
@@ -196,10 +213,17 @@ INDEX_URL = "https://democracy.fictional-vale.example/mgMemberIndex.aspx?FN=WARD
 def test_the_member_index_parses_to_its_expected_records():
     roster = parse_member_index((INDEX / "member-index-ward.html").read_bytes(), INDEX_URL)
     got = [
-        {"id": c.source_id, "name": c.name, "raw_name": c.raw_name, "ward": c.ward, "party": c.party,
-         "profile_url": c.profile_url, "photo_url": c.photo_url}
+        {
+            "id": c.source_id,
+            "name": c.name,
+            "raw_name": c.raw_name,
+            "ward": c.ward,
+            "party": c.party,
+            "profile_url": c.profile_url,
+            "photo_url": c.photo_url,
+        }
         for c in roster.councillors
-    ]  # fmt: skip
+    ]
     assert got == json.loads((INDEX / "member-index-ward.expected.json").read_text(encoding="utf-8"))
     assert roster.wards == ["Abbey & Priory", "Castle Hill", "Ysgol Fawr"]
 
@@ -209,8 +233,10 @@ def test_the_member_index_parses_to_its_expected_records():
     [
         (b"", "no links to mgUserInfo.aspx"),
         (b"<html><body><h1>Server Error in '/' Application.</h1></body></html>", "no links to mgUserInfo.aspx"),
-        (b'<div class="mgContent"><ul><li><p><a href="mgUserInfo.aspx?UID=5">Cllr A Person</a></p></li></ul></div>',
-         "under no ward heading"),  # listed alphabetically, not by ward
+        (
+            b'<div class="mgContent"><ul><li><p><a href="mgUserInfo.aspx?UID=5">Cllr A Person</a></p></li></ul></div>',
+            "under no ward heading",
+        ),  # listed alphabetically, not by ward
     ],
     ids=["empty", "error-page", "not-by-ward"],
 )
@@ -220,8 +246,12 @@ def test_member_index_pages_that_are_not_rosters_are_source_errors(page, reason)
 
 
 def test_member_links_outside_the_content_area_are_not_members():
-    page = (b'<div id="footer"><a href="mgUserInfo.aspx?UID=999">Site editor</a></div>'
-            b'<div class="mgContent"><h2 class="mgSectionTitle">North</h2><ul>'
-            b'<li><p><a href="mgUserInfo.aspx?UID=7">Cllr Bo Larchglen</a></p><p>Green Party</p></li></ul></div>')  # fmt: skip
+    page = (
+        b'<div id="footer"><a href="mgUserInfo.aspx?UID=999">Site editor</a></div>'
+        b'<div class="mgContent"><h2 class="mgSectionTitle">North</h2><ul>'
+        b'<li><p><a href="mgUserInfo.aspx?UID=7">Cllr Bo Larchglen</a></p><p>Green Party</p></li></ul></div>'
+    )
     roster = parse_member_index(page, INDEX_URL)
-    assert [(c.source_id, c.name, c.ward, c.party) for c in roster.councillors] == [("7", "Bo Larchglen", "North", "Green Party")]
+    assert [(c.source_id, c.name, c.ward, c.party) for c in roster.councillors] == [
+        ("7", "Bo Larchglen", "North", "Green Party")
+    ]

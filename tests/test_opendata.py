@@ -12,7 +12,7 @@ import csv
 import json
 import re
 import sqlite3
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,19 +25,37 @@ from sqlalchemy import event, func, select
 
 from cllr.site.opendata import write_downloads
 from cllr.site.opendata.dictionary import (
-    COLUMNS, FORMULA_STARTS, LICENCE, PUBLISHED_TABLES, REGISTRY_SOURCES, defuse_cell, restore_cell,
-)  # fmt: skip
+    COLUMNS,
+    FORMULA_STARTS,
+    LICENCE,
+    PUBLISHED_TABLES,
+    REGISTRY_SOURCES,
+    defuse_cell,
+    restore_cell,
+)
 from cllr.site.opendata.readme import columns_markdown
 from models import (
-    AccountChange, AccountEvidence, AccountMetric, AccountSuggestion, Council, Councillor, FormerName,
-    Membership, Party, ProfileSnapshot, Run, RunStep, SocialAccount, Ward,
-)  # fmt: skip
+    AccountChange,
+    AccountEvidence,
+    AccountMetric,
+    AccountSuggestion,
+    Council,
+    Councillor,
+    FormerName,
+    Membership,
+    Party,
+    ProfileSnapshot,
+    Run,
+    RunStep,
+    SocialAccount,
+    Ward,
+)
 from models.base import Base
 from models.db import Database
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
-NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 TODAY = NOW.date()
 
 HOSTILE_NAME = '=HYPERLINK("http://evil.example","x")'
@@ -52,12 +70,39 @@ CSV_TABLES = {"councils.csv": "councils", "councillors.csv": "councillors", "acc
 
 def _build(session) -> dict:
     """Two fictional councils, with the awkward cases; returns a few ids."""
-    alpha = Council(code="XAA", gss="E07999991", name="Alpha District Council", common_name="Alpha", nation="England",
-                    council_type="NMD", cms="moderngov", scraper_class="moderngov", seats=3, fictional=True)  # fmt: skip
-    beta = Council(code="XAB", name="Cyngor Sir Bêta", common_name="Bêta", nation="Wales", council_type="WPA",
-                   cms="cmis", scraper_class="cmis", fictional=True)  # fmt: skip
-    unread = Council(code="XAC", name="Gamma Council", common_name="Gamma", nation="Scotland", council_type="SCO",
-                     cms="html", scraper_class="html", seats=40, fictional=True)  # no roster read yet  # fmt: skip
+    alpha = Council(
+        code="XAA",
+        gss="E07999991",
+        name="Alpha District Council",
+        common_name="Alpha",
+        nation="England",
+        council_type="NMD",
+        cms="moderngov",
+        scraper_class="moderngov",
+        seats=3,
+        fictional=True,
+    )
+    beta = Council(
+        code="XAB",
+        name="Cyngor Sir Bêta",
+        common_name="Bêta",
+        nation="Wales",
+        council_type="WPA",
+        cms="cmis",
+        scraper_class="cmis",
+        fictional=True,
+    )
+    unread = Council(
+        code="XAC",
+        name="Gamma Council",
+        common_name="Gamma",
+        nation="Scotland",
+        council_type="SCO",
+        cms="html",
+        scraper_class="html",
+        seats=40,
+        fictional=True,
+    )  # no roster read yet
     run = Run(trigger="test", status="finished", started_at=NOW, finished_at=NOW)
     session.add_all([alpha, beta, unread, run])
     session.flush()
@@ -72,58 +117,139 @@ def _build(session) -> dict:
     session.flush()
 
     def person(council, slug, name, **kw):
-        row = Councillor(council_id=council.id, source_id=slug, slug=slug, name=name, raw_name=name, run_id=run.id,
-                         source_url=f"https://{council.code.lower()}.example/{slug}", **kw)  # fmt: skip
+        row = Councillor(
+            council_id=council.id,
+            source_id=slug,
+            slug=slug,
+            name=name,
+            raw_name=name,
+            run_id=run.id,
+            source_url=f"https://{council.code.lower()}.example/{slug}",
+            **kw,
+        )
         session.add(row)
         session.flush()
         return row
 
-    hostile = person(alpha, "xaa-hostile", HOSTILE_NAME, email="hostile@alpha.example",
-                     profile_url="https://alpha.example/cllr/1")  # fmt: skip
+    hostile = person(
+        alpha, "xaa-hostile", HOSTILE_NAME, email="hostile@alpha.example", profile_url="https://alpha.example/cllr/1"
+    )
     plus = person(alpha, "xaa-plus", "Sián Plus")
     former = person(beta, "xab-former", "Gwen Former", email="gwen@beta.example")
     switcher = person(beta, "xab-switcher", TAB_NAME)
     carriage = person(beta, "xab-carriage", CR_NAME)
-    session.add_all([
-        Membership(councillor_id=hostile.id, ward_id=minus.id, party_id=labour.id, party_label="Labour",
-                   start_date=date(2026, 5, 7)),
-        Membership(councillor_id=plus.id, ward_id=north.id, party_id=local.id, party_label=PLUS_LABEL,
-                   start_date=date(2026, 5, 7)),
-        Membership(councillor_id=former.id, ward_id=llan.id, party_id=green.id, party_label="Green",
-                   start_date=date(2022, 5, 5), end_date=date(2026, 9, 1), end_reason="not_in_source"),
-        Membership(councillor_id=switcher.id, ward_id=llan.id, party_id=labour.id, party_label="Welsh Labour",
-                   start_date=date(2022, 5, 5), end_date=date(2026, 6, 1), end_reason="changed"),
-        Membership(councillor_id=switcher.id, ward_id=llan.id, party_id=None, party_label="",
-                   start_date=date(2026, 6, 1)),
-        Membership(councillor_id=carriage.id, ward_id=llan.id, party_id=green.id, party_label="Green",
-                   start_date=date(2022, 5, 5)),
-    ])  # fmt: skip
-    session.add(FormerName(councillor_id=former.id, name="Gwen Maiden", raw_name="Cllr Gwen Maiden",
-                           used_until=date(2024, 3, 1)))  # fmt: skip
+    session.add_all(
+        [
+            Membership(
+                councillor_id=hostile.id,
+                ward_id=minus.id,
+                party_id=labour.id,
+                party_label="Labour",
+                start_date=date(2026, 5, 7),
+            ),
+            Membership(
+                councillor_id=plus.id,
+                ward_id=north.id,
+                party_id=local.id,
+                party_label=PLUS_LABEL,
+                start_date=date(2026, 5, 7),
+            ),
+            Membership(
+                councillor_id=former.id,
+                ward_id=llan.id,
+                party_id=green.id,
+                party_label="Green",
+                start_date=date(2022, 5, 5),
+                end_date=date(2026, 9, 1),
+                end_reason="not_in_source",
+            ),
+            Membership(
+                councillor_id=switcher.id,
+                ward_id=llan.id,
+                party_id=labour.id,
+                party_label="Welsh Labour",
+                start_date=date(2022, 5, 5),
+                end_date=date(2026, 6, 1),
+                end_reason="changed",
+            ),
+            Membership(
+                councillor_id=switcher.id, ward_id=llan.id, party_id=None, party_label="", start_date=date(2026, 6, 1)
+            ),
+            Membership(
+                councillor_id=carriage.id,
+                ward_id=llan.id,
+                party_id=green.id,
+                party_label="Green",
+                start_date=date(2022, 5, 5),
+            ),
+        ]
+    )
+    session.add(
+        FormerName(
+            councillor_id=former.id, name="Gwen Maiden", raw_name="Cllr Gwen Maiden", used_until=date(2024, 3, 1)
+        )
+    )
 
     def account(key, platform, handle, url, role="councillor", status="active", last_checked_at=NOW, **kw):
-        row = SocialAccount(key=key, platform=platform, handle=handle, url=url, role=role, status=status,
-                            first_seen_at=NOW - timedelta(days=60), last_checked_at=last_checked_at, **kw)  # fmt: skip
+        row = SocialAccount(
+            key=key,
+            platform=platform,
+            handle=handle,
+            url=url,
+            role=role,
+            status=status,
+            first_seen_at=NOW - timedelta(days=60),
+            last_checked_at=last_checked_at,
+            **kw,
+        )
         session.add(row)
         session.flush()
         return row
 
-    sky = account("bluesky:hostile.example", "bluesky", "hostile.example", "https://bsky.app/profile/hostile.example",
-                  platform_id="did:plc:hostile")  # fmt: skip
-    merged = account("bluesky:old.example", "bluesky", "old.example", "https://bsky.app/profile/old.example",
-                     status="merged", platform_id="did:plc:hostile")  # fmt: skip
+    sky = account(
+        "bluesky:hostile.example",
+        "bluesky",
+        "hostile.example",
+        "https://bsky.app/profile/hostile.example",
+        platform_id="did:plc:hostile",
+    )
+    merged = account(
+        "bluesky:old.example",
+        "bluesky",
+        "old.example",
+        "https://bsky.app/profile/old.example",
+        status="merged",
+        platform_id="did:plc:hostile",
+    )
     masto = account("mastodon:jo@social.example", "mastodon", AT_HANDLE, "https://social.example/@jo")
     tube = account("youtube:channel:UCplus", "youtube", "UCplus", "https://www.youtube.com/channel/UCplus")
-    campaign = account("web:https://greens.example", "web", "greens.example", "https://greens.example/",
-                       role="campaign")  # fmt: skip
-    facebook = account("facebook:switcher", "facebook", "switcher", "https://www.facebook.com/switcher",
-                       status="unsupported", last_checked_at=None)  # fmt: skip
+    campaign = account(
+        "web:https://greens.example", "web", "greens.example", "https://greens.example/", role="campaign"
+    )
+    facebook = account(
+        "facebook:switcher",
+        "facebook",
+        "switcher",
+        "https://www.facebook.com/switcher",
+        status="unsupported",
+        last_checked_at=None,
+    )
 
     def evidence(councillor, acct, method, level, withdrawn=False):
-        session.add(AccountEvidence(councillor_id=councillor.id, account_id=acct.id, method=method, level=level,
-                                    source_url=f"https://source.example/{councillor.slug}/{method}",
-                                    first_seen_at=NOW - timedelta(days=50), last_seen_at=NOW, last_checked_at=NOW,
-                                    withdrawn_at=NOW if withdrawn else None, run_id=run.id))  # fmt: skip
+        session.add(
+            AccountEvidence(
+                councillor_id=councillor.id,
+                account_id=acct.id,
+                method=method,
+                level=level,
+                source_url=f"https://source.example/{councillor.slug}/{method}",
+                first_seen_at=NOW - timedelta(days=50),
+                last_seen_at=NOW,
+                last_checked_at=NOW,
+                withdrawn_at=NOW if withdrawn else None,
+                run_id=run.id,
+            )
+        )
 
     evidence(hostile, sky, "council_profile", "listed")
     evidence(hostile, sky, "self_claim", "verified")
@@ -133,20 +259,56 @@ def _build(session) -> dict:
     evidence(plus, tube, "name_match", "unconfirmed")
     evidence(former, campaign, "council_profile", "listed")
     evidence(switcher, facebook, "council_roster", "listed")
-    session.add_all([
-        AccountMetric(account_id=sky.id, as_of=TODAY - timedelta(days=1), posts_7d=1, posts_30d=2, posts_90d=3,
-                      replies_30d=0, followers=100, followers_change_30d=1, complete=True),
-        AccountMetric(account_id=sky.id, as_of=TODAY, posts_7d=2, posts_30d=5, posts_90d=9, replies_30d=1,
-                      last_post_at=NOW - timedelta(hours=3), followers=97, followers_change_30d=-3, complete=True),
-        AccountMetric(account_id=tube.id, as_of=TODAY, posts_7d=1, posts_30d=4, posts_90d=4, replies_30d=0,
-                      followers=10, complete=False),
-        AccountMetric(account_id=campaign.id, as_of=TODAY, posts_7d=0, posts_30d=6, posts_90d=6, replies_30d=0),
-        ProfileSnapshot(account_id=sky.id, taken_at=NOW, followers=97, following=5, posts_total=300),
-        AccountChange(account_id=merged.id, field="merged_into", old=None, new=sky.key, changed_at=NOW),
-        AccountSuggestion(councillor_id=plus.id, platform="bluesky", key="bluesky:other.example",
-                          handle="other.example", url="https://bsky.app/profile/other.example", method="name_match",
-                          source_url="https://source.example/s", reason="review me"),
-    ])  # fmt: skip
+    session.add_all(
+        [
+            AccountMetric(
+                account_id=sky.id,
+                as_of=TODAY - timedelta(days=1),
+                posts_7d=1,
+                posts_30d=2,
+                posts_90d=3,
+                replies_30d=0,
+                followers=100,
+                followers_change_30d=1,
+                complete=True,
+            ),
+            AccountMetric(
+                account_id=sky.id,
+                as_of=TODAY,
+                posts_7d=2,
+                posts_30d=5,
+                posts_90d=9,
+                replies_30d=1,
+                last_post_at=NOW - timedelta(hours=3),
+                followers=97,
+                followers_change_30d=-3,
+                complete=True,
+            ),
+            AccountMetric(
+                account_id=tube.id,
+                as_of=TODAY,
+                posts_7d=1,
+                posts_30d=4,
+                posts_90d=4,
+                replies_30d=0,
+                followers=10,
+                complete=False,
+            ),
+            AccountMetric(account_id=campaign.id, as_of=TODAY, posts_7d=0, posts_30d=6, posts_90d=6, replies_30d=0),
+            ProfileSnapshot(account_id=sky.id, taken_at=NOW, followers=97, following=5, posts_total=300),
+            AccountChange(account_id=merged.id, field="merged_into", old=None, new=sky.key, changed_at=NOW),
+            AccountSuggestion(
+                councillor_id=plus.id,
+                platform="bluesky",
+                key="bluesky:other.example",
+                handle="other.example",
+                url="https://bsky.app/profile/other.example",
+                method="name_match",
+                source_url="https://source.example/s",
+                reason="review me",
+            ),
+        ]
+    )
     return {"sky": sky.id, "merged": merged.id, "masto": masto.id, "tube": tube.id, "campaign": campaign.id}
 
 
@@ -159,7 +321,9 @@ def downloads(database_url, tmp_path):
     out = tmp_path / "site" / "data"
     with db.session() as session:
         written = write_downloads(session, out, NOW)
-        counts = {t: session.scalar(select(func.count()).select_from(Base.metadata.tables[t])) for t in PUBLISHED_TABLES}
+        counts = {
+            t: session.scalar(select(func.count()).select_from(Base.metadata.tables[t])) for t in PUBLISHED_TABLES
+        }
     db.dispose()
     return {"out": out, "written": written, "ids": ids, "counts": counts}
 
@@ -173,7 +337,7 @@ def read_csv(path: Path) -> tuple[list[str], list[dict]]:
 
 def csv_files(out: Path) -> dict[Path, str]:
     files = {out / name: table for name, table in CSV_TABLES.items()}
-    files.update({path: "councillors" for path in (out / "councils").glob("*.csv")})
+    files.update(dict.fromkeys((out / "councils").glob("*.csv"), "councillors"))
     return files
 
 
@@ -220,10 +384,21 @@ def test_write_downloads_returns_every_file_it_wrote(downloads):
     assert len(downloads["written"]) == len(on_disk)  # each once
     names = {p.relative_to(out).as_posix() for p in on_disk}
     assert names == {
-        "councils.csv", "councillors.csv", "accounts.csv", "directory.json", "directory.schema.json", "popolo.json",
-        "cllr.sqlite3", "README.md", "councils/xaa.csv", "councils/xaa.json", "councils/xab.csv", "councils/xab.json",
-        "councils/xac.csv", "councils/xac.json",
-    }  # fmt: skip  (no temporary files left, no -wal or -journal beside the database)
+        "councils.csv",
+        "councillors.csv",
+        "accounts.csv",
+        "directory.json",
+        "directory.schema.json",
+        "popolo.json",
+        "cllr.sqlite3",
+        "README.md",
+        "councils/xaa.csv",
+        "councils/xaa.json",
+        "councils/xab.csv",
+        "councils/xab.json",
+        "councils/xac.csv",
+        "councils/xac.json",
+    }  # (no temporary files left, no -wal or -journal beside the database)
 
 
 def test_every_csv_opens_with_the_csv_module_and_has_the_dictionarys_columns(downloads):
@@ -260,7 +435,10 @@ def test_a_hostile_name_round_trips_as_text_and_numbers_stay_numbers(downloads):
         with path.open(encoding="utf-8", newline="") as fh:
             for row in csv.reader(fh):
                 for cell in row:
-                    assert not cell.startswith(FORMULA_STARTS) or re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", cell), (path, cell)
+                    assert not cell.startswith(FORMULA_STARTS) or re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", cell), (
+                        path,
+                        cell,
+                    )
     # JSON carries the values as they are.
     directory = json.loads((out / "directory.json").read_text(encoding="utf-8"))
     assert HOSTILE_NAME in {p["name"] for p in directory["councillors"]}
@@ -271,8 +449,12 @@ def test_links_follow_the_sites_rules(downloads):
     _, accounts = read_csv(out / "accounts.csv")
     linked = {(a["councillor_slug"], int(a["account_id"])): a for a in accounts}
     facebook_id = next(int(a["account_id"]) for a in accounts if a["platform"] == "facebook")
-    assert set(linked) == {("xaa-hostile", ids["sky"]), ("xaa-plus", ids["tube"]), ("xab-former", ids["campaign"]),
-                           ("xab-switcher", facebook_id)}  # fmt: skip
+    assert set(linked) == {
+        ("xaa-hostile", ids["sky"]),
+        ("xaa-plus", ids["tube"]),
+        ("xab-former", ids["campaign"]),
+        ("xab-switcher", facebook_id),
+    }
     assert ids["merged"] not in {int(a["account_id"]) for a in accounts}  # merged: not published as an account
     assert ids["masto"] not in {int(a["account_id"]) for a in accounts}  # every source withdrew it
     sky = linked[("xaa-hostile", ids["sky"])]
@@ -291,10 +473,15 @@ def test_links_follow_the_sites_rules(downloads):
     assert (by_slug["xaa-plus"]["active"], by_slug["xaa-plus"]["confirmed_accounts"]) == ("false", "0")
     assert (by_slug["xab-former"]["active"], by_slug["xab-former"]["posts_30d"]) == ("false", "0")
     assert (by_slug["xab-former"]["current"], by_slug["xab-former"]["end_date"]) == ("false", "2026-09-01")
-    switcher = [(p["current"], p["party"], p["party_label"], p["start_date"], p["end_date"], p["confirmed_accounts"])
-                for p in people if p["slug"] == "xab-switcher"]  # one row per membership, oldest first
-    assert switcher == [("false", "Labour", "Welsh Labour", "2022-05-05", "2026-06-01", "1"),
-                        ("true", "", "", "2026-06-01", "", "1")]  # the second: no party recorded
+    switcher = [
+        (p["current"], p["party"], p["party_label"], p["start_date"], p["end_date"], p["confirmed_accounts"])
+        for p in people
+        if p["slug"] == "xab-switcher"
+    ]  # one row per membership, oldest first
+    assert switcher == [
+        ("false", "Labour", "Welsh Labour", "2022-05-05", "2026-06-01", "1"),
+        ("true", "", "", "2026-06-01", "", "1"),
+    ]  # the second: no party recorded
 
     _, councils = read_csv(out / "councils.csv")
     alpha, beta, unread = councils
@@ -312,7 +499,9 @@ def test_per_council_files_hold_only_their_council(downloads):
         document = json.loads((out / "councils" / f"{code.lower()}.json").read_text(encoding="utf-8"))
         assert [c["code"] for c in document["councils"]] == [code]
         assert {p["council_code"] for p in document["councillors"]} == {code}
-        assert {a["councillor_slug"] for p in document["councillors"] for a in p["accounts"]} <= {p["slug"] for p in rows}
+        assert {a["councillor_slug"] for p in document["councillors"] for a in p["accounts"]} <= {
+            p["slug"] for p in rows
+        }
     # A council we list nobody for still has its files (the site links them): a header, an empty list.
     header, rows = read_csv(out / "councils" / "xac.csv")
     assert header == [c.name for c in COLUMNS["councillors"]] and rows == []
@@ -338,14 +527,19 @@ def test_directory_json_is_valid_against_its_schemas(downloads):
     people = {p["slug"]: p for p in document["councillors"]}
     assert len(people) == len(document["councillors"]) == 5  # one entry per councillor
     columns = COLUMNS["councillors"]
-    assert set(people["xaa-hostile"]) == {c.name for c in columns if c.scope != "membership"} | {"memberships", "accounts"}
+    assert set(people["xaa-hostile"]) == {c.name for c in columns if c.scope != "membership"} | {
+        "memberships",
+        "accounts",
+    }
     assert set(people["xaa-hostile"]["memberships"][0]) == {c.name for c in columns if c.scope != "councillor"}
     sky = people["xaa-hostile"]["accounts"][0]
     assert sky["followers_change_30d"] == -3 and sky["methods"] == ["self_claim", "council_profile"]
     switcher = people["xab-switcher"]
     assert switcher["current"] is True and people["xab-former"]["current"] is False
     assert [(m["party"], m["end_date"], m["current"]) for m in switcher["memberships"]] == [
-        ("Labour", "2026-06-01", False), (None, None, True)]  # fmt: skip
+        ("Labour", "2026-06-01", False),
+        (None, None, True),
+    ]
 
 
 def _popolo_registry() -> Registry:
@@ -379,15 +573,21 @@ def test_popolo_json_is_valid_against_the_popolo_schemas(downloads):
     organizations = {o["id"]: o for o in document["organizations"]}
     assert persons["xaa-hostile"]["name"] == HOSTILE_NAME
     assert persons["xaa-hostile"]["links"] == [{"url": "https://bsky.app/profile/hostile.example", "note": "bluesky"}]
-    assert persons["xaa-hostile"]["contact_details"] == [{"type": "email", "value": "hostile@alpha.example",
-                                                          "label": "Council e-mail"}]  # fmt: skip
+    assert persons["xaa-hostile"]["contact_details"] == [
+        {"type": "email", "value": "hostile@alpha.example", "label": "Council e-mail"}
+    ]
     assert "links" not in persons["xaa-plus"]  # a name match only: not published as the person's link
-    assert persons["xab-former"]["other_names"] == [{"name": "Gwen Maiden", "end_date": "2024-03-01", "note": "former name"}]
+    assert persons["xab-former"]["other_names"] == [
+        {"name": "Gwen Maiden", "end_date": "2024-03-01", "note": "former name"}
+    ]
     assert all(d["type"] == "email" for p in persons.values() for d in p.get("contact_details", []))
     assert organizations["council:XAA"]["classification"] == "council"
     assert {"scheme": "gss", "identifier": "E07999991"} in organizations["council:XAA"]["identifiers"]
     assert {o["id"] for o in organizations.values() if o["classification"] == "party"} == {
-        "party:labour", "party:green", "party:local-independent-alliance"}  # fmt: skip
+        "party:labour",
+        "party:green",
+        "party:local-independent-alliance",
+    }
     assert len(document["memberships"]) == 6  # every period, ended ones too
     for m in document["memberships"]:
         assert m["person_id"] in persons and m["organization_id"] in organizations
@@ -395,7 +595,9 @@ def test_popolo_json_is_valid_against_the_popolo_schemas(downloads):
         assert m["area"]["name"] and m["role"] == "councillor"
     switcher = [m for m in document["memberships"] if m["person_id"] == "xab-switcher"]
     assert [(m.get("on_behalf_of_id"), m["start_date"], m.get("end_date")) for m in switcher] == [
-        ("party:labour", "2022-05-05", "2026-06-01"), (None, "2026-06-01", None)]  # fmt: skip
+        ("party:labour", "2022-05-05", "2026-06-01"),
+        (None, "2026-06-01", None),
+    ]
     assert "old.example" not in json.dumps(document)  # the merged row is not published
 
 
@@ -414,14 +616,20 @@ def test_the_sqlite_copy_holds_the_published_tables_only(downloads):
             assert not [c for c in columns if re.search(r"address|phone|tel|mobile|postcode", c)]
         assert conn.execute("SELECT name FROM councillor WHERE slug = 'xaa-hostile'").fetchone() == (HOSTILE_NAME,)
         # Merged accounts are kept as history, marked as such.
-        merged = conn.execute("SELECT status FROM social_account WHERE id = ?", (downloads["ids"]["merged"],)).fetchone()
+        merged = conn.execute(
+            "SELECT status FROM social_account WHERE id = ?", (downloads["ids"]["merged"],)
+        ).fetchone()
         assert merged == ("merged",)
         # Times and dates are stored as the application stores them in SQLite, whatever the source.
-        assert conn.execute("SELECT DISTINCT withdrawn_at FROM account_evidence WHERE withdrawn_at IS NOT NULL").fetchall() == [
-            ("2026-11-20 12:00:00.000000",)]  # fmt: skip
+        assert conn.execute(
+            "SELECT DISTINCT withdrawn_at FROM account_evidence WHERE withdrawn_at IS NOT NULL"
+        ).fetchall() == [("2026-11-20 12:00:00.000000",)]
         assert conn.execute("SELECT count(*) FROM account_evidence WHERE withdrawn_at IS NOT NULL").fetchone() == (2,)
         assert conn.execute("SELECT DISTINCT start_date FROM membership ORDER BY 1").fetchall()[0] == ("2022-05-05",)
-        assert conn.execute("SELECT posts_30d FROM account_metric ORDER BY as_of DESC, account_id LIMIT 1").fetchone()[0] >= 0
+        assert (
+            conn.execute("SELECT posts_30d FROM account_metric ORDER BY as_of DESC, account_id LIMIT 1").fetchone()[0]
+            >= 0
+        )
     finally:
         conn.close()
 

@@ -12,12 +12,12 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
-from cllr.pipeline import context, finishing, metrics
 from cllr.config import Settings
 from cllr.demo.server import DemoServer
 from cllr.demo.world import build_world, directory_url, write_demo_files
-from cllr.site.search import STOPWORDS, shard_key, words
+from cllr.pipeline import context, finishing, metrics
 from cllr.site.build import build_site
+from cllr.site.search import STOPWORDS, shard_key, words
 from cllr.site.views import figure_history, record_council_figures
 from models import Council, CouncilFigure
 from models.db import Database
@@ -31,8 +31,13 @@ def built(tmp_path_factory):
     world = build_world(councils=5, seed=7, wards=(3, 5))
     folder = tmp_path_factory.mktemp("pages")
     with DemoServer(world) as server:
-        settings = Settings(data_dir=folder, database_url=f"sqlite:///{folder / 'cllr.sqlite3'}",
-                            **write_demo_files(world, folder), **server.settings(), request_delay=0)  # fmt: skip
+        settings = Settings(
+            data_dir=folder,
+            database_url=f"sqlite:///{folder / 'cllr.sqlite3'}",
+            **write_demo_files(world, folder),
+            **server.settings(),
+            request_delay=0,
+        )
         with context.open_context(settings) as ctx:
             run_id = context.start_run(ctx, "test")
             started = context.utcnow()
@@ -48,9 +53,22 @@ def page(site, path) -> BeautifulSoup:
 
 def test_every_page_type_is_built(built):
     _, site, _ = built
-    for path in ("index.html", "councils/index.html", "parties.html", "leaderboard.html", "leaderboards/councils.html",
-                 "method.html", "changes.html", "changes.atom", "search.html", "about.html", "privacy.html",
-                 "accessibility.html", "data.html", "sitemap.xml"):  # fmt: skip
+    for path in (
+        "index.html",
+        "councils/index.html",
+        "parties.html",
+        "leaderboard.html",
+        "leaderboards/councils.html",
+        "method.html",
+        "changes.html",
+        "changes.atom",
+        "search.html",
+        "about.html",
+        "privacy.html",
+        "accessibility.html",
+        "data.html",
+        "sitemap.xml",
+    ):
         assert (site / path).stat().st_size > 0, path
     assert list(site.glob("leaderboards/platform-*.html")) and list(site.glob("leaderboards/party-*.html"))
 
@@ -71,15 +89,28 @@ def test_the_councils_index_carries_what_its_filters_and_sorting_use(built):
     rows = index.find("table", id="council-table").tbody.find_all("tr")
     assert len(rows) == len(world.councils)
     assert {r["data-nation"] for r in rows} == {c.nation for c in world.councils}
-    assert {o.get_text() for o in index.find("select", id="filter-nation").find_all("option")[1:]} == {c.nation for c in world.councils}
+    assert {o.get_text() for o in index.find("select", id="filter-nation").find_all("option")[1:]} == {
+        c.nation for c in world.councils
+    }
     assert [th.get("data-sort") for th in index.find("table", id="council-table").thead.find_all("th")] == [
-        "text", "text", "text", "num", "num", "num", "text"]  # fmt: skip
+        "text",
+        "text",
+        "text",
+        "num",
+        "num",
+        "num",
+        "text",
+    ]
     assert index.find("form", attrs={"data-table": "council-table"}).has_attr("hidden")  # shown by the script only
 
 
 def test_the_a_to_z_reaches_every_councillor_once_without_javascript(built):
     world, site, _ = built
-    listed = Counter(a["href"] for p in site.glob("councillors/az-*.html") for a in page(site, p.relative_to(site)).select("ul.people a"))
+    listed = Counter(
+        a["href"]
+        for p in site.glob("councillors/az-*.html")
+        for a in page(site, p.relative_to(site)).select("ul.people a")
+    )
     expected = {directory_url(c, m).rsplit("/", 1)[1] for c in world.councils for m in c.councillors}
     assert set(listed) == expected and set(listed.values()) == {1}
     letters = page(site, "search.html").select("ul.az a")
@@ -88,7 +119,9 @@ def test_the_a_to_z_reaches_every_councillor_once_without_javascript(built):
 
 def test_the_search_shards_hold_every_councillor_under_each_word(built):
     world, site, _ = built
-    shards = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in (site / "search").glob("*.json") if p.stem != "keys"}
+    shards = {
+        p.stem: json.loads(p.read_text(encoding="utf-8")) for p in (site / "search").glob("*.json") if p.stem != "keys"
+    }
     assert json.loads((site / "search" / "keys.json").read_text()) == sorted(shards)
     for council in world.councils:
         for m in council.councillors:
@@ -152,10 +185,15 @@ def test_a_council_page_gives_its_adoption_figures_as_kept_for_the_day(built):
             row = session.scalar(select(CouncilFigure).join(Council).where(Council.code == code))
             headline = page(site, f"councils/{code.lower()}.html").find("dl", class_="figures").find_all("dd")
             assert [int(dd.get_text().split()[0]) for dd in headline] == [row.councillors, row.with_account, row.active]
-            history = page(site, f"councils/{code.lower()}.html").find("section", attrs={"aria-labelledby": "history-heading"})
+            history = page(site, f"councils/{code.lower()}.html").find(
+                "section", attrs={"aria-labelledby": "history-heading"}
+            )
             rows = history.table.tbody.find_all("tr")
             assert len(rows) == 1 and history.svg is None  # one day: a table, no chart yet
-            assert _figure_cells(rows[0])[2:4] == [str(row.councillors), f"{row.with_account} ({row.with_account * 100 / row.seats:.0f}%)"]
+            assert _figure_cells(rows[0])[2:4] == [
+                str(row.councillors),
+                f"{row.with_account} ({row.with_account * 100 / row.seats:.0f}%)",
+            ]
     finally:
         db.dispose()
 
@@ -168,22 +206,38 @@ def test_adoption_history_keeps_the_days_figures_changed_and_charts_them(built, 
     try:
         with db.session() as session:
             today = session.scalar(select(CouncilFigure).join(Council).where(Council.code == world.councils[0].code))
-            assert record_council_figures(session, today.as_of, run_id=None) == len(world.councils)  # the day's rows replaced
+            assert record_council_figures(session, today.as_of, run_id=None) == len(
+                world.councils
+            )  # the day's rows replaced
             assert session.scalar(select(func.count()).select_from(CouncilFigure)) == len(world.councils)
             earlier = dict(council_id=today.council_id, seats=today.seats, councillors=today.councillors, posts_30d=0)
             session.add(CouncilFigure(as_of=today.as_of - timedelta(days=60), with_account=0, active=0, **earlier))
-            session.add(CouncilFigure(as_of=today.as_of - timedelta(days=30), with_account=0, active=0, **earlier))  # unchanged
-            session.add(CouncilFigure(as_of=today.as_of - timedelta(days=10), with_account=today.with_account, active=1, **earlier))
+            session.add(
+                CouncilFigure(as_of=today.as_of - timedelta(days=30), with_account=0, active=0, **earlier)
+            )  # unchanged
+            session.add(
+                CouncilFigure(
+                    as_of=today.as_of - timedelta(days=10), with_account=today.with_account, active=1, **earlier
+                )
+            )
             session.flush()
             kept = figure_history(session)[today.council_id]
             assert [r.as_of for r in kept] == [today.as_of - timedelta(days=d) for d in (0, 10, 60)]  # newest first
             build_site(session, tmp_path / "site", force=True)
         history = page(tmp_path / "site", f"councils/{world.councils[0].code.lower()}.html").find(
-            "section", attrs={"aria-labelledby": "history-heading"})  # fmt: skip
+            "section", attrs={"aria-labelledby": "history-heading"}
+        )
         cells = [_figure_cells(tr) for tr in history.table.tbody.find_all("tr")]
-        assert [c[4] for c in cells] == [f"{today.active} ({today.active * 100 / today.seats:.0f}%)",
-                                         f"1 ({100 / today.seats:.0f}%)", "0 (0%)"]  # fmt: skip
+        assert [c[4] for c in cells] == [
+            f"{today.active} ({today.active * 100 / today.seats:.0f}%)",
+            f"1 ({100 / today.seats:.0f}%)",
+            "0 (0%)",
+        ]
         bars = [r.title.get_text().rsplit(": ", 1)[1] for r in history.svg.find_all("rect")]
-        assert bars == ["0%", f"{round(100 / today.seats)}%", f"{round(100 * today.active / today.seats)}%"]  # oldest first
+        assert bars == [
+            "0%",
+            f"{round(100 / today.seats)}%",
+            f"{round(100 * today.active / today.seats)}%",
+        ]  # oldest first
     finally:
         db.dispose()

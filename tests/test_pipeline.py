@@ -13,9 +13,17 @@ from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
 from models import (
-    AccountEvidence, AccountMetric, Council, Councillor, Membership, Post, ProfileSnapshot, Run,
-    RunStep, SocialAccount,
-)  # fmt: skip
+    AccountEvidence,
+    AccountMetric,
+    Council,
+    Councillor,
+    Membership,
+    Post,
+    ProfileSnapshot,
+    Run,
+    RunStep,
+    SocialAccount,
+)
 from models.base import utcnow
 from models.db import Database
 
@@ -74,6 +82,7 @@ def test_the_pipeline_builds_the_directory_and_the_site(prefect_api, demo_settin
         account = next(a for a in small_world.accounts() if a.platform == "bluesky" and len(a.posts) > 5)
         row = session.scalar(select(SocialAccount).where(SocialAccount.key == f"bluesky:{account.handle}"))
         assert row.platform_id.startswith("did:plc:demo")
+
         def own_ids(moment):
             return {p.id for p in account.posts if p.kind != "repost" and p.created_at >= moment - timedelta(days=90)}
 
@@ -110,11 +119,16 @@ def test_the_pipeline_builds_the_directory_and_the_site(prefect_api, demo_settin
     by_party = next(t for t in index.find_all("table") if t.caption and t.caption.get_text().startswith("By party"))
     counts = {tr.td.get_text(): int(tr.find_all("td")[1].get_text()) for tr in by_party.tbody.find_all("tr")}
     assert sum(counts.values()) == people  # every current councillor in exactly one party row
-    assert counts["Labour"] == sum(1 for c in small_world.councils for m in c.councillors
-                                   if m.party in ("Labour", "Labour and Co-operative Party"))  # one Labour family  # fmt: skip
+    assert counts["Labour"] == sum(
+        1 for c in small_world.councils for m in c.councillors if m.party in ("Labour", "Labour and Co-operative Party")
+    )  # one Labour family
     leaderboard = (site / "leaderboard.html").read_text()
-    top = max(small_world.accounts(), key=lambda a: sum(1 for p in a.posts if p.kind != "repost"
-                                                     and p.created_at >= small_world.now - timedelta(days=30)))
+    top = max(
+        small_world.accounts(),
+        key=lambda a: sum(
+            1 for p in a.posts if p.kind != "repost" and p.created_at >= small_world.now - timedelta(days=30)
+        ),
+    )
     assert any(top in m.accounts and m.name in leaderboard for c in small_world.councils for m in c.councillors)
     for html in site.rglob("*.html"):
         text = html.read_text()
@@ -135,12 +149,18 @@ def test_the_pipeline_builds_the_directory_and_the_site(prefect_api, demo_settin
     assert "profiles.unchanged" not in again["counts"]
     db = Database(demo_settings.db_url)
     with db.session() as session:
-        steps = session.execute(select(RunStep.subject, RunStep.http)
-                                .where(RunStep.run_id == again["run_id"], RunStep.stage == "activity")).all()  # fmt: skip
+        steps = session.execute(
+            select(RunStep.subject, RunStep.http).where(RunStep.run_id == again["run_id"], RunStep.stage == "activity")
+        ).all()
     db.dispose()
     social = [a for a in small_world.accounts() if a.platform in ("bluesky", "mastodon")]
-    asked = sum(int(n) for subject, tally in steps if subject.split(" x")[0] in ("bluesky", "mastodon")
-                for k, n in tally.items() if k.isdigit())  # fmt: skip
+    asked = sum(
+        int(n)
+        for subject, tally in steps
+        if subject.split(" x")[0] in ("bluesky", "mastodon")
+        for k, n in tally.items()
+        if k.isdigit()
+    )
     assert 0 < asked < len(social) / 4  # profiles in batches (25 or 40 a request), and no feed
     assert again["counts"].get("roster.inserted", 0) == 0
     assert again["counts"].get("profiles.accounts_linked", 0) == 0
@@ -158,8 +178,13 @@ def own_world(tmp_path, database_url):
         world = build_world(councils=overrides.pop("councils", 3), seed=11, wards=(3, 5), shared_every=2)
         server = DemoServer(world, latency=latency).__enter__()
         servers.append(server)
-        settings = Settings(data_dir=tmp_path, database_url=database_url, **write_demo_files(world, tmp_path),
-                            **server.settings(), **{"request_delay": 0, "workers": 4, **overrides})  # fmt: skip
+        settings = Settings(
+            data_dir=tmp_path,
+            database_url=database_url,
+            **write_demo_files(world, tmp_path),
+            **server.settings(),
+            **{"request_delay": 0, "workers": 4, **overrides},
+        )
         return world, server, settings
 
     servers = []
@@ -172,8 +197,11 @@ def requests_of(settings, run_id: int, stage: str, subject: str = "") -> int:
     """Requests the run's steps of a stage made (from their HTTP tallies), for subjects starting with ``subject``."""
     db = Database(settings.db_url)
     with db.session() as session:
-        tallies = session.scalars(select(RunStep.http).where(RunStep.run_id == run_id, RunStep.stage == stage,
-                                                            RunStep.subject.startswith(subject))).all()  # fmt: skip
+        tallies = session.scalars(
+            select(RunStep.http).where(
+                RunStep.run_id == run_id, RunStep.stage == stage, RunStep.subject.startswith(subject)
+            )
+        ).all()
     db.dispose()
     return sum(int(n) for tally in tallies for status, n in tally.items() if status.isdigit())
 
@@ -191,7 +219,9 @@ def test_only_the_feeds_of_accounts_whose_post_count_moved_are_read_again(prefec
     bluesky = sum(1 for a in world.accounts() if a.platform == "bluesky")
     assert requests_of(settings, again["run_id"], "activity", "bluesky") == -(-bluesky // 25) + 1  # profiles, one feed
     servers = {a.handle.split("@")[1] for a in world.accounts() if a.platform == "mastodon"}
-    assert requests_of(settings, again["run_id"], "activity", "mastodon") == len(servers) + 1  # accounts by id, one feed
+    assert (
+        requests_of(settings, again["run_id"], "activity", "mastodon") == len(servers) + 1
+    )  # accounts by id, one feed
     db = Database(settings.db_url)
     with db.session() as session:
         stored = set(session.scalars(select(SocialAccount.key).join(Post).where(Post.post_id.contains("9999ffffff"))))
@@ -211,8 +241,9 @@ def test_profile_pages_behind_an_unchanged_roster_are_read_again_once_the_rechec
     assert requests_of(settings, second["run_id"], "profiles") == 0
     db = Database(settings.db_url)
     with db.session() as session:  # eight days on, as far as the ledger can tell
-        session.execute(update(RunStep).where(RunStep.stage == "profiles")
-                        .values(finished_at=utcnow() - timedelta(days=8)))  # fmt: skip
+        session.execute(
+            update(RunStep).where(RunStep.stage == "profiles").values(finished_at=utcnow() - timedelta(days=8))
+        )
     db.dispose()
     third = run_flow(settings)
     assert third["statuses"]["profiles:done"] == councils and third["counts"]["profiles.unchanged"] == people
@@ -229,14 +260,18 @@ def test_activity_is_collected_while_the_busiest_lane_is_still_scraping(prefect_
     summary = run_flow(settings)
     db = Database(settings.db_url)
     with db.session() as session:
-        steps = session.execute(select(RunStep.stage, RunStep.started_at, RunStep.finished_at)
-                                .where(RunStep.run_id == summary["run_id"])).all()  # fmt: skip
+        steps = session.execute(
+            select(RunStep.stage, RunStep.started_at, RunStep.finished_at).where(RunStep.run_id == summary["run_id"])
+        ).all()
         first_activity = min(start for stage, start, _ in steps if stage == "activity")
         last_profiles = max(end for stage, _, end in steps if stage == "profiles")
         assert first_activity < last_profiles
-        snapshots = session.execute(select(ProfileSnapshot.account_id, func.count()).group_by(ProfileSnapshot.account_id)).all()
+        snapshots = session.execute(
+            select(ProfileSnapshot.account_id, func.count()).group_by(ProfileSnapshot.account_id)
+        ).all()
         assert snapshots and {n for _, n in snapshots} == {1}  # each account collected once
-        never_read = session.scalar(select(func.count()).select_from(SocialAccount)
-                                    .where(SocialAccount.last_checked_at.is_(None)))  # fmt: skip
+        never_read = session.scalar(
+            select(func.count()).select_from(SocialAccount).where(SocialAccount.last_checked_at.is_(None))
+        )
         assert never_read == 0
     db.dispose()

@@ -6,7 +6,7 @@ Responses are built from the real captured ones in tests/fixtures/platforms wher
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -18,6 +18,7 @@ from cllr.platforms import bluesky as reading_bluesky
 from cllr.platforms import mastodon as reading_mastodon
 from scrapers import bluesky, mastodon
 from scrapers.records import AccountGone, SourceError
+
 from .fakes import Body, FakeClock
 
 FIXTURES = Path(__file__).parent / "fixtures" / "platforms"
@@ -125,7 +126,7 @@ def test_collect_with_a_profile_from_a_batch_reads_only_the_author_feed(serve):
     fetcher, server = serve(lambda request: reply(200, feed))
     given = bluesky.parse_profile(DRIL)
     given.source_url = "https://public.api.bsky.app/xrpc/app.bsky.actor.getProfiles?actors=dril.bsky.social"
-    activity = reading_bluesky.collect(fetcher, APPVIEW, "dril.bsky.social", datetime(2025, 1, 1, tzinfo=timezone.utc), given)
+    activity = reading_bluesky.collect(fetcher, APPVIEW, "dril.bsky.social", datetime(2025, 1, 1, tzinfo=UTC), given)
     assert server.paths() == ["/xrpc/app.bsky.feed.getAuthorFeed"]
     assert server.requests[0].url.params["actor"] == "did:plc:6wpkkitfdkgthatfvspcfmjo"
     assert (activity.followers, activity.source_url) == (523417, given.source_url)
@@ -136,7 +137,7 @@ def test_collect_with_a_profile_from_a_batch_reads_only_the_author_feed(serve):
 def test_collect_without_a_profile_still_asks_getprofile_for_the_definite_answer(serve):
     fetcher, server = serve(lambda request: reply(400, {"error": "InvalidRequest", "message": "Profile not found"}))
     with pytest.raises(AccountGone):
-        reading_bluesky.collect(fetcher, APPVIEW, "gone.bsky.social", datetime(2025, 1, 1, tzinfo=timezone.utc))
+        reading_bluesky.collect(fetcher, APPVIEW, "gone.bsky.social", datetime(2025, 1, 1, tzinfo=UTC))
     assert server.paths() == ["/xrpc/app.bsky.actor.getProfile"]
 
 
@@ -191,20 +192,20 @@ def closed_server(rss=(200, RSS), status: int = 401):
 @pytest.mark.parametrize("status", [401, 403])
 def test_a_server_refusing_the_api_is_read_through_the_rss_feed(serve, status):
     fetcher, server = serve(closed_server(status=status))
-    activity = reading_mastodon.collect(fetcher, "cllr@social.example", datetime(2025, 5, 1, tzinfo=timezone.utc))
+    activity = reading_mastodon.collect(fetcher, "cllr@social.example", datetime(2025, 5, 1, tzinfo=UTC))
     assert server.paths() == ["/api/v1/accounts/lookup", "/robots.txt", "/@cllr.rss"]
     assert activity.source_url == "https://social.example/@cllr.rss"
     assert (activity.followers, activity.following, activity.posts_total, activity.platform_id) == (None,) * 4
     ids = [p.post_id.removeprefix("https://social.example/@cllr/") for p in activity.posts]
     assert ids == ["114656000000000003", "114600000000000002", "114500000000000001"]
     assert {p.kind for p in activity.posts} == {"post"}
-    assert activity.posts[0].posted_at == datetime(2025, 6, 10, 9, 0, tzinfo=timezone.utc)
+    assert activity.posts[0].posted_at == datetime(2025, 6, 10, 9, 0, tzinfo=UTC)
     assert not activity.complete  # every item is in the window: the feed may hold only the newest
 
 
 def test_an_rss_feed_reaching_back_past_the_window_is_complete(serve):
     fetcher, _ = serve(closed_server())
-    activity = reading_mastodon.collect(fetcher, "cllr@social.example", datetime(2025, 5, 20, tzinfo=timezone.utc))
+    activity = reading_mastodon.collect(fetcher, "cllr@social.example", datetime(2025, 5, 20, tzinfo=UTC))
     assert len(activity.posts) == 2
     assert activity.complete
 
@@ -218,7 +219,7 @@ def test_refused_statuses_keep_the_lookups_counters_and_take_posts_from_rss(serv
         return closed_server()(request)
 
     fetcher, server = serve(answer)
-    activity = reading_mastodon.collect(fetcher, "cllr@social.example", datetime(2025, 5, 1, tzinfo=timezone.utc))
+    activity = reading_mastodon.collect(fetcher, "cllr@social.example", datetime(2025, 5, 1, tzinfo=UTC))
     assert server.paths()[-1] == "/@cllr.rss"
     assert (activity.followers, activity.posts_total) == (1036, 280)
     assert len(activity.posts) == 3 and not activity.complete
@@ -227,7 +228,7 @@ def test_refused_statuses_keep_the_lookups_counters_and_take_posts_from_rss(serv
 def test_a_refused_api_and_a_failing_rss_feed_are_both_named(serve):
     fetcher, _ = serve(closed_server(rss=(404, b"<html>Not found</html>")))
     with pytest.raises(SourceError) as caught:
-        reading_mastodon.collect(fetcher, "cllr@social.example", datetime(2025, 5, 1, tzinfo=timezone.utc))
+        reading_mastodon.collect(fetcher, "cllr@social.example", datetime(2025, 5, 1, tzinfo=UTC))
     message = str(caught.value)
     assert not isinstance(caught.value, AccountGone)
     assert "social.example refuses unauthenticated API reads (HTTP 401)" in message
@@ -237,7 +238,7 @@ def test_a_refused_api_and_a_failing_rss_feed_are_both_named(serve):
 def test_an_unknown_account_is_still_gone_without_trying_rss(serve):
     fetcher, server = serve(lambda request: reply(404, {"error": "Record not found"}))
     with pytest.raises(AccountGone):
-        reading_mastodon.collect(fetcher, "gone@social.example", datetime(2025, 5, 1, tzinfo=timezone.utc))
+        reading_mastodon.collect(fetcher, "gone@social.example", datetime(2025, 5, 1, tzinfo=UTC))
     assert server.paths() == ["/api/v1/accounts/lookup"]
 
 
@@ -279,15 +280,18 @@ def test_collect_with_a_profile_from_a_batch_reads_only_the_statuses(serve):
     statuses = json.loads((FIXTURES / "mastodon/account_statuses.fosstodon.json").read_text(encoding="utf-8"))
     fetcher, server = serve(lambda request: reply(200, statuses))
     found = mastodon.parse_account(ACCOUNT)
-    activity = reading_mastodon.collect(fetcher, "cllr@fosstodon.org", datetime(2020, 1, 1, tzinfo=timezone.utc), found)
+    activity = reading_mastodon.collect(fetcher, "cllr@fosstodon.org", datetime(2020, 1, 1, tzinfo=UTC), found)
     assert server.paths() == [f"/api/v1/accounts/{ACCOUNT['id']}/statuses"]
     assert activity.followers == 1036 and activity.posts
 
 
-@pytest.mark.parametrize("platform, call", [
-    ("bluesky", lambda f: reading_bluesky.get_profiles(f, APPVIEW, [f"cllr{n}.bsky.social" for n in range(100)])),
-    ("mastodon", lambda f: reading_mastodon.get_accounts(f, "fosstodon.org", [str(n) for n in range(1, 121)])),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "platform, call",
+    [
+        ("bluesky", lambda f: reading_bluesky.get_profiles(f, APPVIEW, [f"cllr{n}.bsky.social" for n in range(100)])),
+        ("mastodon", lambda f: reading_mastodon.get_accounts(f, "fosstodon.org", [str(n) for n in range(1, 121)])),
+    ],
+)
 def test_platform_reads_keep_the_platforms_own_pace_not_the_sites_delay(tmp_path, platform, call):
     clock = FakeClock()
     starts = []

@@ -4,7 +4,7 @@ and the site read it, so that a platform whose activity can be read is one modul
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -49,7 +49,7 @@ def test_a_platform_is_shown_by_its_label(name, shown):
 
 def test_a_new_row_is_all_the_activity_stage_needs_to_read_a_platform(demo_settings, monkeypatch):
     """Threads gets a collector in the table only: its accounts are batched, read through it and stored."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     given: list[Account] = []
 
     def collect(reading, account: Account, since, profile) -> Activity:
@@ -66,8 +66,14 @@ def test_a_new_row_is_all_the_activity_stage_needs_to_read_a_platform(demo_setti
         assert rosters.scrape_roster(ctx, first, run_id, now.date()).status == "applied"
         with ctx.db.session() as session:
             councillor_id = session.scalar(select(Councillor.id).join(Membership).order_by(Councillor.id).limit(1))
-            link_account(session, councillor_id, handle, method="council_profile", source_url="https://x.example/p",
-                         run_id=run_id)  # fmt: skip
+            link_account(
+                session,
+                councillor_id,
+                handle,
+                method="council_profile",
+                source_url="https://x.example/p",
+                run_id=run_id,
+            )
             account_id = session.scalar(select(SocialAccount.id).where(SocialAccount.key == handle.key))
         batches = [b for b in activity.account_batches(ctx) if account_id in b]
         assert batches == [[account_id]]

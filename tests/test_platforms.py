@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -26,14 +26,16 @@ def test_bluesky_profile_counters_and_did():
 
 
 def test_bluesky_feed_uses_the_earlier_of_created_and_indexed_times():
-    posts, cursor = bluesky.parse_author_feed(load("bluesky/getAuthorFeed.dril.json"), "did:plc:6wpkkitfdkgthatfvspcfmjo")
+    posts, cursor = bluesky.parse_author_feed(
+        load("bluesky/getAuthorFeed.dril.json"), "did:plc:6wpkkitfdkgthatfvspcfmjo"
+    )
     assert cursor == "2025-02-21T18:38:52.746Z"
     assert len(posts) == 5
     assert [p.kind for p in posts].count("reply") == 1
     first = posts[0]
     assert first.post_id == "at://did:plc:6wpkkitfdkgthatfvspcfmjo/app.bsky.feed.post/3lix6ufungs22"
     # indexedAt 20:29:50.454, createdAt 20:30:07.343 (a fast client clock): the earlier wins.
-    assert first.posted_at == datetime(2025, 2, 24, 20, 29, 50, 454000, tzinfo=timezone.utc)
+    assert first.posted_at == datetime(2025, 2, 24, 20, 29, 50, 454000, tzinfo=UTC)
 
 
 def test_bluesky_feed_leaves_out_other_authors_and_reposts():
@@ -60,7 +62,7 @@ def test_a_moved_mastodon_account_names_where_it_went():
 def test_mastodon_statuses_and_their_next_page():
     posts = mastodon.parse_statuses(load("mastodon/account_statuses.fosstodon.json"))
     assert len(posts) == 20
-    assert posts[0].posted_at == datetime(2025, 6, 24, 17, 35, 19, 898000, tzinfo=timezone.utc)
+    assert posts[0].posted_at == datetime(2025, 6, 24, 17, 35, 19, 898000, tzinfo=UTC)
     replies = sum(1 for s in load("mastodon/account_statuses.fosstodon.json") if s["in_reply_to_id"])
     assert [p.kind for p in posts].count("reply") == replies
     link = load("mastodon/account_statuses.fosstodon.http.json")["headers"]["link"]

@@ -38,5 +38,8 @@ def test_every_deployment_is_scheduled_tagged_pooled_and_never_overlaps_itself()
         assert "councillors" in deployment["tags"] and deployment["work_pool"]["name"] == "councillors"
         assert all(s["timezone"] == "Europe/London" and s["active"] for s in deployment["schedules"])
     entrypoints = {d["name"]: d["entrypoint"] for d in raw["deployments"]}
-    assert entrypoints == {"daily-refresh": "flows/refresh.py:refresh", "activity-refresh": "flows/refresh.py:refresh_activity",
-                           "site-publish": "flows/refresh.py:publish_site"}  # fmt: skip
+    assert entrypoints == {
+        "daily-refresh": "flows/refresh.py:refresh",
+        "activity-refresh": "flows/refresh.py:refresh_activity",
+        "site-publish": "flows/refresh.py:publish_site",
+    }

@@ -2,8 +2,8 @@
 
 import io
 
-from cllr.progress import Reporter
 from cllr.pipeline.summary import render_summary
+from cllr.progress import Reporter
 
 
 def test_plain_progress_lines_when_not_on_a_terminal():
@@ -26,8 +26,11 @@ def test_progress_in_amounts_prints_a_line_each_tenth_it_passes():
         reporter.stage("Postcode files (MB)", 1000)
         for amount in (50, 60, 290, 600):  # megabytes read between looks
             reporter.advance("Postcode files (MB)", amount=amount)
-    assert out.getvalue().splitlines()[1:] == ["Postcode files (MB): 110/1000 done", "Postcode files (MB): 400/1000 done",
-                                                "Postcode files (MB): 1000/1000 done"]  # fmt: skip
+    assert out.getvalue().splitlines()[1:] == [
+        "Postcode files (MB): 110/1000 done",
+        "Postcode files (MB): 400/1000 done",
+        "Postcode files (MB): 1000/1000 done",
+    ]
 
 
 def test_progress_bars_on_a_terminal():

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from cllr.pipeline import ledger
 from cllr.demo.server import DemoServer
 from cllr.demo.world import build_world, write_demo_files
+from cllr.pipeline import ledger
 from models import Council, Councillor, Post, ProfileSnapshot, Run, RunStep, SocialAccount
 from models.base import utcnow
 from models.db import Database
@@ -59,20 +59,34 @@ def test_finished_work_follows_the_chain_of_resumed_runs(db):
     with db.session() as session:
         councils = []
         for code in ("XAA", "XAB", "XAC", "XAD"):
-            council = Council(code=code, name=code, common_name=code, nation="England", council_type="NMD",
-                              cms="moderngov", scraper_class="moderngov", fictional=True)  # fmt: skip
+            council = Council(
+                code=code,
+                name=code,
+                common_name=code,
+                nation="England",
+                council_type="NMD",
+                cms="moderngov",
+                scraper_class="moderngov",
+                fictional=True,
+            )
             session.add(council)
             councils.append(council)
-        account = SocialAccount(platform="bluesky", key="bluesky:a.example", handle="a.example", url="https://bsky.app/profile/a.example")
+        account = SocialAccount(
+            platform="bluesky", key="bluesky:a.example", handle="a.example", url="https://bsky.app/profile/a.example"
+        )
         session.add(account)
         session.flush()
         first = ledger.begin(session, "test", "refresh", now=now - timedelta(hours=3))
-        session.add_all([
-            RunStep(run_id=first.id, stage="roster", council_id=councils[0].id, status="applied"),
-            RunStep(run_id=first.id, stage="profiles", council_id=councils[0].id, status="done"),
-            RunStep(run_id=first.id, stage="roster", council_id=councils[1].id, status="applied"),  # killed before its profiles
-            ProfileSnapshot(account_id=account.id, run_id=first.id),
-        ])  # fmt: skip
+        session.add_all(
+            [
+                RunStep(run_id=first.id, stage="roster", council_id=councils[0].id, status="applied"),
+                RunStep(run_id=first.id, stage="profiles", council_id=councils[0].id, status="done"),
+                RunStep(
+                    run_id=first.id, stage="roster", council_id=councils[1].id, status="applied"
+                ),  # killed before its profiles
+                ProfileSnapshot(account_id=account.id, run_id=first.id),
+            ]
+        )
     with db.session() as session:
         second = ledger.begin(session, "test", "refresh", now=now - timedelta(hours=2))
         session.add(RunStep(run_id=second.id, stage="roster", council_id=councils[2].id, status="failed"))
@@ -91,19 +105,34 @@ def test_a_run_killed_part_way_is_resumed_and_leaves_a_complete_database(prefect
     with DemoServer(world, latency=0.05) as server:
         from cllr.config import Settings
 
-        settings = Settings(data_dir=tmp_path, database_url=database_url, **write_demo_files(world, tmp_path),
-                            **server.settings(), request_delay=0, backoff_base=0.01, workers=2)  # fmt: skip
+        settings = Settings(
+            data_dir=tmp_path,
+            database_url=database_url,
+            **write_demo_files(world, tmp_path),
+            **server.settings(),
+            request_delay=0,
+            backoff_base=0.01,
+            workers=2,
+        )
         db = Database(database_url)
         db.migrate()
         env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}
         code = "import json, sys; from flows.refresh import refresh; refresh(settings=json.loads(sys.argv[1]), trigger='test')"
-        worker = subprocess.Popen([sys.executable, "-c", code, json.dumps(settings.model_dump(mode="json"))], cwd=ROOT, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        worker = subprocess.Popen(
+            [sys.executable, "-c", code, json.dumps(settings.model_dump(mode="json"))],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:  # wait until two councils are finished, then kill it
                 with db.session() as session:
-                    if session.scalar(select(func.count()).select_from(RunStep).where(RunStep.stage == "profiles")) >= 2:
+                    if (
+                        session.scalar(select(func.count()).select_from(RunStep).where(RunStep.stage == "profiles"))
+                        >= 2
+                    ):
                         break
                 assert worker.poll() is None, "the run ended before it could be killed"
                 time.sleep(0.05)
@@ -115,11 +144,19 @@ def test_a_run_killed_part_way_is_resumed_and_leaves_a_complete_database(prefect
         with db.session() as session:
             killed = session.scalar(select(Run).order_by(Run.id.desc()).limit(1))
             assert killed.status == "running"
-            finished = {c for c, in session.execute(select(Council.code).join(RunStep, RunStep.council_id == Council.id)
-                                                    .where(RunStep.run_id == killed.id, RunStep.stage == "profiles"))}  # fmt: skip
+            finished = {
+                c
+                for (c,) in session.execute(
+                    select(Council.code)
+                    .join(RunStep, RunStep.council_id == Council.id)
+                    .where(RunStep.run_id == killed.id, RunStep.stage == "profiles")
+                )
+            }
             assert 2 <= len(finished) < len(world.councils)
             # Twenty minutes later, as far as the ledger can tell: the killed run fell silent.
-            session.execute(update(Run).where(Run.id == killed.id).values(heartbeat_at=utcnow() - timedelta(minutes=20)))
+            session.execute(
+                update(Run).where(Run.id == killed.id).values(heartbeat_at=utcnow() - timedelta(minutes=20))
+            )
 
         summary = run_flow(settings)
 
@@ -128,23 +165,34 @@ def test_a_run_killed_part_way_is_resumed_and_leaves_a_complete_database(prefect
         assert session.get(Run, killed.id).status == "interrupted"
         resumed = session.get(Run, summary["run_id"])
         assert resumed.resumed_from == killed.id and resumed.status == "finished"
-        redone = set(session.scalars(select(Council.code).join(RunStep, RunStep.council_id == Council.id)
-                                     .where(RunStep.run_id == resumed.id, RunStep.stage == "roster")))  # fmt: skip
+        redone = set(
+            session.scalars(
+                select(Council.code)
+                .join(RunStep, RunStep.council_id == Council.id)
+                .where(RunStep.run_id == resumed.id, RunStep.stage == "roster")
+            )
+        )
         assert not redone & finished and redone | finished == {c.code for c in world.councils}
-        assert session.scalar(select(func.count()).select_from(Councillor)) == sum(len(c.councillors) for c in world.councils)
+        assert session.scalar(select(func.count()).select_from(Councillor)) == sum(
+            len(c.councillors) for c in world.councils
+        )
         assert set(session.scalars(select(SocialAccount.key))) >= expected_keys(world)
-        duplicates = session.execute(select(Post.account_id, Post.post_id).group_by(Post.account_id, Post.post_id)
-                                     .having(func.count() > 1)).all()  # fmt: skip
+        duplicates = session.execute(
+            select(Post.account_id, Post.post_id).group_by(Post.account_id, Post.post_id).having(func.count() > 1)
+        ).all()
         assert duplicates == []
-        never_read = session.scalar(select(func.count()).select_from(SocialAccount)
-                                    .where(SocialAccount.last_checked_at.is_(None), SocialAccount.platform != "twitter"))  # fmt: skip
+        never_read = session.scalar(
+            select(func.count())
+            .select_from(SocialAccount)
+            .where(SocialAccount.last_checked_at.is_(None), SocialAccount.platform != "twitter")
+        )
         assert never_read == 0
     db.dispose()
 
 
 def test_a_resumed_run_forgets_the_validators_stored_since_the_killed_run_began(database_url, tmp_path):
-    from cllr.pipeline import context
     from cllr.config import Settings
+    from cllr.pipeline import context
 
     settings = Settings(data_dir=tmp_path, database_url=database_url)
     with context.open_context(settings) as ctx:
@@ -154,8 +202,11 @@ def test_a_resumed_run_forgets_the_validators_stored_since_the_killed_run_began(
         time.sleep(0.1)
         ctx.fetcher.validators.store("https://during.example/", '"new"', None)  # fetched; its content never committed
         with ctx.db.session() as session:
-            session.execute(update(Run).where(Run.id == killed.id).values(started_at=utcnow() - timedelta(seconds=0.05),
-                                                                          heartbeat_at=utcnow() - timedelta(hours=1)))  # fmt: skip
+            session.execute(
+                update(Run)
+                .where(Run.id == killed.id)
+                .values(started_at=utcnow() - timedelta(seconds=0.05), heartbeat_at=utcnow() - timedelta(hours=1))
+            )
         run_id, done = context.begin_run(ctx, "test")
         assert done.runs == [killed.id]
         assert ctx.fetcher.validators.headers("https://during.example/") == {}
@@ -163,8 +214,8 @@ def test_a_resumed_run_forgets_the_validators_stored_since_the_killed_run_began(
 
 
 def test_a_new_database_forgets_the_validators_left_by_an_old_one(database_url, tmp_path):
-    from cllr.pipeline import context
     from cllr.config import Settings
+    from cllr.pipeline import context
 
     # The data directory keeps its validator store, but the database beside it is new (deleted,
     # or moved to PostgreSQL): a 304 would say "as you stored it" about pages it never stored.

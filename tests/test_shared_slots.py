@@ -7,8 +7,8 @@ import time
 
 from cllr.config import Settings
 from cllr.http.clock import SystemClock
-from cllr.pipeline.shared_slots import SharedSlots
 from cllr.pipeline import context
+from cllr.pipeline.shared_slots import SharedSlots
 from models.db import Database, make_engine
 
 from .fakes import FakeClock
@@ -56,7 +56,9 @@ def test_processes_sharing_the_database_never_start_requests_closer_than_the_del
     Database(database_url).migrate()
     spawn = multiprocessing.get_context("spawn")
     starts = spawn.Queue()
-    workers = [spawn.Process(target=_take_turns, args=(database_url, "moderngov.co.uk", 0.2, 4, starts)) for _ in range(2)]
+    workers = [
+        spawn.Process(target=_take_turns, args=(database_url, "moderngov.co.uk", 0.2, 4, starts)) for _ in range(2)
+    ]
     for worker in workers:
         worker.start()
     taken = sorted(starts.get(timeout=60) for _ in range(8))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import os
 import re
+from datetime import date
 from pathlib import Path
 from xml.etree import ElementTree
-from datetime import date
 
 import pytest
 from bs4 import BeautifulSoup
@@ -51,17 +51,33 @@ def test_hostile_scraped_values_render_as_inert_text(tmp_path):
     db = Database(url)
     db.migrate()
     with db.session() as session:
-        council = Council(code="XAA", name="Test <b>Council</b>", common_name="Test", nation="England",
-                          council_type="NMD", cms="moderngov", scraper_class="moderngov", fictional=True)  # fmt: skip
+        council = Council(
+            code="XAA",
+            name="Test <b>Council</b>",
+            common_name="Test",
+            nation="England",
+            council_type="NMD",
+            cms="moderngov",
+            scraper_class="moderngov",
+            fictional=True,
+        )
         session.add(council)
         session.flush()
         ward = Ward(council_id=council.id, key="w", name=HOSTILE_WARD)
         party = Party(key="labour", name="Labour", colour="#d50000")
-        person = Councillor(council_id=council.id, source_id="1", slug="xaa-hostile", name=HOSTILE_NAME,
-                            raw_name=HOSTILE_NAME, profile_url="javascript:alert(1)")  # fmt: skip
+        person = Councillor(
+            council_id=council.id,
+            source_id="1",
+            slug="xaa-hostile",
+            name=HOSTILE_NAME,
+            raw_name=HOSTILE_NAME,
+            profile_url="javascript:alert(1)",
+        )
         session.add_all([ward, party, person])
         session.flush()
-        session.add(Membership(councillor=person, ward=ward, party=party, party_label="Labour", start_date=date(2026, 5, 7)))
+        session.add(
+            Membership(councillor=person, ward=ward, party=party, party_label="Labour", start_date=date(2026, 5, 7))
+        )
         session.add(FormerName(councillor_id=person.id, name=HOSTILE_WARD, raw_name="x", used_until=date(2026, 6, 1)))
     out = tmp_path / "site"
     with db.session() as session:
@@ -72,14 +88,18 @@ def test_hostile_scraped_values_render_as_inert_text(tmp_path):
         soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
         assert not soup.find_all(["img", "iframe", "object", "embed", "base"])
         # One script: the site's own file, never inline code.
-        assert [(s.get("src", ""), s.string) for s in soup.find_all("script")] == [(s["src"], None) for s in soup.find_all("script")]
+        assert [(s.get("src", ""), s.string) for s in soup.find_all("script")] == [
+            (s["src"], None) for s in soup.find_all("script")
+        ]
         assert [s["src"].rsplit("/", 1)[-1] for s in soup.find_all("script")] == ["site.js"]
         assert "script-src 'self'" in soup.find("meta", attrs={"http-equiv": "Content-Security-Policy"})["content"]
         for tag in soup.find_all(True):
             assert not [a for a in tag.attrs if a.lower().startswith("on") or a == "style"]
         for link in soup.find_all(href=True):
             href = link["href"]
-            assert not re.match(r"^[a-z][a-z0-9+.-]*:", href, re.I) or href.startswith(("http://", "https://", "mailto:"))
+            assert not re.match(r"^[a-z][a-z0-9+.-]*:", href, re.I) or href.startswith(
+                ("http://", "https://", "mailto:")
+            )
     # The feed is well-formed XML whose text is the name itself; the search index is JSON holding it as data.
     feed = ElementTree.fromstring((out / "changes.atom").read_bytes())
     titles = [t.text for t in feed.iter("{http://www.w3.org/2005/Atom}title")]
@@ -113,12 +133,23 @@ def _one_councillor(tmp_path: Path) -> tuple[Database, Path]:
     db.migrate()
     out = tmp_path / "site"
     with db.session() as session:
-        council = Council(code="XAA", name="Fictional Council", common_name="Fictional", nation="England",
-                          council_type="NMD", cms="moderngov", scraper_class="moderngov", fictional=True, seats=3)  # fmt: skip
+        council = Council(
+            code="XAA",
+            name="Fictional Council",
+            common_name="Fictional",
+            nation="England",
+            council_type="NMD",
+            cms="moderngov",
+            scraper_class="moderngov",
+            fictional=True,
+            seats=3,
+        )
         session.add(council)
         session.flush()
         ward = Ward(council_id=council.id, key="w", name="North")
-        person = Councillor(council_id=council.id, source_id="1", slug="xaa-jo", name="Jo Fictional", raw_name="Jo Fictional")
+        person = Councillor(
+            council_id=council.id, source_id="1", slug="xaa-jo", name="Jo Fictional", raw_name="Jo Fictional"
+        )
         session.add_all([ward, person])
         session.flush()
         session.add(Membership(councillor=person, ward=ward, start_date=date(2026, 5, 7)))
@@ -166,7 +197,9 @@ def test_an_unchanged_rebuild_writes_nothing_and_unchanged_pages_keep_their_file
     db.dispose()
 
 
-def test_the_site_is_the_same_whether_the_councillor_pages_are_rendered_in_a_child_process_or_not(tmp_path, monkeypatch):
+def test_the_site_is_the_same_whether_the_councillor_pages_are_rendered_in_a_child_process_or_not(
+    tmp_path, monkeypatch
+):
     db, out = _one_councillor(tmp_path)
     with db.session() as session:
         forked = build_site(session, out)

@@ -11,10 +11,11 @@ import pytest
 from pydantic import SecretStr
 
 from cllr.config import Settings
-from cllr.http import FetchError, Fetcher
-from scrapers.records import Activity, SourceError
+from cllr.http import Fetcher, FetchError
 from cllr.platforms.x import Budget, lookup
+from scrapers.records import Activity, SourceError
 from scrapers.x import BATCH, PRICE_PER_USER_READ, USER_FIELDS, parse_users
+
 from .fakes import Body, FakeClock
 
 FIXTURE = Path(__file__).parent / "fixtures" / "platforms" / "x" / "users_by.json"
@@ -22,7 +23,9 @@ TOKEN = "AAAA-fictional-bearer-token-0123456789"
 
 
 def reply(status: int, payload: dict) -> httpx.Response:
-    return httpx.Response(status, stream=Body(json.dumps(payload).encode()), headers={"content-type": "application/json"})
+    return httpx.Response(
+        status, stream=Body(json.dumps(payload).encode()), headers={"content-type": "application/json"}
+    )
 
 
 class FakeX:
@@ -38,13 +41,27 @@ class FakeX:
             return reply(self.status, {"title": "Unauthorized", "status": self.status})
         names = request.url.params["usernames"].split(",")
         data = [
-            {"id": str(1000 + i), "name": n, "username": n, "public_metrics": {"followers_count": i, "following_count": 1,
-                                                                                "tweet_count": 2, "listed_count": 0}}
-            for i, n in enumerate(names) if n.lower() not in self.gone
+            {
+                "id": str(1000 + i),
+                "name": n,
+                "username": n,
+                "public_metrics": {"followers_count": i, "following_count": 1, "tweet_count": 2, "listed_count": 0},
+            }
+            for i, n in enumerate(names)
+            if n.lower() not in self.gone
         ]
-        errors = [{"value": n, "detail": f"Could not find user with usernames: [{n}].", "title": "Not Found Error",
-                   "resource_type": "user", "parameter": "usernames", "resource_id": n}
-                  for n in names if n.lower() in self.gone]
+        errors = [
+            {
+                "value": n,
+                "detail": f"Could not find user with usernames: [{n}].",
+                "title": "Not Found Error",
+                "resource_type": "user",
+                "parameter": "usernames",
+                "resource_id": n,
+            }
+            for n in names
+            if n.lower() in self.gone
+        ]
         return reply(200, {"data": data, **({"errors": errors} if errors else {})})
 
     def usernames(self) -> list[list[str]]:
@@ -70,10 +87,26 @@ def fetcher_for(tmp_path):
 def test_parse_users_reads_the_documented_shape_exactly():
     found, gone = parse_users(json.loads(FIXTURE.read_text()))
     assert found == {
-        "fictionalcllra": Activity(source_url="", platform_id="1000000000000000001", handle="fictionalcllra",
-                                   followers=1234, following=567, posts_total=8910, posts=[], complete=False),
-        "fict_cllr_b": Activity(source_url="", platform_id="1000000000000000002", handle="fict_cllr_b",
-                                     followers=0, following=3, posts_total=0, posts=[], complete=False),
+        "fictionalcllra": Activity(
+            source_url="",
+            platform_id="1000000000000000001",
+            handle="fictionalcllra",
+            followers=1234,
+            following=567,
+            posts_total=8910,
+            posts=[],
+            complete=False,
+        ),
+        "fict_cllr_b": Activity(
+            source_url="",
+            platform_id="1000000000000000002",
+            handle="fict_cllr_b",
+            followers=0,
+            following=3,
+            posts_total=0,
+            posts=[],
+            complete=False,
+        ),
     }
 
 
@@ -87,7 +120,11 @@ def test_an_unknown_or_suspended_username_is_gone_with_xs_reason():
 
 def test_missing_public_metrics_gives_none_counters_not_zero():
     found, _ = parse_users({"data": [{"id": "7", "name": "N", "username": "NoMetrics"}]})
-    assert (found["nometrics"].followers, found["nometrics"].following, found["nometrics"].posts_total) == (None, None, None)
+    assert (found["nometrics"].followers, found["nometrics"].following, found["nometrics"].posts_total) == (
+        None,
+        None,
+        None,
+    )
 
 
 def test_extra_and_partial_counters_are_tolerated():
@@ -99,7 +136,11 @@ def test_extra_and_partial_counters_are_tolerated():
 def test_malformed_items_and_errors_about_other_things_are_skipped():
     data = {
         "data": ["junk", None, {"username": "noid"}, {"id": "1"}, {"id": "2", "username": "ok"}],
-        "errors": ["junk", {"parameter": "user.fields", "value": "bogus", "detail": "bad field"}, {"parameter": "usernames"}],
+        "errors": [
+            "junk",
+            {"parameter": "user.fields", "value": "bogus", "detail": "bad field"},
+            {"parameter": "usernames"},
+        ],
     }
     found, gone = parse_users(data)
     assert list(found) == ["ok"] and gone == {}
@@ -112,7 +153,9 @@ def test_a_payload_without_data_or_errors_lists_is_a_source_error(payload):
 
 
 def test_an_errors_only_payload_is_read():
-    found, gone = parse_users({"errors": [{"value": "Nobody", "detail": "Could not find user", "parameter": "usernames"}]})
+    found, gone = parse_users(
+        {"errors": [{"value": "Nobody", "detail": "Could not find user", "parameter": "usernames"}]}
+    )
     assert found == {} and gone == {"nobody": "Could not find user"}
 
 
@@ -183,7 +226,9 @@ def test_a_rejected_token_is_a_fetch_error_that_never_shows_the_token(fetcher_fo
 def test_usernames_are_deduped_case_insensitively(fetcher_for):
     api = FakeX()
     budget = Budget(cap_usd=10)
-    found, _, _ = lookup(fetcher_for(api), TOKEN, ["FictionalCllrA", "fictionalcllra", "@FICTIONALCLLRA", "Other_1"], budget)
+    found, _, _ = lookup(
+        fetcher_for(api), TOKEN, ["FictionalCllrA", "fictionalcllra", "@FICTIONALCLLRA", "Other_1"], budget
+    )
     assert api.usernames() == [["fictionalcllra", "other_1"]]
     assert sorted(found) == ["fictionalcllra", "other_1"]
     assert budget.spent_usd == pytest.approx(2 * PRICE_PER_USER_READ)
@@ -191,7 +236,9 @@ def test_usernames_are_deduped_case_insensitively(fetcher_for):
 
 def test_an_impossible_username_is_not_sent_so_it_cannot_fail_its_batch(fetcher_for):
     api = FakeX()
-    found, gone, _ = lookup(fetcher_for(api), TOKEN, ["good_one", "not a handle", "waytoolongforanxhandle"], Budget(cap_usd=10))
+    found, gone, _ = lookup(
+        fetcher_for(api), TOKEN, ["good_one", "not a handle", "waytoolongforanxhandle"], Budget(cap_usd=10)
+    )
     assert api.usernames() == [["good_one"]]
     assert list(found) == ["good_one"]
     assert set(gone) == {"not a handle", "waytoolongforanxhandle"}
@@ -210,24 +257,30 @@ def test_no_token_means_no_request(fetcher_for):
 def test_x_accounts_are_read_only_with_a_token_and_within_the_months_cap(demo_settings, demo_web):
     from sqlalchemy import select
 
-    from cllr.pipeline import activity, context, registry, rosters
     from cllr.handles import normalise
+    from cllr.pipeline import activity, context, registry, rosters
     from models import Councillor, ProfileSnapshot, RunStep, SocialAccount
     from models.links import link_account
 
     host = "api.x.demo.example"
-    demo_web.web.faults[(host, "/2/users/by")] = (200, {"Content-Type": "application/json"},
-                                                 FIXTURE.read_bytes())  # fmt: skip
-    base = demo_settings.model_copy(update={"connect_to": {**demo_settings.connect_to, host: demo_web.address},
-                                            "x_api": f"https://{host}"})  # fmt: skip
+    demo_web.web.faults[(host, "/2/users/by")] = (200, {"Content-Type": "application/json"}, FIXTURE.read_bytes())
+    base = demo_settings.model_copy(
+        update={"connect_to": {**demo_settings.connect_to, host: demo_web.address}, "x_api": f"https://{host}"}
+    )
     with context.open_context(base) as ctx:  # no token: X accounts are kept, never read
         run_id = context.start_run(ctx, "test")
         rosters.scrape_lane(ctx, registry.load_registry(ctx)[:1], run_id, date(2026, 11, 23))
         with ctx.db.session() as session:
             councillor = session.scalar(select(Councillor).order_by(Councillor.id))
             for name in ("FictionalCllrA", "FictCllrGone"):
-                link_account(session, councillor.id, normalise(f"https://x.com/{name}"), method="council_profile",
-                             source_url=councillor.profile_url, run_id=run_id)  # fmt: skip
+                link_account(
+                    session,
+                    councillor.id,
+                    normalise(f"https://x.com/{name}"),
+                    method="council_profile",
+                    source_url=councillor.profile_url,
+                    run_id=run_id,
+                )
         assert not any("twitter" in str(b) for b in activity.account_batches(ctx)) and demo_web.web.log.count(host) == 0
         with ctx.db.session() as session:
             x_ids = list(session.scalars(select(SocialAccount.id).where(SocialAccount.platform == "twitter")))
@@ -242,7 +295,10 @@ def test_x_accounts_are_read_only_with_a_token_and_within_the_months_cap(demo_se
             read = session.scalar(select(SocialAccount).where(SocialAccount.key == "twitter:fictionalcllra"))
             gone = session.scalar(select(SocialAccount).where(SocialAccount.key == "twitter:fictcllrgone"))
             snapshots = session.scalars(select(ProfileSnapshot).where(ProfileSnapshot.account_id == read.id)).all()
-            ledger = [s.counts.get("x_users_read") for s in session.scalars(select(RunStep).where(RunStep.stage == "activity"))]
+            ledger = [
+                s.counts.get("x_users_read")
+                for s in session.scalars(select(RunStep).where(RunStep.stage == "activity"))
+            ]
     assert (first.counts["accounts"], first.counts["not_found"], first.counts["x_users_read"]) == (1, 1, 2)
     assert (read.platform_id, read.status, gone.status) == ("1000000000000000001", "active", "not_found")
     assert [(s.followers, s.posts_total) for s in snapshots] == [(1234, 8910)]

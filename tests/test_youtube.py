@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
 from cllr.config import Settings
-from cllr.http import FetchError, Fetcher
+from cllr.http import Fetcher, FetchError
 from cllr.platforms import youtube as reading_youtube
 from scrapers import youtube
 from scrapers.records import AccountGone, SourceError
+
 from .fakes import Body, FakeClock
 
 CHANNEL = "UC9PBzalIcEQCsiIkq36PyUA"
@@ -22,7 +23,7 @@ PAGE = "https://www.youtube.com/@CllrJaneSmith"
 
 
 def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=timezone.utc)
+    return datetime(*parts, tzinfo=UTC)
 
 
 def atom(*published: str, channel: str = CHANNEL) -> bytes:
@@ -172,7 +173,9 @@ def collect(web: Web, key: str, channel_id: str | None = None, since: datetime =
     return reading_youtube.collect(fetcher, key, PAGE, channel_id, since)
 
 
-CANONICAL = f'<html><head><link rel="canonical" href="https://www.youtube.com/channel/{CHANNEL}"></head></html>'.encode()
+CANONICAL = (
+    f'<html><head><link rel="canonical" href="https://www.youtube.com/channel/{CHANNEL}"></head></html>'.encode()
+)
 
 
 def test_handle_is_resolved_through_the_channel_page_then_the_feed_is_read_by_channel_id():

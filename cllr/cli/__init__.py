@@ -15,10 +15,23 @@ def cli() -> None:
 
 
 for command in (
-    running.demo, running.run, tools.parse, tools.normalise, tools.fetch, running.serve, directory.councils,
-    directory.runs, directory.suggestions, corrections.credentials, corrections.corrections, corrections.erase,
-    running.intake, postcodes.postcodes, benchmarks.bench, directory.db,
-):  # fmt: skip
+    running.demo,
+    running.run,
+    tools.parse,
+    tools.normalise,
+    tools.fetch,
+    running.serve,
+    directory.councils,
+    directory.runs,
+    directory.suggestions,
+    corrections.credentials,
+    corrections.corrections,
+    corrections.erase,
+    running.intake,
+    postcodes.postcodes,
+    benchmarks.bench,
+    directory.db,
+):
     cli.add_command(command)
 
 

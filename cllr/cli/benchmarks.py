@@ -7,7 +7,6 @@ import json
 import click
 
 
-
 @click.group()
 def bench() -> None:
     """Benchmarks that print figures (recorded in docs/benchmarks.md)."""
@@ -17,13 +16,23 @@ def bench() -> None:
 @click.option("--councils", default=400, show_default=True)
 @click.option("--per-council", default=50, show_default=True, help="Councillors per council, on average.")
 @click.option("--latency", default=0.05, show_default=True, help="Seconds added to every answer of the demo web.")
-@click.option("--delay", default=0.2, show_default=True,
-              help="Seconds between request starts per site (CLLR_REQUEST_DELAY); platform paces scale with it.")
+@click.option(
+    "--delay",
+    default=0.2,
+    show_default=True,
+    help="Seconds between request starts per site (CLLR_REQUEST_DELAY); platform paces scale with it.",
+)
 @click.option("--workers", default=16, show_default=True)
-@click.option("--database", "databases", multiple=True, type=click.Choice(["sqlite", "postgresql"]),
-              help="Repeatable; both unless given.")  # fmt: skip
-def bench_national_command(councils: int, per_council: int, latency: float, delay: float, workers: int,
-                           databases: tuple[str, ...]) -> None:  # fmt: skip
+@click.option(
+    "--database",
+    "databases",
+    multiple=True,
+    type=click.Choice(["sqlite", "postgresql"]),
+    help="Repeatable; both unless given.",
+)
+def bench_national_command(
+    councils: int, per_council: int, latency: float, delay: float, workers: int, databases: tuple[str, ...]
+) -> None:
     """Run the whole pipeline on a generated national-size demo web, then again with the sites answering 304; print the figures.
 
     Example:
@@ -32,8 +41,15 @@ def bench_national_command(councils: int, per_council: int, latency: float, dela
     """
     from cllr.bench import bench_national
 
-    figures = bench_national(councils=councils, per_council=per_council, latency=latency, delay=delay, workers=workers,
-                             databases=databases or ("sqlite", "postgresql"), echo=click.echo)  # fmt: skip
+    figures = bench_national(
+        councils=councils,
+        per_council=per_council,
+        latency=latency,
+        delay=delay,
+        workers=workers,
+        databases=databases or ("sqlite", "postgresql"),
+        echo=click.echo,
+    )
     click.echo(json.dumps(figures, indent=2))
 
 
@@ -55,8 +71,13 @@ def bench_site_command(councillors: int, councils: int) -> None:
 
 @bench.command("postcodes")
 @click.option("--rows", default=2_700_000, show_default=True, help="Rows of the generated ONS Postcode Directory.")
-@click.option("--database", "databases", multiple=True, type=click.Choice(["sqlite", "postgresql"]),
-              help="Repeatable; both unless given.")  # fmt: skip
+@click.option(
+    "--database",
+    "databases",
+    multiple=True,
+    type=click.Choice(["sqlite", "postgresql"]),
+    help="Repeatable; both unless given.",
+)
 def bench_postcodes_command(rows: int, databases: tuple[str, ...]) -> None:
     """Import a generated national-size postcode directory and build the postcode finder's files; print the figures.
 

@@ -10,12 +10,13 @@ import click
 
 from cllr.config import Settings
 
-
 DEMO_INTAKE_PORT = 8400
 
 
 def run_refresh(overrides: dict, trigger: str) -> dict:
     from flows.refresh import refresh  # first: it sets Prefect's quiet defaults before Prefect loads
+
+    # isort: split
     from prefect.task_runners import ThreadPoolTaskRunner
 
     from cllr import progress
@@ -40,13 +41,11 @@ def jsonable(overrides: dict) -> dict:
     return json.loads(json.dumps(overrides, default=str))
 
 
-
 @contextmanager
 def database():
     """The application database, migrated, for one command; a refusal or lookup failure becomes a clear error."""
-    from models.db import Database
-
     from cllr.corrections.operations import Refused
+    from models.db import Database
 
     db = Database(Settings().db_url)
     db.migrate()
@@ -59,5 +58,3 @@ def database():
         raise click.ClickException(str(exc)) from None
     finally:
         db.dispose()
-
-

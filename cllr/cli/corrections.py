@@ -30,7 +30,9 @@ def credentials_issue(council: str, label: str, days: int) -> None:
 
     with database() as session:
         credential, token = issue(session, council, label, days=days)
-        click.echo(f"Credential {credential.prefix} for {credential.council.name}, expires {credential.expires_at:%Y-%m-%d}.")
+        click.echo(
+            f"Credential {credential.prefix} for {credential.council.name}, expires {credential.expires_at:%Y-%m-%d}."
+        )
         click.echo("Give this token to the officer by a secure channel. It is shown only now:")
         click.echo(token)
 
@@ -66,8 +68,12 @@ def corrections() -> None:
 
 
 @corrections.command("list")
-@click.option("--status", default="queued", show_default=True,
-              type=click.Choice(["queued", "approved", "applied", "rejected", "reverted", "all"]))  # fmt: skip
+@click.option(
+    "--status",
+    default="queued",
+    show_default=True,
+    type=click.Choice(["queued", "approved", "applied", "rejected", "reverted", "all"]),
+)
 def corrections_list(status: str) -> None:
     """Corrections with a status (those waiting for review unless said)."""
     from sqlalchemy import select
@@ -77,8 +83,10 @@ def corrections_list(status: str) -> None:
     with database() as session:
         query = select(Correction).order_by(Correction.id)
         for c in session.scalars(query if status == "all" else query.where(Correction.status == status)):
-            click.echo(f"{c.id}  {c.status}  {c.channel}  {c.council.code}  {c.councillor.slug}  {c.operation}  "
-                       f"{json.dumps(c.payload, ensure_ascii=False)}")  # fmt: skip
+            click.echo(
+                f"{c.id}  {c.status}  {c.channel}  {c.council.code}  {c.councillor.slug}  {c.operation}  "
+                f"{json.dumps(c.payload, ensure_ascii=False)}"
+            )
 
 
 @corrections.command("show")
@@ -97,8 +105,12 @@ def corrections_show(correction_id: int) -> None:
         click.echo(f"  values:   {json.dumps(c.payload, ensure_ascii=False)}")
         click.echo(f"  evidence: {c.evidence_url}")
         click.echo(f"  note:     {c.note or '-'}")
-        click.echo(f"  status:   {c.status} (from {c.channel}{', credential ' + c.credential.prefix if c.credential else ''})")
-        for e in session.scalars(select(CorrectionEvent).where(CorrectionEvent.correction_id == c.id).order_by(CorrectionEvent.id)):
+        click.echo(
+            f"  status:   {c.status} (from {c.channel}{', credential ' + c.credential.prefix if c.credential else ''})"
+        )
+        for e in session.scalars(
+            select(CorrectionEvent).where(CorrectionEvent.correction_id == c.id).order_by(CorrectionEvent.id)
+        ):
             click.echo(f"  {e.at:%Y-%m-%d %H:%M} {e.action} by {e.actor or '-'}{': ' + e.detail if e.detail else ''}")
 
 
@@ -175,9 +187,11 @@ def corrections_disagreements(show_all: bool) -> None:
         rows = session.scalars(query if show_all else query.where(Disagreement.status == "open")).all()
         for d in rows:
             person = session.get(Councillor, d.councillor_id)
-            click.echo(f"{d.id:>5} {d.status:<6} {person.name} ({person.slug}) {d.field}: corrected {d.locked!r}, "
-                       f"scrape says {d.scraped!r}, {d.times} time(s) since {d.first_seen_at:%Y-%m-%d}\n"
-                       f"      source: {d.source_url or '-'}")  # fmt: skip
+            click.echo(
+                f"{d.id:>5} {d.status:<6} {person.name} ({person.slug}) {d.field}: corrected {d.locked!r}, "
+                f"scrape says {d.scraped!r}, {d.times} time(s) since {d.first_seen_at:%Y-%m-%d}\n"
+                f"      source: {d.source_url or '-'}"
+            )
         if not rows:
             click.echo("No open disagreements." if not show_all else "No disagreements yet.")
 
@@ -207,7 +221,9 @@ def corrections_purge_addresses(days: int) -> None:
 @click.argument("councillor")
 @click.argument("value")
 @click.option("--by", "actor", required=True, help="Who carries out the request (kept in the audit).")
-@click.option("--reason", required=True, help="The request's reference, e.g. 'request 2026-11-23/4' (kept; not the value).")
+@click.option(
+    "--reason", required=True, help="The request's reference, e.g. 'request 2026-11-23/4' (kept; not the value)."
+)
 @click.option("--yes", is_flag=True, help="Erase; without it, only say what would be erased.")
 def erase(councillor: str, value: str, actor: str, reason: str, yes: bool) -> None:
     """Erase a councillor's VALUE (an account, a former name, an address…) everywhere we hold it.
@@ -221,11 +237,11 @@ def erase(councillor: str, value: str, actor: str, reason: str, yes: bool) -> No
 
         cllr erase kir-jo-bloggs https://bsky.app/profile/jo.example --by "J. Operator" --reason "request 2026-11-23/4"
     """
-    from models.db import Database
-
+    from cllr.corrections.erasure import compact
+    from cllr.corrections.erasure import erase as erase_value
     from cllr.corrections.operations import Refused
-    from cllr.corrections.erasure import compact, erase as erase_value
     from cllr.site.build import build_site
+    from models.db import Database
 
     settings = Settings()
     db = Database(settings.db_url)
@@ -243,8 +259,14 @@ def erase(councillor: str, value: str, actor: str, reason: str, yes: bool) -> No
         site = settings.output_dir
         if (site / "index.html").is_file():
             with db.session() as session:
-                pages = build_site(session, site, site_url=settings.site_url, contact_url=settings.contact_url,
-                                   intake_url=settings.intake_url, force=True).pages  # fmt: skip
+                pages = build_site(
+                    session,
+                    site,
+                    site_url=settings.site_url,
+                    contact_url=settings.contact_url,
+                    intake_url=settings.intake_url,
+                    force=True,
+                ).pages
             click.echo(f"Site rebuilt without it: {pages} pages in {site}. Publish it to replace the copy online.")
     except Refused as exc:
         raise click.ClickException(exc.message) from None

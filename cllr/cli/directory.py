@@ -37,11 +37,18 @@ def councils_list(family: str | None, failing: bool) -> None:
     db.migrate()
     with db.session() as session:
         load_registry(session, read_registry(settings.registry))
-        last = {s.council_id: s for s in session.scalars(select(RunStep).where(RunStep.stage == "roster").order_by(RunStep.id))}
-        members = dict(session.execute(
-            select(Councillor.council_id, func.count()).join(Membership, Membership.councillor_id == Councillor.id)
-            .where(Membership.end_date.is_(None)).group_by(Councillor.council_id)
-        ).all())  # fmt: skip
+        last = {
+            s.council_id: s
+            for s in session.scalars(select(RunStep).where(RunStep.stage == "roster").order_by(RunStep.id))
+        }
+        members = dict(
+            session.execute(
+                select(Councillor.council_id, func.count())
+                .join(Membership, Membership.councillor_id == Councillor.id)
+                .where(Membership.end_date.is_(None))
+                .group_by(Councillor.council_id)
+            ).all()
+        )
         query = select(Council).order_by(Council.code)
         if family:
             query = query.where(Council.cms == family)
@@ -52,7 +59,9 @@ def councils_list(family: str | None, failing: bool) -> None:
             if failing and status not in ("failed", "quarantined"):
                 continue
             when = f"{step.finished_at:%Y-%m-%d %H:%M}" if step and step.finished_at else "-"
-            click.echo(f"{council.code:<5} {council.cms:<10} {when:<17} {status:<14} {members.get(council.id, 0):>11}  {council.name}")
+            click.echo(
+                f"{council.code:<5} {council.cms:<10} {when:<17} {status:<14} {members.get(council.id, 0):>11}  {council.name}"
+            )
     db.dispose()
 
 
@@ -62,7 +71,10 @@ def runs() -> None:
 
 
 @runs.command("list")
-@click.option("--status", help="Only steps with this status (applied, unchanged, quarantined, failed, skipped, skipped_robots, disabled, done).")
+@click.option(
+    "--status",
+    help="Only steps with this status (applied, unchanged, quarantined, failed, skipped, skipped_robots, disabled, done).",
+)
 @click.option("--limit", default=50, show_default=True)
 def runs_list(status: str | None, limit: int) -> None:
     """List the latest steps of runs: id, time, stage, council, status and reason.
@@ -84,15 +96,18 @@ def runs_list(status: str | None, limit: int) -> None:
             query = query.where(RunStep.status == status)
         for step in session.scalars(query):
             when = f"{step.finished_at or step.started_at:%Y-%m-%d %H:%M}"
-            click.echo(f"{step.id:>6}  {when}  {step.stage:<9} {step.subject or '-':<12} {step.status:<11} {step.reason or ''}")
+            click.echo(
+                f"{step.id:>6}  {when}  {step.stage:<9} {step.subject or '-':<12} {step.status:<11} {step.reason or ''}"
+            )
     db.dispose()
 
 
 @runs.command("approve")
 @click.argument("step_id", type=int)
 @click.option("--reason", required=True, help="Why this roster is right after all (kept in the ledger).")
-@click.option("--by", "by", default=lambda: os.environ.get("USER", "operator"), show_default="$USER",
-              help="Who releases it.")  # fmt: skip
+@click.option(
+    "--by", "by", default=lambda: os.environ.get("USER", "operator"), show_default="$USER", help="Who releases it."
+)
 def runs_approve(step_id: int, reason: str, by: str) -> None:
     """Release a quarantined roster: apply it once, recording who released it and why.
 
@@ -116,8 +131,10 @@ def runs_approve(step_id: int, reason: str, by: str) -> None:
     finally:
         db.dispose()
     counts = result.counts()
-    click.echo(f"Released step {step_id}: {counts['inserted']} new, {counts['updated']} updated, "
-               f"{counts['ended']} left, {counts['unchanged']} unchanged.")  # fmt: skip
+    click.echo(
+        f"Released step {step_id}: {counts['inserted']} new, {counts['updated']} updated, "
+        f"{counts['ended']} left, {counts['unchanged']} unchanged."
+    )
 
 
 @click.group()
@@ -147,8 +164,10 @@ def suggestions_list(show_all: bool) -> None:
             query = query.where(AccountSuggestion.status == "open")
         rows = session.scalars(query).all()
         for s in rows:
-            click.echo(f"{s.id:>5} {s.status:<8} {s.councillor.name} ({s.councillor.council.code}): {s.key}\n"
-                       f"      found by {s.method} at {s.source_url}\n      {s.reason}")  # fmt: skip
+            click.echo(
+                f"{s.id:>5} {s.status:<8} {s.councillor.name} ({s.councillor.council.code}): {s.key}\n"
+                f"      found by {s.method} at {s.source_url}\n      {s.reason}"
+            )
         if not rows:
             click.echo("Nothing waits for review." if not show_all else "No suggestions yet.")
     db.dispose()

@@ -18,7 +18,9 @@ def postcodes() -> None:
 
 @postcodes.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--allow-fewer", is_flag=True, help="Load files with fewer than half the postcodes held now (a part of the UK).")
+@click.option(
+    "--allow-fewer", is_flag=True, help="Load files with fewer than half the postcodes held now (a part of the UK)."
+)
 def postcodes_import(files: tuple[Path, ...], allow_fewer: bool) -> None:
     """Load the ONS Postcode Directory in place of the postcodes held, then match the wards to its codes.
 
@@ -33,12 +35,11 @@ def postcodes_import(files: tuple[Path, ...], allow_fewer: bool) -> None:
 
         cllr postcodes import ONSPD_AUG_2025.zip
     """
-    from models.db import Database
-
     from cllr import progress
-    from cllr.postcodes.onspd import DirectoryError
     from cllr.postcodes.importer import import_directory
+    from cllr.postcodes.onspd import DirectoryError
     from cllr.postcodes.wardcodes import match_wards, read_overrides
+    from models.db import Database
 
     settings = Settings()
     db = Database(settings.db_url)
@@ -54,19 +55,27 @@ def postcodes_import(files: tuple[Path, ...], allow_fewer: bool) -> None:
         db.dispose()
     r = done.release
     click.echo(f"Imported {r.rows:,} rows from {r.sources} in {time.monotonic() - started:.1f} s:")
-    click.echo(f"  {r.live:,} postcodes in use ({r.split:,} split between places), {r.retired:,} retired, "
-               f"{r.places:,} places (ward and division), {r.names:,} area names")  # fmt: skip
-    click.echo(f"  rows skipped: {r.outside:,} in no council area (the Channel Islands, the Isle of Man), {r.malformed:,} malformed")
+    click.echo(
+        f"  {r.live:,} postcodes in use ({r.split:,} split between places), {r.retired:,} retired, "
+        f"{r.places:,} places (ward and division), {r.names:,} area names"
+    )
+    click.echo(
+        f"  rows skipped: {r.outside:,} in no council area (the Channel Islands, the Isle of Man), {r.malformed:,} malformed"
+    )
     for example in done.tally.examples:
         click.echo(f"    {example}")
     if done.ignored:
         click.echo(f"  not read: {', '.join(done.ignored[:5])}{' ...' if len(done.ignored) > 5 else ''}")
     if not r.names:
-        click.echo("  No area names: wards cannot be matched by name. Add the ONS's ward and county electoral division "
-                   "names and codes lookups (CSV, from the Open Geography Portal) to the command.")  # fmt: skip
+        click.echo(
+            "  No area names: wards cannot be matched by name. Add the ONS's ward and county electoral division "
+            "names and codes lookups (CSV, from the Open Geography Portal) to the command."
+        )
     counts = matching.counts()
-    click.echo(f"Wards of sitting councillors: {counts['matched']} matched by name, {counts['override']} by override, "
-               f"{counts['ambiguous']} ambiguous, {counts['unmatched']} unmatched (cllr postcodes wards lists them).")  # fmt: skip
+    click.echo(
+        f"Wards of sitting councillors: {counts['matched']} matched by name, {counts['override']} by override, "
+        f"{counts['ambiguous']} ambiguous, {counts['unmatched']} unmatched (cllr postcodes wards lists them)."
+    )
 
 
 @postcodes.command("wards")
@@ -94,13 +103,21 @@ def postcodes_wards(council: str | None) -> None:
         click.echo(f"{status.capitalize()}: {len(wards)}")
         for w in wards:
             hint = "; ".join(f"{name} {code}" for code, name in w.candidates)
-            click.echo(f"  {w.council}  {w.ward}" + (f"  ({'one of' if status == 'ambiguous' else 'closest'}: {hint})" if hint else ""))
+            click.echo(
+                f"  {w.council}  {w.ward}"
+                + (f"  ({'one of' if status == 'ambiguous' else 'closest'}: {hint})" if hint else "")
+            )
     for code, areas in sorted(matching.unused.items()):
         if not council or code == council.upper():
-            click.echo(f"{code}: ONS areas no roster ward matched: " + "; ".join(f"{name} {gss}" for gss, name in areas[:10])
-                       + (" ..." if len(areas) > 10 else ""))  # fmt: skip
+            click.echo(
+                f"{code}: ONS areas no roster ward matched: "
+                + "; ".join(f"{name} {gss}" for gss, name in areas[:10])
+                + (" ..." if len(areas) > 10 else "")
+            )
     for problem in matching.problems:
         click.echo(f"Override not used: {problem}")
     counts = matching.counts()
-    click.echo(f"Wards of sitting councillors: {counts['matched']} matched by name, {counts['override']} by override, "
-               f"{counts['ambiguous']} ambiguous, {counts['unmatched']} unmatched.")  # fmt: skip
+    click.echo(
+        f"Wards of sitting councillors: {counts['matched']} matched by name, {counts['override']} by override, "
+        f"{counts['ambiguous']} ambiguous, {counts['unmatched']} unmatched."
+    )

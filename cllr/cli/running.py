@@ -29,12 +29,11 @@ def demo(councils: int, seed: int, data_dir: Path) -> None:
 
         cllr demo && cllr serve var/demo/site
     """
-    from models.db import Database
-
     from cllr.demo.corrections import council_corrects, held
     from cllr.demo.postcodes import import_demo_directory
     from cllr.demo.server import DemoServer
     from cllr.demo.world import build_world, write_demo_files
+    from models.db import Database
 
     world = build_world(councils=councils, seed=seed)
     files = write_demo_files(world, data_dir)
@@ -51,38 +50,53 @@ def demo(councils: int, seed: int, data_dir: Path) -> None:
             "intake_url": f"http://127.0.0.1:{DEMO_INTAKE_PORT}",  # where `cllr intake` serves the demo's intake
         }
         directory = import_demo_directory(world, data_dir, Settings(**overrides).db_url).release
-        click.echo(f"Fictional postcode directory imported: {directory.live} postcodes in use ({directory.split} split "
-                   f"between wards), {directory.retired} retired (cllr postcodes import {data_dir / 'onspd-demo.zip'} "
-                   f"{data_dir / 'onsud-demo.csv'})")  # fmt: skip
+        click.echo(
+            f"Fictional postcode directory imported: {directory.live} postcodes in use ({directory.split} split "
+            f"between wards), {directory.retired} retired (cllr postcodes import {data_dir / 'onspd-demo.zip'} "
+            f"{data_dir / 'onsud-demo.csv'})"
+        )
         first = run_refresh(overrides, trigger="demo")
         changed = world.next_day()
         db = Database(Settings(**overrides).db_url)
         corrected = council_corrects(world, db)
         server.web.reindex()
         click.echo("\nThe demo web moves on: " + "; ".join(f"{kind}: {what}" for kind, what in changed.items()))
-        click.echo(f"{corrected.council} corrects its record through the intake with a council credential: "
-                   f"by the API, {corrected.by_api}; by CSV, {corrected.by_csv}.")  # fmt: skip
+        click.echo(
+            f"{corrected.council} corrects its record through the intake with a council credential: "
+            f"by the API, {corrected.by_api}; by CSV, {corrected.by_csv}."
+        )
         second = run_refresh(overrides, trigger="demo")
         kept = held(db, corrected)
         db.dispose()
-        click.echo(f"After the re-scrape, the council's corrections hold: {kept['applied']} applied, "
-                   f"{kept['added_confirmed']} added account(s) confirmed by the council, "
-                   f"{kept['removed_unlinked']} removed account unlinked though the council's page still lists it "
-                   f"({kept['disagreements']} disagreement(s) kept for review: cllr corrections disagreements).")  # fmt: skip
+        click.echo(
+            f"After the re-scrape, the council's corrections hold: {kept['applied']} applied, "
+            f"{kept['added_confirmed']} added account(s) confirmed by the council, "
+            f"{kept['removed_unlinked']} removed account unlinked though the council's page still lists it "
+            f"({kept['disagreements']} disagreement(s) kept for review: cllr corrections disagreements)."
+        )
     site = (data_dir / "site" / "index.html").resolve()
     click.echo(f"\nThe site is built. Open {site.as_uri()}")
     click.echo(f"or serve it with: make serve  (cllr serve {data_dir / 'site'})")
-    click.echo(f"Its corrections intake (the pages' \"Suggest a correction\" links): "
-               f"CLLR_DATA_DIR={data_dir} cllr intake --port {DEMO_INTAKE_PORT}")
-    broken = [k for run in (first, second) for k, n in run.get("statuses", {}).items()
-              if n and k in ("roster:failed", "roster:quarantined")]  # fmt: skip
+    click.echo(
+        f'Its corrections intake (the pages\' "Suggest a correction" links): '
+        f"CLLR_DATA_DIR={data_dir} cllr intake --port {DEMO_INTAKE_PORT}"
+    )
+    broken = [
+        k
+        for run in (first, second)
+        for k, n in run.get("statuses", {}).items()
+        if n and k in ("roster:failed", "roster:quarantined")
+    ]
     sys.exit(1 if broken else 0)
 
 
 @click.command()
 @click.option("--council", "councils", multiple=True, help="Only this council code (repeatable).")
-@click.option("--registry", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Council registry CSV (default: the bundled one).")  # fmt: skip
+@click.option(
+    "--registry",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Council registry CSV (default: the bundled one).",
+)
 def run(councils: tuple[str, ...], registry: Path | None) -> None:
     """Run the pipeline against the real councils and platforms.
 
@@ -129,9 +143,8 @@ def intake(host: str, port: int) -> None:
     """Serve the corrections intake (JSON API and forms) with uvicorn; put it behind an HTTPS proxy in production."""
     import uvicorn
 
-    from models.db import Database
-
     from cllr.corrections.intake import create_app
+    from models.db import Database
 
     settings = Settings()
     db = Database(settings.db_url)

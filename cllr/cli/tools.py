@@ -14,7 +14,9 @@ from cllr.config import Settings
 @click.command()
 @click.argument("file", type=click.File("rb"))
 @click.option("--cms", type=click.Choice(["moderngov", "cmis", "html", "json"]), default="moderngov", show_default=True)
-@click.option("--url", "--base-url", "url", help="Where the file was fetched from (ModernGov: the base URL), to resolve links.")
+@click.option(
+    "--url", "--base-url", "url", help="Where the file was fetched from (ModernGov: the base URL), to resolve links."
+)
 @click.option("--council", help="Council code whose selectors or field paths to use (html and json families).")
 def parse(file, cms: str, url: str | None, council: str | None) -> None:
     """Parse a saved roster response and print its councillors as JSON lines.
@@ -51,11 +53,17 @@ def parse(file, cms: str, url: str | None, council: str | None) -> None:
         raise click.ClickException("the roster lists no councillors: too few to be a council's roster")
     for c in roster.councillors:
         record = {
-            "id": c.source_id, "name": c.name, "raw_name": c.raw_name, "party": c.party,
-            "ward": c.ward, "email": c.email, "profile_url": c.profile_url, "photo_url": c.photo_url,
+            "id": c.source_id,
+            "name": c.name,
+            "raw_name": c.raw_name,
+            "party": c.party,
+            "ward": c.ward,
+            "email": c.email,
+            "profile_url": c.profile_url,
+            "photo_url": c.photo_url,
             "term_start": c.term_start.isoformat() if c.term_start else None,
             "term_ends": c.term_ends.isoformat() if c.term_ends else None,
-        }  # fmt: skip
+        }
         click.echo(json.dumps(record, ensure_ascii=False))
 
 
@@ -84,15 +92,28 @@ def normalise(value: str, field: str | None) -> None:
     except NotAnAccount as exc:
         click.echo(json.dumps({"key": None, "reason": str(exc)}, ensure_ascii=False))
         sys.exit(1)
-    click.echo(json.dumps({"platform": handle.platform, "key": handle.key, "url": handle.url,
-                           "handle": handle.handle, "needs_lookup": handle.needs_lookup}, ensure_ascii=False))  # fmt: skip
+    click.echo(
+        json.dumps(
+            {
+                "platform": handle.platform,
+                "key": handle.key,
+                "url": handle.url,
+                "handle": handle.handle,
+                "needs_lookup": handle.needs_lookup,
+            },
+            ensure_ascii=False,
+        )
+    )
 
 
 @click.command()
 @click.argument("url")
 @click.option("--no-robots", is_flag=True, help="Skip robots.txt, as platform API clients do.")
-@click.option("--save", type=click.Path(dir_okay=False, writable=True, path_type=Path),
-              help="Write the body to this file (for `cllr parse`).")  # fmt: skip
+@click.option(
+    "--save",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write the body to this file (for `cllr parse`).",
+)
 def fetch(url: str, no_robots: bool, save: Path | None) -> None:
     """Fetch one URL through the pipeline's HTTP layer and say what happened.
 
@@ -105,7 +126,7 @@ def fetch(url: str, no_robots: bool, save: Path | None) -> None:
 
         cllr fetch https://democracy.kirklees.gov.uk/mgWebService.asmx/GetCouncillorsByWard
     """
-    from cllr.http import FetchError, Fetcher
+    from cllr.http import Fetcher, FetchError
 
     with Fetcher(Settings()) as fetcher:
         try:

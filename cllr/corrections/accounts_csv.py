@@ -35,10 +35,23 @@ def parse_csv(data: bytes) -> tuple[list, list[dict]]:
     missing = [c for c in REQUIRED if c not in header]
     unknown = [h for h in header if h not in COLUMNS]
     if missing or unknown or len(set(header)) != len(header):
-        detail = "; ".join(filter(None, [f"missing {', '.join(missing)}" if missing else "",
-                                         f"unknown {', '.join(unknown)}" if unknown else "",
-                                         "a column is repeated" if len(set(header)) != len(header) else ""]))  # fmt: skip
-        return [], [{"line": 1, "field": "header", "problem": f"the header must name the columns {', '.join(COLUMNS)}: {detail}"}]
+        detail = "; ".join(
+            filter(
+                None,
+                [
+                    f"missing {', '.join(missing)}" if missing else "",
+                    f"unknown {', '.join(unknown)}" if unknown else "",
+                    "a column is repeated" if len(set(header)) != len(header) else "",
+                ],
+            )
+        )
+        return [], [
+            {
+                "line": 1,
+                "field": "header",
+                "problem": f"the header must name the columns {', '.join(COLUMNS)}: {detail}",
+            }
+        ]
     reader.fieldnames = header
     operations = []
     try:

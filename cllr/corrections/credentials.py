@@ -17,11 +17,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cllr.corrections.operations import Refused
 from models import Council
 from models.base import utcnow
 from models.corrections import Credential
-
-from cllr.corrections.operations import Refused
 
 DEFAULT_DAYS = 365
 TOKEN = re.compile(r"cllr_([0-9a-f]{8})_[A-Za-z0-9_-]{43}")
@@ -31,8 +30,9 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue(session: Session, council_code: str, label: str, *, days: int = DEFAULT_DAYS,
-          now: datetime | None = None) -> tuple[Credential, str]:  # fmt: skip
+def issue(
+    session: Session, council_code: str, label: str, *, days: int = DEFAULT_DAYS, now: datetime | None = None
+) -> tuple[Credential, str]:
     """A new credential for the council; returns it and the token (the only time the token exists)."""
     council = session.scalar(select(Council).where(Council.code == council_code.upper()))
     if council is None:
@@ -42,8 +42,14 @@ def issue(session: Session, council_code: str, label: str, *, days: int = DEFAUL
     now = now or utcnow()
     prefix = secrets.token_hex(4)
     token = f"cllr_{prefix}_{secrets.token_urlsafe(32)}"
-    credential = Credential(council_id=council.id, prefix=prefix, digest=digest(token), label=label.strip(),
-                            created_at=now, expires_at=now + timedelta(days=days))  # fmt: skip
+    credential = Credential(
+        council_id=council.id,
+        prefix=prefix,
+        digest=digest(token),
+        label=label.strip(),
+        created_at=now,
+        expires_at=now + timedelta(days=days),
+    )
     session.add(credential)
     session.flush()
     return credential, token

@@ -33,22 +33,50 @@ from typing import Any
 from sqlalchemy import JSON, String, Text, cast, delete, null, or_, select
 from sqlalchemy.orm import Session
 
-from models import (AccountChange, AccountEvidence, AccountMetric, AccountSuggestion, Base, Correction, CorrectionEvent,
-                    Councillor, Disagreement, ErasedValue, FieldLock, FormerName, Membership, Post, ProfileSnapshot,
-                    SocialAccount)  # fmt: skip
+from cllr.corrections.operations import Refused
+from cllr.handles import NotAnAccount, normalise
+from cllr.names import slugify
+from models import (
+    AccountChange,
+    AccountEvidence,
+    AccountMetric,
+    AccountSuggestion,
+    Base,
+    Correction,
+    CorrectionEvent,
+    Councillor,
+    Disagreement,
+    ErasedValue,
+    FieldLock,
+    FormerName,
+    Membership,
+    Post,
+    ProfileSnapshot,
+    SocialAccount,
+)
 from models.corrections import erased_digest
 from models.db import Database
 from models.merge import free_slug
 
-from cllr.corrections.operations import Refused
-from cllr.handles import NotAnAccount, normalise
-from cllr.names import slugify
-
 REMOVED = "[removed]"
 MIN_LENGTH = 4  # shorter values would match too much to erase safely
-LEFT_ALONE = frozenset({"council", "party", "ward", "council_credential", "council_figure", "erased_value", "alembic_version",
-                        # the ONS's postcode directory: places and codes, nothing about a person
-                        "postcode", "postcode_place", "retired_postcode", "ons_area", "postcode_release"})
+LEFT_ALONE = frozenset(
+    {
+        "council",
+        "party",
+        "ward",
+        "council_credential",
+        "council_figure",
+        "erased_value",
+        "alembic_version",
+        # the ONS's postcode directory: places and codes, nothing about a person
+        "postcode",
+        "postcode_place",
+        "retired_postcode",
+        "ons_area",
+        "postcode_release",
+    }
+)
 AUDIT_PAYLOAD = ("before", "after", "evidence_url", "detail")  # what an erased audit row loses (migration 0008)
 _HANDLE_CHARS = r"[\w-]"
 
@@ -75,8 +103,9 @@ class Erasure:
         return out
 
 
-def erase(session: Session, councillor_slug: str, value: str, *, actor: str, reason: str,
-          dry_run: bool = False) -> Erasure:  # fmt: skip
+def erase(
+    session: Session, councillor_slug: str, value: str, *, actor: str, reason: str, dry_run: bool = False
+) -> Erasure:
     """Erase ``value`` of the councillor ``councillor_slug`` everywhere; with ``dry_run``, only say what would go.
 
     Refused (nothing changed) when the value is too short, is the councillor's current
@@ -92,7 +121,9 @@ def erase(session: Session, councillor_slug: str, value: str, *, actor: str, rea
     if councillor is None:
         raise LookupError(f"no councillor {councillor_slug!r}")
     if _pattern([value]).search(councillor.name):
-        raise Refused(409, "that is the councillor's current name: correct the name first (set_name), then erase the old one")
+        raise Refused(
+            409, "that is the councillor's current name: correct the name first (set_name), then erase the old one"
+        )
     report = Erasure(councillor.slug)
     accounts = _their_accounts(session, councillor, value)
     terms = {value}
@@ -108,8 +139,14 @@ def erase(session: Session, councillor_slug: str, value: str, *, actor: str, rea
             _delete_account(session, account, report)
         _delete_rows(session, FormerName, [FormerName.name, FormerName.raw_name], pattern, terms, report)
         _delete_rows(session, AccountSuggestion, [AccountSuggestion.key, AccountSuggestion.url], pattern, terms, report)
-        _delete_rows(session, Disagreement, [Disagreement.field, Disagreement.locked, Disagreement.scraped], pattern, terms,
-                     report)  # fmt: skip
+        _delete_rows(
+            session,
+            Disagreement,
+            [Disagreement.field, Disagreement.locked, Disagreement.scraped],
+            pattern,
+            terms,
+            report,
+        )
         _delete_rows(session, FieldLock, [FieldLock.field, cast(FieldLock.value, Text)], pattern, terms, report)
         _scrub_audit(session, pattern, terms, report)
         for table in Base.metadata.sorted_tables:
@@ -121,8 +158,14 @@ def erase(session: Session, councillor_slug: str, value: str, *, actor: str, rea
         if len(slug_word) >= MIN_LENGTH and slug_word in councillor.slug:
             councillor.slug = free_slug(session, f"{councillor.council.code.lower()}-{slugify(councillor.name)}")
             report.new_slug = councillor.slug
-        session.add(CorrectionEvent(action="erased", council_id=councillor.council_id, actor=actor,
-                                    detail=f"erased on request ({reason.strip()[:300]}): {report.rows} row(s)"))  # fmt: skip
+        session.add(
+            CorrectionEvent(
+                action="erased",
+                council_id=councillor.council_id,
+                actor=actor,
+                detail=f"erased on request ({reason.strip()[:300]}): {report.rows} row(s)",
+            )
+        )
         session.flush()
     except BaseException:
         nested.rollback()
@@ -173,17 +216,27 @@ def _their_accounts(session: Session, councillor: Councillor, value: str) -> lis
     except NotAnAccount:
         key = None
     keys = {key} if key else set()
-    keys |= set(session.scalars(select(SocialAccount.key).where(
-        or_(SocialAccount.handle.ilike(value), SocialAccount.url.ilike(value), SocialAccount.key.ilike(value)))))  # fmt: skip
+    keys |= set(
+        session.scalars(
+            select(SocialAccount.key).where(
+                or_(SocialAccount.handle.ilike(value), SocialAccount.url.ilike(value), SocialAccount.key.ilike(value))
+            )
+        )
+    )
     if not keys:
         return []
     accounts = list(session.scalars(select(SocialAccount).where(SocialAccount.key.in_(keys))))
     theirs = []
     for account in accounts:
-        holders = set(session.scalars(select(AccountEvidence.councillor_id).where(AccountEvidence.account_id == account.id)))
+        holders = set(
+            session.scalars(select(AccountEvidence.councillor_id).where(AccountEvidence.account_id == account.id))
+        )
         if holders - {councillor.id}:
-            raise Refused(409, "the account is linked to other councillors too: remove this councillor's link "
-                               "with a correction (remove_account) instead")  # fmt: skip
+            raise Refused(
+                409,
+                "the account is linked to other councillors too: remove this councillor's link "
+                "with a correction (remove_account) instead",
+            )
         if councillor.id in holders:
             theirs.append(account)
     return theirs
@@ -229,10 +282,15 @@ def _scrubbed(value: Any, pattern: re.Pattern) -> Any:
 
 def _delete_account(session: Session, account: SocialAccount, report: Erasure) -> None:
     for model in (Post, AccountMetric, ProfileSnapshot, AccountChange, AccountEvidence):
-        result = session.execute(delete(model).where(model.account_id == account.id).execution_options(synchronize_session=False))
+        result = session.execute(
+            delete(model).where(model.account_id == account.id).execution_options(synchronize_session=False)
+        )
         report.deleted[model.__tablename__] += result.rowcount or 0
-    for model, column in ((AccountSuggestion, AccountSuggestion.key), (FieldLock, FieldLock.field),
-                          (Disagreement, Disagreement.field)):  # fmt: skip
+    for model, column in (
+        (AccountSuggestion, AccountSuggestion.key),
+        (FieldLock, FieldLock.field),
+        (Disagreement, Disagreement.field),
+    ):
         wanted = account.key if model is AccountSuggestion else f"account:{account.key}"
         result = session.execute(delete(model).where(column == wanted).execution_options(synchronize_session=False))
         report.deleted[model.__tablename__] += result.rowcount or 0
@@ -254,8 +312,9 @@ def _delete_rows(session: Session, model, columns, pattern: re.Pattern, terms, r
 
 def _scrub_audit(session: Session, pattern: re.Pattern, terms, report: Erasure) -> None:
     columns = [getattr(CorrectionEvent, name) for name in AUDIT_PAYLOAD]
-    query = select(CorrectionEvent).where(or_(*(_candidates(cast(c, Text) if c.key in ("before", "after") else c, terms)
-                                                for c in columns)))  # fmt: skip
+    query = select(CorrectionEvent).where(
+        or_(*(_candidates(cast(c, Text) if c.key in ("before", "after") else c, terms) for c in columns))
+    )
     for event in session.scalars(query):
         if any(_holds(getattr(event, name), pattern) for name in AUDIT_PAYLOAD):
             for name in AUDIT_PAYLOAD:

@@ -29,15 +29,14 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from models import Council, Councillor
-from models.base import utcnow
-from models.corrections import Correction, CorrectionEvent
-from models.db import Database
-
 from cllr.corrections import operations as ops
 from cllr.corrections.accounts_csv import parse_csv
 from cllr.corrections.credentials import verify
 from cllr.site.views import gather_people
+from models import Council, Councillor
+from models.base import utcnow
+from models.corrections import Correction, CorrectionEvent
+from models.db import Database
 
 JSON_LIMIT = 64 * 1024
 CSV_LIMIT = 256 * 1024
@@ -67,7 +66,14 @@ class Intake:
     # Plumbing ------------------------------------------------------------------------
 
     def page(self, name: str, status: int = 200, **context) -> HTMLResponse:
-        context = {"error": None, "problems": None, "values": {}, "councillor": None, "corrections": [], "council": False} | context
+        context = {
+            "error": None,
+            "problems": None,
+            "values": {},
+            "councillor": None,
+            "corrections": [],
+            "council": False,
+        } | context
         html = self.templates.get_template(f"intake/{name}").render(site_url=self.site_url, **context)
         return HTMLResponse(html, status_code=status, headers=HEADERS)
 
@@ -143,8 +149,12 @@ class Intake:
         with self.db.session() as session:
             try:
                 credential = self.credential(session, request, _bearer(request), "api")
-                rows = session.scalars(select(Correction).where(Correction.council_id == credential.council_id)
-                                       .order_by(Correction.id.desc()).limit(500))  # fmt: skip
+                rows = session.scalars(
+                    select(Correction)
+                    .where(Correction.council_id == credential.council_id)
+                    .order_by(Correction.id.desc())
+                    .limit(500)
+                )
                 return self.json({"corrections": [_correction(c) for c in rows]})
             except ops.Refused as exc:
                 return self.refused(request, exc)
@@ -186,19 +196,32 @@ class Intake:
 
     def limit(self, session: Session, who: ops.Submitter) -> None:
         if who.credential is not None:
-            retry = _retry_after(session, CorrectionEvent.credential_id == who.credential.id,
-                                 CorrectionEvent.action == "submitted", limit=PER_CREDENTIAL, distinct_batches=True)  # fmt: skip
+            retry = _retry_after(
+                session,
+                CorrectionEvent.credential_id == who.credential.id,
+                CorrectionEvent.action == "submitted",
+                limit=PER_CREDENTIAL,
+                distinct_batches=True,
+            )
             message = "this credential has sent too many submissions in the last hour"
         else:
-            retry = _retry_after(session, CorrectionEvent.address == who.address, CorrectionEvent.channel == "public",
-                                 CorrectionEvent.action == "submitted", limit=PUBLIC_PER_ADDRESS, distinct_batches=True)  # fmt: skip
+            retry = _retry_after(
+                session,
+                CorrectionEvent.address == who.address,
+                CorrectionEvent.channel == "public",
+                CorrectionEvent.action == "submitted",
+                limit=PUBLIC_PER_ADDRESS,
+                distinct_batches=True,
+            )
             message = "too many suggestions from this address in the last hour"
         if retry:
             ops.refuse_quietly(session, who, ops.Refused(429, message))
             raise _TooMany(retry, message)
 
     def invalid(self, session: Session, who: ops.Submitter, problems: list[dict]) -> Response:
-        ops.refuse_quietly(session, who, ops.Refused(422, "; ".join(f"{p['field']}: {p['problem']}" for p in problems[:20])))
+        ops.refuse_quietly(
+            session, who, ops.Refused(422, "; ".join(f"{p['field']}: {p['problem']}" for p in problems[:20]))
+        )
         return self.json({"error": "the corrections are not valid; nothing was stored", "problems": problems}, 422)
 
     # The HTML forms ----------------------------------------------------------------------
@@ -295,7 +318,6 @@ def create_app(db: Database, *, site_url: str | None = None) -> Starlette:
     return Starlette(routes=routes, exception_handlers={ops.Refused: refused})
 
 
-
 # Helpers -----------------------------------------------------------------------------------
 
 
@@ -342,9 +364,16 @@ def _lockout(session: Session, address: str | None) -> int:
     failure, then two, four, up to a day (S-11's exponential lockout).
     """
     now = utcnow()
-    failures = session.scalars(select(CorrectionEvent.at).where(
-        CorrectionEvent.address == address, CorrectionEvent.action == "refused", CorrectionEvent.detail.like("401:%"),
-        CorrectionEvent.at >= now - LOCKOUT_MAX).order_by(CorrectionEvent.at)).all()  # fmt: skip
+    failures = session.scalars(
+        select(CorrectionEvent.at)
+        .where(
+            CorrectionEvent.address == address,
+            CorrectionEvent.action == "refused",
+            CorrectionEvent.detail.like("401:%"),
+            CorrectionEvent.at >= now - LOCKOUT_MAX,
+        )
+        .order_by(CorrectionEvent.at)
+    ).all()
     level = len(failures) // FAILED_PER_ADDRESS
     if level == 0:
         return 0
@@ -355,8 +384,12 @@ def _lockout(session: Session, address: str | None) -> int:
 def _retry_after(session: Session, *where, limit: int, distinct_batches: bool = False) -> int:
     """Seconds until the count of audit rows matching ``where`` in the last hour drops below ``limit``; 0 if it is below."""
     since = utcnow() - WINDOW
-    rows = select(CorrectionEvent.batch if distinct_batches else CorrectionEvent.id, func.min(CorrectionEvent.at).label("at"))
-    rows = rows.where(CorrectionEvent.at >= since, *where).group_by(CorrectionEvent.batch if distinct_batches else CorrectionEvent.id)
+    rows = select(
+        CorrectionEvent.batch if distinct_batches else CorrectionEvent.id, func.min(CorrectionEvent.at).label("at")
+    )
+    rows = rows.where(CorrectionEvent.at >= since, *where).group_by(
+        CorrectionEvent.batch if distinct_batches else CorrectionEvent.id
+    )
     times = sorted(row.at for row in session.execute(rows))
     if len(times) < limit:
         return 0
@@ -367,14 +400,25 @@ def _retry_after(session: Session, *where, limit: int, distinct_batches: bool = 
 def _person(person, *, current: bool) -> dict:
     m = person.membership
     return {
-        "councillor": person.councillor.slug, "name": person.councillor.name, "ward": m.ward.name,
-        "party": m.party_label, "current": current,
-        "accounts": [{"url": a.account.url, "platform": a.account.platform, "level": a.level, "role": a.account.role}
-                     for a in person.accounts],
-    }  # fmt: skip
+        "councillor": person.councillor.slug,
+        "name": person.councillor.name,
+        "ward": m.ward.name,
+        "party": m.party_label,
+        "current": current,
+        "accounts": [
+            {"url": a.account.url, "platform": a.account.platform, "level": a.level, "role": a.account.role}
+            for a in person.accounts
+        ],
+    }
 
 
 def _correction(c: Correction) -> dict:
-    return {"id": c.id, "councillor": c.councillor.slug, "op": c.operation, "values": c.payload, "status": c.status,
-            "submitted_at": c.submitted_at.isoformat(), "evidence_url": c.evidence_url}  # fmt: skip
-
+    return {
+        "id": c.id,
+        "councillor": c.councillor.slug,
+        "op": c.operation,
+        "values": c.payload,
+        "status": c.status,
+        "submitted_at": c.submitted_at.isoformat(),
+        "evidence_url": c.evidence_url,
+    }

@@ -24,16 +24,20 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from models import AccountEvidence, Councillor, FormerName, Membership, SocialAccount, Ward
-from models.base import utcnow
-from models.corrections import (Correction, CorrectionEvent, Credential, Disagreement,  # noqa: F401 (Credential: for callers)
-                                FieldLock)  # fmt: skip
-from models.links import link_account, link_level
-from models.merge import party_for, ward_for
-
 from cllr.handles import NotAnAccount, normalise
 from cllr.names import clean_name, tidy, ward_key
 from cllr.urls import safe_url
+from models import AccountEvidence, Councillor, FormerName, Membership, SocialAccount, Ward
+from models.base import utcnow
+from models.corrections import (
+    Correction,
+    CorrectionEvent,
+    Credential,
+    Disagreement,
+    FieldLock,
+)
+from models.links import link_account, link_level
+from models.merge import party_for, ward_for
 
 LOW_RISK = frozenset({"add_account", "remove_account"})  # applied without review when a council sends them
 MAX_PER_REQUEST = 100
@@ -55,12 +59,18 @@ class Refused(Exception):
 class _Operation(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
-    councillor: str = Field(min_length=1, max_length=120, pattern=r"^[a-z0-9][a-z0-9-]*$",
-                            description="the councillor's slug, as in their page's address")
+    councillor: str = Field(
+        min_length=1,
+        max_length=120,
+        pattern=r"^[a-z0-9][a-z0-9-]*$",
+        description="the councillor's slug, as in their page's address",
+    )
     evidence_url: str = Field(min_length=1, max_length=2048, description="where the correction can be checked")
     note: str | None = Field(default=None, max_length=2000)
 
-    @field_validator("councillor", "evidence_url", "note", "account", "name", "party", "ward", mode="before", check_fields=False)
+    @field_validator(
+        "councillor", "evidence_url", "note", "account", "name", "party", "ward", mode="before", check_fields=False
+    )
     @classmethod
     def _no_control_characters(cls, value: Any) -> Any:
         if isinstance(value, str) and any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
@@ -157,7 +167,9 @@ class Submission(BaseModel):
 OPERATION = TypeAdapter(Operation)
 # Each operation's fields, in the order forms and the CSV schema list them.
 OPERATION_FIELDS = {
-    model.model_fields["op"].annotation.__args__[0]: tuple(["op", "councillor", *(f for f in model.model_fields if f not in ("op", "councillor"))])
+    model.model_fields["op"].annotation.__args__[0]: tuple(
+        ["op", "councillor", *(f for f in model.model_fields if f not in ("op", "councillor"))]
+    )
     for model in (AddAccount, RemoveAccount, SetName, SetParty, SetWard, MarkLeft)
 }
 
@@ -227,10 +239,19 @@ def submit(session: Session, operations: list[_Operation], who: Submitter) -> li
     now = utcnow()
     for op, councillor in zip(operations, targets):
         status = "approved" if who.credential is not None and op.op in LOW_RISK else "queued"
-        correction = Correction(channel=who.channel, credential_id=who.credential.id if who.credential else None,
-                                council_id=councillor.council_id, councillor_id=councillor.id, operation=op.op,
-                                payload=_payload(op), evidence_url=op.evidence_url, note=op.note, batch=batch,
-                                status=status, submitted_at=now)  # fmt: skip
+        correction = Correction(
+            channel=who.channel,
+            credential_id=who.credential.id if who.credential else None,
+            council_id=councillor.council_id,
+            councillor_id=councillor.id,
+            operation=op.op,
+            payload=_payload(op),
+            evidence_url=op.evidence_url,
+            note=op.note,
+            batch=batch,
+            status=status,
+            submitted_at=now,
+        )
         session.add(correction)
         session.flush()
         audit(session, "submitted", correction, who=who, batch=batch, detail=f"{status}: {op.note or ''}".rstrip(": "))
@@ -249,20 +270,47 @@ def refuse(session: Session, who: Submitter, status: int, message: str, *, batch
 
 def refuse_quietly(session: Session, who: Submitter, exc: Refused, *, batch: str | None = None) -> None:
     """Record a refusal in the audit (the caller answers it)."""
-    session.add(CorrectionEvent(action="refused", credential_id=who.credential.id if who.credential else None,
-                                council_id=who.council_id, channel=who.channel, address=who.address, actor=who.actor,
-                                batch=batch, detail=f"{exc.status}: {exc.message}".replace("\x00", "?")[:2000]))  # fmt: skip
+    session.add(
+        CorrectionEvent(
+            action="refused",
+            credential_id=who.credential.id if who.credential else None,
+            council_id=who.council_id,
+            channel=who.channel,
+            address=who.address,
+            actor=who.actor,
+            batch=batch,
+            detail=f"{exc.status}: {exc.message}".replace("\x00", "?")[:2000],
+        )
+    )
 
 
-def audit(session: Session, action: str, correction: Correction, *, who: Submitter | None = None,
-          actor: str | None = None, batch: str | None = None, detail: str | None = None) -> None:  # fmt: skip
-    session.add(CorrectionEvent(
-        action=action, correction_id=correction.id, credential_id=correction.credential_id,
-        council_id=correction.council_id, channel=correction.channel, address=who.address if who else None,
-        actor=actor or (who.actor if who else None), operation=correction.operation, batch=batch,
-        before=correction.before, after=correction.after if action != "submitted" else correction.payload,
-        evidence_url=correction.evidence_url, detail=detail,
-    ))  # fmt: skip
+def audit(
+    session: Session,
+    action: str,
+    correction: Correction,
+    *,
+    who: Submitter | None = None,
+    actor: str | None = None,
+    batch: str | None = None,
+    detail: str | None = None,
+) -> None:
+    session.add(
+        CorrectionEvent(
+            action=action,
+            correction_id=correction.id,
+            credential_id=correction.credential_id,
+            council_id=correction.council_id,
+            channel=correction.channel,
+            address=who.address if who else None,
+            actor=actor or (who.actor if who else None),
+            operation=correction.operation,
+            batch=batch,
+            before=correction.before,
+            after=correction.after if action != "submitted" else correction.payload,
+            evidence_url=correction.evidence_url,
+            detail=detail,
+        )
+    )
 
 
 def _payload(op: _Operation) -> dict[str, Any]:
@@ -272,7 +320,9 @@ def _payload(op: _Operation) -> dict[str, Any]:
 # Review. ----------------------------------------------------------------------------------
 
 
-def decide(session: Session, correction_id: int, *, approve: bool, reviewer: str, note: str | None = None) -> Correction:
+def decide(
+    session: Session, correction_id: int, *, approve: bool, reviewer: str, note: str | None = None
+) -> Correction:
     correction = _get(session, correction_id)
     if correction.status != "queued":
         raise Refused(409, f"correction {correction_id} is {correction.status}, not queued")
@@ -302,7 +352,9 @@ def apply_approved(session: Session, *, actor: str = "run", now: datetime | None
     """
     now = now or utcnow()
     applied, failed = 0, []
-    for correction in session.scalars(select(Correction).where(Correction.status == "approved").order_by(Correction.id)):
+    for correction in session.scalars(
+        select(Correction).where(Correction.status == "approved").order_by(Correction.id)
+    ):
         try:
             with session.begin_nested():
                 apply(session, correction, actor=actor, now=now)
@@ -324,8 +376,16 @@ def apply(session: Session, correction: Correction, *, actor: str, now: datetime
             session.flush()
         account = session.scalar(select(SocialAccount).where(SocialAccount.key == handle.key))
         correction.before = {"level": link_level(_link_evidence(session, councillor.id, account)) if account else None}
-        link_account(session, councillor.id, handle, method="council_confirmed", source_url=correction.evidence_url,
-                     run_id=None, role=payload["role"], now=now)  # fmt: skip
+        link_account(
+            session,
+            councillor.id,
+            handle,
+            method="council_confirmed",
+            source_url=correction.evidence_url,
+            run_id=None,
+            role=payload["role"],
+            now=now,
+        )
         account = session.scalar(select(SocialAccount).where(SocialAccount.key == handle.key))
         if account.role != payload["role"]:
             account.role = payload["role"]
@@ -334,7 +394,9 @@ def apply(session: Session, correction: Correction, *, actor: str, now: datetime
     elif op == "remove_account":
         handle = normalise(payload["account"])
         account = session.scalar(select(SocialAccount).where(SocialAccount.key == handle.key))
-        evidence = [e for e in _link_evidence(session, councillor.id, account) if e.withdrawn_at is None] if account else []
+        evidence = (
+            [e for e in _link_evidence(session, councillor.id, account) if e.withdrawn_at is None] if account else []
+        )
         for row in evidence:
             row.withdrawn_at = now
         correction.before = {"level": link_level(evidence), "withdrew": [e.id for e in evidence]}
@@ -343,8 +405,14 @@ def apply(session: Session, correction: Correction, *, actor: str, now: datetime
     elif op == "set_name":
         correction.before = {"name": councillor.name, "raw_name": councillor.raw_name}
         if payload["name"] != councillor.name:
-            councillor.former_names.append(FormerName(name=councillor.name, raw_name=councillor.raw_name,
-                                                      used_until=now.date(), source_url=correction.evidence_url))  # fmt: skip
+            councillor.former_names.append(
+                FormerName(
+                    name=councillor.name,
+                    raw_name=councillor.raw_name,
+                    used_until=now.date(),
+                    source_url=correction.evidence_url,
+                )
+            )
             councillor.name = councillor.raw_name = payload["name"]
         _set_lock(session, councillor.id, "name", {"name": payload["name"]}, correction)
         correction.after = {"name": payload["name"]}
@@ -391,7 +459,11 @@ def revert(session: Session, correction_id: int, *, reviewer: str, note: str | N
     if op == "add_account":
         account = session.scalar(select(SocialAccount).where(SocialAccount.key == after["key"]))
         for row in _link_evidence(session, councillor.id, account):
-            if row.method == "council_confirmed" and row.source_url == correction.evidence_url and row.withdrawn_at is None:
+            if (
+                row.method == "council_confirmed"
+                and row.source_url == correction.evidence_url
+                and row.withdrawn_at is None
+            ):
                 row.withdrawn_at = now
         _release(session, councillor.id, f"account:{after['key']}", correction)
     elif op == "remove_account":
@@ -400,8 +472,14 @@ def revert(session: Session, correction_id: int, *, reviewer: str, note: str | N
         _release(session, councillor.id, f"account:{after['key']}", correction)
     elif op == "set_name":
         if councillor.name == after["name"]:
-            councillor.former_names.append(FormerName(name=councillor.name, raw_name=councillor.raw_name,
-                                                      used_until=now.date(), source_url=correction.evidence_url))  # fmt: skip
+            councillor.former_names.append(
+                FormerName(
+                    name=councillor.name,
+                    raw_name=councillor.raw_name,
+                    used_until=now.date(),
+                    source_url=correction.evidence_url,
+                )
+            )
             councillor.name, councillor.raw_name = before["name"], before["raw_name"]
         _release(session, councillor.id, "name", correction)
     elif op in ("set_party", "set_ward"):
@@ -428,8 +506,15 @@ def _change_seat(session, councillor, current, ward, label, correction, now) -> 
     """End ``current`` today and open the same seat with ``ward`` and party ``label``."""
     current.end_date = now.date()
     current.end_reason = "corrected"
-    opened = Membership(councillor=councillor, ward=ward, party=party_for(session, label), party_label=label,
-                        start_date=now.date(), term_ends=current.term_ends, source_url=correction.evidence_url)  # fmt: skip
+    opened = Membership(
+        councillor=councillor,
+        ward=ward,
+        party=party_for(session, label),
+        party_label=label,
+        start_date=now.date(),
+        term_ends=current.term_ends,
+        source_url=correction.evidence_url,
+    )
     session.add(opened)
     session.flush()
     return opened
@@ -438,8 +523,13 @@ def _change_seat(session, councillor, current, ward, label, correction, now) -> 
 def _link_evidence(session: Session, councillor_id: int, account: SocialAccount | None) -> list[AccountEvidence]:
     if account is None:
         return []
-    return list(session.scalars(select(AccountEvidence).where(AccountEvidence.councillor_id == councillor_id,
-                                                              AccountEvidence.account_id == account.id)))  # fmt: skip
+    return list(
+        session.scalars(
+            select(AccountEvidence).where(
+                AccountEvidence.councillor_id == councillor_id, AccountEvidence.account_id == account.id
+            )
+        )
+    )
 
 
 def _find_ward(session: Session, council_id: int, name: str) -> Ward | None:
@@ -465,8 +555,13 @@ def _release(session: Session, councillor_id: int, field: str, correction: Corre
     lock = _lock(session, councillor_id, field)
     if lock is not None and lock.correction_id == correction.id:
         session.delete(lock)
-        session.execute(update(Disagreement).where(Disagreement.councillor_id == councillor_id, Disagreement.field == field,
-                                                   Disagreement.status == "open").values(status="closed"))  # fmt: skip
+        session.execute(
+            update(Disagreement)
+            .where(
+                Disagreement.councillor_id == councillor_id, Disagreement.field == field, Disagreement.status == "open"
+            )
+            .values(status="closed")
+        )
 
 
 # Upkeep. ----------------------------------------------------------------------------------
@@ -475,8 +570,12 @@ def _release(session: Session, councillor_id: int, field: str, correction: Corre
 def purge_addresses(session: Session, *, now: datetime | None = None, days: int = ADDRESS_DAYS) -> int:
     """Clear the client address of audit rows older than ``days`` (the one change the audit allows); returns how many."""
     cutoff = (now or utcnow()) - timedelta(days=days)
-    result = session.execute(update(CorrectionEvent).where(CorrectionEvent.at < cutoff, CorrectionEvent.address.is_not(None))
-                             .values(address=None).execution_options(synchronize_session=False))  # fmt: skip
+    result = session.execute(
+        update(CorrectionEvent)
+        .where(CorrectionEvent.at < cutoff, CorrectionEvent.address.is_not(None))
+        .values(address=None)
+        .execution_options(synchronize_session=False)
+    )
     return result.rowcount or 0
 
 
@@ -487,4 +586,3 @@ def close_disagreement(session: Session, disagreement_id: int) -> Disagreement:
         raise LookupError(f"no disagreement {disagreement_id}")
     row.status = "closed"
     return row
-

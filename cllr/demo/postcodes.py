@@ -25,17 +25,92 @@ from pathlib import Path
 from cllr.demo.world import Council, World, council_gss, ward_gss
 
 ONSPD_COLUMNS = (
-    "pcd", "pcd2", "pcds", "dointr", "doterm", "oscty", "ced", "oslaua", "osward", "parish", "usertype", "oseast1m",
-    "osnrth1m", "osgrdind", "oshlthau", "nhser", "ctry", "rgn", "streg", "pcon", "eer", "teclec", "ttwa", "pct", "itl",
-    "statsward", "oa01", "casward", "npark", "lsoa01", "msoa01", "ur01ind", "oac01", "oa11", "lsoa11", "msoa11", "wz11",
-    "sicbl", "bua24", "ru11ind", "oac11", "lat", "long", "lep1", "lep2", "pfa", "imd", "calncv", "icb", "oa21", "lsoa21",
-    "msoa21", "ruc21ind", "globalid",
-)  # fmt: skip
+    "pcd",
+    "pcd2",
+    "pcds",
+    "dointr",
+    "doterm",
+    "oscty",
+    "ced",
+    "oslaua",
+    "osward",
+    "parish",
+    "usertype",
+    "oseast1m",
+    "osnrth1m",
+    "osgrdind",
+    "oshlthau",
+    "nhser",
+    "ctry",
+    "rgn",
+    "streg",
+    "pcon",
+    "eer",
+    "teclec",
+    "ttwa",
+    "pct",
+    "itl",
+    "statsward",
+    "oa01",
+    "casward",
+    "npark",
+    "lsoa01",
+    "msoa01",
+    "ur01ind",
+    "oac01",
+    "oa11",
+    "lsoa11",
+    "msoa11",
+    "wz11",
+    "sicbl",
+    "bua24",
+    "ru11ind",
+    "oac11",
+    "lat",
+    "long",
+    "lep1",
+    "lep2",
+    "pfa",
+    "imd",
+    "calncv",
+    "icb",
+    "oa21",
+    "lsoa21",
+    "msoa21",
+    "ruc21ind",
+    "globalid",
+)
 ONSUD_COLUMNS = (
-    "uprn", "gridgb1e", "gridgb1n", "pcds", "cty25cd", "ced25cd", "lad25cd", "wd25cd", "parncp25cd", "hlth19cd",
-    "ctry25cd", "rgn25cd", "pcon24cd", "eer20cd", "ttwa15cd", "itl25cd", "npark16cd", "oa21cd", "lsoa21cd", "msoa21cd",
-    "wz11cd", "sicbl24cd", "bua24cd", "ruc21ind", "oac11ind", "lep21cd1", "lep21cd2", "pfa23cd", "imd19ind",
-)  # fmt: skip
+    "uprn",
+    "gridgb1e",
+    "gridgb1n",
+    "pcds",
+    "cty25cd",
+    "ced25cd",
+    "lad25cd",
+    "wd25cd",
+    "parncp25cd",
+    "hlth19cd",
+    "ctry25cd",
+    "rgn25cd",
+    "pcon24cd",
+    "eer20cd",
+    "ttwa15cd",
+    "itl25cd",
+    "npark16cd",
+    "oa21cd",
+    "lsoa21cd",
+    "msoa21cd",
+    "wz11cd",
+    "sicbl24cd",
+    "bua24cd",
+    "ruc21ind",
+    "oac11ind",
+    "lep21cd1",
+    "lep21cd2",
+    "pfa23cd",
+    "imd19ind",
+)
 NONE = "X99999999"
 INWARD = ("AB", "AD", "EF")
 RETIRED_ON = "202106"
@@ -99,17 +174,50 @@ def write_demo_directory(world: World, directory: Path) -> list[Path]:
     codes = _codes(world)
     onspd, onsud = directory / "onspd-demo.zip", directory / "onsud-demo.csv"
     with zipfile.ZipFile(onspd, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("Data/ONSPD_DEMO_UK.csv", _csv(ONSPD_COLUMNS, (_onspd_row(p, world, codes) for p in postcodes)))
-        archive.writestr("Documents/Ward names and codes UK as at 12_26.csv",
-                         _csv(("WD26CD", "WD26NM"), sorted((code, ons_name(name)) for (kind, _, name), code in codes.items() if kind == "ward")))  # fmt: skip
-        archive.writestr("Documents/County Electoral Division names and codes EN as at 12_26.csv",
-                         _csv(("CED26CD", "CED26NM"), sorted((code, ons_name(name)) for (kind, _, name), code in codes.items() if kind == "division")))  # fmt: skip
-        archive.writestr("Documents/LA_UA names and codes UK as at 12_26.csv",
-                         _csv(("LAD26CD", "LAD26NM"), [(council_gss(i, c.council_type), c.name) for i, c in enumerate(world.councils) if c.council_type != "CTY"]))  # fmt: skip
-        archive.writestr("Documents/County names and codes UK as at 12_26.csv",
-                         _csv(("CTY26CD", "CTY26NM"), [(council_gss(i, c.council_type), c.name) for i, c in enumerate(world.councils) if c.council_type == "CTY"]))  # fmt: skip
-        archive.writestr("README.txt", "A fictional postcode directory for the Councillors Online demo. No postcode, "
-                         "area or code in it is real; the layout and columns are the ONS Postcode Directory's.\n")  # fmt: skip
+        archive.writestr(
+            "Data/ONSPD_DEMO_UK.csv", _csv(ONSPD_COLUMNS, (_onspd_row(p, world, codes) for p in postcodes))
+        )
+        archive.writestr(
+            "Documents/Ward names and codes UK as at 12_26.csv",
+            _csv(
+                ("WD26CD", "WD26NM"),
+                sorted((code, ons_name(name)) for (kind, _, name), code in codes.items() if kind == "ward"),
+            ),
+        )
+        archive.writestr(
+            "Documents/County Electoral Division names and codes EN as at 12_26.csv",
+            _csv(
+                ("CED26CD", "CED26NM"),
+                sorted((code, ons_name(name)) for (kind, _, name), code in codes.items() if kind == "division"),
+            ),
+        )
+        archive.writestr(
+            "Documents/LA_UA names and codes UK as at 12_26.csv",
+            _csv(
+                ("LAD26CD", "LAD26NM"),
+                [
+                    (council_gss(i, c.council_type), c.name)
+                    for i, c in enumerate(world.councils)
+                    if c.council_type != "CTY"
+                ],
+            ),
+        )
+        archive.writestr(
+            "Documents/County names and codes UK as at 12_26.csv",
+            _csv(
+                ("CTY26CD", "CTY26NM"),
+                [
+                    (council_gss(i, c.council_type), c.name)
+                    for i, c in enumerate(world.councils)
+                    if c.council_type == "CTY"
+                ],
+            ),
+        )
+        archive.writestr(
+            "README.txt",
+            "A fictional postcode directory for the Councillors Online demo. No postcode, "
+            "area or code in it is real; the layout and columns are the ONS Postcode Directory's.\n",
+        )
     rows = []
     for number, p in enumerate(x for x in postcodes if len(x.places) > 1):
         for k, place in enumerate(p.places):
@@ -131,24 +239,52 @@ def _codes(world: World) -> dict[tuple[str, int, str], str]:
 def _area_codes(place: Place, world: World, codes) -> tuple[str, str, str, str]:
     council: Council = world.councils[place.council]
     county = world.councils[place.county] if place.county is not None else None
-    return (council_gss(place.council, council.council_type), codes[("ward", place.council, place.ward)],
-            council_gss(place.county, "CTY") if county else NONE,
-            codes[("division", place.county, place.division)] if county else NONE)  # fmt: skip
+    return (
+        council_gss(place.council, council.council_type),
+        codes[("ward", place.council, place.ward)],
+        council_gss(place.county, "CTY") if county else NONE,
+        codes[("division", place.county, place.division)] if county else NONE,
+    )
 
 
 def _onspd_row(p: DemoPostcode, world: World, codes) -> list[str]:
     lad, ward, county, division = _area_codes(p.places[0], world, codes)
     outward, inward = p.postcode.split(" ")
-    values = {"pcd": f"{outward:<4}{inward}", "pcd2": f"{outward:<5}{inward}", "pcds": p.postcode, "dointr": "198001",
-              "doterm": p.retired, "oscty": county, "ced": division, "oslaua": lad, "osward": ward, "usertype": "0",
-              "osgrdind": "9", "ctry": "X92000001", "lat": "99.999999", "long": "0.000000"}  # fmt: skip
-    return [values.get(column, NONE if column not in ("oseast1m", "osnrth1m", "globalid") else "") for column in ONSPD_COLUMNS]
+    values = {
+        "pcd": f"{outward:<4}{inward}",
+        "pcd2": f"{outward:<5}{inward}",
+        "pcds": p.postcode,
+        "dointr": "198001",
+        "doterm": p.retired,
+        "oscty": county,
+        "ced": division,
+        "oslaua": lad,
+        "osward": ward,
+        "usertype": "0",
+        "osgrdind": "9",
+        "ctry": "X92000001",
+        "lat": "99.999999",
+        "long": "0.000000",
+    }
+    return [
+        values.get(column, NONE if column not in ("oseast1m", "osnrth1m", "globalid") else "")
+        for column in ONSPD_COLUMNS
+    ]
 
 
 def _onsud_row(uprn: int, postcode: str, place: Place, world: World, codes) -> list[str]:
     lad, ward, county, division = _area_codes(place, world, codes)
-    values = {"uprn": str(uprn), "gridgb1e": "", "gridgb1n": "", "pcds": postcode, "cty25cd": county,
-              "ced25cd": division, "lad25cd": lad, "wd25cd": ward, "ctry25cd": "X92000001"}  # fmt: skip
+    values = {
+        "uprn": str(uprn),
+        "gridgb1e": "",
+        "gridgb1n": "",
+        "pcds": postcode,
+        "cty25cd": county,
+        "ced25cd": division,
+        "lad25cd": lad,
+        "wd25cd": ward,
+        "ctry25cd": "X92000001",
+    }
     return [values.get(column, NONE) for column in ONSUD_COLUMNS]
 
 
@@ -162,9 +298,8 @@ def _csv(header, rows) -> str:
 
 def import_demo_directory(world: World, directory: Path, db_url: str):
     """Write the demo's postcode files into ``directory`` and import them into the database at ``db_url``."""
-    from models.db import Database
-
     from cllr.postcodes.importer import import_directory
+    from models.db import Database
 
     paths = write_demo_directory(world, directory)
     db = Database(db_url)
@@ -180,15 +315,53 @@ def import_demo_directory(world: World, directory: Path, db_url: str):
 
 INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # the letters the inward code's last two places use
 # Values for the columns the pipeline does not read, as long as the ONS's: the file is as big as the real one.
-_FILLER = {"parish": "E43000191", "usertype": "0", "oseast1m": "529090", "osnrth1m": "179645", "osgrdind": "1",
-           "oshlthau": "E18000007", "nhser": "E40000003", "ctry": "E92000001", "rgn": "E12000007", "streg": "0",
-           "pcon": "E14001172", "eer": "E15000007", "teclec": "E24000014", "ttwa": "E30000234", "pct": "E16000062",
-           "itl": "E06000023", "statsward": "00BKGW", "oa01": "E00023938", "casward": "00BKGW", "npark": "E65000001",
-           "lsoa01": "E01004736", "msoa01": "E02000977", "ur01ind": "A", "oac01": "3C2", "oa11": "E00023938",
-           "lsoa11": "E01004736", "msoa11": "E02000977", "wz11": "E33035213", "sicbl": "E38000031", "bua24": "E63004976",
-           "ru11ind": "A1", "oac11": "2B1", "lat": "51.501009", "long": "-0.141588", "lep1": "E37000051", "lep2": "",
-           "pfa": "E23000001", "imd": "17891", "calncv": "E56000019", "icb": "E54000030", "oa21": "E00023938",
-           "lsoa21": "E01004736", "msoa21": "E02000977", "ruc21ind": "UN1", "globalid": "6a6a4c0f-3f4c-4a5e-9d35-0d6c1e0a7b21"}  # fmt: skip
+_FILLER = {
+    "parish": "E43000191",
+    "usertype": "0",
+    "oseast1m": "529090",
+    "osnrth1m": "179645",
+    "osgrdind": "1",
+    "oshlthau": "E18000007",
+    "nhser": "E40000003",
+    "ctry": "E92000001",
+    "rgn": "E12000007",
+    "streg": "0",
+    "pcon": "E14001172",
+    "eer": "E15000007",
+    "teclec": "E24000014",
+    "ttwa": "E30000234",
+    "pct": "E16000062",
+    "itl": "E06000023",
+    "statsward": "00BKGW",
+    "oa01": "E00023938",
+    "casward": "00BKGW",
+    "npark": "E65000001",
+    "lsoa01": "E01004736",
+    "msoa01": "E02000977",
+    "ur01ind": "A",
+    "oac01": "3C2",
+    "oa11": "E00023938",
+    "lsoa11": "E01004736",
+    "msoa11": "E02000977",
+    "wz11": "E33035213",
+    "sicbl": "E38000031",
+    "bua24": "E63004976",
+    "ru11ind": "A1",
+    "oac11": "2B1",
+    "lat": "51.501009",
+    "long": "-0.141588",
+    "lep1": "E37000051",
+    "lep2": "",
+    "pfa": "E23000001",
+    "imd": "17891",
+    "calncv": "E56000019",
+    "icb": "E54000030",
+    "oa21": "E00023938",
+    "lsoa21": "E01004736",
+    "msoa21": "E02000977",
+    "ruc21ind": "UN1",
+    "globalid": "6a6a4c0f-3f4c-4a5e-9d35-0d6c1e0a7b21",
+}
 
 
 def outward_codes() -> Iterator[str]:
@@ -203,9 +376,15 @@ def outward_codes() -> Iterator[str]:
                 yield f"{area}{district}{letter}"
 
 
-def write_national_directory(path: Path, places: list[tuple[str, str, str, str]], names: dict[str, tuple[str, str]],
-                             rows: int = 2_700_000, retired: float = 1 / 3, per_outward: int = 900,
-                             seed: int = 2026) -> dict[str, int]:  # fmt: skip
+def write_national_directory(
+    path: Path,
+    places: list[tuple[str, str, str, str]],
+    names: dict[str, tuple[str, str]],
+    rows: int = 2_700_000,
+    retired: float = 1 / 3,
+    per_outward: int = 900,
+    seed: int = 2026,
+) -> dict[str, int]:
     """Write an ONSPD-shaped zip of ``rows`` rows at ``path``: each outward code's postcodes drawn
     from a run of neighbouring ``places`` (local authority, ward, county, division, in map order),
     a share of them retired; ``names``: code → (kind, name), written as the ONS's lookups."""
@@ -247,6 +426,11 @@ def write_national_directory(path: Path, places: list[tuple[str, str, str, str]]
             out.flush()
             out.detach()
         for kind, header in (("ward", "WD26"), ("division", "CED26"), ("lad", "LAD26"), ("county", "CTY26")):
-            archive.writestr(f"Documents/{kind} names and codes as at 11_26.csv",
-                             _csv((f"{header}CD", f"{header}NM"), sorted((code, name) for code, (k, name) in names.items() if k == kind)))  # fmt: skip
+            archive.writestr(
+                f"Documents/{kind} names and codes as at 11_26.csv",
+                _csv(
+                    (f"{header}CD", f"{header}NM"),
+                    sorted((code, name) for code, (k, name) in names.items() if k == kind),
+                ),
+            )
     return {"rows": written, "live_rows": live, "outward_codes": shards}

@@ -20,7 +20,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
-from cllr.demo.world import BLUESKY_APPVIEW_HOST, DEMO_SITE_URL, MASTODON_SERVERS, YOUTUBE_FEEDS_HOST, Account, Council, Councillor, World, profile_url
+from cllr.demo.world import (
+    BLUESKY_APPVIEW_HOST,
+    DEMO_SITE_URL,
+    MASTODON_SERVERS,
+    YOUTUBE_FEEDS_HOST,
+    Account,
+    Council,
+    Councillor,
+    World,
+    profile_url,
+)
 
 Reply = tuple[int, dict[str, str], bytes]
 
@@ -84,7 +94,11 @@ class DemoWeb:
             return self._bluesky(url.path, query)
         if host == YOUTUBE_FEEDS_HOST and url.path == "/feeds/videos.xml":
             channel = self.channels.get(query.get("channel_id", ""))
-            return (200, {"Content-Type": "application/atom+xml; charset=utf-8"}, youtube_feed(channel).encode()) if channel else _not_found()
+            return (
+                (200, {"Content-Type": "application/atom+xml; charset=utf-8"}, youtube_feed(channel).encode())
+                if channel
+                else _not_found()
+            )
         if host in MASTODON_SERVERS:
             return self._mastodon(host, url.path, query, lists)
         if host in self.blogs:
@@ -244,11 +258,12 @@ def member_index_page(council: Council) -> str:
         + "".join(
             f'<li><p><a href="mgUserInfo.aspx?UID={m.uid}">{escape(m.title + m.name)}</a></p>'
             f"<p>{escape(m.party)}</p><p>{escape(ward)}</p></li>"
-            for m in council.councillors if m.ward == ward
+            for m in council.councillors
+            if m.ward == ward
         )
         + "</ul>"
         for ward in council.wards
-    )  # fmt: skip
+    )
     return f"""<!DOCTYPE html><html lang="en"><head><title>Councillors by ward - {escape(council.name)} (fictional demo)</title></head>
 <body><div id="modgov"><div class="mgContent"><h1 class="mgMainTitleTxt">Councillors by ward</h1>
 <div class="mgThumbsList">{sections}</div></div></div></body></html>"""
@@ -306,11 +321,21 @@ def _card(council: Council, m: Councillor) -> str:
 
 def roster_json(council: Council) -> dict:
     """A council's JSON councillor service, shaped like an ASP.NET web service (``{"d": {"results": [...]}}``)."""
-    return {"d": {"results": [
-        {"MemberId": m.uid, "FullName": m.title + m.name, "WardName": m.ward, "PartyName": m.party or None,
-         "Email": _email(council, m), "PhotoUrl": f"/photos/{m.uid}.jpg"}
-        for m in council.councillors
-    ]}}  # fmt: skip
+    return {
+        "d": {
+            "results": [
+                {
+                    "MemberId": m.uid,
+                    "FullName": m.title + m.name,
+                    "WardName": m.ward,
+                    "PartyName": m.party or None,
+                    "Email": _email(council, m),
+                    "PhotoUrl": f"/photos/{m.uid}.jpg",
+                }
+                for m in council.councillors
+            ]
+        }
+    }
 
 
 def _email(council: Council, m: Councillor) -> str:
@@ -326,14 +351,14 @@ def profile_page(council: Council, m: Councillor, container: str = "modgov") -> 
 <html lang="en"><head><title>Councillor details - {escape(m.title + m.name)} | {escape(council.name)} (fictional demo)</title></head>
 <body>
 <header><a href="/">Home</a> <a href="https://bsky.app/profile/{council.slug}-council.example">Follow {escape(council.name)} on Bluesky</a></header>
-{'<main>' if container == 'main' else '<div id="modgov">'}<div class="mgContent">
+{"<main>" if container == "main" else '<div id="modgov">'}<div class="mgContent">
 <h1>Councillor details - {escape(m.title + m.name)}</h1>
 <p>This is a fictional councillor on a generated demo site.</p>
 <h2>Ward</h2><p>{escape(m.ward)}</p>
 <h2>Party</h2><p>{escape(m.party or "None")}</p>
 {social}
 <p><a href="/mgMemberIndex.aspx">All councillors</a></p>
-</div>{'</main>' if container == 'main' else '</div>'}
+</div>{"</main>" if container == "main" else "</div>"}
 <footer><a href="https://{council.slug}.example/privacy">Privacy</a></footer>
 </body></html>"""
 
@@ -363,30 +388,50 @@ def bluesky_item(a: Account, p) -> dict:
     if p.kind == "repost":
         other = "did:plc:demo00000000000000000001"
         return {
-            "post": {"uri": f"at://{other}/app.bsky.feed.post/{p.id}", "cid": "demo",
-                     "author": {"did": other, "handle": "someone-else.demo.example"},
-                     "record": {"$type": "app.bsky.feed.post", "text": "(fictional)", "createdAt": created},
-                     "indexedAt": created},
-            "reason": {"$type": "app.bsky.feed.defs#reasonRepost", "by": {"did": did, "handle": a.handle},
-                       "indexedAt": created},
+            "post": {
+                "uri": f"at://{other}/app.bsky.feed.post/{p.id}",
+                "cid": "demo",
+                "author": {"did": other, "handle": "someone-else.demo.example"},
+                "record": {"$type": "app.bsky.feed.post", "text": "(fictional)", "createdAt": created},
+                "indexedAt": created,
+            },
+            "reason": {
+                "$type": "app.bsky.feed.defs#reasonRepost",
+                "by": {"did": did, "handle": a.handle},
+                "indexedAt": created,
+            },
         }
     record = {"$type": "app.bsky.feed.post", "text": "A fictional post.", "createdAt": created}
     if p.kind == "reply":
         ref = {"uri": f"at://{did}/app.bsky.feed.post/root{p.id}", "cid": "demo"}
         record["reply"] = {"root": ref, "parent": ref}
-    return {"post": {"uri": f"at://{did}/app.bsky.feed.post/{p.id}", "cid": "demo",
-                     "author": {"did": did, "handle": a.handle}, "record": record, "indexedAt": created}}
+    return {
+        "post": {
+            "uri": f"at://{did}/app.bsky.feed.post/{p.id}",
+            "cid": "demo",
+            "author": {"did": did, "handle": a.handle},
+            "record": record,
+            "indexedAt": created,
+        }
+    }
 
 
 def mastodon_account(a: Account) -> dict:
     user, server = a.handle.split("@")
     last = a.posts[0].created_at.date().isoformat() if a.posts else None
     return {
-        "id": str(a.numeric_id), "username": user, "acct": user,
+        "id": str(a.numeric_id),
+        "username": user,
+        "acct": user,
         "display_name": user.replace("_", " ").title() + " (fictional)",
-        "url": f"https://{server}/@{user}", "uri": f"https://{server}/users/{user}",
-        "followers_count": a.followers, "following_count": a.following,
-        "statuses_count": len(a.posts), "last_status_at": last, "locked": False, "bot": False,
+        "url": f"https://{server}/@{user}",
+        "uri": f"https://{server}/users/{user}",
+        "followers_count": a.followers,
+        "following_count": a.following,
+        "statuses_count": len(a.posts),
+        "last_status_at": last,
+        "locked": False,
+        "bot": False,
         "note": "<p>A fictional councillor on a generated demo server.</p>",
         "fields": [_field(url, verified) for url, verified in a.profile_links],
         **({"moved": _moved(a.moved_to)} if a.moved_to else {}),
@@ -396,27 +441,37 @@ def mastodon_account(a: Account) -> dict:
 def _field(url: str, verified: bool) -> dict:
     """A profile field holding a link, as Mastodon renders it; ``verified_at`` when the page links back (rel="me")."""
     scheme, rest = url.split("://", 1)
-    value = (f'<a href="{escape(url)}" target="_blank" rel="nofollow noopener me" translate="no">'
-             f'<span class="invisible">{scheme}://</span><span class="">{escape(rest)}</span></a>')  # fmt: skip
+    value = (
+        f'<a href="{escape(url)}" target="_blank" rel="nofollow noopener me" translate="no">'
+        f'<span class="invisible">{scheme}://</span><span class="">{escape(rest)}</span></a>'
+    )
     return {"name": "Link", "value": value, "verified_at": "2026-01-01T00:00:00.000+00:00" if verified else None}
 
 
 def _moved(acct: str) -> dict:
     """The ``moved`` account entity of a Mastodon account that has moved to ``acct`` (user@server)."""
     user, server = acct.split("@")
-    return {"id": "0", "username": user, "acct": acct, "url": f"https://{server}/@{user}",
-            "uri": f"https://{server}/users/{user}"}
+    return {
+        "id": "0",
+        "username": user,
+        "acct": acct,
+        "url": f"https://{server}/@{user}",
+        "uri": f"https://{server}/users/{user}",
+    }
 
 
 def mastodon_status(a: Account, p) -> dict:
     user, server = a.handle.split("@")
     created = p.created_at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
     return {
-        "id": p.id, "created_at": created, "visibility": "public",
+        "id": p.id,
+        "created_at": created,
+        "visibility": "public",
         "in_reply_to_id": f"1{p.id}" if p.kind == "reply" else None,
         "reblog": {"id": f"2{p.id}"} if p.kind == "repost" else None,
         "uri": f"https://{server}/users/{user}/statuses/{p.id}",
-        "url": f"https://{server}/@{user}/{p.id}", "content": "<p>A fictional post.</p>",
+        "url": f"https://{server}/@{user}/{p.id}",
+        "content": "<p>A fictional post.</p>",
     }
 
 
@@ -437,11 +492,13 @@ def youtube_feed(a: Account) -> str:
         f"<published>{p.created_at.strftime('%Y-%m-%dT%H:%M:%S+00:00')}</published></entry>"
         for p in a.posts[:15]
     )
-    return ('<?xml version="1.0" encoding="UTF-8"?><feed xmlns:yt="http://www.youtube.com/xml/schemas/2015" '
-            'xmlns="http://www.w3.org/2005/Atom">'
-            f'<link rel="self" href="https://www.youtube.com/feeds/videos.xml?channel_id={a.handle}"/>'
-            f"<id>yt:channel:{a.handle[2:]}</id><yt:channelId>{a.handle[2:]}</yt:channelId>"
-            f"<title>A fictional channel</title>{entries}</feed>")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><feed xmlns:yt="http://www.youtube.com/xml/schemas/2015" '
+        'xmlns="http://www.w3.org/2005/Atom">'
+        f'<link rel="self" href="https://www.youtube.com/feeds/videos.xml?channel_id={a.handle}"/>'
+        f"<id>yt:channel:{a.handle[2:]}</id><yt:channelId>{a.handle[2:]}</yt:channelId>"
+        f"<title>A fictional channel</title>{entries}</feed>"
+    )
 
 
 def blog_feed(a: Account) -> str:
@@ -450,8 +507,10 @@ def blog_feed(a: Account) -> str:
         f"<guid>{a.url}{p.id}/</guid><pubDate>{format_datetime(p.created_at)}</pubDate></item>"
         for p in a.posts[:10]  # like most blogs, the feed holds only the newest items
     )
-    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-            f"<title>{escape(a.handle)} (fictional)</title><link>{a.url}</link>{items}</channel></rss>")
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>{escape(a.handle)} (fictional)</title><link>{a.url}</link>{items}</channel></rss>"
+    )
 
 
 def _json(body, status: int = 200) -> Reply:
@@ -477,7 +536,7 @@ class _Handler(BaseHTTPRequestHandler):
     # back until the client's delayed ACK (about 40 ms on a kept-alive connection).
     disable_nagle_algorithm = True
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         host = (self.headers.get("Host") or "").split(":")[0].lower()
         request_headers = {k.lower(): v for k, v in self.headers.items()}
         status, headers, body = self.web.handle(host, self.path, request_headers)
@@ -509,7 +568,7 @@ class DemoServer:
 
     def connect_to(self) -> dict[str, str]:
         """The ``connect_to`` mapping that sends every demo host name to this server."""
-        return {host: self.address for host in self.web.hosts}
+        return dict.fromkeys(self.web.hosts, self.address)
 
     def settings(self) -> dict:
         """The settings that point the pipeline at this demo web instead of the real one."""

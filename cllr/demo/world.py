@@ -11,37 +11,146 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cllr.names import slugify
 
 PLACES = (
-    "Northmere", "Brackenford", "Hollowmere", "Ashwater Vale", "Eldermoor", "Mistlecombe",
-    "Greyhaven", "Larkspur Downs", "Wyndlebury", "Marrowby", "Fenwold", "Stonecrop",
-    "Quillhampton", "Rookhallow", "Thistlewick", "Emberley Fen", "Sorrelport", "Vetchfield",
-)  # fmt: skip
-COUNCIL_KINDS = (("District Council", "NMD"), ("Borough Council", "NMD"), ("County Council", "CTY"),
-                 ("City Council", "UA"), ("Council", "UA"))  # fmt: skip
+    "Northmere",
+    "Brackenford",
+    "Hollowmere",
+    "Ashwater Vale",
+    "Eldermoor",
+    "Mistlecombe",
+    "Greyhaven",
+    "Larkspur Downs",
+    "Wyndlebury",
+    "Marrowby",
+    "Fenwold",
+    "Stonecrop",
+    "Quillhampton",
+    "Rookhallow",
+    "Thistlewick",
+    "Emberley Fen",
+    "Sorrelport",
+    "Vetchfield",
+)
+COUNCIL_KINDS = (
+    ("District Council", "NMD"),
+    ("Borough Council", "NMD"),
+    ("County Council", "CTY"),
+    ("City Council", "UA"),
+    ("Council", "UA"),
+)
 NATIONS = ("England", "England", "England", "Wales", "Scotland")
 FIRST_NAMES = (
-    "Alys", "Bronwen", "Cai", "Dafydd", "Elin", "Fergus", "Greer", "Hamish", "Isla", "Jory",
-    "Kezia", "Lachlan", "Morwenna", "Niamh", "Orla", "Piran", "Quinn", "Rhiannon", "Seren",
-    "Tamsin", "Ulric", "Verity", "Wynn", "Yestin", "Zennor", "Aurelia", "Bram", "Clemency",
-    "Dorian", "Ebony", "Faustina", "Gideon", "Hester", "Ivo", "Jemima", "Kit", "Leopold",
-    "Marigold", "Nye", "Ottilie", "Perpetua", "Rafferty", "Saffron", "Tobias", "Unity",
-)  # fmt: skip
-SURNAME_HEADS = ("Quill", "Brindle", "Fallow", "Gorse", "Marrow", "Nettle", "Pimm", "Sorrel",
-                 "Thistle", "Umber", "Vetch", "Yarrow", "Ember", "Kestle", "Larch", "Wimble")  # fmt: skip
-SURNAME_TAILS = ("quist", "tharpe", "wode", "combe", "mantle", "spindle", "hollow", "fettle",
-                 "brake", "glen", "thwaite", "knapp")  # fmt: skip
+    "Alys",
+    "Bronwen",
+    "Cai",
+    "Dafydd",
+    "Elin",
+    "Fergus",
+    "Greer",
+    "Hamish",
+    "Isla",
+    "Jory",
+    "Kezia",
+    "Lachlan",
+    "Morwenna",
+    "Niamh",
+    "Orla",
+    "Piran",
+    "Quinn",
+    "Rhiannon",
+    "Seren",
+    "Tamsin",
+    "Ulric",
+    "Verity",
+    "Wynn",
+    "Yestin",
+    "Zennor",
+    "Aurelia",
+    "Bram",
+    "Clemency",
+    "Dorian",
+    "Ebony",
+    "Faustina",
+    "Gideon",
+    "Hester",
+    "Ivo",
+    "Jemima",
+    "Kit",
+    "Leopold",
+    "Marigold",
+    "Nye",
+    "Ottilie",
+    "Perpetua",
+    "Rafferty",
+    "Saffron",
+    "Tobias",
+    "Unity",
+)
+SURNAME_HEADS = (
+    "Quill",
+    "Brindle",
+    "Fallow",
+    "Gorse",
+    "Marrow",
+    "Nettle",
+    "Pimm",
+    "Sorrel",
+    "Thistle",
+    "Umber",
+    "Vetch",
+    "Yarrow",
+    "Ember",
+    "Kestle",
+    "Larch",
+    "Wimble",
+)
+SURNAME_TAILS = (
+    "quist",
+    "tharpe",
+    "wode",
+    "combe",
+    "mantle",
+    "spindle",
+    "hollow",
+    "fettle",
+    "brake",
+    "glen",
+    "thwaite",
+    "knapp",
+)
 PARTIES = (
-    ("Labour", 30), ("Conservative", 26), ("Liberal Democrats", 16), ("Green Party", 10),
-    ("Reform UK", 8), ("Independent", 8), ("Labour and Co-operative Party", 4),
-    ("Hollowmere Residents' Association", 2), ("", 1),
-)  # fmt: skip
-WARD_WORDS = ("North", "South", "East", "West", "Central", "Upper", "Lower", "Old Town",
-              "Riverside", "Castle", "Abbey", "Market", "Harbour", "St Aldhelm's", "Moor & Heath")  # fmt: skip
+    ("Labour", 30),
+    ("Conservative", 26),
+    ("Liberal Democrats", 16),
+    ("Green Party", 10),
+    ("Reform UK", 8),
+    ("Independent", 8),
+    ("Labour and Co-operative Party", 4),
+    ("Hollowmere Residents' Association", 2),
+    ("", 1),
+)
+WARD_WORDS = (
+    "North",
+    "South",
+    "East",
+    "West",
+    "Central",
+    "Upper",
+    "Lower",
+    "Old Town",
+    "Riverside",
+    "Castle",
+    "Abbey",
+    "Market",
+    "Harbour",
+    "St Aldhelm's",
+    "Moor & Heath",
+)
 # Each platform host on a registrable domain of its own, as the real ones are, so each has its own politeness slot.
 MASTODON_SERVERS = ("social-demo.example", "toot-demo.example")
 BLUESKY_APPVIEW_HOST = "bsky.demo.example"
@@ -143,18 +252,27 @@ class World:
         account gains a few followers; the busiest post once more. Decided by the accounts'
         order, with no draws from the world's random stream.
         """
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         accounts = self.accounts()
-        renamed, vanished = [a for a in accounts if a.platform == "bluesky" and a.on_council_page
-                             and a.handle.endswith(BLUESKY_PDS_DOMAIN)][:2]  # fmt: skip
+        renamed, vanished = [
+            a
+            for a in accounts
+            if a.platform == "bluesky" and a.on_council_page and a.handle.endswith(BLUESKY_PDS_DOMAIN)
+        ][:2]
         mover = next(a for a in accounts if a.platform == "mastodon" and not a.moved_to)
         changed = {"renamed": f"{renamed.handle} -> renamed-{renamed.handle}", "vanished": vanished.handle}
         renamed.handle = "renamed-" + renamed.handle
         vanished.gone = True
         user, server = mover.handle.split("@")
         other = next(s for s in MASTODON_SERVERS if s != server)
-        target = replace(mover, handle=f"{user}@{other}", numeric_id=mover.numeric_id + 1, moved_to=None,
-                         profile_links=list(mover.profile_links), posts=[])  # fmt: skip
+        target = replace(
+            mover,
+            handle=f"{user}@{other}",
+            numeric_id=mover.numeric_id + 1,
+            moved_to=None,
+            profile_links=list(mover.profile_links),
+            posts=[],
+        )
         mover.moved_to = target.handle
         self.elsewhere.append(target)
         changed["moved"] = f"{mover.handle} -> {target.handle}"
@@ -166,9 +284,15 @@ class World:
         return changed
 
 
-def build_world(councils: int = 10, seed: int = 2026, now: datetime | None = None,
-                councillors_per_ward: tuple[int, int] = (1, 3), wards: tuple[int, int] = (8, 14),
-                shared_every: int = 2, shares: tuple[float, float, float] = (0.45, 0.2, 0.15)) -> World:  # fmt: skip
+def build_world(
+    councils: int = 10,
+    seed: int = 2026,
+    now: datetime | None = None,
+    councillors_per_ward: tuple[int, int] = (1, 3),
+    wards: tuple[int, int] = (8, 14),
+    shared_every: int = 2,
+    shares: tuple[float, float, float] = (0.45, 0.2, 0.15),
+) -> World:
     """Generate the world. The same seed and day give the same world.
 
     Every ``shared_every``-th council is hosted by one shared ModernGov provider (as
@@ -176,7 +300,7 @@ def build_world(councils: int = 10, seed: int = 2026, now: datetime | None = Non
     the chance that a councillor has a Bluesky account, a Mastodon account and a blog
     (a third of bloggers also have a YouTube channel).
     """
-    now = (now or datetime.now(timezone.utc)).replace(minute=0, second=0, microsecond=0)
+    now = (now or datetime.now(UTC)).replace(minute=0, second=0, microsecond=0)
     rng = random.Random(seed)
     names = _name_pool(rng)
     result = []
@@ -212,8 +336,9 @@ def build_world(councils: int = 10, seed: int = 2026, now: datetime | None = Non
         if members:
             members[0].title = "The Mayor. Councillor "
         code = "X" + chr(65 + index // 26 % 26) + chr(65 + index % 26)  # no real code starts with X
-        council = Council(code, f"{place} {kind}", slug, council_type, NATIONS[index % len(NATIONS)], host,
-                          ward_names, members, cms)  # fmt: skip
+        council = Council(
+            code, f"{place} {kind}", slug, council_type, NATIONS[index % len(NATIONS)], host, ward_names, members, cms
+        )
         for councillor in members:
             _cross_link(council, councillor, now)
         result.append(council)
@@ -281,8 +406,15 @@ def _cross_link(council: Council, m: Councillor, now: datetime) -> None:
         a.on_council_page = a.numeric_id % 2 == 0
     if blog.numeric_id % 3 == 0:
         rng = random.Random(blog.numeric_id)  # its own stream: the rest of the world stays as it was
-        channel = Account("youtube", f"UCfictional{blog.numeric_id % 10**13:013d}", blog.numeric_id + 1,
-                          followers=0, following=0, label="My videos", on_council_page=False)  # fmt: skip
+        channel = Account(
+            "youtube",
+            f"UCfictional{blog.numeric_id % 10**13:013d}",
+            blog.numeric_id + 1,
+            followers=0,
+            following=0,
+            label="My videos",
+            on_council_page=False,
+        )
         channel.posts = [replace(p, kind="video") for p in _history(rng, "web", now) if p.kind == "post"]
         m.accounts.append(channel)
         blog.shows.append(channel)
@@ -294,17 +426,30 @@ def scraper_configs(world: World) -> dict[str, dict[str, str]]:
     for council in world.councils:
         if council.cms == "html":
             configs[council.code] = {
-                "container": "ul.councillor-list", "councillor": "li.councillor-card",
-                "name": "h3 a", "profile": "h3 a@href", "id_pattern": r"/councillors/(\d+)$",
-                "ward": ".ward", "ward_label": "Ward:", "party": ".party", "party_label": "Party:",
-                "email": "a[href^='mailto:']@href", "photo": "img@src", "next_page": "a[rel=next]@href",
-            }  # fmt: skip
+                "container": "ul.councillor-list",
+                "councillor": "li.councillor-card",
+                "name": "h3 a",
+                "profile": "h3 a@href",
+                "id_pattern": r"/councillors/(\d+)$",
+                "ward": ".ward",
+                "ward_label": "Ward:",
+                "party": ".party",
+                "party_label": "Party:",
+                "email": "a[href^='mailto:']@href",
+                "photo": "img@src",
+                "next_page": "a[rel=next]@href",
+            }
         elif council.cms == "json":
             configs[council.code] = {
-                "records": "d.results", "id": "MemberId", "name": "FullName", "ward": "WardName",
-                "party": "PartyName", "email": "Email", "photo": "PhotoUrl",
+                "records": "d.results",
+                "id": "MemberId",
+                "name": "FullName",
+                "ward": "WardName",
+                "party": "PartyName",
+                "email": "Email",
+                "photo": "PhotoUrl",
                 "profile_template": f"{council.base_url}/councillors/{{id}}",
-            }  # fmt: skip
+            }
     return configs
 
 
@@ -351,8 +496,9 @@ def _account(rng, platform: str, councillor: Councillor, council_slug: str, nume
         handle = f"{who.replace('-', '_')}@{rng.choice(MASTODON_SERVERS)}"
     else:
         handle = f"{who}.example"  # a domain of their own
-    account = Account(platform, handle, numeric_id,
-                      followers=int(rng.paretovariate(1.2) * 40), following=rng.randint(20, 900))
+    account = Account(
+        platform, handle, numeric_id, followers=int(rng.paretovariate(1.2) * 40), following=rng.randint(20, 900)
+    )
     account.posts = _history(rng, platform, now)
     return account
 
@@ -386,25 +532,31 @@ def registry_rows(world: World) -> list[dict[str, str]]:
 
     return [
         {
-            "code": c.code, "gss": council_gss(i, c.council_type), "name": c.name, "common_name": c.name.rsplit(" ", 2)[0],
-            "nation": c.nation, "council_type": c.council_type, "cms": c.cms,
-            "roster_url": c.roster_url, "scraper_class": c.cms, "disabled": "false",
-            "shared_instance_email_domain": "", "seats": str(len(c.councillors)), "fictional": "true",
+            "code": c.code,
+            "gss": council_gss(i, c.council_type),
+            "name": c.name,
+            "common_name": c.name.rsplit(" ", 2)[0],
+            "nation": c.nation,
+            "council_type": c.council_type,
+            "cms": c.cms,
+            "roster_url": c.roster_url,
+            "scraper_class": c.cms,
+            "disabled": "false",
+            "shared_instance_email_domain": "",
+            "seats": str(len(c.councillors)),
+            "fictional": "true",
         }
         for i, c in enumerate(world.councils)
-    ]  # fmt: skip
+    ]
 
 
 # The fictional ONS codes of the demo councils and wards (the postcode directory uses them too).
 ENTITY = {"NMD": "07", "CTY": "10", "UA": "06"}  # as the ONS numbers them: E07 districts, E10 counties, E06 unitaries
 
 
-
 def council_gss(index: int, council_type: str) -> str:
     return f"X{ENTITY.get(council_type, '06')}{index + 1:06d}"
 
 
-
 def ward_gss(index: int, ward: int, council_type: str) -> str:
     return f"X{'58' if council_type == 'CTY' else '05'}{index + 1:03d}{ward + 1:03d}"
-

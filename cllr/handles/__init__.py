@@ -23,9 +23,53 @@ import re
 import unicodedata
 from urllib.parse import SplitResult, parse_qs, urlsplit
 
-from cllr.handles.syntax import FIELDS, HOSTS, Handle, LINKEDIN_KINDS, MAX_DEPTH, MAX_LENGTH, NotAnAccount, PLACEHOLDERS, PLATFORMS, PRIVATE_TLDS, SHARED_HOSTS, SHORTENERS, _ACCT, _DIGITS, _DOMAIN, _HOSTLIKE, _INVISIBLE, _PROSE_PUNCTUATION, _SCHEME, _WRAPPERS, _host_platform, _idna, _is_platform_host, _param, _segments, _strip_host
-
-from cllr.handles.platforms import URL_READERS, _bluesky, _facebook_group, _facebook_id, _facebook_vanity, _fediverse, _instagram, _linkedin, _linktree, _mastodon, _threads, _tiktok, _twitter, _twitter_id, _website, _youtube_channel, _youtube_named
+from cllr.handles.platforms import (
+    URL_READERS,
+    _bluesky,
+    _facebook_group,
+    _facebook_id,
+    _facebook_vanity,
+    _fediverse,
+    _instagram,
+    _linkedin,
+    _linktree,
+    _mastodon,
+    _threads,
+    _tiktok,
+    _twitter,
+    _twitter_id,
+    _website,
+    _youtube_channel,
+    _youtube_named,
+)
+from cllr.handles.syntax import (
+    _ACCT,
+    _DIGITS,
+    _DOMAIN,
+    _HOSTLIKE,
+    _INVISIBLE,
+    _PROSE_PUNCTUATION,
+    _SCHEME,
+    _WRAPPERS,
+    FIELDS,
+    HOSTS,
+    LINKEDIN_KINDS,
+    MAX_DEPTH,
+    MAX_LENGTH,
+    PLACEHOLDERS,
+    PLATFORMS,
+    PRIVATE_TLDS,
+    SHARED_HOSTS,
+    SHORTENERS,
+    Handle,
+    NotAnAccount,
+    _host_platform,
+    _idna,
+    _is_platform_host,
+    _param,
+    _segments,
+    _strip_host,
+)
 
 __all__ = ["PLATFORMS", "Handle", "NotAnAccount", "find_handles", "normalise"]
 

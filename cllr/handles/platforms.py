@@ -6,7 +6,37 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from cllr.handles.syntax import FACEBOOK_RESERVED, Handle, INSTAGRAM_RESERVED, LINKEDIN_KINDS, LINKTREE_RESERVED, NotAnAccount, PRIVATE_TLDS, SHARED_HOSTS, TWITTER_RESERVED, YOUTUBE_RESERVED, YOUTUBE_TABS, YOUTUBE_VIDEO, _BSKY_HANDLE, _DID, _DIGITS, _DOMAIN, _FACEBOOK, _INSTAGRAM, _LINKTREE, _MASTODON_USER, _PFBID, _SLUG, _TIKTOK, _TWITTER, _YT_CHANNEL, _host_platform, _idna, _param, _strip_host
+from cllr.handles.syntax import (
+    _BSKY_HANDLE,
+    _DID,
+    _DIGITS,
+    _DOMAIN,
+    _FACEBOOK,
+    _INSTAGRAM,
+    _LINKTREE,
+    _MASTODON_USER,
+    _PFBID,
+    _SLUG,
+    _TIKTOK,
+    _TWITTER,
+    _YT_CHANNEL,
+    FACEBOOK_RESERVED,
+    INSTAGRAM_RESERVED,
+    LINKEDIN_KINDS,
+    LINKTREE_RESERVED,
+    PRIVATE_TLDS,
+    SHARED_HOSTS,
+    TWITTER_RESERVED,
+    YOUTUBE_RESERVED,
+    YOUTUBE_TABS,
+    YOUTUBE_VIDEO,
+    Handle,
+    NotAnAccount,
+    _host_platform,
+    _idna,
+    _param,
+    _strip_host,
+)
 
 # Platforms ----------------------------------------------------------------------------
 
@@ -276,7 +306,13 @@ def _website(scheme: str, host: str, bare: str, segments: list[str]) -> Handle:
 
 
 URL_READERS = {
-    "twitter": _twitter_url, "bluesky": _bluesky_url, "facebook": _facebook_url,
-    "instagram": _instagram_url, "threads": _threads_url, "youtube": _youtube_url,
-    "linkedin": _linkedin_url, "tiktok": _tiktok_url, "linktree": _linktree_url,
-}  # fmt: skip
+    "twitter": _twitter_url,
+    "bluesky": _bluesky_url,
+    "facebook": _facebook_url,
+    "instagram": _instagram_url,
+    "threads": _threads_url,
+    "youtube": _youtube_url,
+    "linkedin": _linkedin_url,
+    "tiktok": _tiktok_url,
+    "linktree": _linktree_url,
+}

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 import httpx
@@ -162,7 +162,9 @@ class Fetcher:
                 special[host.lower()] = _guarded_transport(settings, bundle)
             inner = _PerHost(_guarded_transport(settings), special) if special else _guarded_transport(settings)
         if settings.connect_to:
-            log.warning("connect_to sends %d host names to local addresses (demo and tests only)", len(settings.connect_to))
+            log.warning(
+                "connect_to sends %d host names to local addresses (demo and tests only)", len(settings.connect_to)
+            )
             inner = _ConnectTo(inner, settings.connect_to)
         self._client = httpx.Client(
             transport=inner,
@@ -288,7 +290,10 @@ class Fetcher:
         delay = decision.crawl_delay(PRODUCT_TOKEN)
         if delay > self.settings.max_crawl_delay:
             self._count("robots_disallowed")
-            raise RobotsRefusal(url, f"robots.txt asks for a {delay:.0f} s crawl delay, over the {self.settings.max_crawl_delay:.0f} s cap")
+            raise RobotsRefusal(
+                url,
+                f"robots.txt asks for a {delay:.0f} s crawl delay, over the {self.settings.max_crawl_delay:.0f} s cap",
+            )
         if delay:
             self.slots.set_floor(key, delay)
 
@@ -465,8 +470,8 @@ def _retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _is_tls_error(exc: BaseException) -> bool:

@@ -38,8 +38,10 @@ class Validators:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
             with self._conn:
-                self._conn.execute("CREATE TABLE IF NOT EXISTS validator "
-                                   "(url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, stored_at REAL)")  # fmt: skip
+                self._conn.execute(
+                    "CREATE TABLE IF NOT EXISTS validator "
+                    "(url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, stored_at REAL)"
+                )
                 columns = {row[1] for row in self._conn.execute("PRAGMA table_info(validator)")}
                 if "stored_at" not in columns:  # a store written before stored_at was kept
                     self._conn.execute("ALTER TABLE validator ADD COLUMN stored_at REAL")

@@ -20,8 +20,7 @@ from cllr.pipeline.unchanged_accounts import record_unchanged
 from cllr.pipeline.verification import Holder, Profile, checks, holder
 from cllr.platforms import PLATFORMS, Account, Reading, collected
 from cllr.platforms.x import NotRead
-from models import (AccountEvidence, AccountSuggestion, Councillor, Membership, ProfileSnapshot, RunStep,
-                    SocialAccount)  # fmt: skip
+from models import AccountEvidence, AccountSuggestion, Councillor, Membership, ProfileSnapshot, RunStep, SocialAccount
 from models.base import utcnow
 from models.links import Links, link_account, link_level, reconcile_checks, record_links, settle_renames, touch_evidence
 from models.store import merge_into, note_change, record_activity
@@ -43,18 +42,23 @@ def account_batches(ctx: Context, *, new_only: bool = False, skip: Collection[in
     """
     disputed = exists().where(
         AccountSuggestion.councillor_id == AccountEvidence.councillor_id,
-        AccountSuggestion.platform == SocialAccount.platform, AccountSuggestion.status == "open",
-    )  # fmt: skip
+        AccountSuggestion.platform == SocialAccount.platform,
+        AccountSuggestion.status == "open",
+    )
     with ctx.db.session() as session:
         rows = session.execute(
             select(SocialAccount.platform, SocialAccount.id, SocialAccount.key)
             .join(AccountEvidence, AccountEvidence.account_id == SocialAccount.id)
-            .join(Membership, and_(Membership.councillor_id == AccountEvidence.councillor_id,
-                                   Membership.end_date.is_(None)))  # fmt: skip
-            .where(SocialAccount.platform.in_([p.name for p in collected(ctx.settings)]),
-                   SocialAccount.status != "merged",
-                   or_(AccountEvidence.withdrawn_at.is_(None), disputed),
-                   SocialAccount.last_checked_at.is_(None) if new_only else true())
+            .join(
+                Membership,
+                and_(Membership.councillor_id == AccountEvidence.councillor_id, Membership.end_date.is_(None)),
+            )
+            .where(
+                SocialAccount.platform.in_([p.name for p in collected(ctx.settings)]),
+                SocialAccount.status != "merged",
+                or_(AccountEvidence.withdrawn_at.is_(None), disputed),
+                SocialAccount.last_checked_at.is_(None) if new_only else true(),
+            )
             .distinct()
             .order_by(SocialAccount.platform, SocialAccount.id)
         ).all()
@@ -91,8 +95,13 @@ def collect_activity(ctx: Context, account_ids: list[int], run_id: int, now: dat
         accounts = _accounts(ctx, account_ids)
         profiles = _read_profiles(reading, accounts)
         with ctx.db.session() as session:
-            renames = set(session.execute(select(AccountSuggestion.platform, AccountSuggestion.handle)
-                                          .where(AccountSuggestion.status == "open")).tuples())  # fmt: skip
+            renames = set(
+                session.execute(
+                    select(AccountSuggestion.platform, AccountSuggestion.handle).where(
+                        AccountSuggestion.status == "open"
+                    )
+                ).tuples()
+            )
         unchanged = _record_unchanged(ctx, profiles, renames, run_id)
         for platform in unchanged.values():
             platforms.add(platform)
@@ -100,8 +109,9 @@ def collect_activity(ctx: Context, account_ids: list[int], run_id: int, now: dat
             progress.current().advance("Activity")
         for account_id in (a for a in account_ids if a not in unchanged):
             try:
-                platform, status, new_posts, failure = _collect_account(ctx, reading, account_id, since, run_id, links,
-                                                                        profiles.get(account_id), renames)  # fmt: skip
+                platform, status, new_posts, failure = _collect_account(
+                    ctx, reading, account_id, since, run_id, links, profiles.get(account_id), renames
+                )
             except Exception as exc:  # a bug or a database error: this account only
                 log.exception("activity of account %s", account_id)
                 platform, status, new_posts, failure = "?", "failed", 0, f"account {account_id}: unexpected {exc!r}"
@@ -113,8 +123,14 @@ def collect_activity(ctx: Context, account_ids: list[int], run_id: int, now: dat
             progress.current().advance("Activity")
     status = "failed" if account_ids and not counts["accounts"] and counts["not_read"] < len(account_ids) else "done"
     reason = "; ".join(failures[:3]) if failures else None
-    outcome = Outcome("activity", f"{'/'.join(sorted(platforms))} x{len(account_ids)}", status, reason,
-                      counts | links.counts(), links.changes())  # fmt: skip
+    outcome = Outcome(
+        "activity",
+        f"{'/'.join(sorted(platforms))} x{len(account_ids)}",
+        status,
+        reason,
+        counts | links.counts(),
+        links.changes(),
+    )
     return record_step(ctx, run_id, outcome, started_at=started, http=http)
 
 
@@ -122,8 +138,15 @@ def _record_unchanged(ctx: Context, profiles: dict, renames: set[tuple[str, str]
     """The accounts of a batch recorded in bulk as unchanged (``cllr.pipeline.unchanged_accounts``); on any error, none."""
     try:
         with ctx.db.session() as session:
-            return record_unchanged(session, profiles, run_id=run_id, now=utcnow(), site_url=ctx.settings.site_url,
-                                    council_domains=ctx.council_domains(), renames=renames)  # fmt: skip
+            return record_unchanged(
+                session,
+                profiles,
+                run_id=run_id,
+                now=utcnow(),
+                site_url=ctx.settings.site_url,
+                council_domains=ctx.council_domains(),
+                renames=renames,
+            )
     except Exception:  # a bug or a database error: the accounts go the one-by-one way
         log.exception("recording unchanged accounts in bulk")
         return {}
@@ -139,18 +162,37 @@ def settle_suggested_renames(ctx: Context, run_id: int) -> Outcome:
     links = Links()
     with ctx.db.session() as session:
         accounts = session.scalars(
-            select(SocialAccount).join(AccountSuggestion, and_(AccountSuggestion.platform == SocialAccount.platform,
-                                                               AccountSuggestion.handle == SocialAccount.handle))
-            .where(AccountSuggestion.status == "open", SocialAccount.status != "merged").distinct()
-        ).all()  # fmt: skip
+            select(SocialAccount)
+            .join(
+                AccountSuggestion,
+                and_(
+                    AccountSuggestion.platform == SocialAccount.platform,
+                    AccountSuggestion.handle == SocialAccount.handle,
+                ),
+            )
+            .where(AccountSuggestion.status == "open", SocialAccount.status != "merged")
+            .distinct()
+        ).all()
         for account in accounts:
-            links.settled += [f"{account.platform}:{account.handle}"] * len(settle_renames(session, account, run_id=run_id))
-    outcome = Outcome("activity", "renamed accounts", "done", counts={"settled": len(links.settled)}, changes=links.changes())
+            links.settled += [f"{account.platform}:{account.handle}"] * len(
+                settle_renames(session, account, run_id=run_id)
+            )
+    outcome = Outcome(
+        "activity", "renamed accounts", "done", counts={"settled": len(links.settled)}, changes=links.changes()
+    )
     return record_step(ctx, run_id, outcome)
 
 
-def _collect_account(ctx: Context, reading: Reading, account_id: int, since: datetime, run_id: int, links: Links,
-                     profile=None, renames: Collection[tuple[str, str]] = ()):  # fmt: skip
+def _collect_account(
+    ctx: Context,
+    reading: Reading,
+    account_id: int,
+    since: datetime,
+    run_id: int,
+    links: Links,
+    profile=None,
+    renames: Collection[tuple[str, str]] = (),
+):
     """Collect one account, adding what its checks did to ``links``; returns (platform, status, new posts, failure or None).
 
     ``renames``: the (platform, handle) pairs open suggestions name, which may be this account renamed.
@@ -166,21 +208,29 @@ def _collect_account(ctx: Context, reading: Reading, account_id: int, since: dat
             return account.platform, "not_read", 0, f"{account.key}: {exc}"
         except AccountGone as exc:
             if account.status != "not_found":  # marked, never deleted; it may come back
-                note_change(session, account, "status", account.status, "not_found", source_url=account.url, run_id=run_id)
+                note_change(
+                    session, account, "status", account.status, "not_found", source_url=account.url, run_id=run_id
+                )
             account.status, account.last_checked_at = "not_found", utcnow()
             return account.platform, "not_found", 0, str(exc)
         except (FetchError, SourceError, ValueError, KeyError, TypeError) as exc:
             account.status, account.last_checked_at = "error", utcnow()
             return account.platform, "failed", 0, f"{account.key}: {exc}"
         # An account that reports a stable id it did not have may be one we know by another handle.
-        keeper = _same_account(session, account, activity.platform_id) if activity.platform_id != account.platform_id else None
+        keeper = (
+            _same_account(session, account, activity.platform_id)
+            if activity.platform_id != account.platform_id
+            else None
+        )
         if keeper is not None:  # a new handle for an account we know by its stable id: one account
             merge_into(session, account, keeper, source_url=activity.source_url, run_id=run_id)
             return account.platform, "active", 0, None
         moving = activity.moved_to and account.status != "moved"
         new_posts = record_activity(session, account, activity, run_id=run_id)
         if (account.platform, account.handle) in renames:
-            links.settled += [f"{account.platform}:{account.handle}"] * len(settle_renames(session, account, run_id=run_id))
+            links.settled += [f"{account.platform}:{account.handle}"] * len(
+                settle_renames(session, account, run_id=run_id)
+            )
         links += _check_account(ctx, session, account, activity, run_id)
         if moving:
             _follow_move(session, account, activity, run_id)
@@ -200,9 +250,12 @@ def _posts_as_stored(session, account: SocialAccount, profile) -> bool | None:
         return None
     if profile.posts_total is None or profile.moved_to:
         return None
-    last = session.execute(select(ProfileSnapshot.posts_total, ProfileSnapshot.posts_complete)
-                           .where(ProfileSnapshot.account_id == account.id)
-                           .order_by(ProfileSnapshot.taken_at.desc(), ProfileSnapshot.id.desc()).limit(1)).first()  # fmt: skip
+    last = session.execute(
+        select(ProfileSnapshot.posts_total, ProfileSnapshot.posts_complete)
+        .where(ProfileSnapshot.account_id == account.id)
+        .order_by(ProfileSnapshot.taken_at.desc(), ProfileSnapshot.id.desc())
+        .limit(1)
+    ).first()
     return last.posts_complete if last is not None and last.posts_total == profile.posts_total else None
 
 
@@ -224,8 +277,9 @@ def _check_account(ctx: Context, session, account: SocialAccount, activity, run_
                 touch_evidence(session, account.url, run_id=run_id, councillor_id=councillor.id)
             else:
                 found = [(h, role) for h, role in activity.site_links if h.key != account.key]
-                links += record_links(session, councillor.id, found, method="own_website", source_url=account.url,
-                                      run_id=run_id)  # fmt: skip
+                links += record_links(
+                    session, councillor.id, found, method="own_website", source_url=account.url, run_id=run_id
+                )
     return links
 
 
@@ -243,12 +297,22 @@ def _holder(ctx: Context, session, councillor: Councillor) -> Holder:
     websites = session.scalars(
         select(SocialAccount.url)
         .join(AccountEvidence, AccountEvidence.account_id == SocialAccount.id)
-        .where(AccountEvidence.councillor_id == councillor.id, AccountEvidence.withdrawn_at.is_(None),
-               AccountEvidence.level.in_(VOUCHING), SocialAccount.platform == "web")
+        .where(
+            AccountEvidence.councillor_id == councillor.id,
+            AccountEvidence.withdrawn_at.is_(None),
+            AccountEvidence.level.in_(VOUCHING),
+            SocialAccount.platform == "web",
+        )
         .distinct()
-    ).all()  # fmt: skip
-    return holder(ctx.settings.site_url, councillor.slug, councillor.profile_url, websites,
-                  ctx.council_domains().get(councillor.council_id), councillor.council.roster_url)
+    ).all()
+    return holder(
+        ctx.settings.site_url,
+        councillor.slug,
+        councillor.profile_url,
+        websites,
+        ctx.council_domains().get(councillor.council_id),
+        councillor.council.roster_url,
+    )
 
 
 def _same_account(session, account: SocialAccount, platform_id: str | None) -> SocialAccount | None:
@@ -257,10 +321,13 @@ def _same_account(session, account: SocialAccount, platform_id: str | None) -> S
         return None
     return session.scalar(
         select(SocialAccount)
-        .where(SocialAccount.platform == account.platform, SocialAccount.platform_id == platform_id,
-               SocialAccount.id < account.id)
+        .where(
+            SocialAccount.platform == account.platform,
+            SocialAccount.platform_id == platform_id,
+            SocialAccount.id < account.id,
+        )
         .order_by(SocialAccount.id)
-    )  # fmt: skip
+    )
 
 
 def _follow_move(session, account: SocialAccount, activity, run_id: int) -> None:
@@ -268,20 +335,32 @@ def _follow_move(session, account: SocialAccount, activity, run_id: int) -> None
     try:
         target = normalise(activity.moved_to, account.platform)
     except NotAnAccount as exc:
-        note_change(session, account, "moved_to", None, f"unreadable: {exc}", source_url=activity.source_url, run_id=run_id)
+        note_change(
+            session, account, "moved_to", None, f"unreadable: {exc}", source_url=activity.source_url, run_id=run_id
+        )
         return
     note_change(session, account, "moved_to", None, target.key, source_url=activity.source_url, run_id=run_id)
     for councillor_id in sorted({e.councillor_id for e in account.evidence}):
         level = link_level(e for e in account.evidence if e.councillor_id == councillor_id)
         if level is not None:  # only links still held move with the account
-            link_account(session, councillor_id, target, method="moved_from", source_url=account.url, run_id=run_id,
-                         role=account.role, inherited=level)  # fmt: skip
+            link_account(
+                session,
+                councillor_id,
+                target,
+                method="moved_from",
+                source_url=account.url,
+                run_id=run_id,
+                role=account.role,
+                inherited=level,
+            )
 
 
 def _accounts(ctx: Context, account_ids: list[int]) -> list[Account]:
     """The batch's accounts as the collectors are given them, in id order."""
     with ctx.db.session() as session:
-        rows = session.scalars(select(SocialAccount).where(SocialAccount.id.in_(account_ids)).order_by(SocialAccount.id))
+        rows = session.scalars(
+            select(SocialAccount).where(SocialAccount.id.in_(account_ids)).order_by(SocialAccount.id)
+        )
         return [_account(row) for row in rows]
 
 

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from cllr.pipeline.context import Context, Outcome, record_step
-
 import logging
 
-
-
-
-
 from cllr.corrections.operations import apply_approved, purge_addresses
-
+from cllr.pipeline.context import Context, Outcome, record_step
 
 log = logging.getLogger("cllr")
 
@@ -22,6 +16,11 @@ def apply_corrections(ctx: Context, run_id: int) -> Outcome:
     with ctx.db.session() as session:
         applied, problems = apply_approved(session, actor=f"run {run_id}")
         cleared = purge_addresses(session)
-    outcome = Outcome("corrections", "approved corrections", "done", reason="; ".join(problems) or None,
-                      counts={"applied": applied, "not_applied": len(problems), "addresses_cleared": cleared})  # fmt: skip
+    outcome = Outcome(
+        "corrections",
+        "approved corrections",
+        "done",
+        reason="; ".join(problems) or None,
+        counts={"applied": applied, "not_applied": len(problems), "addresses_cleared": cleared},
+    )
     return record_step(ctx, run_id, outcome)

@@ -8,8 +8,6 @@ in ``flows/refresh.py`` only composes the stages."""
 
 from __future__ import annotations
 
-from cllr.pipeline.overrides import ca_bundles
-
 import logging
 from collections import Counter
 from collections.abc import Iterator
@@ -20,21 +18,18 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from models import (Council, Run, RunStep)  # fmt: skip
+from cllr.config import Settings
+from cllr.http import Fetcher
+from cllr.pipeline import ledger
+from cllr.pipeline.ledger import Finished
+from cllr.pipeline.overrides import ca_bundles
+from cllr.pipeline.shared_slots import SharedSlots
+from cllr.pipeline.verification import own_domains
+from models import Council, Run, RunStep
 from models.base import utcnow
 from models.db import Database
 from models.store import read_registry
 from scrapers.families import read_council_configs
-
-
-from cllr.pipeline import ledger
-
-from cllr.config import Settings
-from cllr.http import Fetcher
-from cllr.pipeline.shared_slots import SharedSlots
-from cllr.pipeline.ledger import Finished
-from cllr.pipeline.verification import own_domains
-
 
 log = logging.getLogger("cllr")
 
@@ -137,8 +132,16 @@ def finish_run(ctx: Context, run_id: int, summary: dict[str, Any]) -> None:
         run.summary = summary
 
 
-def record_step(ctx: Context, run_id: int, outcome: Outcome, *, council_id=None, source_url=None,
-            started_at: datetime | None = None, http: Counter[str] | None = None) -> Outcome:  # fmt: skip
+def record_step(
+    ctx: Context,
+    run_id: int,
+    outcome: Outcome,
+    *,
+    council_id=None,
+    source_url=None,
+    started_at: datetime | None = None,
+    http: Counter[str] | None = None,
+) -> Outcome:
     """Write the outcome as a step of the run ledger, with its HTTP tally (``Fetcher.tally``)."""
     http = Counter(http or {})
     bytes_read = http.pop("bytes", 0)

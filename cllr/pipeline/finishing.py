@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from cllr.pipeline.context import Context, Outcome, record_step
-
 import logging
 
-
+from cllr.pipeline.context import Context, Outcome, record_step
 from models.base import utcnow
-
-
-
-
 
 log = logging.getLogger("cllr")
 
@@ -21,8 +15,13 @@ def render_site(ctx: Context, run_id: int) -> Outcome:
 
     started = utcnow()
     with ctx.db.session() as session:
-        build = build_site(session, ctx.settings.output_dir, site_url=ctx.settings.site_url,
-                           contact_url=ctx.settings.contact_url, intake_url=ctx.settings.intake_url)  # fmt: skip
+        build = build_site(
+            session,
+            ctx.settings.output_dir,
+            site_url=ctx.settings.site_url,
+            contact_url=ctx.settings.contact_url,
+            intake_url=ctx.settings.intake_url,
+        )
     counts = {"pages": build.pages}
     if build.renderer_private_mb is not None:  # the forked renderer's own memory, for the peak (docs/benchmarks.md)
         counts["renderer_mb"] = round(build.renderer_private_mb)

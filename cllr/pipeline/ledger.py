@@ -32,7 +32,9 @@ FINAL_ROSTER = ("failed", "quarantined", "skipped", "skipped_robots", "disabled"
 
 class RunInProgress(Exception):
     def __init__(self, run: Run):
-        super().__init__(f"run {run.id} ({run.kind}) is still in progress, last seen {run.heartbeat_at or run.started_at:%H:%M:%S}")
+        super().__init__(
+            f"run {run.id} ({run.kind}) is still in progress, last seen {run.heartbeat_at or run.started_at:%H:%M:%S}"
+        )
         self.run_id = run.id
 
 
@@ -58,7 +60,9 @@ def begin(session: Session, trigger: str, kind: str, *, now: datetime | None = N
     session.flush()
     previous = session.scalar(select(Run).where(Run.kind == kind).order_by(Run.id.desc()).limit(1))
     resumed = previous is not None and previous.status == "interrupted" and now - previous.started_at <= RESUME_WITHIN
-    run = Run(trigger=trigger, kind=kind, started_at=now, heartbeat_at=now, resumed_from=previous.id if resumed else None)
+    run = Run(
+        trigger=trigger, kind=kind, started_at=now, heartbeat_at=now, resumed_from=previous.id if resumed else None
+    )
     session.add(run)
     session.flush()
     return run
@@ -74,10 +78,15 @@ def finished_work(session: Session, run: Run) -> Finished:
     if not done.runs:
         return done
     steps = session.execute(
-        select(Council.code, RunStep.stage, RunStep.status).join(Council, Council.id == RunStep.council_id)
+        select(Council.code, RunStep.stage, RunStep.status)
+        .join(Council, Council.id == RunStep.council_id)
         .where(RunStep.run_id.in_(done.runs))
-    ).all()  # fmt: skip
+    ).all()
     done.since = session.scalar(select(func.min(Run.started_at)).where(Run.id.in_(done.runs)))
-    done.councils = {code for code, stage, status in steps if stage == "profiles" or (stage == "roster" and status in FINAL_ROSTER)}
-    done.accounts = set(session.scalars(select(ProfileSnapshot.account_id).where(ProfileSnapshot.run_id.in_(done.runs))))
+    done.councils = {
+        code for code, stage, status in steps if stage == "profiles" or (stage == "roster" and status in FINAL_ROSTER)
+    }
+    done.accounts = set(
+        session.scalars(select(ProfileSnapshot.account_id).where(ProfileSnapshot.run_id.in_(done.runs)))
+    )
     return done

@@ -9,21 +9,18 @@ follower count and its change since the latest snapshot at least 30 days old. ``
 
 from __future__ import annotations
 
-from models.base import utcnow
-from cllr.pipeline.context import Context, Outcome, record_step
-from cllr.site.views import record_council_figures
-
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from cllr.pipeline.context import Context, Outcome, record_step
+from cllr.site.gc_pause import collector_paused
+from cllr.site.views import record_council_figures
 from models import Post, ProfileSnapshot, SocialAccount
 from models.accounts import WINDOWS
+from models.base import utcnow
 from models.store import save_metrics
-
-from cllr.site.gc_pause import collector_paused
-
 
 
 @collector_paused()
@@ -58,26 +55,32 @@ def compute(session: Session, now: datetime, *, run_id: int | None) -> int:
         .group_by(ProfileSnapshot.account_id)
         .subquery()
     )
-    bases = {s.account_id: s.followers for s in session.scalars(select(ProfileSnapshot).join(base_ids, ProfileSnapshot.id == base_ids.c.id))}
+    bases = {
+        s.account_id: s.followers
+        for s in session.scalars(select(ProfileSnapshot).join(base_ids, ProfileSnapshot.id == base_ids.c.id))
+    }
     accounts = session.scalars(select(SocialAccount.id).where(SocialAccount.id.in_(list(snapshots))))
     rows = []
     for account_id in accounts:
         row = post_counts.get(account_id)
         snapshot = snapshots[account_id]
-        rows.append({
-            "account_id": account_id,
-            "posts_7d": int(row.d7) if row else 0,
-            "posts_30d": int(row.d30) if row else 0,
-            "posts_90d": int(row.d90) if row else 0,
-            "replies_30d": int(row.r30) if row else 0,
-            "last_post_at": row.last if row else None,
-            "followers": snapshot.followers,
-            "followers_change_30d": (
-                snapshot.followers - bases[account_id]
-                if snapshot.followers is not None and account_id in bases else None
-            ),
-            "complete": snapshot.posts_complete,
-        })  # fmt: skip
+        rows.append(
+            {
+                "account_id": account_id,
+                "posts_7d": int(row.d7) if row else 0,
+                "posts_30d": int(row.d30) if row else 0,
+                "posts_90d": int(row.d90) if row else 0,
+                "replies_30d": int(row.r30) if row else 0,
+                "last_post_at": row.last if row else None,
+                "followers": snapshot.followers,
+                "followers_change_30d": (
+                    snapshot.followers - bases[account_id]
+                    if snapshot.followers is not None and account_id in bases
+                    else None
+                ),
+                "complete": snapshot.posts_complete,
+            }
+        )
     save_metrics(session, rows, as_of=now.date(), run_id=run_id)
     return len(rows)
 

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from cllr.pipeline.context import Context, Outcome, record_step
-
 import logging
 
 from sqlalchemy import and_, select
 
-from models import (Council, Councillor, Membership)  # fmt: skip
+from cllr import progress
+from cllr.http import FetchError, RobotsRefusal
+from cllr.pipeline.context import Context, Outcome, record_step
+from models import Council, Councillor, Membership
 from models.base import utcnow
 from models.links import Links, record_links, touch_evidence
 from scrapers.profiles import parse_profile_page
 from scrapers.records import SourceError
-
-from cllr import progress
-
-
-from cllr.http import FetchError, RobotsRefusal
-
 
 log = logging.getLogger("cllr")
 
@@ -49,8 +44,9 @@ def discover_accounts(ctx: Context, code: str, run_id: int) -> Outcome:
     return record_step(ctx, run_id, outcome, council_id=council_id, started_at=started, http=http)
 
 
-def _read_profile(ctx: Context, councillor_id: int, url: str, run_id: int, counts: dict[str, int],
-                  links: Links, failures: list[str]) -> None:  # fmt: skip
+def _read_profile(
+    ctx: Context, councillor_id: int, url: str, run_id: int, counts: dict[str, int], links: Links, failures: list[str]
+) -> None:
     """One profile page: reconcile the accounts it names with those it named before, or count why it could not be read."""
     try:
         page = ctx.fetcher.get(url, accept="text/html", conditional=True)
@@ -61,7 +57,9 @@ def _read_profile(ctx: Context, councillor_id: int, url: str, run_id: int, count
             return
         found = parse_profile_page(page.content, page.url)
         with ctx.db.session() as session:
-            links += record_links(session, councillor_id, found, method="council_profile", source_url=url, run_id=run_id)
+            links += record_links(
+                session, councillor_id, found, method="council_profile", source_url=url, run_id=run_id
+            )
     except RobotsRefusal as exc:
         counts["robots_refused"] += 1
         failures.append(str(exc))

@@ -2,32 +2,38 @@
 
 from __future__ import annotations
 
-from cllr.pipeline.context import Context, Outcome, record_step
-from cllr.pipeline.overrides import apply_overrides, read_overrides
-
 import csv
 import logging
 from pathlib import Path
 
 from sqlalchemy import select
 
-from models import (Council)  # fmt: skip
-from models.store import read_registry, seed_parties
-from models.store import load_registry as store_registry
-
-
-
 from cllr.parties import known_parties
-
+from cllr.pipeline.context import Context, Outcome, record_step
+from cllr.pipeline.overrides import apply_overrides, read_overrides
+from models import Council
+from models.store import load_registry as store_registry
+from models.store import read_registry, seed_parties
 
 log = logging.getLogger("cllr")
 
 
-
 COLUMNS = (
-    "code", "gss", "name", "common_name", "nation", "council_type", "website", "cms", "roster_url",
-    "scraper_class", "disabled", "shared_instance_email_domain", "seats", "fictional",
-)  # fmt: skip
+    "code",
+    "gss",
+    "name",
+    "common_name",
+    "nation",
+    "council_type",
+    "website",
+    "cms",
+    "roster_url",
+    "scraper_class",
+    "disabled",
+    "shared_instance_email_domain",
+    "seats",
+    "fictional",
+)
 
 
 def write_registry(path: Path, rows: list[dict[str, str]]) -> None:
@@ -63,8 +69,3 @@ def record_disabled(ctx: Context, run_id: int) -> list[Outcome]:
         rows = session.execute(_in_scope(ctx, query, read_registry(ctx.settings.registry))).all()
     outcome = [Outcome("roster", code, "disabled", "disabled in the council registry") for _, code in rows]
     return [record_step(ctx, run_id, o, council_id=council_id) for o, (council_id, _) in zip(outcome, rows)]
-
-
-
-
-

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from cllr.pipeline.context import Context, Outcome, record_step
-from cllr.pipeline.profiles import discover_accounts
-
 import logging
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -12,19 +9,17 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import and_, func, select
 
-from models import (Council, Councillor, Membership, RunStep)  # fmt: skip
-from models.base import utcnow
-from models.merge import Quarantined, apply_roster, stage_roster
-from models.links import Links, record_links, touch_evidence
-from scrapers.families import FAMILIES, MAX_PAGES, Family, merge_pages
-from scrapers.records import Roster, SourceError
-
 from cllr import progress
-
-
 from cllr.handles import find_handles
 from cllr.http import FetchError, RobotsRefusal, slot_key
-
+from cllr.pipeline.context import Context, Outcome, record_step
+from cllr.pipeline.profiles import discover_accounts
+from models import Council, Councillor, Membership, RunStep
+from models.base import utcnow
+from models.links import Links, record_links, touch_evidence
+from models.merge import Quarantined, apply_roster, stage_roster
+from scrapers.families import FAMILIES, MAX_PAGES, Family, merge_pages
+from scrapers.records import Roster, SourceError
 
 log = logging.getLogger("cllr")
 
@@ -82,7 +77,9 @@ def scrape_roster(ctx: Context, code: str, run_id: int, today: date) -> Outcome:
             log.exception("roster %s", code)
             outcome = Outcome("roster", code, "failed", f"unexpected {type(exc).__name__}: {exc}")
     progress.current().advance("Rosters", "" if outcome.status == "applied" else f"{code} {outcome.status}")
-    outcome = record_step(ctx, run_id, outcome, council_id=council_id, source_url=source_url, started_at=started, http=http)
+    outcome = record_step(
+        ctx, run_id, outcome, council_id=council_id, source_url=source_url, started_at=started, http=http
+    )
     if outcome.status == "quarantined" and roster is not None:
         with ctx.db.session() as session:
             stage_roster(session, outcome.step_id, council_id, roster)
@@ -139,17 +136,27 @@ def _merge_roster(ctx: Context, code: str, council_id: int, roster, run_id: int,
         council = session.get(Council, council_id)
         result = apply_roster(session, council, roster, run_id=run_id, today=today)
         links = Links()
-        ids = dict(session.execute(
-            select(Councillor.source_id, Councillor.id).where(Councillor.council_id == council_id)
-        ).all())  # fmt: skip
+        ids = dict(
+            session.execute(
+                select(Councillor.source_id, Councillor.id).where(Councillor.council_id == council_id)
+            ).all()
+        )
         for scraped in roster.councillors:
             found = [(h, "councillor") for h in find_handles("\n".join(scraped.notes))]
-            links += record_links(session, ids[scraped.source_id], found, method="council_roster",
-                                  source_url=roster.source_url, run_id=run_id)  # fmt: skip
+            links += record_links(
+                session,
+                ids[scraped.source_id],
+                found,
+                method="council_roster",
+                source_url=roster.source_url,
+                run_id=run_id,
+            )
     counts = result.counts() | {"councillors": len(roster.councillors)} | links.counts()
     status = "applied" if (result.inserted or result.updated or result.ended or links.linked) else "unchanged"
-    changes = {"new": [f"{n} ({code})" for n in result.inserted],
-               "departed": [f"{n} ({code})" for n in result.ended]} | links.changes()  # fmt: skip
+    changes = {
+        "new": [f"{n} ({code})" for n in result.inserted],
+        "departed": [f"{n} ({code})" for n in result.ended],
+    } | links.changes()
     return Outcome("roster", code, status, counts=counts, changes=changes)
 
 
@@ -162,13 +169,16 @@ def council_lanes(ctx: Context, codes: list[str]) -> list[list[str]]:
     provider's slot busy from the start, which is what bounds the run's length.
     """
     with ctx.db.session() as session:
-        rows = session.execute(select(Council.code, Council.roster_url, Council.seats, Council.id)
-                               .where(Council.code.in_(codes))).all()  # fmt: skip
-        members = dict(session.execute(
-            select(Councillor.council_id, func.count())
-            .join(Membership, and_(Membership.councillor_id == Councillor.id, Membership.end_date.is_(None)))
-            .group_by(Councillor.council_id)
-        ).all())  # fmt: skip
+        rows = session.execute(
+            select(Council.code, Council.roster_url, Council.seats, Council.id).where(Council.code.in_(codes))
+        ).all()
+        members = dict(
+            session.execute(
+                select(Councillor.council_id, func.count())
+                .join(Membership, and_(Membership.councillor_id == Councillor.id, Membership.end_date.is_(None)))
+                .group_by(Councillor.council_id)
+            ).all()
+        )
     lanes: dict[str, list[tuple[int, str]]] = {}
     for code, url, seats, council_id in rows:
         weight = 1 + (seats or members.get(council_id) or 40)
@@ -202,8 +212,11 @@ def _profiles_read_recently(ctx: Context, code: str) -> datetime | None:
         return None
     cutoff = utcnow() - timedelta(days=ctx.settings.profile_recheck_days)
     with ctx.db.session() as session:
-        read = session.scalar(select(func.max(RunStep.finished_at)).join(Council, Council.id == RunStep.council_id)
-                              .where(Council.code == code, RunStep.stage == "profiles", RunStep.status == "done"))  # fmt: skip
+        read = session.scalar(
+            select(func.max(RunStep.finished_at))
+            .join(Council, Council.id == RunStep.council_id)
+            .where(Council.code == code, RunStep.stage == "profiles", RunStep.status == "done")
+        )
     if read is not None and read.tzinfo is None:
         read = read.replace(tzinfo=cutoff.tzinfo)
     return read if read is not None and read >= cutoff else None

@@ -49,12 +49,15 @@ class SharedSlots(Slots):
         with self.engine.begin() as connection:
             postgres = connection.dialect.name == "postgresql"
             greatest = func.greatest if postgres else func.max
-            update = (table.update().where(table.c.key == key)
-                      .values(next_start=greatest(table.c.next_start, after) + by).returning(table.c.next_start))  # fmt: skip
+            update = (
+                table.update()
+                .where(table.c.key == key)
+                .values(next_start=greatest(table.c.next_start, after) + by)
+                .returning(table.c.next_start)
+            )
             taken = connection.execute(update).scalar()
             if taken is None:
                 insert = postgresql_insert if postgres else sqlite_insert
                 connection.execute(insert(table).values(key=key, next_start=0.0).on_conflict_do_nothing())
                 taken = connection.execute(update).scalar()
         return taken - by
-

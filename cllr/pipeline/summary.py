@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+
 from cllr.pipeline.context import Outcome
 
 
@@ -33,11 +34,17 @@ def render_summary(summary: dict, seconds: float) -> str:
         f"  Site:        {n('site.pages')} pages",
     ]
     if any(key.startswith("wards.") for key in counts):
-        lines.insert(-1, f"  Ward codes:  {n('wards.matched')} matched by name, {n('wards.override')} by override, "
-                         f"{n('wards.ambiguous')} ambiguous, {n('wards.unmatched')} unmatched (cllr postcodes wards)")  # fmt: skip
+        lines.insert(
+            -1,
+            f"  Ward codes:  {n('wards.matched')} matched by name, {n('wards.override')} by override, "
+            f"{n('wards.ambiguous')} ambiguous, {n('wards.unmatched')} unmatched (cllr postcodes wards)",
+        )
     if n("corrections.applied", "corrections.not_applied"):
-        lines.insert(1, f"  Corrections: {n('corrections.applied')} applied, {n('corrections.not_applied')} not applied "
-                        f"(docs/corrections.md)")  # fmt: skip
+        lines.insert(
+            1,
+            f"  Corrections: {n('corrections.applied')} applied, {n('corrections.not_applied')} not applied "
+            f"(docs/corrections.md)",
+        )
     http = summary.get("http")
     if http:
         lines.append(f"  Requests:    {http.get('requests', 0)} ({http.get('bytes', 0) // 1024} KiB)")
@@ -65,21 +72,29 @@ def summary_markdown(summary: dict) -> str:
         ("Councils unchanged", roster.get("unchanged", 0)),
         ("Councils quarantined", roster.get("quarantined", 0)),
         ("Councils failed", roster.get("failed", 0)),
-        ("Councils skipped (robots.txt, disabled, no scraper)",
-         sum(roster.get(k, 0) for k in ("skipped_robots", "disabled", "skipped"))),
+        (
+            "Councils skipped (robots.txt, disabled, no scraper)",
+            sum(roster.get(k, 0) for k in ("skipped_robots", "disabled", "skipped")),
+        ),
         ("Accounts collected", counts.get("activity.accounts", 0)),
         ("New posts", counts.get("activity.posts_new", 0)),
         ("Accounts not found", counts.get("activity.not_found", 0)),
         ("Accounts failed", counts.get("activity.failed", 0)),
-        ("Wards with no ONS code (postcode finder)", counts.get("wards.ambiguous", 0) + counts.get("wards.unmatched", 0)),
+        (
+            "Wards with no ONS code (postcode finder)",
+            counts.get("wards.ambiguous", 0) + counts.get("wards.unmatched", 0),
+        ),
         ("Site pages", counts.get("site.pages", 0)),
-    ]  # fmt: skip
+    ]
     lines = [f"## Run {summary.get('run_id', '?')}", "", "| | |", "|---|---:|"]
     lines += [f"| {label} | {value} |" for label, value in rows]
     resumed = summary.get("resumed")
     if resumed:
-        lines += ["", f"Resumed interrupted run(s) {', '.join(map(str, resumed['runs']))}: "
-                      f"{resumed['councils']} councils and {resumed['accounts']} accounts they finished were not redone."]  # fmt: skip
+        lines += [
+            "",
+            f"Resumed interrupted run(s) {', '.join(map(str, resumed['runs']))}: "
+            f"{resumed['councils']} councils and {resumed['accounts']} accounts they finished were not redone.",
+        ]
     problems = summary.get("problems", [])
     if problems:
         lines += ["", f"### Problems ({len(problems)})", ""] + [f"- {p}" for p in problems[:50]]
@@ -91,7 +106,9 @@ def council_rows(outcomes: list[Outcome]) -> list[dict[str, str]]:
     rows: dict[str, dict[str, str]] = {}
     for outcome in outcomes:
         if outcome.stage in ("roster", "profiles"):
-            row = rows.setdefault(outcome.subject, {"council": outcome.subject, "roster": "", "profiles": "", "reason": ""})
+            row = rows.setdefault(
+                outcome.subject, {"council": outcome.subject, "roster": "", "profiles": "", "reason": ""}
+            )
             row[outcome.stage] = outcome.status
             if outcome.reason and not row["reason"]:
                 row["reason"] = outcome.reason[:300]

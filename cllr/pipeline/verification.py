@@ -37,12 +37,22 @@ class Holder:
     council_url: str | None = None  # where that domain was read (the roster URL)
 
 
-def holder(site_url: str | None, slug: str, council_page: str | None, websites: Iterable[str],
-           council_domain: str | None, council_url: str | None) -> Holder:  # fmt: skip
+def holder(
+    site_url: str | None,
+    slug: str,
+    council_page: str | None,
+    websites: Iterable[str],
+    council_domain: str | None,
+    council_url: str | None,
+) -> Holder:
     """What we hold about a councillor, with their page in this directory when the site's address is set."""
-    return Holder(directory_url=f"{site_url.rstrip('/')}/councillors/{slug}.html" if site_url else None,
-                  council_page=council_page, websites=tuple(sorted(websites)), council_domain=council_domain,
-                  council_url=council_url)  # fmt: skip
+    return Holder(
+        directory_url=f"{site_url.rstrip('/')}/councillors/{slug}.html" if site_url else None,
+        council_page=council_page,
+        websites=tuple(sorted(websites)),
+        council_domain=council_domain,
+        council_url=council_url,
+    )
 
 
 @dataclass
@@ -64,7 +74,9 @@ def checks(profile: Profile, holder: Holder) -> set[tuple[str, str]]:
     if holder.directory_url and any(same_page(url, holder.directory_url) for url, _ in links):
         holds.add(("self_claim", profile.url))
     pages = [page for page in (holder.council_page, *holder.websites) if page]
-    if profile.platform == "mastodon" and any(verified and same_page(url, page) for url, verified in links for page in pages):
+    if profile.platform == "mastodon" and any(
+        verified and same_page(url, page) for url, verified in links for page in pages
+    ):
         holds.add(("rel_me", profile.url))
     if profile.platform == "bluesky" and profile.handle:
         domain = profile.handle.lower().rstrip(".")

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from cllr.pipeline.context import Context, Outcome, record_step
-
 import logging
 
-
+from cllr.pipeline.context import Context, Outcome, record_step
 from models.base import utcnow
-
-
-
-
 
 log = logging.getLogger("cllr")
 
@@ -25,5 +19,7 @@ def match_ward_codes(ctx: Context, run_id: int) -> Outcome:
     with ctx.db.session() as session:
         matching = match_wards(session, overrides, problems)
     reason = "; ".join(matching.problems[:5]) or None
-    outcome = Outcome("wards", "ward codes", "done", reason=reason, counts=matching.counts() if matching.directory else {})
+    outcome = Outcome(
+        "wards", "ward codes", "done", reason=reason, counts=matching.counts() if matching.directory else {}
+    )
     return record_step(ctx, run_id, outcome, started_at=started)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from cllr.http import FetchError, Fetcher
+from cllr.http import Fetcher, FetchError
 from cllr.platforms.platform import Account, Platform, Reading
 from scrapers.bluesky import BATCH, MAX_PAGES, parse_author_feed, parse_profile
 from scrapers.records import AccountGone, Activity, SourceError
@@ -54,7 +54,6 @@ def get_profiles(fetcher: Fetcher, appview: str, actors: list[str]) -> dict[str,
     return found
 
 
-
 def collect(fetcher: Fetcher, appview: str, actor: str, since: datetime, profile: Activity | None = None) -> Activity:
     """Fetch an account's counters and its posts back to ``since``.
 
@@ -87,11 +86,9 @@ def collect(fetcher: Fetcher, appview: str, actor: str, since: datetime, profile
     return activity
 
 
-
 def _xrpc(fetcher: Fetcher, url: str, params: dict):
     """A read from the AppView: an API (no robots.txt), at the pace Bluesky asks for (``bluesky_delay``)."""
     return fetcher.get(url, params=params, robots=False, pace=getattr(fetcher.settings, PLATFORM.pace))
-
 
 
 def read_profiles(reading: Reading, accounts: list[Account]) -> dict[int, Activity | Exception]:
@@ -115,6 +112,13 @@ def _actor(account: Account) -> str:
 
 
 PLATFORM = Platform(
-    "bluesky", "Bluesky", collect=collect_account, read_profiles=read_profiles, batch=None, pace="bluesky_delay",
-    posts_counted_in_profile=True, profile_confirms=True, counted="posts and replies; reposts are not counted",
+    "bluesky",
+    "Bluesky",
+    collect=collect_account,
+    read_profiles=read_profiles,
+    batch=None,
+    pace="bluesky_delay",
+    posts_counted_in_profile=True,
+    profile_confirms=True,
+    counted="posts and replies; reposts are not counted",
 )

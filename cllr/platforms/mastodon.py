@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from cllr.http import FetchError, Fetcher
+from cllr.http import Fetcher, FetchError
 from cllr.platforms.platform import Account, Platform, Reading
 from scrapers.mastodon import BATCH, MAX_PAGES, REFUSED, next_page, parse_account, parse_rss, parse_statuses
 from scrapers.records import AccountGone, Activity, SourceError
@@ -48,7 +48,6 @@ def get_accounts(fetcher: Fetcher, domain: str, ids: list[str]) -> dict[str, Act
                 continue
             found[activity.local_id] = activity
     return found
-
 
 
 def collect(fetcher: Fetcher, acct: str, since: datetime, profile: Activity | None = None) -> Activity:
@@ -96,14 +95,15 @@ def collect(fetcher: Fetcher, acct: str, since: datetime, profile: Activity | No
     return activity
 
 
-
 def collect_rss(fetcher: Fetcher, domain: str, user: str, since: datetime, refused: int) -> Activity:
     """The account's public posts from its RSS feed, for a server that refused the API with HTTP ``refused``."""
     try:
         feed = fetcher.get(f"https://{domain}/@{user}.rss")
         posts = parse_rss(feed.content)
     except (FetchError, SourceError) as exc:
-        raise SourceError(f"{domain} refuses unauthenticated API reads (HTTP {refused}) and its RSS feed failed: {exc}") from exc
+        raise SourceError(
+            f"{domain} refuses unauthenticated API reads (HTTP {refused}) and its RSS feed failed: {exc}"
+        ) from exc
     return Activity(
         source_url=feed.url,
         posts=[p for p in posts if p.posted_at >= since],
@@ -111,11 +111,9 @@ def collect_rss(fetcher: Fetcher, domain: str, user: str, since: datetime, refus
     )
 
 
-
 def _api(fetcher: Fetcher, url: str, params: dict | None = None):
     """A read from a server's REST API (no robots.txt), at the pace its rate limit allows (``mastodon_delay``)."""
     return fetcher.get(url, params=params, robots=False, pace=getattr(fetcher.settings, PLATFORM.pace))
-
 
 
 def read_profiles(reading: Reading, accounts: list[Account]) -> dict[int, Activity | Exception]:
@@ -146,7 +144,14 @@ def server(key: str) -> str:
 
 
 PLATFORM = Platform(
-    "mastodon", "Mastodon", collect=collect_account, read_profiles=read_profiles, batch=BATCH, slot=server,
-    pace="mastodon_delay", posts_counted_in_profile=True, profile_confirms=True,
+    "mastodon",
+    "Mastodon",
+    collect=collect_account,
+    read_profiles=read_profiles,
+    batch=BATCH,
+    slot=server,
+    pace="mastodon_delay",
+    posts_counted_in_profile=True,
+    profile_confirms=True,
     counted="posts and replies; boosts are not counted (from a server's RSS feed: its public posts only)",
 )

@@ -41,12 +41,15 @@ def collect(fetcher: Fetcher, site_url: str, since: datetime, feed_url: str | No
     )
 
 
-
 def collect_account(reading: Reading, account: Account, since: datetime, profile: Activity | None) -> Activity:
     return collect(reading.fetcher, account.url, since, account.feed_url)
 
 
 PLATFORM = Platform(
-    "web", "Website", collect=collect_account, batch=BATCH, links_are_evidence=True,
+    "web",
+    "Website",
+    collect=collect_account,
+    batch=BATCH,
+    links_are_evidence=True,
     counted="articles in the site's RSS or Atom feed (feeds hold their newest items only)",
 )

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cllr.config import Settings
-from cllr.http import FetchError, Fetcher
+from cllr.http import Fetcher, FetchError
 from cllr.platforms.platform import Account, Platform, Reading
 from scrapers.records import AccountGone, Activity, SourceError
-from scrapers.x import API, BATCH, PRICE_PER_USER_READ, USER_FIELDS, _USERNAME, parse_users
+from scrapers.x import _USERNAME, API, BATCH, PRICE_PER_USER_READ, USER_FIELDS, parse_users
 
 # The step count the month's reads are summed from, so the cap holds across runs.
 USERS_READ = "x_users_read"
@@ -34,7 +34,6 @@ class Budget:
 
     def charge(self, users: int) -> None:
         self.spent_usd += users * PRICE_PER_USER_READ
-
 
 
 def lookup(
@@ -63,7 +62,9 @@ def lookup(
             response = fetcher.get(url, params=params, robots=False, headers={"Authorization": f"Bearer {token}"})
         except FetchError as exc:
             if exc.status in (401, 403):
-                reason = f"X rejected the operator's token (HTTP {exc.status}): it is invalid or its app may not read users"
+                reason = (
+                    f"X rejected the operator's token (HTTP {exc.status}): it is invalid or its app may not read users"
+                )
                 raise FetchError(url, reason, exc.status) from None
             raise
         try:
@@ -76,7 +77,6 @@ def lookup(
         found |= users
         gone |= missing
     return found, gone, []
-
 
 
 class NotRead(Exception):
@@ -96,18 +96,23 @@ def read_profiles(reading: Reading, accounts: list[Account]) -> dict[int, Activi
     budget = Budget(settings.x_monthly_cap_usd, spent)
     names = {account.id: account.key.removeprefix("twitter:") for account in accounts}
     try:
-        found, gone, unread = lookup(reading.fetcher, settings.x_bearer_token.get_secret_value(), list(names.values()),
-                                     budget, settings.x_api)  # fmt: skip
+        found, gone, unread = lookup(
+            reading.fetcher, settings.x_bearer_token.get_secret_value(), list(names.values()), budget, settings.x_api
+        )
     except (FetchError, SourceError) as exc:
-        return {account_id: exc for account_id in names}
+        return dict.fromkeys(names, exc)
     finally:
         reading.counts[USERS_READ] = round((budget.spent_usd - spent) / PRICE_PER_USER_READ)
     cap = NotRead(f"this month's X spend cap (${settings.x_monthly_cap_usd:.2f}) is reached")
-    return {account_id: found.get(name) or (AccountGone(gone[name]) if name in gone else cap)
-            for account_id, name in names.items()}  # fmt: skip
+    return {
+        account_id: found.get(name) or (AccountGone(gone[name]) if name in gone else cap)
+        for account_id, name in names.items()
+    }
 
 
-def collect_account(reading: Reading, account: Account, since: datetime, profile: Activity | Exception | None) -> Activity:
+def collect_account(
+    reading: Reading, account: Account, since: datetime, profile: Activity | Exception | None
+) -> Activity:
     """Counters only, read in the batch by :func:`read_profiles`."""
     if isinstance(profile, Exception):
         raise profile
@@ -121,7 +126,13 @@ def enabled(settings: Settings) -> bool:
 
 
 PLATFORM = Platform(
-    "twitter", "X", collect=collect_account, read_profiles=read_profiles, batch=BATCH, enabled=enabled,
-    posts_read=False, counted="posts not read (each X post read is billed); followers only",
+    "twitter",
+    "X",
+    collect=collect_account,
+    read_profiles=read_profiles,
+    batch=BATCH,
+    enabled=enabled,
+    posts_read=False,
+    counted="posts not read (each X post read is billed); followers only",
     not_measured="X's API needs a paid token",
 )

@@ -22,13 +22,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from cllr.http import FetchError, Fetcher
+from cllr.http import Fetcher, FetchError
 from cllr.platforms.platform import Account, Platform, Reading
 from scrapers.records import AccountGone, Activity
 from scrapers.youtube import FEED_SIZE, SITE, feed_url, parse_channel_page, parse_videos_feed
 
 
-def collect(fetcher: Fetcher, key: str, url: str, channel_id: str | None, since: datetime, site: str = SITE) -> Activity:
+def collect(
+    fetcher: Fetcher, key: str, url: str, channel_id: str | None, since: datetime, site: str = SITE
+) -> Activity:
     """Resolve the channel id if needed (from the channel page ``url``), then read the uploads from ``since`` on."""
     feed = feed_url(key, channel_id, site)
     if feed is None:
@@ -53,9 +55,12 @@ def collect(fetcher: Fetcher, key: str, url: str, channel_id: str | None, since:
     )
 
 
-
 def collect_account(reading: Reading, account: Account, since: datetime, profile: Activity | None) -> Activity:
-    return collect(reading.fetcher, account.key, account.url, account.platform_id, since, reading.settings.youtube_feeds)
+    return collect(
+        reading.fetcher, account.key, account.url, account.platform_id, since, reading.settings.youtube_feeds
+    )
 
 
-PLATFORM = Platform("youtube", "YouTube", collect=collect_account, counted="videos uploaded (the feed holds the newest 15)")
+PLATFORM = Platform(
+    "youtube", "YouTube", collect=collect_account, counted="videos uploaded (the feed holds the newest 15)"
+)

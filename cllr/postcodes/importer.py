@@ -16,10 +16,9 @@ from pathlib import Path
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from models import Area, Place, Postcode, PostcodeRelease, RetiredPostcode
-
 from cllr.postcodes import onspd
 from cllr.progress import SILENT, Reporter
+from models import Area, Place, Postcode, PostcodeRelease, RetiredPostcode
 
 PROGRESS = "Postcode files (MB)"
 _STAGING = "postcode_rows"
@@ -32,7 +31,9 @@ class Imported:
     ignored: list[str] = field(default_factory=list)
 
 
-def import_directory(session: Session, paths: list[Path], report: Reporter = SILENT, *, allow_fewer: bool = False) -> Imported:
+def import_directory(
+    session: Session, paths: list[Path], report: Reporter = SILENT, *, allow_fewer: bool = False
+) -> Imported:
     """Read the files (zips or CSVs; see cllr.postcodes.onspd) and make them the postcodes held.
 
     Refused, leaving what is held, when the files hold no postcode in use, or fewer than
@@ -41,8 +42,10 @@ def import_directory(session: Session, paths: list[Path], report: Reporter = SIL
     found = onspd.sources(paths)
     if not found.data:
         listed = ", ".join(found.ignored[:8]) or "no CSV files"
-        raise onspd.DirectoryError(f"no postcode directory in {', '.join(str(p) for p in paths)} "
-                                   f"(a zip or CSV with columns such as pcds, oslaua, osward; found: {listed})")  # fmt: skip
+        raise onspd.DirectoryError(
+            f"no postcode directory in {', '.join(str(p) for p in paths)} "
+            f"(a zip or CSV with columns such as pcds, oslaua, osward; found: {listed})"
+        )
     named: dict[str, onspd.Name] = {}
     for member in found.names:
         with member.open() as stream:
@@ -55,8 +58,12 @@ def import_directory(session: Session, paths: list[Path], report: Reporter = SIL
     postgres = conn.dialect.name == "postgresql"
     if not postgres:  # SQLite keeps a temporary table for the connection, past a rolled-back import
         conn.execute(text(f"DROP TABLE IF EXISTS temp.{_STAGING}"))
-    conn.execute(text(f"CREATE TEMPORARY TABLE {_STAGING} (postcode VARCHAR(8) NOT NULL, place_id INTEGER, "
-                      f"retired VARCHAR(6) NOT NULL){' ON COMMIT DROP' if postgres else ''}"))  # fmt: skip
+    conn.execute(
+        text(
+            f"CREATE TEMPORARY TABLE {_STAGING} (postcode VARCHAR(8) NOT NULL, place_id INTEGER, "
+            f"retired VARCHAR(6) NOT NULL){' ON COMMIT DROP' if postgres else ''}"
+        )
+    )
     report.stage(PROGRESS, max(1, round(sum(m.size for m in found.data) / 2**20)))
     rows = _staged(found.data, tally, places, report)
     raw = conn.connection.driver_connection
@@ -71,33 +78,58 @@ def import_directory(session: Session, paths: list[Path], report: Reporter = SIL
     session.execute(delete(RetiredPostcode))
     session.execute(delete(Place))
     if places:
-        session.execute(insert(Place), [{"id": pid, "lad": k[0], "ward": k[1], "county": k[2], "division": k[3]}
-                                        for k, pid in places.items()])  # fmt: skip
-    conn.execute(text(f"INSERT INTO postcode (postcode, place_id) SELECT DISTINCT postcode, place_id "
-                      f"FROM {_STAGING} WHERE place_id IS NOT NULL"))  # fmt: skip
-    conn.execute(text(f"INSERT INTO retired_postcode (postcode, retired) SELECT s.postcode, MAX(s.retired) FROM {_STAGING} s "
-                      f"WHERE s.place_id IS NULL AND NOT EXISTS (SELECT 1 FROM postcode p WHERE p.postcode = s.postcode) "
-                      f"GROUP BY s.postcode"))  # fmt: skip
+        session.execute(
+            insert(Place),
+            [{"id": pid, "lad": k[0], "ward": k[1], "county": k[2], "division": k[3]} for k, pid in places.items()],
+        )
+    conn.execute(
+        text(
+            f"INSERT INTO postcode (postcode, place_id) SELECT DISTINCT postcode, place_id "
+            f"FROM {_STAGING} WHERE place_id IS NOT NULL"
+        )
+    )
+    conn.execute(
+        text(
+            f"INSERT INTO retired_postcode (postcode, retired) SELECT s.postcode, MAX(s.retired) FROM {_STAGING} s "
+            f"WHERE s.place_id IS NULL AND NOT EXISTS (SELECT 1 FROM postcode p WHERE p.postcode = s.postcode) "
+            f"GROUP BY s.postcode"
+        )
+    )
     if not postgres:
         conn.execute(text(f"DROP TABLE {_STAGING}"))
     if named:
         session.execute(delete(Area))
-        session.execute(insert(Area), [{"gss": code, "kind": kind, "name": name, "parent": parent}
-                                       for code, kind, name, parent in named.values()])  # fmt: skip
+        session.execute(
+            insert(Area),
+            [
+                {"gss": code, "kind": kind, "name": name, "parent": parent}
+                for code, kind, name, parent in named.values()
+            ],
+        )
     live = session.scalar(select(func.count(func.distinct(Postcode.postcode))))
     if not live:
         raise onspd.DirectoryError(f"{_described(found)}: no postcode in use among {tally.rows:,} rows")
     if live < held / 2 and not allow_fewer:
-        raise onspd.DirectoryError(f"{_described(found)}: {live:,} postcodes in use, fewer than half the {held:,} held now "
-                                   f"(a file cut short?); to load it all the same, allow fewer")  # fmt: skip
-    split = session.scalar(select(func.count()).select_from(
-        select(Postcode.postcode).group_by(Postcode.postcode).having(func.count() > 1).subquery()))  # fmt: skip
+        raise onspd.DirectoryError(
+            f"{_described(found)}: {live:,} postcodes in use, fewer than half the {held:,} held now "
+            f"(a file cut short?); to load it all the same, allow fewer"
+        )
+    split = session.scalar(
+        select(func.count()).select_from(
+            select(Postcode.postcode).group_by(Postcode.postcode).having(func.count() > 1).subquery()
+        )
+    )
     release = PostcodeRelease(
         sources=_described(found)[:2000],
-        rows=tally.rows, live=live, retired=session.scalar(select(func.count()).select_from(RetiredPostcode)),
-        split=split, places=len(places), outside=tally.outside, malformed=tally.malformed,
+        rows=tally.rows,
+        live=live,
+        retired=session.scalar(select(func.count()).select_from(RetiredPostcode)),
+        split=split,
+        places=len(places),
+        outside=tally.outside,
+        malformed=tally.malformed,
         names=len(named) or session.scalar(select(func.count()).select_from(Area)),
-    )  # fmt: skip
+    )
     session.add(release)
     session.flush()
     return Imported(release, tally, found.ignored)
@@ -108,7 +140,9 @@ def _described(found: onspd.Sources) -> str:
     return "; ".join(m.name for m in found.data) + lookups
 
 
-def _staged(members: list[onspd.Member], tally: onspd.Tally, places: dict[tuple, int], report: Reporter) -> Iterator[tuple]:
+def _staged(
+    members: list[onspd.Member], tally: onspd.Tally, places: dict[tuple, int], report: Reporter
+) -> Iterator[tuple]:
     """(postcode, place id or None when retired, month retired or "") for every row; numbers the places as they come."""
     for member in members:
         read_mb = 0

@@ -111,9 +111,11 @@ def _members(path: Path) -> list[Member]:
             archive = zipfile.ZipFile(path)
         except zipfile.BadZipFile as exc:
             raise DirectoryError(f"{path}: a damaged zip ({exc})") from None
-        return [Member(f"{path.name}:{info.filename}", info.file_size,
-                       lambda info=info: archive.open(info))  # fmt: skip
-                for info in archive.infolist() if info.filename.lower().endswith(".csv") and not info.is_dir()]
+        return [
+            Member(f"{path.name}:{info.filename}", info.file_size, lambda info=info: archive.open(info))
+            for info in archive.infolist()
+            if info.filename.lower().endswith(".csv") and not info.is_dir()
+        ]
     return [Member(path.name, path.stat().st_size, lambda: open(path, "rb"))]
 
 
@@ -133,8 +135,12 @@ def _kind(header: list[str]) -> str | None:
     names = {h.strip().lower() for h in header}
     if names & set(POSTCODE_COLUMNS) and any(any(p.fullmatch(n) for n in names) for p in AREA_COLUMNS.values()):
         return "data"
-    codes = {m.group(1).upper() for h in header if (m := NAME_COLUMN.fullmatch(h.strip())) and m.group(3).upper() == "CD"}
-    named = {m.group(1).upper() for h in header if (m := NAME_COLUMN.fullmatch(h.strip())) and m.group(3).upper() == "NM"}
+    codes = {
+        m.group(1).upper() for h in header if (m := NAME_COLUMN.fullmatch(h.strip())) and m.group(3).upper() == "CD"
+    }
+    named = {
+        m.group(1).upper() for h in header if (m := NAME_COLUMN.fullmatch(h.strip())) and m.group(3).upper() == "NM"
+    }
     return "names" if codes & named else None
 
 
@@ -154,14 +160,25 @@ def columns(header: list[str], source: str) -> Columns:
     """The positions of the wanted columns; a clear error naming what is missing."""
     names = [h.strip().lower() for h in header]
     pc = next((names.index(c) for c in POSTCODE_COLUMNS if c in names), None)
-    found = {key: next((i for i, n in enumerate(names) if pattern.fullmatch(n)), None) for key, pattern in AREA_COLUMNS.items()}
+    found = {
+        key: next((i for i, n in enumerate(names) if pattern.fullmatch(n)), None)
+        for key, pattern in AREA_COLUMNS.items()
+    }
     missing = [key for key in REQUIRED if found[key] is None] + (["postcode"] if pc is None else [])
     if missing:
         shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
-        raise DirectoryError(f"{source}: not a postcode directory: no {' or '.join(missing)} column "
-                             f"(expected e.g. pcds, oslaua, osward; its columns are: {shown or 'none'})")  # fmt: skip
-    return Columns(pc, found["lad"], found["ward"], found["county"], found["division"],
-                   names.index("doterm") if "doterm" in names else None)  # fmt: skip
+        raise DirectoryError(
+            f"{source}: not a postcode directory: no {' or '.join(missing)} column "
+            f"(expected e.g. pcds, oslaua, osward; its columns are: {shown or 'none'})"
+        )
+    return Columns(
+        pc,
+        found["lad"],
+        found["ward"],
+        found["county"],
+        found["division"],
+        names.index("doterm") if "doterm" in names else None,
+    )
 
 
 @dataclass
@@ -190,7 +207,9 @@ def records(stream: BinaryIO, source: str, tally: Tally) -> Iterator[Record]:
     except csv.Error as exc:
         raise DirectoryError(f"{source}: not CSV ({exc})") from None
     cols = columns(header, source)
-    width = max(i for i in (cols.postcode, cols.lad, cols.ward, cols.county, cols.division, cols.terminated) if i is not None)
+    width = max(
+        i for i in (cols.postcode, cols.lad, cols.ward, cols.county, cols.division, cols.terminated) if i is not None
+    )
     line = 1
     try:
         for row in reader:

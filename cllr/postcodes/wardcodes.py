@@ -24,9 +24,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Area, Council, Membership, Place, Ward
-
 from cllr.names import ward_key
+from models import Area, Council, Membership, Place, Ward
 
 OVERRIDE_COLUMNS = ("council", "ward", "gss", "note")
 _CODE = re.compile(r"[A-Z][0-9]{8}")
@@ -39,7 +38,9 @@ class WardCode:
     status: str  # matched|override|ambiguous|unmatched
     gss: str | None
     sitting: bool  # a sitting councillor represents it
-    candidates: list[tuple[str, str]] = field(default_factory=list)  # ambiguous: the codes; unmatched: the closest names
+    candidates: list[tuple[str, str]] = field(
+        default_factory=list
+    )  # ambiguous: the codes; unmatched: the closest names
 
 
 @dataclass
@@ -54,7 +55,9 @@ class Matching:
         for w in self.wards:
             if w.sitting:
                 tally[w.status] += 1
-        return {key: tally[key] for key in ("matched", "override", "ambiguous", "unmatched")} | {"override_problems": len(self.problems)}
+        return {key: tally[key] for key in ("matched", "override", "ambiguous", "unmatched")} | {
+            "override_problems": len(self.problems)
+        }
 
 
 def read_overrides(path: Path | None) -> tuple[dict[tuple[str, str], str], list[str]]:
@@ -77,14 +80,17 @@ def read_overrides(path: Path | None) -> tuple[dict[tuple[str, str], str], list[
     return table, problems
 
 
-def match_wards(session: Session, overrides: dict[tuple[str, str], str] | None = None,
-                problems: list[str] | None = None) -> Matching:  # fmt: skip
+def match_wards(
+    session: Session, overrides: dict[tuple[str, str], str] | None = None, problems: list[str] | None = None
+) -> Matching:
     """Set each ward's ``gss`` from the postcode directory's areas; return what matched and what did not."""
     overrides = overrides or {}
     result = Matching(problems=list(problems or []))
     names = {a.gss: a for a in session.scalars(select(Area))}
     within: dict[str, set[str]] = defaultdict(set)  # a council's GSS code → its candidate area codes
-    for lad, ward, county, division in session.execute(select(Place.lad, Place.ward, Place.county, Place.division).distinct()):
+    for lad, ward, county, division in session.execute(
+        select(Place.lad, Place.ward, Place.county, Place.division).distinct()
+    ):
         within[lad].add(ward)
         if ward in names and names[ward].parent:
             within[lad].add(names[ward].parent)
@@ -112,24 +118,41 @@ def match_wards(session: Session, overrides: dict[tuple[str, str], str] | None =
             found = by_key.get(key, [])
             if (council.code, key) in overrides:
                 used_overrides.add((council.code, key))
-                entry = WardCode(council.code, ward.name, "override", overrides[(council.code, key)], ward.id in sitting)
+                entry = WardCode(
+                    council.code, ward.name, "override", overrides[(council.code, key)], ward.id in sitting
+                )
             elif len(found) == 1:
                 entry = WardCode(council.code, ward.name, "matched", found[0], ward.id in sitting)
             elif found:
-                entry = WardCode(council.code, ward.name, "ambiguous", None, ward.id in sitting,
-                                 [(code, names[code].name) for code in found])  # fmt: skip
+                entry = WardCode(
+                    council.code,
+                    ward.name,
+                    "ambiguous",
+                    None,
+                    ward.id in sitting,
+                    [(code, names[code].name) for code in found],
+                )
             else:
                 close = difflib.get_close_matches(key, list(by_key), n=3, cutoff=0.6)
-                entry = WardCode(council.code, ward.name, "unmatched", None, ward.id in sitting,
-                                 [(code, names[code].name) for k in close for code in by_key[k]])  # fmt: skip
+                entry = WardCode(
+                    council.code,
+                    ward.name,
+                    "unmatched",
+                    None,
+                    ward.id in sitting,
+                    [(code, names[code].name) for k in close for code in by_key[k]],
+                )
             if ward.gss != entry.gss:
                 ward.gss = entry.gss
             matched.add(entry.gss)
             result.wards.append(entry)
         matched.discard(None)
         parent = {code: names[code].parent for code in codes if code in names and names[code].parent}
-        unused = sorted((code, names[code].name if code in names else "(no name)") for code in codes
-                        if code not in matched and parent.get(code) not in matched)  # fmt: skip
+        unused = sorted(
+            (code, names[code].name if code in names else "(no name)")
+            for code in codes
+            if code not in matched and parent.get(code) not in matched
+        )
         if unused:
             result.unused[council.code] = unused
     for (code, key), gss in overrides.items():

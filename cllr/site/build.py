@@ -24,42 +24,92 @@ from markupsafe import Markup
 from sqlalchemy import case, event, func, select
 from sqlalchemy.orm import Session
 
-from models import (
-    AccountChange, AccountEvidence, AccountMetric, Correction, Council, CouncilFigure, Councillor, FieldLock,
-    FormerName, Membership, Party, Post, PostcodeRelease, ProfileSnapshot, RunStep, SocialAccount, Ward,
-)  # fmt: skip
-from models.base import utcnow
-
 from cllr import __version__
-from cllr.site.forked_renderer import Claims, alongside
+from cllr.evidence import LEVEL_NAMES, LEVELS, METHODS, ROLE_NAMES
+from cllr.platforms import PLATFORMS, label
+from cllr.postcodes.importer import latest_release
 from cllr.site.changes import changes
 from cllr.site.charts import bar_chart
+from cllr.site.forked_renderer import Claims, alongside
+from cllr.site.gc_pause import collector_paused, held_aside
 from cllr.site.opendata import write_downloads
 from cllr.site.postcode_shards import ward_anchor, write_postcode_shards
-from cllr.postcodes.importer import latest_release
-from cllr.evidence import LEVEL_NAMES, LEVELS, METHODS, ROLE_NAMES
-from cllr.site.gc_pause import collector_paused, held_aside
 from cllr.site.search import write_search_index
-from cllr.platforms import PLATFORMS, label
-from models.accounts import ACTIVE_DAYS
-from cllr.urls import safe_url
 from cllr.site.views import PersonView, figure_history, figures, gather_people
-
+from cllr.urls import safe_url
+from models import (
+    AccountChange,
+    AccountEvidence,
+    AccountMetric,
+    Correction,
+    Council,
+    CouncilFigure,
+    Councillor,
+    FieldLock,
+    FormerName,
+    Membership,
+    Party,
+    Post,
+    PostcodeRelease,
+    ProfileSnapshot,
+    RunStep,
+    SocialAccount,
+    Ward,
+)
+from models.accounts import ACTIVE_DAYS
+from models.base import utcnow
 
 COUNCIL_TYPES = {
-    "CTY": "County", "NMD": "District", "UA": "Unitary", "MD": "Metropolitan district", "LBO": "London borough",
-    "CC": "City of London", "SCO": "Scottish council", "WPA": "Welsh principal area", "NID": "Northern Ireland district",
-}  # fmt: skip
+    "CTY": "County",
+    "NMD": "District",
+    "UA": "Unitary",
+    "MD": "Metropolitan district",
+    "LBO": "London borough",
+    "CC": "City of London",
+    "SCO": "Scottish council",
+    "WPA": "Welsh principal area",
+    "NID": "Northern Ireland district",
+}
 WEEKS = 13  # the councillor page's chart: posts per week over a quarter
 HISTORY_ROWS = 12  # the council page's adoption history: the latest days its figures changed
 DOWNLOADS = [
-    {"name": "councillors.csv", "href": "data/councillors.csv", "what": "Every councillor, current and former, one row per time in a ward and party", "tool": "any spreadsheet; Python's csv module"},
-    {"name": "accounts.csv", "href": "data/accounts.csv", "what": "Every current link between a councillor and an account, with its evidence level and activity", "tool": "any spreadsheet; Python's csv module"},
-    {"name": "councils.csv", "href": "data/councils.csv", "what": "Every council with its seats and shares", "tool": "any spreadsheet; Python's csv module"},
-    {"name": "directory.json", "href": "data/directory.json", "what": "The whole directory as JSON, accounts nested under councillors", "tool": "any JSON reader"},
-    {"name": "popolo.json", "href": "data/popolo.json", "what": "People, organisations (councils, parties) and memberships in the Popolo civic-data format", "tool": "Popolo tools; any JSON reader"},
-    {"name": "cllr.sqlite3", "href": "data/cllr.sqlite3", "what": "The published tables as a SQLite database, history included", "tool": "sqlite3, Datasette, DB Browser for SQLite"},
-]  # fmt: skip
+    {
+        "name": "councillors.csv",
+        "href": "data/councillors.csv",
+        "what": "Every councillor, current and former, one row per time in a ward and party",
+        "tool": "any spreadsheet; Python's csv module",
+    },
+    {
+        "name": "accounts.csv",
+        "href": "data/accounts.csv",
+        "what": "Every current link between a councillor and an account, with its evidence level and activity",
+        "tool": "any spreadsheet; Python's csv module",
+    },
+    {
+        "name": "councils.csv",
+        "href": "data/councils.csv",
+        "what": "Every council with its seats and shares",
+        "tool": "any spreadsheet; Python's csv module",
+    },
+    {
+        "name": "directory.json",
+        "href": "data/directory.json",
+        "what": "The whole directory as JSON, accounts nested under councillors",
+        "tool": "any JSON reader",
+    },
+    {
+        "name": "popolo.json",
+        "href": "data/popolo.json",
+        "what": "People, organisations (councils, parties) and memberships in the Popolo civic-data format",
+        "tool": "Popolo tools; any JSON reader",
+    },
+    {
+        "name": "cllr.sqlite3",
+        "href": "data/cllr.sqlite3",
+        "what": "The published tables as a SQLite database, history included",
+        "tool": "sqlite3, Datasette, DB Browser for SQLite",
+    },
+]
 
 
 def week_labels(now: datetime) -> list[str]:
@@ -100,8 +150,15 @@ class Build:
     renderer_private_mb: float | None = None  # memory the forked renderer held on its own (docs/benchmarks.md)
 
 
-def build_site(session: Session, out_dir: Path, *, site_url: str | None = None, contact_url: str | None = None,
-               intake_url: str | None = None, force: bool = False) -> Build:  # fmt: skip
+def build_site(
+    session: Session,
+    out_dir: Path,
+    *,
+    site_url: str | None = None,
+    contact_url: str | None = None,
+    intake_url: str | None = None,
+    force: bool = False,
+) -> Build:
     """Render every page and the downloads into a fresh directory, then swap it in place of ``out_dir``.
 
     Returns the pages rendered (:class:`Build`). Nothing is rebuilt when the site was built from the same
@@ -131,7 +188,9 @@ def build_site(session: Session, out_dir: Path, *, site_url: str | None = None, 
         with held_aside():
             render = _Pages(env, staging, out_dir, site_url, data)
             claims = Claims(len(data["people"]) + len(data["former"]))
-            with alongside(lambda: _councillor_pages(render, data, claims), forbid=lambda: _refuse_queries(session)) as helper:
+            with alongside(
+                lambda: _councillor_pages(render, data, claims), forbid=lambda: _refuse_queries(session)
+            ) as helper:
                 pages = _render_all(render, data, staging)
                 if data["postcodes"]:
                     write_postcode_shards(session, staging / "postcodes", data["people"], data["councils"])
@@ -152,11 +211,28 @@ def build_site(session: Session, out_dir: Path, *, site_url: str | None = None, 
 
 # What a build depends on besides the templates: every published table's size and newest
 # row, and the council rows themselves (the registry updates them in place).
-_FINGERPRINTED = (Councillor, Membership, SocialAccount, AccountEvidence, AccountChange, AccountMetric, Post,
-                  ProfileSnapshot, FormerName, Party, RunStep, CouncilFigure, Correction, FieldLock, PostcodeRelease)  # fmt: skip
+_FINGERPRINTED = (
+    Councillor,
+    Membership,
+    SocialAccount,
+    AccountEvidence,
+    AccountChange,
+    AccountMetric,
+    Post,
+    ProfileSnapshot,
+    FormerName,
+    Party,
+    RunStep,
+    CouncilFigure,
+    Correction,
+    FieldLock,
+    PostcodeRelease,
+)
 
 
-def build_fingerprint(session: Session, site_url: str | None, contact_url: str | None, intake_url: str | None = None) -> str:
+def build_fingerprint(
+    session: Session, site_url: str | None, contact_url: str | None, intake_url: str | None = None
+) -> str:
     """A digest of what a build would be made from; equal digests make equal sites (the day included, for dates shown)."""
     digest = hashlib.sha256()
     for value in (__version__, site_url, contact_url, intake_url, utcnow().date().isoformat()):
@@ -167,14 +243,33 @@ def build_fingerprint(session: Session, site_url: str | None, contact_url: str |
     for model in _FINGERPRINTED:
         count, newest = session.execute(select(func.count(), func.max(model.id)).select_from(model)).one()
         digest.update(f"{model.__tablename__}:{count}:{newest}\n".encode())
-    changing = (func.max(AccountEvidence.last_checked_at), func.max(AccountEvidence.withdrawn_at),
-                func.count(AccountEvidence.withdrawn_at), func.max(SocialAccount.last_checked_at))  # fmt: skip
+    changing = (
+        func.max(AccountEvidence.last_checked_at),
+        func.max(AccountEvidence.withdrawn_at),
+        func.count(AccountEvidence.withdrawn_at),
+        func.max(SocialAccount.last_checked_at),
+    )
     digest.update(repr(session.execute(select(*changing[:3])).one()).encode())
     digest.update(repr(session.execute(select(changing[3])).one()).encode())
     for council in session.scalars(select(Council).order_by(Council.id)):
-        digest.update(repr((council.code, council.name, council.nation, council.seats, council.roster_url,
-                            council.council_type, council.disabled, council.fictional, council.gss)).encode())  # fmt: skip
-    digest.update(repr(session.execute(select(Ward.id, Ward.gss).where(Ward.gss.is_not(None)).order_by(Ward.id)).all()).encode())
+        digest.update(
+            repr(
+                (
+                    council.code,
+                    council.name,
+                    council.nation,
+                    council.seats,
+                    council.roster_url,
+                    council.council_type,
+                    council.disabled,
+                    council.fictional,
+                    council.gss,
+                )
+            ).encode()
+        )
+    digest.update(
+        repr(session.execute(select(Ward.id, Ward.gss).where(Ward.gss.is_not(None)).order_by(Ward.id)).all()).encode()
+    )
     return digest.hexdigest()
 
 
@@ -229,9 +324,7 @@ def _gather(session: Session) -> dict:
     people, former = gather_people(session)
     last_steps = {
         step.council_id: step
-        for step in session.scalars(
-            select(RunStep).where(RunStep.stage == "roster").order_by(RunStep.id)
-        )
+        for step in session.scalars(select(RunStep).where(RunStep.stage == "roster").order_by(RunStep.id))
     }
     now = utcnow()
     return {
@@ -252,10 +345,14 @@ def _gather(session: Session) -> dict:
 def _weekly_posts(session: Session, now: datetime) -> dict[int, list[int]]:
     """Account id → its posts in each of the last WEEKS weeks, oldest first (one grouped query)."""
     bounds = [now - timedelta(days=7 * k) for k in range(WEEKS + 1)]
-    weeks = [func.sum(case(((Post.posted_at >= bounds[k + 1]) & (Post.posted_at < bounds[k]), 1), else_=0))
-             for k in range(WEEKS)]  # fmt: skip
+    weeks = [
+        func.sum(case(((Post.posted_at >= bounds[k + 1]) & (Post.posted_at < bounds[k]), 1), else_=0))
+        for k in range(WEEKS)
+    ]
     rows = session.execute(
-        select(Post.account_id, *weeks).where(Post.posted_at >= bounds[-1], Post.posted_at < now).group_by(Post.account_id)
+        select(Post.account_id, *weeks)
+        .where(Post.posted_at >= bounds[-1], Post.posted_at < now)
+        .group_by(Post.account_id)
     )
     return {row[0]: [int(n or 0) for n in reversed(row[1:])] for row in rows}
 
@@ -269,16 +366,21 @@ class _Pages:
 
     def __init__(self, env: Environment, staging: Path, published: Path, site_url: str | None, data: dict) -> None:
         self.env, self.staging, self.published, self.site_url = env, staging, published, site_url
-        self.common = {"generated_at": data["generated_at"], "fictional": data["fictional"], "version": __version__,
-                       "postcodes": data["postcodes"]}  # fmt: skip
+        self.common = {
+            "generated_at": data["generated_at"],
+            "fictional": data["fictional"],
+            "version": __version__,
+            "postcodes": data["postcodes"],
+        }
         self.count = 0
         for folder in (*self.FOLDERS, "search"):
             (staging / folder).mkdir(exist_ok=True)
 
     def __call__(self, path: str, template: str, **context) -> None:
         canonical = f"{self.site_url.rstrip('/')}/{path}" if self.site_url else None
-        html = self.env.get_template(template).render(root="../" * path.count("/"), canonical=canonical, **self.common,
-                                                      **context)  # fmt: skip
+        html = self.env.get_template(template).render(
+            root="../" * path.count("/"), canonical=canonical, **self.common, **context
+        )
         content, old = html.encode("utf-8"), self.published / path
         try:
             same = old.stat().st_size == len(content) and old.read_bytes() == content
@@ -295,7 +397,9 @@ def _refuse_queries(session: Session) -> None:
     """Make the session's database refuse every statement (in the forked renderer, whose connection is the parent's)."""
 
     def refuse(*args, **kwargs) -> None:
-        raise RuntimeError("a page rendered in the helper process queried the database; the views must carry what it shows")
+        raise RuntimeError(
+            "a page rendered in the helper process queried the database; the views must carry what it shows"
+        )
 
     event.listen(session.get_bind(), "before_cursor_execute", refuse)
 
@@ -320,35 +424,69 @@ def _render_all(write: _Pages, data: dict, out: Path) -> int:
         parties[person.membership.party].append(person)
 
     party_rows = sorted(
-        ({"key": party.key if party else None, "name": party.name if party else "No party recorded",
-          "figures": figures(people), "page": f"leaderboards/party-{party.key}.html" if party else None}
-         for party, people in parties.items()),
+        (
+            {
+                "key": party.key if party else None,
+                "name": party.name if party else "No party recorded",
+                "figures": figures(people),
+                "page": f"leaderboards/party-{party.key}.html" if party else None,
+            }
+            for party, people in parties.items()
+        ),
         key=lambda row: (-row["figures"]["councillors"], row["name"]),
-    )  # fmt: skip
-    write("index.html", "index.html", figures=figures(data["people"]), councils=council_rows,
-          nations=sorted((n, figures(p)) for n, p in nations.items()),
-          parties=[(row["name"], row["figures"]) for row in party_rows])  # fmt: skip
-    write("councils/index.html", "councils_index.html", councils=council_rows,
-          nations=sorted({r["council"].nation for r in council_rows}),
-          types=sorted({r["council"].council_type for r in council_rows if r["council"].council_type}))  # fmt: skip
+    )
+    write(
+        "index.html",
+        "index.html",
+        figures=figures(data["people"]),
+        councils=council_rows,
+        nations=sorted((n, figures(p)) for n, p in nations.items()),
+        parties=[(row["name"], row["figures"]) for row in party_rows],
+    )
+    write(
+        "councils/index.html",
+        "councils_index.html",
+        councils=council_rows,
+        nations=sorted({r["council"].nation for r in council_rows}),
+        types=sorted({r["council"].council_type for r in council_rows if r["council"].council_type}),
+    )
     write("parties.html", "parties.html", parties=party_rows)
-    write("method.html", "method.html", levels=LEVELS, methods=[(k, m) for k, m in METHODS.items() if k != "moved_from"])
+    write(
+        "method.html", "method.html", levels=LEVELS, methods=[(k, m) for k, m in METHODS.items() if k != "moved_from"]
+    )
 
     # Rankings: overall, by platform, by party, and councils by share of seats active.
-    write("leaderboard.html", "leaderboard.html", people=_ranking(data["people"], lambda a: True), platforms=data["platforms"],
-          parties=[row for row in party_rows if row["page"]])  # fmt: skip
+    write(
+        "leaderboard.html",
+        "leaderboard.html",
+        people=_ranking(data["people"], lambda a: True),
+        platforms=data["platforms"],
+        parties=[row for row in party_rows if row["page"]],
+    )
     for platform in data["platforms"]:
-        write(f"leaderboards/platform-{platform}.html", "ranking.html", heading=f"Most active on {label(platform)}",
-              lede=f"Councillors ranked by their posts on {label(platform)}.",
-              people=_ranking(data["people"], lambda a, platform=platform: a.account.platform == platform))  # fmt: skip
+        write(
+            f"leaderboards/platform-{platform}.html",
+            "ranking.html",
+            heading=f"Most active on {label(platform)}",
+            lede=f"Councillors ranked by their posts on {label(platform)}.",
+            people=_ranking(data["people"], lambda a, platform=platform: a.account.platform == platform),
+        )
     for party, people in parties.items():
         if party is not None:
-            write(f"leaderboards/party-{party.key}.html", "ranking.html", heading=f"Most active: {party.name}",
-                  lede=f"{party.name} councillors ranked by their posts.", people=_ranking(people, lambda a: True))  # fmt: skip
+            write(
+                f"leaderboards/party-{party.key}.html",
+                "ranking.html",
+                heading=f"Most active: {party.name}",
+                lede=f"{party.name} councillors ranked by their posts.",
+                people=_ranking(people, lambda a: True),
+            )
     with_seats = [r for r in council_rows if r["figures"]["seats"]]
-    write("leaderboards/councils.html", "councils_ranked.html",
-          ranked=sorted(with_seats, key=lambda r: (-r["figures"]["active"] / r["figures"]["seats"], r["council"].name)),
-          unranked=[r for r in council_rows if not r["figures"]["seats"]])  # fmt: skip
+    write(
+        "leaderboards/councils.html",
+        "councils_ranked.html",
+        ranked=sorted(with_seats, key=lambda r: (-r["figures"]["active"] / r["figures"]["seats"], r["council"].name)),
+        unranked=[r for r in council_rows if not r["figures"]["seats"]],
+    )
 
     for row in council_rows:
         council = row["council"]
@@ -356,11 +494,18 @@ def _render_all(write: _Pages, data: dict, out: Path) -> int:
         for person in sorted(by_council.get(council.id, []), key=lambda p: p.councillor.name):
             wards[person.membership.ward.name].append(person)
         history = data["history"].get(council.id, [])[:HISTORY_ROWS]
-        write(f"councils/{council.code.lower()}.html", "council.html", council=council,
-              figures=row["figures"], step=row["step"], wards=sorted(wards.items()),
-              former=former_by_council.get(council.id, []), history=history,
-              council_form=f"{data['intake_url']}/council" if data["intake_url"] else None,
-              history_chart=_adoption_chart(council, history))  # fmt: skip
+        write(
+            f"councils/{council.code.lower()}.html",
+            "council.html",
+            council=council,
+            figures=row["figures"],
+            step=row["step"],
+            wards=sorted(wards.items()),
+            former=former_by_council.get(council.id, []),
+            history=history,
+            council_form=f"{data['intake_url']}/council" if data["intake_url"] else None,
+            history_chart=_adoption_chart(council, history),
+        )
     # Finding people without a search box: A to Z by surname; and the search index.
     everyone = data["people"] + data["former"]
     by_letter: dict[str, list[PersonView]] = defaultdict(list)
@@ -368,8 +513,13 @@ def _render_all(write: _Pages, data: dict, out: Path) -> int:
         by_letter[_initial(person.councillor.name.split()[-1] if person.councillor.name.split() else "")].append(person)
     letters = sorted((letter, len(people)) for letter, people in by_letter.items())
     for letter, people in by_letter.items():
-        write(f"councillors/az-{letter}.html", "az.html", letter=letter, letters=letters,
-              people=sorted(people, key=lambda p: (p.councillor.name.split()[-1].lower(), p.councillor.name)))  # fmt: skip
+        write(
+            f"councillors/az-{letter}.html",
+            "az.html",
+            letter=letter,
+            letters=letters,
+            people=sorted(people, key=lambda p: (p.councillor.name.split()[-1].lower(), p.councillor.name)),
+        )
     write("search.html", "search.html", letters=letters)
     write_search_index(out / "search", everyone, [r["council"] for r in council_rows])
 
@@ -378,9 +528,12 @@ def _render_all(write: _Pages, data: dict, out: Path) -> int:
     for change in events:
         days[change.when.date()].append(change)
     write("changes.html", "changes.html", days=sorted(days.items(), reverse=True)[:30], limit=60)
-    feed = write.env.get_template("changes.atom").render(entries=events[:50], site_url=f"{write.site_url.rstrip('/')}/" if write.site_url else None,
-                                                   feed_id="urn:councillors-online:changes",
-                                                   updated=(events[0].when if events else data["generated_at"]).isoformat())  # fmt: skip
+    feed = write.env.get_template("changes.atom").render(
+        entries=events[:50],
+        site_url=f"{write.site_url.rstrip('/')}/" if write.site_url else None,
+        feed_id="urn:councillors-online:changes",
+        updated=(events[0].when if events else data["generated_at"]).isoformat(),
+    )
     (out / "changes.atom").write_text(feed, encoding="utf-8")
 
     for name in ("about", "privacy", "accessibility"):
@@ -396,12 +549,21 @@ def _councillor_pages(write: _Pages, data: dict, claims: Claims) -> int:
     everyone = data["people"] + data["former"]
     for person in (everyone[i] for chunk in claims for i in chunk):
         weekly = person.weekly(data["weekly"], WEEKS)
-        write(f"councillors/{person.councillor.slug}.html", "councillor.html", person=person,
-              council=person.councillor.council, former=person.membership.end_date is not None,
-              weekly=list(zip(weeks, weekly)), contact_url=data["contact_url"],
-              suggest_url=f"{data['intake_url']}/suggest?councillor={quote(person.councillor.slug)}" if data["intake_url"] else None,
-              chart=bar_chart(weekly, weeks, title=f"Posts per week by {person.councillor.name}, last {WEEKS} weeks")
-              if any(weekly) else None)  # fmt: skip
+        write(
+            f"councillors/{person.councillor.slug}.html",
+            "councillor.html",
+            person=person,
+            council=person.councillor.council,
+            former=person.membership.end_date is not None,
+            weekly=list(zip(weeks, weekly)),
+            contact_url=data["contact_url"],
+            suggest_url=f"{data['intake_url']}/suggest?councillor={quote(person.councillor.slug)}"
+            if data["intake_url"]
+            else None,
+            chart=bar_chart(weekly, weeks, title=f"Posts per week by {person.councillor.name}, last {WEEKS} weeks")
+            if any(weekly)
+            else None,
+        )
     return write.count - before
 
 
@@ -417,8 +579,13 @@ def _adoption_chart(council: Council, history: list) -> Markup | None:
     points = [row for row in reversed(history) if row.seats]
     if len(points) < 2:
         return None
-    return bar_chart([round(100 * row.active / row.seats) for row in points], [row.as_of.strftime("%-d %b %Y") for row in points],
-                     title=f"Share of {council.name}'s seats held by active councillors", unit="%", top=100)  # fmt: skip
+    return bar_chart(
+        [round(100 * row.active / row.seats) for row in points],
+        [row.as_of.strftime("%-d %b %Y") for row in points],
+        title=f"Share of {council.name}'s seats held by active councillors",
+        unit="%",
+        top=100,
+    )
 
 
 def _ranking(people: list[PersonView], which) -> list[dict]:

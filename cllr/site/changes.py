@@ -7,14 +7,13 @@ former name, a link's first evidence and an account's change rows are the events
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import AccountChange, AccountEvidence, Councillor, FormerName, Membership, SocialAccount
-
 from cllr.evidence import CONFIRMED
+from models import AccountChange, AccountEvidence, Councillor, FormerName, Membership, SocialAccount
 
 
 @dataclass(frozen=True)
@@ -35,17 +34,41 @@ def changes(session: Session, limit: int = 2000) -> list[Event]:
     """The newest events first (at most ``limit`` of each kind)."""
     events: list[Event] = []
     for c in session.scalars(select(Councillor).order_by(Councillor.first_seen_at.desc()).limit(limit)):
-        events.append(Event(_aware(c.first_seen_at), "New councillor", c.name, f"councillors/{c.slug}.html",
-                            c.council.name, f"councillor:{c.id}:new"))  # fmt: skip
+        events.append(
+            Event(
+                _aware(c.first_seen_at),
+                "New councillor",
+                c.name,
+                f"councillors/{c.slug}.html",
+                c.council.name,
+                f"councillor:{c.id}:new",
+            )
+        )
     ended = select(Membership).where(Membership.end_date.is_not(None), Membership.end_reason == "not_in_source")
     for m in session.scalars(ended.order_by(Membership.end_date.desc()).limit(limit)):
         c = m.councillor
-        events.append(Event(_day(m.end_date), "Departed", c.name, f"councillors/{c.slug}.html",
-                            f"{m.ward.name}, {c.council.name}", f"membership:{m.id}:ended"))  # fmt: skip
+        events.append(
+            Event(
+                _day(m.end_date),
+                "Departed",
+                c.name,
+                f"councillors/{c.slug}.html",
+                f"{m.ward.name}, {c.council.name}",
+                f"membership:{m.id}:ended",
+            )
+        )
     for f in session.scalars(select(FormerName).order_by(FormerName.used_until.desc()).limit(limit)):
         c = session.get(Councillor, f.councillor_id)
-        events.append(Event(_day(f.used_until), "Name changed", c.name, f"councillors/{c.slug}.html",
-                            f"listed before as {f.name}", f"former-name:{f.id}"))  # fmt: skip
+        events.append(
+            Event(
+                _day(f.used_until),
+                "Name changed",
+                c.name,
+                f"councillors/{c.slug}.html",
+                f"listed before as {f.name}",
+                f"former-name:{f.id}",
+            )
+        )
     first_links = (
         select(AccountEvidence)
         .join(SocialAccount, SocialAccount.id == AccountEvidence.account_id)
@@ -60,8 +83,16 @@ def changes(session: Session, limit: int = 2000) -> list[Event]:
             continue
         seen.add(pair)
         c = e.councillor
-        events.append(Event(_aware(e.first_seen_at), "Account linked", f"{c.name}: {e.account.handle}",
-                            f"councillors/{c.slug}.html", e.account.platform, f"evidence:{e.id}"))  # fmt: skip
+        events.append(
+            Event(
+                _aware(e.first_seen_at),
+                "Account linked",
+                f"{c.name}: {e.account.handle}",
+                f"councillors/{c.slug}.html",
+                e.account.platform,
+                f"evidence:{e.id}",
+            )
+        )
     for ch in session.scalars(select(AccountChange).order_by(AccountChange.changed_at.desc()).limit(limit)):
         account = session.get(SocialAccount, ch.account_id)
         kind, detail = _account_change(ch)
@@ -86,8 +117,8 @@ def _account_change(change: AccountChange) -> tuple[str | None, str]:
 
 
 def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _day(day) -> datetime:
-    return datetime.combine(day, time(), tzinfo=timezone.utc)
+    return datetime.combine(day, time(), tzinfo=UTC)

@@ -14,8 +14,16 @@ BAR = "#1d5fa8"  # 7.1:1 against white
 AXIS = "#5f6368"
 
 
-def bar_chart(values: list[int], labels: list[str], *, title: str, unit: str = "", top: int | None = None,
-              width: int = 520, height: int = 140) -> Markup:
+def bar_chart(
+    values: list[int],
+    labels: list[str],
+    *,
+    title: str,
+    unit: str = "",
+    top: int | None = None,
+    width: int = 520,
+    height: int = 140,
+) -> Markup:
     """A bar chart: one bar per label, the first and last labels written under the axis.
 
     ``unit`` follows every number shown ("%"); ``top`` fixes the scale (100 for shares),
@@ -32,8 +40,10 @@ def bar_chart(values: list[int], labels: list[str], *, title: str, unit: str = "
         h = round(plot_h * value / top, 1)
         x = round(pad_left + i * step + step * 0.1, 1)
         y = round(pad_top + plot_h - h, 1)
-        bars.append(f'<rect x="{x}" y="{y}" width="{round(step * 0.8, 1)}" height="{h}" fill="{BAR}">'
-                    f"<title>{escape(label)}: {value}{escape(unit)}</title></rect>")  # fmt: skip
+        bars.append(
+            f'<rect x="{x}" y="{y}" width="{round(step * 0.8, 1)}" height="{h}" fill="{BAR}">'
+            f"<title>{escape(label)}: {value}{escape(unit)}</title></rect>"
+        )
     axis_y = pad_top + plot_h
     text = [
         f'<text x="{pad_left - 4}" y="{pad_top + 8}" text-anchor="end" font-size="11" fill="{AXIS}">{top}{escape(unit)}</text>',
@@ -42,12 +52,16 @@ def bar_chart(values: list[int], labels: list[str], *, title: str, unit: str = "
         f'<text x="{width - 4}" y="{height - 4}" text-anchor="end" font-size="11" fill="{AXIS}">{escape(labels[-1])}</text>',
     ]
     if unit:
-        description = f"From {values[0]}{unit} ({labels[0]}) to {values[-1]}{unit} ({labels[-1]}); highest {max(values)}{unit}."
+        description = (
+            f"From {values[0]}{unit} ({labels[0]}) to {values[-1]}{unit} ({labels[-1]}); highest {max(values)}{unit}."
+        )
     else:
         description = f"{sum(values)} in all; most in one period: {max(values)}."
     return Markup(
         f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMinYMin meet" '
         f'aria-label="{escape(title)}"><title>{escape(title)}</title><desc>{escape(description)}</desc>'
         f'<line x1="{pad_left}" y1="{axis_y}" x2="{width - 4}" y2="{axis_y}" stroke="{AXIS}" stroke-width="1"/>'
-        + "".join(bars) + "".join(text) + "</svg>"
+        + "".join(bars)
+        + "".join(text)
+        + "</svg>"
     )

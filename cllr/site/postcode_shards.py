@@ -27,11 +27,10 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Area, Place, Postcode, RetiredPostcode
-
 from cllr.names import slugify
 from cllr.platforms import label
 from cllr.urls import safe_url
+from models import Area, Place, Postcode, RetiredPostcode
 
 
 def council_page(council) -> str:
@@ -70,10 +69,14 @@ def write_postcode_shards(session: Session, folder: Path, people, councils) -> d
         return areas[key]
 
     dialect = session.get_bind().dialect.name
-    order = Postcode.postcode.collate("C") if dialect == "postgresql" else Postcode.postcode  # bytewise: outward codes together
+    order = (
+        Postcode.postcode.collate("C") if dialect == "postgresql" else Postcode.postcode
+    )  # bytewise: outward codes together
     retired_order = RetiredPostcode.postcode.collate("C") if dialect == "postgresql" else RetiredPostcode.postcode
     live = session.execute(select(Postcode.postcode, Postcode.place_id).order_by(order)).yield_per(20_000)
-    gone = session.execute(select(RetiredPostcode.postcode, RetiredPostcode.retired).order_by(retired_order)).yield_per(20_000)
+    gone = session.execute(select(RetiredPostcode.postcode, RetiredPostcode.retired).order_by(retired_order)).yield_per(
+        20_000
+    )
     shards = postcodes = size = 0
     outwards = []
     for outward, in_use, retired in _by_outward(live, gone):
@@ -95,8 +98,13 @@ def write_postcode_shards(session: Session, folder: Path, people, councils) -> d
         shard = {
             "outward": outward,
             "areas": shard_areas,
-            "places": [[ref(area(places[p].lad, places[p].ward, "ward")), ref(area(places[p].county or "", places[p].division, "division"))]
-                       for p in place_ids],  # fmt: skip
+            "places": [
+                [
+                    ref(area(places[p].lad, places[p].ward, "ward")),
+                    ref(area(places[p].county or "", places[p].division, "division")),
+                ]
+                for p in place_ids
+            ],
             "live": ["".join(codes[p]) for p in place_ids],
             "retired": "".join(code[-3:] for code, _ in retired),
             "retired_on": "".join(month for _, month in retired),
@@ -144,10 +152,19 @@ def _area(council, council_code: str, code: str, kind: str, names, wards, member
         return {"council": council.name, "href": page, "kind": kind, "name": ons_name, "people": None}
     people = sorted(members.get(ward.id, []), key=lambda p: p.councillor.name)
     return {
-        "council": council.name, "href": f"{page}#{ward_anchor(ward.name)}", "kind": kind, "name": ward.name,
-        "people": [[p.councillor.name, f"councillors/{p.councillor.slug}.html",
-                    (p.membership.party_label or p.membership.party.name) if p.membership.party else "",
-                    p.posts_30d, int(p.active),
-                    [[label(a.account.platform), safe_url(a.account.url) or "", a.account.handle]
-                     for a in p.accounts]] for p in people],
-    }  # fmt: skip
+        "council": council.name,
+        "href": f"{page}#{ward_anchor(ward.name)}",
+        "kind": kind,
+        "name": ward.name,
+        "people": [
+            [
+                p.councillor.name,
+                f"councillors/{p.councillor.slug}.html",
+                (p.membership.party_label or p.membership.party.name) if p.membership.party else "",
+                p.posts_30d,
+                int(p.active),
+                [[label(a.account.platform), safe_url(a.account.url) or "", a.account.handle] for a in p.accounts],
+            ]
+            for p in people
+        ],
+    }

@@ -18,8 +18,29 @@ from pathlib import Path
 
 _WORD = re.compile(r"[a-z0-9]+")
 # Too common to index: they would put most of the directory in one shard.
-STOPWORDS = frozenset({"council", "councils", "city", "county", "borough", "district", "metropolitan", "of", "and",
-                       "the", "ward", "division", "north", "south", "east", "west", "central", "royal", "st"})  # fmt: skip
+STOPWORDS = frozenset(
+    {
+        "council",
+        "councils",
+        "city",
+        "county",
+        "borough",
+        "district",
+        "metropolitan",
+        "of",
+        "and",
+        "the",
+        "ward",
+        "division",
+        "north",
+        "south",
+        "east",
+        "west",
+        "central",
+        "royal",
+        "st",
+    }
+)
 
 
 def words(text: str) -> list[str]:
@@ -33,8 +54,12 @@ def write_search_index(folder: Path, people, councils) -> dict[str, int]:
     placed: list[tuple[list, str]] = []
     for person in people:
         former = " (former)" if person.membership.end_date else ""
-        entry = [person.councillor.name + former, person.membership.ward.name, person.councillor.council.name,
-                 f"councillors/{person.councillor.slug}.html"]  # fmt: skip
+        entry = [
+            person.councillor.name + former,
+            person.membership.ward.name,
+            person.councillor.council.name,
+            f"councillors/{person.councillor.slug}.html",
+        ]
         placed.append((entry, f"{person.councillor.name} {person.membership.ward.name}"))
     for council in councils:
         placed.append(([council.name, "", "council", f"councils/{council.code.lower()}.html"], council.name))
@@ -43,7 +68,9 @@ def write_search_index(folder: Path, people, councils) -> dict[str, int]:
         for key in sorted({shard_key(w) for w in words(text) if len(w) > 1 and w not in STOPWORDS}):
             shards[key].append(entry)
     for key, shard in shards.items():
-        (folder / f"{key}.json").write_text(json.dumps(shard, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        (folder / f"{key}.json").write_text(
+            json.dumps(shard, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+        )
     # The shards there are, so that the browser never asks for one that is not.
     (folder / "keys.json").write_text(json.dumps(sorted(shards)), encoding="utf-8")
     return {key: len(shard) for key, shard in shards.items()}

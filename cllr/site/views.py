@@ -18,12 +18,20 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from models import (AccountEvidence, AccountMetric, Correction, Council, CouncilFigure, Councillor, FieldLock, Membership,
-                    SocialAccount)  # fmt: skip
-from models.links import link_level
-
 from cllr.evidence import COUNTED_ROLES, LEVELS, confirmed
 from cllr.site.gc_pause import collector_paused
+from models import (
+    AccountEvidence,
+    AccountMetric,
+    Correction,
+    Council,
+    CouncilFigure,
+    Councillor,
+    FieldLock,
+    Membership,
+    SocialAccount,
+)
+from models.links import link_level
 
 
 @dataclass
@@ -67,6 +75,7 @@ class PersonView:
     def correction(self, field: str, account: SocialAccount | None = None) -> Correction | None:
         """The applied correction that set ``field`` (``name``, ``party``, ``ward``, ``left``), or this account's link."""
         return self.corrected.get(f"account:{account.key}" if account is not None else field)
+
     @property
     def posts_30d(self) -> int:
         return sum(a.posts_30d for a in self.accounts if a.counted)
@@ -94,7 +103,6 @@ class PersonView:
         return totals
 
 
-
 @collector_paused()
 def gather_people(session: Session, council_id: int | None = None) -> tuple[list[PersonView], list[PersonView]]:
     """Every councillor as a view, or one council's (``council_id``): (sitting, former). Merged
@@ -108,7 +116,9 @@ def gather_people(session: Session, council_id: int | None = None) -> tuple[list
     )
     locks = select(FieldLock, Correction).join(Correction, FieldLock.correction_id == Correction.id)
     # Each account with its history (shown on every page that lists it): two queries, not one an account.
-    evidence = select(AccountEvidence).options(selectinload(AccountEvidence.account).selectinload(SocialAccount.changes))
+    evidence = select(AccountEvidence).options(
+        selectinload(AccountEvidence.account).selectinload(SocialAccount.changes)
+    )
     if council_id is not None:
         members = select(Councillor.id).where(Councillor.council_id == council_id)
         query = query.where(Councillor.council_id == council_id)
@@ -158,7 +168,11 @@ def latest_metrics(session: Session, accounts: Collection[int] | None = None) ->
 
 
 def _evidence_order(evidence: AccountEvidence):
-    return (evidence.withdrawn_at is not None, LEVELS.index(evidence.level) if evidence.level in LEVELS else 99, evidence.id)
+    return (
+        evidence.withdrawn_at is not None,
+        LEVELS.index(evidence.level) if evidence.level in LEVELS else 99,
+        evidence.id,
+    )
 
 
 def figures(people: list[PersonView], seats: int | None = None) -> dict:
@@ -187,7 +201,9 @@ def record_council_figures(session: Session, as_of: date, *, run_id: int | None)
     by_council: dict[int, list[PersonView]] = defaultdict(list)
     for person in people:
         by_council[person.councillor.council_id].append(person)
-    existing = {row.council_id: row for row in session.scalars(select(CouncilFigure).where(CouncilFigure.as_of == as_of))}
+    existing = {
+        row.council_id: row for row in session.scalars(select(CouncilFigure).where(CouncilFigure.as_of == as_of))
+    }
     written = 0
     for council in session.scalars(select(Council).order_by(Council.id)):
         group = by_council.get(council.id, [])

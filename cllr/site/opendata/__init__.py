@@ -35,16 +35,22 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import (
-    AccountEvidence, AccountMetric, Council, Councillor, FormerName, Membership, Party, SocialAccount, Ward,
-)  # fmt: skip
-from models.links import link_level
-
 from cllr.evidence import COUNTED_ROLES, LEVELS, confirmed
-
 from cllr.site.opendata.dictionary import COLUMNS, LICENCE, csv_value, json_value, timestamp
-from cllr.site.opendata.sqlite import write_sqlite
 from cllr.site.opendata.readme import directory_schema, readme
+from cllr.site.opendata.sqlite import write_sqlite
+from models import (
+    AccountEvidence,
+    AccountMetric,
+    Council,
+    Councillor,
+    FormerName,
+    Membership,
+    Party,
+    SocialAccount,
+    Ward,
+)
+from models.links import link_level
 
 # ---------------------------------------------------------------------------------------
 # Reading the directory: a handful of queries, no per-row queries.
@@ -71,29 +77,64 @@ def _latest_metrics(session: Session) -> dict[int, Any]:
         .subquery()
     )
     query = select(
-        AccountMetric.account_id, AccountMetric.as_of, AccountMetric.posts_7d, AccountMetric.posts_30d,
-        AccountMetric.posts_90d, AccountMetric.replies_30d, AccountMetric.last_post_at, AccountMetric.followers,
-        AccountMetric.followers_change_30d, AccountMetric.complete,
-    ).join(latest_day, (AccountMetric.account_id == latest_day.c.account_id)
-           & (AccountMetric.as_of == latest_day.c.as_of))  # fmt: skip
+        AccountMetric.account_id,
+        AccountMetric.as_of,
+        AccountMetric.posts_7d,
+        AccountMetric.posts_30d,
+        AccountMetric.posts_90d,
+        AccountMetric.replies_30d,
+        AccountMetric.last_post_at,
+        AccountMetric.followers,
+        AccountMetric.followers_change_30d,
+        AccountMetric.complete,
+    ).join(
+        latest_day, (AccountMetric.account_id == latest_day.c.account_id) & (AccountMetric.as_of == latest_day.c.as_of)
+    )
     return {row.account_id: row for row in session.execute(query)}
 
 
 def _read(session: Session) -> _Data:
     council_by_id = {
         row.id: row
-        for row in session.execute(select(Council.id, Council.code, Council.gss, Council.name, Council.nation,
-                                          Council.council_type, Council.seats, Council.fictional))  # fmt: skip
+        for row in session.execute(
+            select(
+                Council.id,
+                Council.code,
+                Council.gss,
+                Council.name,
+                Council.nation,
+                Council.council_type,
+                Council.seats,
+                Council.fictional,
+            )
+        )
     }
     wards = {row.id: row for row in session.execute(select(Ward.id, Ward.council_id, Ward.name, Ward.gss))}
     parties = {row.id: row for row in session.execute(select(Party.id, Party.key, Party.name))}
-    people = list(session.execute(select(Councillor.id, Councillor.council_id, Councillor.slug, Councillor.name,
-                                         Councillor.email, Councillor.profile_url)))  # fmt: skip
+    people = list(
+        session.execute(
+            select(
+                Councillor.id,
+                Councillor.council_id,
+                Councillor.slug,
+                Councillor.name,
+                Councillor.email,
+                Councillor.profile_url,
+            )
+        )
+    )
     memberships_of: dict[int, list[Any]] = defaultdict(list)
     for row in session.execute(
-        select(Membership.id, Membership.councillor_id, Membership.ward_id, Membership.party_id, Membership.party_label,
-               Membership.start_date, Membership.end_date).order_by(Membership.id)
-    ):  # fmt: skip
+        select(
+            Membership.id,
+            Membership.councillor_id,
+            Membership.ward_id,
+            Membership.party_id,
+            Membership.party_label,
+            Membership.start_date,
+            Membership.end_date,
+        ).order_by(Membership.id)
+    ):
         memberships_of[row.councillor_id].append(row)
     former_names: dict[int, list[Any]] = defaultdict(list)
     for row in session.execute(
@@ -103,17 +144,30 @@ def _read(session: Session) -> _Data:
     accounts = {
         row.id: row
         for row in session.execute(
-            select(SocialAccount.id, SocialAccount.platform, SocialAccount.handle, SocialAccount.url,
-                   SocialAccount.platform_id, SocialAccount.role, SocialAccount.status, SocialAccount.last_checked_at)
-            .where(SocialAccount.status != "merged")  # shown once, as the account it was merged into
+            select(
+                SocialAccount.id,
+                SocialAccount.platform,
+                SocialAccount.handle,
+                SocialAccount.url,
+                SocialAccount.platform_id,
+                SocialAccount.role,
+                SocialAccount.status,
+                SocialAccount.last_checked_at,
+            ).where(SocialAccount.status != "merged")  # shown once, as the account it was merged into
         )
-    }  # fmt: skip
+    }
     evidence: dict[int, dict[int, list[Any]]] = defaultdict(lambda: defaultdict(list))
     for row in session.execute(
-        select(AccountEvidence.id, AccountEvidence.councillor_id, AccountEvidence.account_id, AccountEvidence.method,
-               AccountEvidence.level, AccountEvidence.first_seen_at, AccountEvidence.withdrawn_at)
-        .order_by(AccountEvidence.id)
-    ):  # fmt: skip
+        select(
+            AccountEvidence.id,
+            AccountEvidence.councillor_id,
+            AccountEvidence.account_id,
+            AccountEvidence.method,
+            AccountEvidence.level,
+            AccountEvidence.first_seen_at,
+            AccountEvidence.withdrawn_at,
+        ).order_by(AccountEvidence.id)
+    ):
         if row.account_id in accounts:
             evidence[row.councillor_id][row.account_id].append(row)
     metrics = _latest_metrics(session)
@@ -129,17 +183,28 @@ def _read(session: Session) -> _Data:
         links = _links(person.slug, evidence.get(person.id, {}), accounts, metrics)
         counted = [a for a in links if confirmed(a["level"]) and a["role"] in COUNTED_ROLES]
         council = council_by_id[person.council_id]
-        councillors.append({
-            "council_code": council.code, "council_name": council.name, "council_gss": council.gss or None,
-            "councillor_id": person.id, "slug": person.slug, "name": person.name, "current": current_id is not None,
-            "profile_url": person.profile_url or None, "email": person.email or None,
-            "confirmed_accounts": sum(1 for a in links if confirmed(a["level"])),
-            "active": any((a["posts_30d"] or 0) > 0 for a in counted),
-            "posts_30d": sum(a["posts_30d"] or 0 for a in counted),
-            "_council_id": person.council_id, "_accounts": links,
-            "_memberships": [_membership(m, m.id == current_id, wards, parties)
-                             for m in sorted(periods, key=lambda m: (m.start_date, m.id))],
-        })  # fmt: skip
+        councillors.append(
+            {
+                "council_code": council.code,
+                "council_name": council.name,
+                "council_gss": council.gss or None,
+                "councillor_id": person.id,
+                "slug": person.slug,
+                "name": person.name,
+                "current": current_id is not None,
+                "profile_url": person.profile_url or None,
+                "email": person.email or None,
+                "confirmed_accounts": sum(1 for a in links if confirmed(a["level"])),
+                "active": any((a["posts_30d"] or 0) > 0 for a in counted),
+                "posts_30d": sum(a["posts_30d"] or 0 for a in counted),
+                "_council_id": person.council_id,
+                "_accounts": links,
+                "_memberships": [
+                    _membership(m, m.id == current_id, wards, parties)
+                    for m in sorted(periods, key=lambda m: (m.start_date, m.id))
+                ],
+            }
+        )
     councillors.sort(key=lambda c: (c["council_code"], c["name"].casefold(), c["slug"]))
 
     by_council: dict[int, list[dict]] = defaultdict(list)
@@ -153,22 +218,38 @@ def _read(session: Session) -> _Data:
         seats = council.seats or 0
         if seats < len(sitting) or not sitting:  # a stale seat count is no denominator (as on the site);
             seats = 0  # and with nobody listed (a roster not read yet) there is nothing to share out
-        councils.append({
-            "code": council.code, "gss": council.gss or None, "name": council.name, "nation": council.nation,
-            "council_type": council.council_type, "seats": council.seats, "fictional": bool(council.fictional),
-            "councillors": len(sitting), "former_councillors": len(group) - len(sitting),
-            "with_confirmed_account": sum(1 for p in sitting if p["confirmed_accounts"]), "active": active,
-            "active_share_of_seats": round(active / seats, 4) if seats else None, "_id": council_id,
-        })  # fmt: skip
+        councils.append(
+            {
+                "code": council.code,
+                "gss": council.gss or None,
+                "name": council.name,
+                "nation": council.nation,
+                "council_type": council.council_type,
+                "seats": council.seats,
+                "fictional": bool(council.fictional),
+                "councillors": len(sitting),
+                "former_councillors": len(group) - len(sitting),
+                "with_confirmed_account": sum(1 for p in sitting if p["confirmed_accounts"]),
+                "active": active,
+                "active_share_of_seats": round(active / seats, 4) if seats else None,
+                "_id": council_id,
+            }
+        )
     councils.sort(key=lambda c: c["code"])
     return _Data(councils, councillors, memberships, former_names, wards, parties, council_by_id)
 
 
 def _membership(m: Any, current: bool, wards: dict[int, Any], parties: dict[int, Any]) -> dict:
     ward, party = wards[m.ward_id], parties.get(m.party_id) if m.party_id is not None else None
-    return {"ward": ward.name, "ward_gss": ward.gss or None, "party": party.name if party else None,
-            "party_label": m.party_label or None, "start_date": m.start_date, "end_date": m.end_date,
-            "current": current}  # fmt: skip
+    return {
+        "ward": ward.name,
+        "ward_gss": ward.gss or None,
+        "party": party.name if party else None,
+        "party_label": m.party_label or None,
+        "start_date": m.start_date,
+        "end_date": m.end_date,
+        "current": current,
+    }
 
 
 def _links(slug: str, evidence: dict[int, list[Any]], accounts: dict[int, Any], metrics: dict[int, Any]) -> list[dict]:
@@ -179,20 +260,35 @@ def _links(slug: str, evidence: dict[int, list[Any]], accounts: dict[int, Any], 
         if level is None:  # every source has withdrawn it
             continue
         account, metric = accounts[account_id], metrics.get(account_id)
-        current = sorted((r for r in rows if r.withdrawn_at is None),
-                         key=lambda r: (LEVELS.index(r.level) if r.level in LEVELS else len(LEVELS), r.id))  # fmt: skip
-        links.append({
-            "councillor_slug": slug, "account_id": account_id, "platform": account.platform, "handle": account.handle,
-            "url": account.url, "platform_id": account.platform_id, "role": account.role, "level": level,
-            "methods": list(dict.fromkeys(r.method for r in current)),
-            "first_seen_at": min(r.first_seen_at for r in rows), "last_checked_at": account.last_checked_at,
-            "status": account.status, "metrics_as_of": metric.as_of if metric else None,
-            "posts_7d": metric.posts_7d if metric else None, "posts_30d": metric.posts_30d if metric else None,
-            "posts_90d": metric.posts_90d if metric else None, "replies_30d": metric.replies_30d if metric else None,
-            "last_post_at": metric.last_post_at if metric else None, "followers": metric.followers if metric else None,
-            "followers_change_30d": metric.followers_change_30d if metric else None,
-            "complete": metric.complete if metric else None,
-        })  # fmt: skip
+        current = sorted(
+            (r for r in rows if r.withdrawn_at is None),
+            key=lambda r: (LEVELS.index(r.level) if r.level in LEVELS else len(LEVELS), r.id),
+        )
+        links.append(
+            {
+                "councillor_slug": slug,
+                "account_id": account_id,
+                "platform": account.platform,
+                "handle": account.handle,
+                "url": account.url,
+                "platform_id": account.platform_id,
+                "role": account.role,
+                "level": level,
+                "methods": list(dict.fromkeys(r.method for r in current)),
+                "first_seen_at": min(r.first_seen_at for r in rows),
+                "last_checked_at": account.last_checked_at,
+                "status": account.status,
+                "metrics_as_of": metric.as_of if metric else None,
+                "posts_7d": metric.posts_7d if metric else None,
+                "posts_30d": metric.posts_30d if metric else None,
+                "posts_90d": metric.posts_90d if metric else None,
+                "replies_30d": metric.replies_30d if metric else None,
+                "last_post_at": metric.last_post_at if metric else None,
+                "followers": metric.followers if metric else None,
+                "followers_change_30d": metric.followers_change_30d if metric else None,
+                "complete": metric.complete if metric else None,
+            }
+        )
     links.sort(key=lambda a: (LEVELS.index(a["level"]), a["platform"], a["handle"], a["account_id"]))
     return links
 
@@ -292,8 +388,9 @@ def write_downloads(session: Session, out_dir: Path, generated_at: datetime) -> 
         stem = _file_stem(council["code"], council["_id"])
         people = by_council[council["_id"]]
         written.append(_write_csv(out_dir / "councils" / f"{stem}.csv", "councillors", _membership_rows(people)))
-        written.append(_write_json(out_dir / "councils" / f"{stem}.json",
-                                   _directory_document(generated_at, [council], people)))  # fmt: skip
+        written.append(
+            _write_json(out_dir / "councils" / f"{stem}.json", _directory_document(generated_at, [council], people))
+        )
     written.append(write_sqlite(session, out_dir / "cllr.sqlite3"))
     with _replacing(out_dir / "README.md", encoding="utf-8") as fh:
         fh.write(readme(generated_at))
@@ -312,8 +409,9 @@ def _popolo(data: _Data) -> dict:
         item: dict[str, Any] = {"id": person["slug"], "name": person["name"]}
         former = data.former_names.get(person["councillor_id"], [])
         if former:
-            item["other_names"] = [{"name": f.name, "end_date": f.used_until.isoformat(), "note": "former name"}
-                                   for f in former]  # fmt: skip
+            item["other_names"] = [
+                {"name": f.name, "end_date": f.used_until.isoformat(), "note": "former name"} for f in former
+            ]
         # Only confirmed links: a Popolo consumer cannot see our levels, and a name match is not a fact.
         links = [{"url": a["url"], "note": a["platform"]} for a in person["_accounts"] if confirmed(a["level"])]
         if links:
@@ -326,24 +424,35 @@ def _popolo(data: _Data) -> dict:
 
     organizations = []
     for council in data.councils:
-        org: dict[str, Any] = {"id": _council_org(council["code"]), "name": council["name"], "classification": "council",
-                               "identifiers": [{"scheme": "local-authority-code", "identifier": council["code"]}]}  # fmt: skip
+        org: dict[str, Any] = {
+            "id": _council_org(council["code"]),
+            "name": council["name"],
+            "classification": "council",
+            "identifiers": [{"scheme": "local-authority-code", "identifier": council["code"]}],
+        }
         if council["gss"]:
             org["identifiers"].insert(0, {"scheme": "gss", "identifier": council["gss"]})
         organizations.append(org)
-    used_parties = sorted({m.party_id for m in data.memberships if m.party_id is not None},
-                          key=lambda pid: data.parties[pid].key)  # fmt: skip
-    organizations += [{"id": _party_org(data.parties[pid].key), "name": data.parties[pid].name,
-                       "classification": "party"} for pid in used_parties]  # fmt: skip
+    used_parties = sorted(
+        {m.party_id for m in data.memberships if m.party_id is not None}, key=lambda pid: data.parties[pid].key
+    )
+    organizations += [
+        {"id": _party_org(data.parties[pid].key), "name": data.parties[pid].name, "classification": "party"}
+        for pid in used_parties
+    ]
 
     slugs = {p["councillor_id"]: p["slug"] for p in data.councillors}
     memberships = []
     for m in sorted(data.memberships, key=lambda m: m.id):
         ward = data.wards[m.ward_id]
         council = data.council_by_id[ward.council_id]
-        item = {"id": f"membership:{m.id}", "person_id": slugs[m.councillor_id],
-                "organization_id": _council_org(council.code), "role": "councillor",
-                "area": {"id": f"ward:{m.ward_id}", "name": ward.name, "classification": "ward"}}  # fmt: skip
+        item = {
+            "id": f"membership:{m.id}",
+            "person_id": slugs[m.councillor_id],
+            "organization_id": _council_org(council.code),
+            "role": "councillor",
+            "area": {"id": f"ward:{m.ward_id}", "name": ward.name, "classification": "ward"},
+        }
         if ward.gss:
             item["area"]["identifier"] = ward.gss
         if m.party_id is not None:
@@ -361,5 +470,3 @@ def _council_org(code: str) -> str:
 
 def _party_org(key: str) -> str:
     return f"party:{key}"
-
-

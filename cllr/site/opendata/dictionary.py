@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
-
-
 from cllr.evidence import LEVELS
-
 
 # ---------------------------------------------------------------------------------------
 # The data dictionary: one table of column definitions for every CSV and JSON record.
@@ -42,108 +39,202 @@ class Column:
 
 COLUMNS: dict[str, tuple[Column, ...]] = {
     "councils": (
-        Column("code", "text", "The council's register code (three letters; the demo's invented councils' codes start with X)."),
+        Column(
+            "code",
+            "text",
+            "The council's register code (three letters; the demo's invented councils' codes start with X).",
+        ),
         Column("gss", "text", "The council's GSS code (ONS).", optional=True),
         Column("name", "text", "The council's official name."),
         Column("nation", "text", "England, Scotland, Wales or Northern Ireland."),
         Column("council_type", "text", "The register's type code: NMD, UA, MD, LBO, CTY, CC, SCO, WPA or NID."),
         Column("seats", "integer", "Seats on the council, when known.", optional=True),
         Column("fictional", "boolean", "`true` for the invented councils of the demo: nothing about them is real."),
-        Column("councillors", "integer", "Current councillors we list (0 for a council whose roster we have not read)."),
-        Column("former_councillors", "integer", "Councillors who have left the council's roster since we started reading it."),
+        Column(
+            "councillors", "integer", "Current councillors we list (0 for a council whose roster we have not read)."
+        ),
+        Column(
+            "former_councillors",
+            "integer",
+            "Councillors who have left the council's roster since we started reading it.",
+        ),
         Column("with_confirmed_account", "integer", "Current councillors with at least one confirmed account."),
-        Column("active", "integer", "Current councillors who posted in the last 30 days on a confirmed account of their "
-                                    "own (role `councillor` or `personal`)."),
-        Column("active_share_of_seats", "decimal", "`active` divided by `seats` (0 to 1, four decimals); empty when "
-                                                  "the seat count is unknown or below the councillors listed, or when "
-                                                  "we list none.",
-               optional=True),
+        Column(
+            "active",
+            "integer",
+            "Current councillors who posted in the last 30 days on a confirmed account of their "
+            "own (role `councillor` or `personal`).",
+        ),
+        Column(
+            "active_share_of_seats",
+            "decimal",
+            "`active` divided by `seats` (0 to 1, four decimals); empty when "
+            "the seat count is unknown or below the councillors listed, or when "
+            "we list none.",
+            optional=True,
+        ),
     ),
     "councillors": (
         Column("council_code", "text", "The council's register code (see councils)."),
         Column("council_name", "text", "The council's official name."),
         Column("council_gss", "text", "The council's GSS code.", optional=True),
         Column("councillor_id", "integer", "Our id for the councillor (`councillor.id` in cllr.sqlite3)."),
-        Column("slug", "text", "The councillor's stable name in this directory: their page is `councillors/<slug>.html`."),
+        Column(
+            "slug", "text", "The councillor's stable name in this directory: their page is `councillors/<slug>.html`."
+        ),
         Column("name", "text", "The name the council lists them under (titles removed)."),
         Column("ward", "text", "The ward or division of this membership.", scope="membership"),
-        Column("ward_gss", "text", "The ward's (or county electoral division's) GSS code, when known: matched by name to the ONS Postcode Directory's, or set by hand (docs/postcodes.md).",
-               optional=True, scope="membership"),
-        Column("party", "text", "The canonical party; empty when the council records no party.", optional=True,
-               scope="membership"),
+        Column(
+            "ward_gss",
+            "text",
+            "The ward's (or county electoral division's) GSS code, when known: matched by name to the ONS Postcode Directory's, or set by hand (docs/postcodes.md).",
+            optional=True,
+            scope="membership",
+        ),
+        Column(
+            "party",
+            "text",
+            "The canonical party; empty when the council records no party.",
+            optional=True,
+            scope="membership",
+        ),
         Column("party_label", "text", "The party exactly as the council writes it.", optional=True, scope="membership"),
-        Column("start_date", "date", "When this membership (one ward, one party label) began: the start of the term "
-                                     "when the council gives it, else the day we first saw it on the roster.",
-               scope="membership"),
-        Column("end_date", "date", "The day we saw it end (gone from the roster, or a new ward or party label); empty "
-                                   "while current.", optional=True, scope="membership"),
-        Column("current", "boolean", "`true` while the membership is current, so the councillor is sitting; on a JSON "
-                                     "councillor, `true` for a sitting councillor.", scope="both"),
+        Column(
+            "start_date",
+            "date",
+            "When this membership (one ward, one party label) began: the start of the term "
+            "when the council gives it, else the day we first saw it on the roster.",
+            scope="membership",
+        ),
+        Column(
+            "end_date",
+            "date",
+            "The day we saw it end (gone from the roster, or a new ward or party label); empty while current.",
+            optional=True,
+            scope="membership",
+        ),
+        Column(
+            "current",
+            "boolean",
+            "`true` while the membership is current, so the councillor is sitting; on a JSON "
+            "councillor, `true` for a sitting councillor.",
+            scope="both",
+        ),
         Column("profile_url", "text", "The councillor's page on the council's website.", optional=True),
         Column("email", "text", "The contact e-mail address the council publishes for them.", optional=True),
         Column("confirmed_accounts", "integer", "The councillor's current links to accounts at a confirmed level."),
-        Column("active", "boolean", "The councillor posted in the last 30 days on a confirmed account of their own "
-                                    "(role `councillor` or `personal`)."),
+        Column(
+            "active",
+            "boolean",
+            "The councillor posted in the last 30 days on a confirmed account of their own "
+            "(role `councillor` or `personal`).",
+        ),
         Column("posts_30d", "integer", "The councillor's posts in the last 30 days on those accounts, added up."),
     ),
     "accounts": (
         Column("councillor_slug", "text", "The councillor linked (`slug` in councillors)."),
         Column("account_id", "integer", "Our id for the account (`social_account.id` in cllr.sqlite3)."),
-        Column("platform", "text", "bluesky, mastodon, youtube, web, twitter, facebook, instagram, threads, linkedin, "
-                                   "tiktok, linktree..."),
+        Column(
+            "platform",
+            "text",
+            "bluesky, mastodon, youtube, web, twitter, facebook, instagram, threads, linkedin, tiktok, linktree...",
+        ),
         Column("handle", "text", "The account's handle (or a website's address) as last seen."),
         Column("url", "text", "The account's public address."),
-        Column("platform_id", "text", "The platform's stable id (Bluesky DID, Mastodon account URI, YouTube channel id), "
-                                      "once resolved.", optional=True),
-        Column("role", "text", "`councillor` (their account as a councillor), `personal` (a personal account they "
-                               "declare) or `campaign` (a party, campaign or ward-team account)."),
-        Column("level", "text", "How sure the link is, strongest first: " + ", ".join(f"`{lv}`" for lv in LEVELS)
-               + ". Every level but `unconfirmed` (a name match only) is confirmed (docs/metrics.md)."),
+        Column(
+            "platform_id",
+            "text",
+            "The platform's stable id (Bluesky DID, Mastodon account URI, YouTube channel id), once resolved.",
+            optional=True,
+        ),
+        Column(
+            "role",
+            "text",
+            "`councillor` (their account as a councillor), `personal` (a personal account they "
+            "declare) or `campaign` (a party, campaign or ward-team account).",
+        ),
+        Column(
+            "level",
+            "text",
+            "How sure the link is, strongest first: "
+            + ", ".join(f"`{lv}`" for lv in LEVELS)
+            + ". Every level but `unconfirmed` (a name match only) is confirmed (docs/metrics.md).",
+        ),
         Column("methods", "list", "How the link is known: the methods of its current evidence (docs/metrics.md)."),
         Column("first_seen_at", "datetime", "When a source first linked this account to this councillor."),
         Column("last_checked_at", "datetime", "When the account was last collected.", optional=True),
-        Column("status", "text", "The account as last collected: `new` (not collected yet), `active`, `moved`, "
-                                 "`not_found`, `unsupported` (a platform we do not measure) or `error`."),
-        Column("metrics_as_of", "date", "The day of the activity figures; empty when the account is not measured.",
-               optional=True),
-        Column("posts_7d", "integer", "Posts in the 7 days to `metrics_as_of` (posts, replies, articles, videos; never "
-                                      "reposts).", optional=True),
+        Column(
+            "status",
+            "text",
+            "The account as last collected: `new` (not collected yet), `active`, `moved`, "
+            "`not_found`, `unsupported` (a platform we do not measure) or `error`.",
+        ),
+        Column(
+            "metrics_as_of",
+            "date",
+            "The day of the activity figures; empty when the account is not measured.",
+            optional=True,
+        ),
+        Column(
+            "posts_7d",
+            "integer",
+            "Posts in the 7 days to `metrics_as_of` (posts, replies, articles, videos; never reposts).",
+            optional=True,
+        ),
         Column("posts_30d", "integer", "Posts in the 30 days to `metrics_as_of`.", optional=True),
         Column("posts_90d", "integer", "Posts in the 90 days to `metrics_as_of`.", optional=True),
         Column("replies_30d", "integer", "Replies among the posts of the last 30 days.", optional=True),
         Column("last_post_at", "datetime", "The time of the latest post seen.", optional=True),
         Column("followers", "integer", "Followers at the latest collection.", optional=True),
-        Column("followers_change_30d", "integer", "Followers now minus followers 30 or more days before (negative when "
-                                                  "fewer); empty until the account has been followed that long.",
-               optional=True),
-        Column("complete", "boolean", "`false` when the source shows only its newest items and the counts are lower "
-                                      "bounds.", optional=True),
+        Column(
+            "followers_change_30d",
+            "integer",
+            "Followers now minus followers 30 or more days before (negative when "
+            "fewer); empty until the account has been followed that long.",
+            optional=True,
+        ),
+        Column(
+            "complete",
+            "boolean",
+            "`false` when the source shows only its newest items and the counts are lower bounds.",
+            optional=True,
+        ),
     ),
 }
 
 # The tables copied into cllr.sqlite3. Not the run ledger, staged rosters, suggestions
 # under review, post identities or the HTTP validators' own database.
 PUBLISHED_TABLES = (
-    "council", "ward", "party", "councillor", "membership", "former_name", "social_account",
-    "account_evidence", "account_change", "account_metric", "profile_snapshot", "council_figure",
-)  # fmt: skip
+    "council",
+    "ward",
+    "party",
+    "councillor",
+    "membership",
+    "former_name",
+    "social_account",
+    "account_evidence",
+    "account_change",
+    "account_metric",
+    "profile_snapshot",
+    "council_figure",
+)
 TABLE_NOTES = {
     "council": "The registry: codes, names, nation, type, how the roster is read (CMS, roster URL), seats.",
     "ward": "Wards and divisions; `key` is the normalised name that matches a ward across runs.",
     "party": "Canonical parties and their colours.",
     "councillor": "Councillors: the council system's own id, clean and raw names, published e-mail, profile and photo "
-                  "URLs, first and last seen.",
+    "URLs, first and last seen.",
     "membership": "Every period a councillor sat for one ward with one party label, ended or not.",
     "former_name": "Names a council listed a councillor under before, with the day it stopped.",
     "social_account": "Accounts, including `merged` rows (a second row for one account, folded into the first by "
-                      "their shared stable id; kept as history, never current).",
+    "their shared stable id; kept as history, never current).",
     "account_evidence": "Why an account is linked to a councillor: method, level, source, and `withdrawn_at` when a "
-                        "source stopped showing it (withdrawn evidence is kept).",
+    "source stopped showing it (withdrawn evidence is kept).",
     "account_change": "Account history: renames, new stable ids, moves, vanished accounts, merges.",
     "account_metric": "Daily activity figures per account.",
     "profile_snapshot": "The platforms' own counters (followers, following, total posts) at each collection.",
     "council_figure": "Each council's adoption figures (seats, councillors, with a confirmed account, active, posts "
-                      "in 30 days) on each day they were computed: the history behind the council pages.",
+    "in 30 days) on each day they were computed: the history behind the council pages.",
 }
 
 # ---------------------------------------------------------------------------------------
@@ -154,7 +245,7 @@ LICENCE = {
     "name": "Creative Commons Attribution 4.0 International (CC BY 4.0)",
     "url": "https://creativecommons.org/licenses/by/4.0/",
     "attribution": "Councillors Online. Contains data from mySociety (CC BY 4.0), Democracy Club (LGSF, MIT) "
-                   "and UK councils' websites.",
+    "and UK councils' websites.",
 }
 # The sources of the bundled council registry (cllr/data/councils.MANIFEST.md, "Sources").
 REGISTRY_SOURCES = (
@@ -205,7 +296,7 @@ def restore_cell(text: str) -> str:
 def timestamp(value: datetime) -> str:
     if value.tzinfo is None:
         raise ValueError("naive datetime given; use timezone-aware UTC times")
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def csv_value(column: Column, value: Any) -> Any:
@@ -234,5 +325,3 @@ def json_value(column: Column, value: Any) -> Any:
     if column.type == "list":
         return list(value)
     return value
-
-

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-
-
-
-from cllr.site.opendata.dictionary import COLUMNS, LICENCE, PUBLISHED_TABLES, REGISTRY_SOURCES, TABLE_NOTES, TYPES, timestamp
+from cllr.site.opendata.dictionary import (
+    COLUMNS,
+    LICENCE,
+    PUBLISHED_TABLES,
+    REGISTRY_SOURCES,
+    TABLE_NOTES,
+    TYPES,
+    timestamp,
+)
 from cllr.site.opendata.sqlite import published_metadata
 
 # ---------------------------------------------------------------------------------------
@@ -46,16 +51,21 @@ def directory_schema() -> dict:
         "additionalProperties": False,
         "properties": {
             "generated_at": _JSON_TYPES["datetime"],
-            "licence": {"type": "object", "required": ["name", "url", "attribution"],
-                        "properties": {k: {"type": "string"} for k in ("name", "url", "attribution")}},  # fmt: skip
+            "licence": {
+                "type": "object",
+                "required": ["name", "url", "attribution"],
+                "properties": {k: {"type": "string"} for k in ("name", "url", "attribution")},
+            },
             "councils": {"type": "array", "items": {"$ref": "#/$defs/council"}},
             "councillors": {"type": "array", "items": {"$ref": "#/$defs/councillor"}},
         },
         "$defs": {
             "council": _record_schema("councils"),
-            "councillor": _record_schema("councillors",
-                                         memberships={"type": "array", "items": {"$ref": "#/$defs/membership"}},
-                                         accounts={"type": "array", "items": {"$ref": "#/$defs/account"}}),
+            "councillor": _record_schema(
+                "councillors",
+                memberships={"type": "array", "items": {"$ref": "#/$defs/membership"}},
+                accounts={"type": "array", "items": {"$ref": "#/$defs/account"}},
+            ),
             "membership": _record_schema("councillors", ("membership", "both")),
             "account": _record_schema("accounts"),
         },
@@ -67,17 +77,21 @@ def columns_markdown() -> str:
     titles = {
         "councils": "councils.csv, and `councils` in the JSON files",
         "councillors": "councillors.csv and councils/&lt;code&gt;.csv (one row per membership), and `councillors` "
-                       "and their `memberships` in the JSON files",
+        "and their `memberships` in the JSON files",
         "accounts": "accounts.csv, and `accounts` within each councillor in the JSON files",
     }
     where = {"councillor": "councillor", "membership": "`memberships`", "both": "both"}
     parts = []
     for table, columns in COLUMNS.items():
         if table == "councillors":
-            parts.append(f"### {titles[table]}\n\n| Column | Type | May be empty | In JSON, on | Meaning |\n"
-                         "|---|---|---|---|---|")
-            parts += [f"| `{c.name}` | {c.type} | {'yes' if c.optional else ''} | {where[c.scope]} | {c.description} |"
-                      for c in columns]  # fmt: skip
+            parts.append(
+                f"### {titles[table]}\n\n| Column | Type | May be empty | In JSON, on | Meaning |\n"
+                "|---|---|---|---|---|"
+            )
+            parts += [
+                f"| `{c.name}` | {c.type} | {'yes' if c.optional else ''} | {where[c.scope]} | {c.description} |"
+                for c in columns
+            ]
         else:
             parts.append(f"### {titles[table]}\n\n| Column | Type | May be empty | Meaning |\n|---|---|---|---|")
             parts += [f"| `{c.name}` | {c.type} | {'yes' if c.optional else ''} | {c.description} |" for c in columns]
@@ -90,7 +104,9 @@ def _sqlite_markdown() -> str:
     lines = ["| Table | Columns | Holds |", "|---|---|---|"]
     tables = published_metadata().tables
     for table in (tables[name] for name in PUBLISHED_TABLES):
-        lines.append(f"| `{table.name}` | {', '.join(f'`{c.name}`' for c in table.columns)} | {TABLE_NOTES[table.name]} |")
+        lines.append(
+            f"| `{table.name}` | {', '.join(f'`{c.name}`' for c in table.columns)} | {TABLE_NOTES[table.name]} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -102,7 +118,7 @@ def readme(generated_at: datetime) -> str:
     )
     return f"""# Councillors Online: open data
 
-Generated {timestamp(generated_at)}. Licence: [{LICENCE['name']}]({LICENCE['url']}); see "Licence" below.
+Generated {timestamp(generated_at)}. Licence: [{LICENCE["name"]}]({LICENCE["url"]}); see "Licence" below.
 
 ## Files
 
@@ -144,8 +160,8 @@ Generated {timestamp(generated_at)}. Licence: [{LICENCE['name']}]({LICENCE['url'
 {_sqlite_markdown()}
 ## Licence
 
-The compiled data is offered under the **{LICENCE['name']}** licence
-(<{LICENCE['url']}>). Attribute it as: *{LICENCE['attribution']}*
+The compiled data is offered under the **{LICENCE["name"]}** licence
+(<{LICENCE["url"]}>). Attribute it as: *{LICENCE["attribution"]}*
 
 Sources, which reusers must credit too:
 

@@ -13,10 +13,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlalchemy.types import NullType
 
-from models.base import NAMING_CONVENTION, Base
-
-
 from cllr.site.opendata.dictionary import PUBLISHED_TABLES
+from models.base import NAMING_CONVENTION, Base
 
 # ---------------------------------------------------------------------------------------
 # The SQLite database: the published tables only, from the models' own schema.
@@ -35,13 +33,23 @@ def published_metadata() -> MetaData:
             targets = {fk.column.table.name for fk in col.foreign_keys}
             if targets - set(PUBLISHED_TABLES):
                 continue
-            columns.append(SAColumn(col.name, col.type, *(ForeignKey(fk.target_fullname) for fk in col.foreign_keys),
-                                    primary_key=col.primary_key, nullable=col.nullable, index=col.index,
-                                    unique=col.unique))  # fmt: skip
+            columns.append(
+                SAColumn(
+                    col.name,
+                    col.type,
+                    *(ForeignKey(fk.target_fullname) for fk in col.foreign_keys),
+                    primary_key=col.primary_key,
+                    nullable=col.nullable,
+                    index=col.index,
+                    unique=col.unique,
+                )
+            )
         kept = {c.name for c in columns}
-        uniques = [UniqueConstraint(*(c.name for c in uq.columns)) for uq in source.constraints
-                   if isinstance(uq, UniqueConstraint) and {c.name for c in uq.columns} <= kept
-                   and len(uq.columns) > 1]  # fmt: skip
+        uniques = [
+            UniqueConstraint(*(c.name for c in uq.columns))
+            for uq in source.constraints
+            if isinstance(uq, UniqueConstraint) and {c.name for c in uq.columns} <= kept and len(uq.columns) > 1
+        ]
         Table(name, meta, *columns, *uniques)
     return meta
 
@@ -70,12 +78,19 @@ def write_sqlite(session: Session, path: Path) -> Path:
                 dest.execute(str(CreateTable(table).compile(dialect=dialect)))
             for table in meta.sorted_tables:
                 source = Base.metadata.tables[table.name]
-                processors = [] if as_stored else [
-                    (i, p) for i, c in enumerate(table.columns)
-                    if (p := c.type.dialect_impl(dialect).bind_processor(dialect)) is not None
-                ]  # fmt: skip
-                sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c.name) for c in table.columns)}) "
-                       f"VALUES ({', '.join('?' for _ in table.columns)})")  # fmt: skip
+                processors = (
+                    []
+                    if as_stored
+                    else [
+                        (i, p)
+                        for i, c in enumerate(table.columns)
+                        if (p := c.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+                    ]
+                )
+                sql = (
+                    f"INSERT INTO {quote(table.name)} ({', '.join(quote(c.name) for c in table.columns)}) "
+                    f"VALUES ({', '.join('?' for _ in table.columns)})"
+                )
                 columns = [source.c[c.name] for c in table.columns]
                 if as_stored:
                     columns = [type_coerce(c, NullType()).label(c.name) for c in columns]
@@ -101,5 +116,3 @@ def write_sqlite(session: Session, path: Path) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return path
-
-

@@ -11,8 +11,8 @@ Revises: 0007
 Create Date: 2026-11-23
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 MESSAGE = "correction_event is append-only"
 FIXED = ("id", "at", "action", "correction_id", "credential_id", "council_id", "channel", "actor", "operation", "batch")
@@ -50,129 +50,152 @@ POSTGRES_TRIGGERS = (
 )
 
 
-revision = '0008'
-down_revision = '0007'
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table('council_credential',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('council_id', sa.Integer(), nullable=False),
-    sa.Column('prefix', sa.String(length=16), nullable=False),
-    sa.Column('digest', sa.String(length=64), nullable=False),
-    sa.Column('label', sa.String(length=200), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['council_id'], ['council.id'], name=op.f('fk_council_credential_council_id_council')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_council_credential')),
-    sa.UniqueConstraint('digest', name=op.f('uq_council_credential_digest')),
-    sa.UniqueConstraint('prefix', name=op.f('uq_council_credential_prefix'))
+    op.create_table(
+        "council_credential",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("council_id", sa.Integer(), nullable=False),
+        sa.Column("prefix", sa.String(length=16), nullable=False),
+        sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.Column("label", sa.String(length=200), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["council_id"], ["council.id"], name=op.f("fk_council_credential_council_id_council")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_council_credential")),
+        sa.UniqueConstraint("digest", name=op.f("uq_council_credential_digest")),
+        sa.UniqueConstraint("prefix", name=op.f("uq_council_credential_prefix")),
     )
-    with op.batch_alter_table('council_credential', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_council_credential_council_id'), ['council_id'], unique=False)
+    with op.batch_alter_table("council_credential", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_council_credential_council_id"), ["council_id"], unique=False)
 
-    op.create_table('correction',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('channel', sa.String(length=20), nullable=False),
-    sa.Column('credential_id', sa.Integer(), nullable=True),
-    sa.Column('council_id', sa.Integer(), nullable=False),
-    sa.Column('councillor_id', sa.Integer(), nullable=False),
-    sa.Column('operation', sa.String(length=30), nullable=False),
-    sa.Column('payload', sa.JSON(), nullable=False),
-    sa.Column('evidence_url', sa.String(length=2048), nullable=True),
-    sa.Column('note', sa.String(length=2000), nullable=True),
-    sa.Column('batch', sa.String(length=40), nullable=True),
-    sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('reviewer', sa.String(length=200), nullable=True),
-    sa.Column('decision_note', sa.String(length=2000), nullable=True),
-    sa.Column('applied_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('reverted_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('before', sa.JSON(), nullable=True),
-    sa.Column('after', sa.JSON(), nullable=True),
-    sa.ForeignKeyConstraint(['council_id'], ['council.id'], name=op.f('fk_correction_council_id_council')),
-    sa.ForeignKeyConstraint(['councillor_id'], ['councillor.id'], name=op.f('fk_correction_councillor_id_councillor')),
-    sa.ForeignKeyConstraint(['credential_id'], ['council_credential.id'], name=op.f('fk_correction_credential_id_council_credential')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_correction'))
+    op.create_table(
+        "correction",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(length=20), nullable=False),
+        sa.Column("credential_id", sa.Integer(), nullable=True),
+        sa.Column("council_id", sa.Integer(), nullable=False),
+        sa.Column("councillor_id", sa.Integer(), nullable=False),
+        sa.Column("operation", sa.String(length=30), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("evidence_url", sa.String(length=2048), nullable=True),
+        sa.Column("note", sa.String(length=2000), nullable=True),
+        sa.Column("batch", sa.String(length=40), nullable=True),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("reviewer", sa.String(length=200), nullable=True),
+        sa.Column("decision_note", sa.String(length=2000), nullable=True),
+        sa.Column("applied_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("reverted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("before", sa.JSON(), nullable=True),
+        sa.Column("after", sa.JSON(), nullable=True),
+        sa.ForeignKeyConstraint(["council_id"], ["council.id"], name=op.f("fk_correction_council_id_council")),
+        sa.ForeignKeyConstraint(
+            ["councillor_id"], ["councillor.id"], name=op.f("fk_correction_councillor_id_councillor")
+        ),
+        sa.ForeignKeyConstraint(
+            ["credential_id"], ["council_credential.id"], name=op.f("fk_correction_credential_id_council_credential")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_correction")),
     )
-    with op.batch_alter_table('correction', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_correction_batch'), ['batch'], unique=False)
-        batch_op.create_index(batch_op.f('ix_correction_council_id'), ['council_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_correction_councillor_id'), ['councillor_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_correction_credential_id'), ['credential_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_correction_status'), ['status'], unique=False)
+    with op.batch_alter_table("correction", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_correction_batch"), ["batch"], unique=False)
+        batch_op.create_index(batch_op.f("ix_correction_council_id"), ["council_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_correction_councillor_id"), ["councillor_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_correction_credential_id"), ["credential_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_correction_status"), ["status"], unique=False)
 
-    op.create_table('disagreement',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('councillor_id', sa.Integer(), nullable=False),
-    sa.Column('field', sa.String(length=620), nullable=False),
-    sa.Column('locked', sa.String(length=2048), nullable=False),
-    sa.Column('scraped', sa.String(length=2048), nullable=False),
-    sa.Column('source_url', sa.String(length=2048), nullable=True),
-    sa.Column('first_seen_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('last_seen_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('times', sa.Integer(), nullable=False),
-    sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('run_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['councillor_id'], ['councillor.id'], name=op.f('fk_disagreement_councillor_id_councillor')),
-    sa.ForeignKeyConstraint(['run_id'], ['run.id'], name=op.f('fk_disagreement_run_id_run')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_disagreement')),
-    sa.UniqueConstraint('councillor_id', 'field', 'scraped', name=op.f('uq_disagreement_councillor_id_field_scraped'))
+    op.create_table(
+        "disagreement",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("councillor_id", sa.Integer(), nullable=False),
+        sa.Column("field", sa.String(length=620), nullable=False),
+        sa.Column("locked", sa.String(length=2048), nullable=False),
+        sa.Column("scraped", sa.String(length=2048), nullable=False),
+        sa.Column("source_url", sa.String(length=2048), nullable=True),
+        sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("times", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("run_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["councillor_id"], ["councillor.id"], name=op.f("fk_disagreement_councillor_id_councillor")
+        ),
+        sa.ForeignKeyConstraint(["run_id"], ["run.id"], name=op.f("fk_disagreement_run_id_run")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_disagreement")),
+        sa.UniqueConstraint(
+            "councillor_id", "field", "scraped", name=op.f("uq_disagreement_councillor_id_field_scraped")
+        ),
     )
-    with op.batch_alter_table('disagreement', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_disagreement_councillor_id'), ['councillor_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_disagreement_run_id'), ['run_id'], unique=False)
+    with op.batch_alter_table("disagreement", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_disagreement_councillor_id"), ["councillor_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_disagreement_run_id"), ["run_id"], unique=False)
 
-    op.create_table('correction_event',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('action', sa.String(length=20), nullable=False),
-    sa.Column('correction_id', sa.Integer(), nullable=True),
-    sa.Column('credential_id', sa.Integer(), nullable=True),
-    sa.Column('council_id', sa.Integer(), nullable=True),
-    sa.Column('channel', sa.String(length=20), nullable=True),
-    sa.Column('address', sa.String(length=64), nullable=True),
-    sa.Column('actor', sa.String(length=200), nullable=True),
-    sa.Column('operation', sa.String(length=30), nullable=True),
-    sa.Column('before', sa.JSON(), nullable=True),
-    sa.Column('after', sa.JSON(), nullable=True),
-    sa.Column('evidence_url', sa.String(length=2048), nullable=True),
-    sa.Column('detail', sa.String(length=2000), nullable=True),
-    sa.Column('batch', sa.String(length=40), nullable=True),
-    sa.Column('erased', sa.Boolean(), nullable=False),
-    sa.ForeignKeyConstraint(['correction_id'], ['correction.id'], name=op.f('fk_correction_event_correction_id_correction')),
-    sa.ForeignKeyConstraint(['council_id'], ['council.id'], name=op.f('fk_correction_event_council_id_council')),
-    sa.ForeignKeyConstraint(['credential_id'], ['council_credential.id'], name=op.f('fk_correction_event_credential_id_council_credential')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_correction_event'))
+    op.create_table(
+        "correction_event",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("action", sa.String(length=20), nullable=False),
+        sa.Column("correction_id", sa.Integer(), nullable=True),
+        sa.Column("credential_id", sa.Integer(), nullable=True),
+        sa.Column("council_id", sa.Integer(), nullable=True),
+        sa.Column("channel", sa.String(length=20), nullable=True),
+        sa.Column("address", sa.String(length=64), nullable=True),
+        sa.Column("actor", sa.String(length=200), nullable=True),
+        sa.Column("operation", sa.String(length=30), nullable=True),
+        sa.Column("before", sa.JSON(), nullable=True),
+        sa.Column("after", sa.JSON(), nullable=True),
+        sa.Column("evidence_url", sa.String(length=2048), nullable=True),
+        sa.Column("detail", sa.String(length=2000), nullable=True),
+        sa.Column("batch", sa.String(length=40), nullable=True),
+        sa.Column("erased", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["correction_id"], ["correction.id"], name=op.f("fk_correction_event_correction_id_correction")
+        ),
+        sa.ForeignKeyConstraint(["council_id"], ["council.id"], name=op.f("fk_correction_event_council_id_council")),
+        sa.ForeignKeyConstraint(
+            ["credential_id"],
+            ["council_credential.id"],
+            name=op.f("fk_correction_event_credential_id_council_credential"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_correction_event")),
     )
-    with op.batch_alter_table('correction_event', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_correction_event_address'), ['address'], unique=False)
-        batch_op.create_index(batch_op.f('ix_correction_event_at'), ['at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_correction_event_batch'), ['batch'], unique=False)
-        batch_op.create_index(batch_op.f('ix_correction_event_correction_id'), ['correction_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_correction_event_council_id'), ['council_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_correction_event_credential_id'), ['credential_id'], unique=False)
+    with op.batch_alter_table("correction_event", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_correction_event_address"), ["address"], unique=False)
+        batch_op.create_index(batch_op.f("ix_correction_event_at"), ["at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_correction_event_batch"), ["batch"], unique=False)
+        batch_op.create_index(batch_op.f("ix_correction_event_correction_id"), ["correction_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_correction_event_council_id"), ["council_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_correction_event_credential_id"), ["credential_id"], unique=False)
 
-    op.create_table('field_lock',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('councillor_id', sa.Integer(), nullable=False),
-    sa.Column('field', sa.String(length=620), nullable=False),
-    sa.Column('value', sa.JSON(), nullable=False),
-    sa.Column('correction_id', sa.Integer(), nullable=False),
-    sa.Column('locked_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['correction_id'], ['correction.id'], name=op.f('fk_field_lock_correction_id_correction')),
-    sa.ForeignKeyConstraint(['councillor_id'], ['councillor.id'], name=op.f('fk_field_lock_councillor_id_councillor')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_field_lock')),
-    sa.UniqueConstraint('councillor_id', 'field', name=op.f('uq_field_lock_councillor_id_field'))
+    op.create_table(
+        "field_lock",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("councillor_id", sa.Integer(), nullable=False),
+        sa.Column("field", sa.String(length=620), nullable=False),
+        sa.Column("value", sa.JSON(), nullable=False),
+        sa.Column("correction_id", sa.Integer(), nullable=False),
+        sa.Column("locked_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["correction_id"], ["correction.id"], name=op.f("fk_field_lock_correction_id_correction")
+        ),
+        sa.ForeignKeyConstraint(
+            ["councillor_id"], ["councillor.id"], name=op.f("fk_field_lock_councillor_id_councillor")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_field_lock")),
+        sa.UniqueConstraint("councillor_id", "field", name=op.f("uq_field_lock_councillor_id_field")),
     )
-    with op.batch_alter_table('field_lock', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_field_lock_correction_id'), ['correction_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_field_lock_councillor_id'), ['councillor_id'], unique=False)
+    with op.batch_alter_table("field_lock", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_field_lock_correction_id"), ["correction_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_field_lock_councillor_id"), ["councillor_id"], unique=False)
 
     for statement in SQLITE_TRIGGERS if op.get_bind().dialect.name == "sqlite" else POSTGRES_TRIGGERS:
         op.execute(statement)
@@ -186,34 +209,34 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER correction_event_no_truncate ON correction_event")
         op.execute("DROP TRIGGER correction_event_append_only ON correction_event")
         op.execute("DROP FUNCTION correction_event_append_only()")
-    with op.batch_alter_table('field_lock', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_field_lock_councillor_id'))
-        batch_op.drop_index(batch_op.f('ix_field_lock_correction_id'))
+    with op.batch_alter_table("field_lock", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_field_lock_councillor_id"))
+        batch_op.drop_index(batch_op.f("ix_field_lock_correction_id"))
 
-    op.drop_table('field_lock')
-    with op.batch_alter_table('correction_event', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_correction_event_credential_id'))
-        batch_op.drop_index(batch_op.f('ix_correction_event_council_id'))
-        batch_op.drop_index(batch_op.f('ix_correction_event_correction_id'))
-        batch_op.drop_index(batch_op.f('ix_correction_event_batch'))
-        batch_op.drop_index(batch_op.f('ix_correction_event_at'))
-        batch_op.drop_index(batch_op.f('ix_correction_event_address'))
+    op.drop_table("field_lock")
+    with op.batch_alter_table("correction_event", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_correction_event_credential_id"))
+        batch_op.drop_index(batch_op.f("ix_correction_event_council_id"))
+        batch_op.drop_index(batch_op.f("ix_correction_event_correction_id"))
+        batch_op.drop_index(batch_op.f("ix_correction_event_batch"))
+        batch_op.drop_index(batch_op.f("ix_correction_event_at"))
+        batch_op.drop_index(batch_op.f("ix_correction_event_address"))
 
-    op.drop_table('correction_event')
-    with op.batch_alter_table('disagreement', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_disagreement_run_id'))
-        batch_op.drop_index(batch_op.f('ix_disagreement_councillor_id'))
+    op.drop_table("correction_event")
+    with op.batch_alter_table("disagreement", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_disagreement_run_id"))
+        batch_op.drop_index(batch_op.f("ix_disagreement_councillor_id"))
 
-    op.drop_table('disagreement')
-    with op.batch_alter_table('correction', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_correction_status'))
-        batch_op.drop_index(batch_op.f('ix_correction_credential_id'))
-        batch_op.drop_index(batch_op.f('ix_correction_councillor_id'))
-        batch_op.drop_index(batch_op.f('ix_correction_council_id'))
-        batch_op.drop_index(batch_op.f('ix_correction_batch'))
+    op.drop_table("disagreement")
+    with op.batch_alter_table("correction", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_correction_status"))
+        batch_op.drop_index(batch_op.f("ix_correction_credential_id"))
+        batch_op.drop_index(batch_op.f("ix_correction_councillor_id"))
+        batch_op.drop_index(batch_op.f("ix_correction_council_id"))
+        batch_op.drop_index(batch_op.f("ix_correction_batch"))
 
-    op.drop_table('correction')
-    with op.batch_alter_table('council_credential', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_council_credential_council_id'))
+    op.drop_table("correction")
+    with op.batch_alter_table("council_credential", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_council_credential_council_id"))
 
-    op.drop_table('council_credential')
+    op.drop_table("council_credential")
