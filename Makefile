@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh machine:
 #   make demo   set up, then run the real pipeline on the built-in fictional demo web
-#   make test   set up, then run the test suite
+#   make test   set up, then check formatting and lint, then run the test suite
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -8,13 +8,18 @@ STAMP  := $(VENV)/.installed
 # axe-core for the browser tests (tests/test_browser.py), from package-lock.json.
 NODE_STAMP := node_modules/.package-lock.json
 
-.PHONY: demo test serve setup clean
+.PHONY: demo test lint serve setup clean
 
 demo: $(STAMP)
 	$(BIN)/cllr demo
 
-test: $(STAMP) $(NODE_STAMP)
+test: lint $(NODE_STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Formatting and lint (ruff, configured in pyproject.toml); `ruff format .` fixes the first.
+lint: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
 
 serve: $(STAMP)
 	$(BIN)/cllr serve

@@ -639,7 +639,7 @@ def _seed_directory(url: str, councils: list[dict], seed: int) -> None:
             insert(Membership),
             [
                 {"councillor_id": pid, "ward_id": wid, "party_label": "Independent", "start_date": date(2026, 5, 7)}
-                for pid, wid in zip(person_ids, seats)
+                for pid, wid in zip(person_ids, seats, strict=True)
             ],
         )
         _link_accounts(session, person_ids, NATIONAL_SHARES, rng, now)
@@ -654,7 +654,7 @@ def _link_accounts(session, person_ids: list[int], shares: tuple[float, float, f
 
     accounts, links = [], []
     for pid in person_ids:
-        for platform, share in zip(("bluesky", "mastodon", "web"), shares):
+        for platform, share in zip(("bluesky", "mastodon", "web"), shares, strict=True):
             if rng.random() < share:
                 key = f"{platform}:bench{pid}.{platform}.example"
                 accounts.append(

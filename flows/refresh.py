@@ -168,7 +168,7 @@ def _scrape_and_collect(
     found = activity.account_batches(ctx, new_only=True)  # linked from councillors' own websites just now
     report.more("Activity", sum(len(b) for b in found))
     outcomes += [f.result() for f in collect_activity.map(found, unmapped(run_id))]
-    return outcomes + [settle_renames(run_id)]
+    return [*outcomes, settle_renames(run_id)]
 
 
 def _collect(ctx: context.Context, run_id: int, report, done: Finished) -> list[context.Outcome]:

@@ -123,7 +123,7 @@ FAMILIES = [(0, "moderngov"), (1, "moderngov"), (2, "cmis"), (3, "html"), (4, "j
 
 @pytest.mark.parametrize(("index", "family"), FAMILIES, ids=[f"{i}-{f}" for i, f in FAMILIES])
 def test_losing_60_percent_of_councillors_is_quarantined_in_every_family(site, world, index, family):
-    server, ctx = site
+    _server, ctx = site
     council = world.councils[index]
     assert council.cms == family
     before = current_members(ctx, council.code)
@@ -135,7 +135,7 @@ def test_losing_60_percent_of_councillors_is_quarantined_in_every_family(site, w
 
 @pytest.mark.parametrize(("index", "family"), FAMILIES, ids=[f"{i}-{f}" for i, f in FAMILIES])
 def test_a_roster_of_zero_councillors_changes_nothing_in_every_family(site, world, index, family):
-    server, ctx = site
+    _server, ctx = site
     council = world.councils[index]
     before = current_members(ctx, council.code)
     council.councillors.clear()
@@ -148,7 +148,7 @@ def test_a_roster_of_zero_councillors_changes_nothing_in_every_family(site, worl
 
 
 def test_a_councillor_who_leaves_is_end_dated_not_deleted(site, world):
-    server, ctx = site
+    _server, ctx = site
     council = world.councils[0]
     leaver = council.councillors.pop()
     outcome = rescrape(ctx, council.code)
@@ -159,7 +159,7 @@ def test_a_councillor_who_leaves_is_end_dated_not_deleted(site, world):
 
 
 def test_a_change_of_party_opens_a_new_membership(site, world):
-    server, ctx = site
+    _server, ctx = site
     council = world.councils[0]
     member = council.councillors[0]
     member.party = "Independent" if member.party != "Independent" else "Green Party"
@@ -175,7 +175,7 @@ def test_a_change_of_party_opens_a_new_membership(site, world):
 
 
 def test_an_unmodified_roster_is_not_parsed_again(site, world):
-    server, ctx = site
+    _server, ctx = site
     outcome = rescrape(ctx, world.councils[2].code)
     assert (outcome.status, outcome.reason) == ("unchanged", "not modified since the last run (304)")
     assert outcome.counts == {}
@@ -220,7 +220,7 @@ def test_a_quarantined_roster_is_kept_and_released_only_by_an_audited_command(si
 
     from cllr.cli import cli
 
-    server, ctx = site
+    _server, ctx = site
     council = world.councils[0]
     before = current_members(ctx, council.code)
     kept = council.councillors[:2]

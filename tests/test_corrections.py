@@ -634,7 +634,7 @@ def test_the_site_marks_what_a_correction_set_and_links_each_page_to_its_suggest
     person = slug(db, "XAA")
     party = {"op": "set_party", "councillor": person, "party": "Green Party", "evidence_url": EVIDENCE}
     submit(db, add(db), party)
-    [suggested] = submit(
+    [_suggested] = submit(
         db,
         {"op": "set_name", "councillor": slug(db, "XAA", "2"), "name": "Person Renamed", "evidence_url": EVIDENCE},
         channel="public",

@@ -3,6 +3,7 @@
 import os
 import signal
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -42,7 +43,7 @@ def _die():
     ("work", "raised", "message"),
     [
         (lambda: {}["missing"], KeyError, "missing"),  # raised again as itself
-        (lambda: open("/nonexistent/file"), FileNotFoundError, "nonexistent"),
+        (lambda: Path("/nonexistent/file").read_bytes(), FileNotFoundError, "nonexistent"),
         (lambda: (_ for _ in ()).throw(Unpicklable(7, "odd")), HelperFailed, "Unpicklable: 7: odd"),  # its traceback
         (lambda: lambda: None, HelperFailed, "pickle"),  # a result that does not pickle
         (_die, HelperFailed, "without a report"),  # killed: no report at all

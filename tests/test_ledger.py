@@ -52,7 +52,7 @@ def test_each_roster_step_records_its_http_statuses_and_bytes(small_world, tmp_p
         assert http.get("200", 0) - pages in (0, 1) and size > 0, (council.code, http)
     # A second run: one-page rosters are revalidated (304, no body); a paged directory is fetched again.
     for council in small_world.councils:
-        status, reason, http, size = after[("roster", council.code)]
+        status, _reason, http, size = after[("roster", council.code)]
         if council is html:
             assert directory_pages(html) > 1  # the test needs a paged directory
             assert (status, http) == ("unchanged", {"200": directory_pages(html)}) and size > 0

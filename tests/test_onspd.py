@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -268,7 +269,7 @@ def test_a_damaged_zip_or_missing_file_is_a_clear_error(tmp_path: Path):
     broken.write_bytes(bytes(data))
     found = onspd.sources([broken])
     assert len(found.data) == 1
-    with pytest.raises(onspd.DirectoryError, match="broken.zip:Data/ONSPD.csv: cannot be read after line"):
+    with pytest.raises(onspd.DirectoryError, match=re.escape("broken.zip:Data/ONSPD.csv: cannot be read after line")):
         with found.data[0].open() as stream:
             read(stream, found.data[0].name)
     with pytest.raises(onspd.DirectoryError, match="no such file"):

@@ -160,7 +160,7 @@ def test_rankings_count_only_confirmed_own_accounts_and_match_the_councillor_pag
 
 
 def test_what_changed_lists_new_councillors_and_links_and_the_feed_matches(built):
-    world, site, _ = built
+    _world, site, _ = built
     changes = page(site, "changes.html").get_text()
     assert "New councillor" in changes and "Account linked" in changes
     feed = ElementTree.fromstring((site / "changes.atom").read_bytes())
@@ -210,7 +210,12 @@ def test_adoption_history_keeps_the_days_figures_changed_and_charts_them(built, 
                 world.councils
             )  # the day's rows replaced
             assert session.scalar(select(func.count()).select_from(CouncilFigure)) == len(world.councils)
-            earlier = dict(council_id=today.council_id, seats=today.seats, councillors=today.councillors, posts_30d=0)
+            earlier = {
+                "council_id": today.council_id,
+                "seats": today.seats,
+                "councillors": today.councillors,
+                "posts_30d": 0,
+            }
             session.add(CouncilFigure(as_of=today.as_of - timedelta(days=60), with_account=0, active=0, **earlier))
             session.add(
                 CouncilFigure(as_of=today.as_of - timedelta(days=30), with_account=0, active=0, **earlier)

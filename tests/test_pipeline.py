@@ -209,7 +209,7 @@ def requests_of(settings, run_id: int, stage: str, subject: str = "") -> int:
 def test_only_the_feeds_of_accounts_whose_post_count_moved_are_read_again(prefect_api, own_world):
     from cllr.demo import world as demo
 
-    world, server, settings = own_world()
+    world, _server, settings = own_world()
     run_flow(settings)
     posters = [next(a for a in world.accounts() if a.platform == platform) for platform in ("bluesky", "mastodon")]
     for account in posters:
@@ -232,7 +232,7 @@ def test_only_the_feeds_of_accounts_whose_post_count_moved_are_read_again(prefec
 def test_profile_pages_behind_an_unchanged_roster_are_read_again_once_the_recheck_days_pass(prefect_api, own_world):
     from sqlalchemy import update
 
-    world, server, settings = own_world()
+    world, _server, settings = own_world()
     councils = len(world.councils)
     people = sum(len(c.councillors) for c in world.councils)
     run_flow(settings)
@@ -256,7 +256,7 @@ def test_activity_is_collected_while_the_busiest_lane_is_still_scraping(prefect_
 
     monkeypatch.setattr(flows.refresh, "QUEUE_EVERY", 0.0)
     # Six councils: three on the shared provider (one lane, read in turn), three on their own.
-    world, server, settings = own_world(latency=0.02, councils=6, request_delay=0.01, batch_size=5)
+    _world, _server, settings = own_world(latency=0.02, councils=6, request_delay=0.01, batch_size=5)
     summary = run_flow(settings)
     db = Database(settings.db_url)
     with db.session() as session:

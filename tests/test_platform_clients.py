@@ -5,7 +5,10 @@ Responses are built from the real captured ones in tests/fixtures/platforms wher
 
 from __future__ import annotations
 
+import functools
+import itertools
 import json
+import operator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -82,7 +85,7 @@ def test_sixty_actors_take_three_getprofiles_requests_of_at_most_25_repeated_act
     batches = [r.url.params.get_list("actors") for r in server.requests]
     assert server.paths() == ["/xrpc/app.bsky.actor.getProfiles"] * 3  # an API: no robots.txt
     assert [len(b) for b in batches] == [25, 25, 10]
-    assert sum(batches, []) == actors
+    assert functools.reduce(operator.iadd, batches, []) == actors
     assert "actors=did%3Aplc%3Aaccount0&actors=did%3Aplc%3Aaccount1&" in str(server.requests[0].url)
     assert list(found) == actors
     assert found["did:plc:account59"].handle == "cllr59.bsky.social"
@@ -305,4 +308,4 @@ def test_platform_reads_keep_the_platforms_own_pace_not_the_sites_delay(tmp_path
         call(fetcher)
     pace = {"bluesky": 0.25, "mastodon": 1.0}[platform]
     assert len(starts) >= 3
-    assert [round(b - a, 3) for a, b in zip(starts, starts[1:])] == [pace] * (len(starts) - 1)
+    assert [round(b - a, 3) for a, b in itertools.pairwise(starts)] == [pace] * (len(starts) - 1)

@@ -332,7 +332,7 @@ def test_each_outward_code_gets_a_file_with_both_tiers_split_postcodes_and_retir
 
     def places(inward: str) -> list[tuple[str, str | None]]:
         found = []
-        for (ward, division), codes in zip(shard["places"], shard["live"]):
+        for (ward, division), codes in zip(shard["places"], shard["live"], strict=True):
             if inward in [codes[i : i + 3] for i in range(0, len(codes), 3)]:
                 found.append(
                     (shard["areas"][ward]["name"], shard["areas"][division]["name"] if division is not None else None)

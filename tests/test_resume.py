@@ -207,7 +207,7 @@ def test_a_resumed_run_forgets_the_validators_stored_since_the_killed_run_began(
                 .where(Run.id == killed.id)
                 .values(started_at=utcnow() - timedelta(seconds=0.05), heartbeat_at=utcnow() - timedelta(hours=1))
             )
-        run_id, done = context.begin_run(ctx, "test")
+        _run_id, done = context.begin_run(ctx, "test")
         assert done.runs == [killed.id]
         assert ctx.fetcher.validators.headers("https://during.example/") == {}
         assert ctx.fetcher.validators.headers("https://before.example/") == {"If-None-Match": '"old"'}

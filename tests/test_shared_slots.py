@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import time
 
@@ -64,6 +65,6 @@ def test_processes_sharing_the_database_never_start_requests_closer_than_the_del
     taken = sorted(starts.get(timeout=60) for _ in range(8))
     for worker in workers:
         worker.join(30)
-    gaps = [later - earlier for (earlier, _), (later, _) in zip(taken, taken[1:])]
+    gaps = [later - earlier for (earlier, _), (later, _) in itertools.pairwise(taken)]
     assert min(gaps) >= 0.2 - 1e-6, gaps  # the starts the two processes took from the database
     assert all(woke >= start - 0.001 for start, woke in taken)  # and each waited for its own

@@ -85,7 +85,7 @@ def fetcher_for(tmp_path):
 
 
 def test_parse_users_reads_the_documented_shape_exactly():
-    found, gone = parse_users(json.loads(FIXTURE.read_text()))
+    found, _gone = parse_users(json.loads(FIXTURE.read_text()))
     assert found == {
         "fictionalcllra": Activity(
             source_url="",
@@ -201,7 +201,7 @@ def test_a_budget_for_150_users_sends_one_batch_and_leaves_the_rest_unread(fetch
     api = FakeX()
     names = [f"cllr{i}" for i in range(250)]
     budget = Budget(cap_usd=150 * PRICE_PER_USER_READ)
-    found, gone, unread = lookup(fetcher_for(api), TOKEN, names, budget)
+    found, _gone, unread = lookup(fetcher_for(api), TOKEN, names, budget)
     assert len(api.requests) == 1
     assert sorted(found) == sorted(names[:100]) and unread == names[100:]
     assert budget.spent_usd == pytest.approx(100 * PRICE_PER_USER_READ)

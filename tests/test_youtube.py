@@ -168,9 +168,9 @@ class Web:
         return [str(r.url) for r in self.log]
 
 
-def collect(web: Web, key: str, channel_id: str | None = None, since: datetime = utc(2024, 12, 1)):
+def collect(web: Web, key: str, channel_id: str | None = None, since: datetime | None = None):
     fetcher = Fetcher(Settings(request_delay=0), httpx.MockTransport(web), clock=FakeClock())
-    return reading_youtube.collect(fetcher, key, PAGE, channel_id, since)
+    return reading_youtube.collect(fetcher, key, PAGE, channel_id, since or utc(2024, 12, 1))
 
 
 CANONICAL = (

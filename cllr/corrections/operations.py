@@ -167,8 +167,10 @@ class Submission(BaseModel):
 OPERATION = TypeAdapter(Operation)
 # Each operation's fields, in the order forms and the CSV schema list them.
 OPERATION_FIELDS = {
-    model.model_fields["op"].annotation.__args__[0]: tuple(
-        ["op", "councillor", *(f for f in model.model_fields if f not in ("op", "councillor"))]
+    model.model_fields["op"].annotation.__args__[0]: (
+        "op",
+        "councillor",
+        *(f for f in model.model_fields if f not in ("op", "councillor")),
     )
     for model in (AddAccount, RemoveAccount, SetName, SetParty, SetWard, MarkLeft)
 }
@@ -237,7 +239,7 @@ def submit(session: Session, operations: list[_Operation], who: Submitter) -> li
         targets.append(councillor)
     corrections = []
     now = utcnow()
-    for op, councillor in zip(operations, targets):
+    for op, councillor in zip(operations, targets, strict=True):
         status = "approved" if who.credential is not None and op.op in LOW_RISK else "queued"
         correction = Correction(
             channel=who.channel,

@@ -485,7 +485,9 @@ def _weighted(rng: random.Random, table):
 
 
 def _platforms(rng: random.Random, shares: tuple[float, float, float]) -> list[str]:
-    return [platform for platform, share in zip(("bluesky", "mastodon", "web"), shares) if rng.random() < share]
+    return [
+        platform for platform, share in zip(("bluesky", "mastodon", "web"), shares, strict=True) if rng.random() < share
+    ]
 
 
 def _account(rng, platform: str, councillor: Councillor, council_slug: str, numeric_id: int, now) -> Account:

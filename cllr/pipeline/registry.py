@@ -68,4 +68,6 @@ def record_disabled(ctx: Context, run_id: int) -> list[Outcome]:
         query = select(Council.id, Council.code).where(Council.disabled.is_(True)).order_by(Council.code)
         rows = session.execute(_in_scope(ctx, query, read_registry(ctx.settings.registry))).all()
     outcome = [Outcome("roster", code, "disabled", "disabled in the council registry") for _, code in rows]
-    return [record_step(ctx, run_id, o, council_id=council_id) for o, (council_id, _) in zip(outcome, rows)]
+    return [
+        record_step(ctx, run_id, o, council_id=council_id) for o, (council_id, _) in zip(outcome, rows, strict=True)
+    ]

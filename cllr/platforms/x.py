@@ -96,7 +96,7 @@ def read_profiles(reading: Reading, accounts: list[Account]) -> dict[int, Activi
     budget = Budget(settings.x_monthly_cap_usd, spent)
     names = {account.id: account.key.removeprefix("twitter:") for account in accounts}
     try:
-        found, gone, unread = lookup(
+        found, gone, _unread = lookup(
             reading.fetcher, settings.x_bearer_token.get_secret_value(), list(names.values()), budget, settings.x_api
         )
     except (FetchError, SourceError) as exc:

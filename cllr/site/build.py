@@ -555,7 +555,7 @@ def _councillor_pages(write: _Pages, data: dict, claims: Claims) -> int:
             person=person,
             council=person.councillor.council,
             former=person.membership.end_date is not None,
-            weekly=list(zip(weeks, weekly)),
+            weekly=list(zip(weeks, weekly, strict=True)),
             contact_url=data["contact_url"],
             suggest_url=f"{data['intake_url']}/suggest?councillor={quote(person.councillor.slug)}"
             if data["intake_url"]

@@ -36,7 +36,7 @@ def bar_chart(
     plot_w, plot_h = width - pad_left - 4, height - pad_bottom - pad_top
     step = plot_w / len(values)
     bars = []
-    for i, (value, label) in enumerate(zip(values, labels)):
+    for i, (value, label) in enumerate(zip(values, labels, strict=True)):
         h = round(plot_h * value / top, 1)
         x = round(pad_left + i * step + step * 0.1, 1)
         y = round(pad_top + plot_h - h, 1)

@@ -83,7 +83,7 @@ def write_postcode_shards(session: Session, folder: Path, people, councils) -> d
         shard_areas: list[dict] = []
         index: dict[int, int] = {}  # id(area) → its place in shard_areas
 
-        def ref(item: dict | None) -> int | None:
+        def ref(item: dict | None, index: dict[int, int] = index, shard_areas: list[dict] = shard_areas) -> int | None:
             if item is None:
                 return None
             if id(item) not in index:

@@ -99,7 +99,7 @@ class PersonView:
         totals = [0] * weeks
         for view in self.accounts:
             if view.counted:
-                totals = [a + b for a, b in zip(totals, by_account.get(view.account.id, [0] * weeks))]
+                totals = [a + b for a, b in zip(totals, by_account.get(view.account.id, [0] * weeks), strict=True)]
         return totals
 
 
