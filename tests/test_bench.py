@@ -2,7 +2,8 @@
 
 import pytest
 
-from cllr.bench import bench_fetch, bench_national
+from cllr.bench.fetch import bench_fetch
+from cllr.bench.national import bench_national
 
 
 def test_fetch_benchmark_figures_are_consistent():
@@ -15,7 +16,7 @@ def test_fetch_benchmark_figures_are_consistent():
 
 
 def test_site_benchmark_builds_every_councillors_page_then_nothing_when_unchanged():
-    from cllr.bench import bench_site
+    from cllr.bench.site import bench_site
 
     figures = bench_site(councillors=120, councils=4, posts_per_account=3)
     # A page per councillor and per council, their A to Z, the rankings and the fixed pages.
@@ -51,7 +52,7 @@ def test_national_benchmark_runs_the_flow_on_both_databases_then_unchanged(prefe
 
 @pytest.mark.postgres
 def test_postcode_benchmark_imports_every_row_and_writes_a_shard_per_outward_code_on_both_databases():
-    from cllr.bench import bench_postcodes
+    from cllr.bench.postcodes import bench_postcodes
 
     figures = bench_postcodes(rows=20_000, echo=lambda _: None)
     assert [f["database"] for f in figures] == ["sqlite", "postgresql"]

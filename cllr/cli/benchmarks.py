@@ -39,7 +39,7 @@ def bench_national_command(
 
         cllr bench national --database sqlite --database postgresql
     """
-    from cllr.bench import bench_national
+    from cllr.bench.national import bench_national
 
     figures = bench_national(
         councils=councils,
@@ -63,7 +63,7 @@ def bench_site_command(councillors: int, councils: int) -> None:
 
         cllr bench site --councillors 20000 --councils 400
     """
-    from cllr.bench import bench_site
+    from cllr.bench.site import bench_site
 
     for name, value in bench_site(councillors, councils).items():
         click.echo(f"{name:>24}: {value}")
@@ -85,7 +85,7 @@ def bench_postcodes_command(rows: int, databases: tuple[str, ...]) -> None:
 
         cllr bench postcodes --rows 2700000 --database sqlite
     """
-    from cllr.bench import bench_postcodes
+    from cllr.bench.postcodes import bench_postcodes
 
     figures = bench_postcodes(rows=rows, databases=databases or ("sqlite", "postgresql"), echo=click.echo)
     click.echo(json.dumps(figures, indent=2))
@@ -104,7 +104,7 @@ def bench_fetch_command(councils: int, latency: float, delay: float, workers: in
 
         cllr bench fetch --councils 60 --latency 0.02 --delay 0.1
     """
-    from cllr.bench import bench_fetch
+    from cllr.bench.fetch import bench_fetch
 
     figures = bench_fetch(councils, latency, delay, workers, shared_every)
     for key, value in figures.items():

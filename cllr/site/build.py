@@ -6,7 +6,6 @@ sub-path of a web server, or straight from disk.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tempfile
@@ -30,6 +29,7 @@ from cllr.platforms import PLATFORMS, label
 from cllr.postcodes.importer import latest_release
 from cllr.site.changes import changes
 from cllr.site.charts import bar_chart
+from cllr.site.fingerprint import FINGERPRINT, build_fingerprint
 from cllr.site.forked_renderer import Claims, alongside
 from cllr.site.gc_pause import collector_paused, held_aside
 from cllr.site.opendata import write_downloads
@@ -38,23 +38,10 @@ from cllr.site.search import write_search_index
 from cllr.site.views import PersonView, figure_history, figures, gather_people
 from cllr.urls import safe_url
 from models import (
-    AccountChange,
-    AccountEvidence,
-    AccountMetric,
-    Correction,
     Council,
-    CouncilFigure,
-    Councillor,
-    FieldLock,
-    FormerName,
-    Membership,
     Party,
     Post,
-    PostcodeRelease,
-    ProfileSnapshot,
     RunStep,
-    SocialAccount,
-    Ward,
 )
 from models.accounts import ACTIVE_DAYS
 from models.base import utcnow
@@ -141,9 +128,6 @@ def environment() -> Environment:
     return env
 
 
-FINGERPRINT = ".build"  # in the built site: what it was built from (see build_site)
-
-
 @dataclass(frozen=True)
 class Build:
     pages: int  # pages rendered; 0 when nothing had changed
@@ -207,70 +191,6 @@ def build_site(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return Build(pages, helper.private_mb)
-
-
-# What a build depends on besides the templates: every published table's size and newest
-# row, and the council rows themselves (the registry updates them in place).
-_FINGERPRINTED = (
-    Councillor,
-    Membership,
-    SocialAccount,
-    AccountEvidence,
-    AccountChange,
-    AccountMetric,
-    Post,
-    ProfileSnapshot,
-    FormerName,
-    Party,
-    RunStep,
-    CouncilFigure,
-    Correction,
-    FieldLock,
-    PostcodeRelease,
-)
-
-
-def build_fingerprint(
-    session: Session, site_url: str | None, contact_url: str | None, intake_url: str | None = None
-) -> str:
-    """A digest of what a build would be made from; equal digests make equal sites (the day included, for dates shown)."""
-    digest = hashlib.sha256()
-    for value in (__version__, site_url, contact_url, intake_url, utcnow().date().isoformat()):
-        digest.update(f"{value}\n".encode())
-    templates = Path(str(files("site_templates")))
-    for path in sorted(p for p in templates.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        digest.update(path.relative_to(templates).as_posix().encode() + path.read_bytes())
-    for model in _FINGERPRINTED:
-        count, newest = session.execute(select(func.count(), func.max(model.id)).select_from(model)).one()
-        digest.update(f"{model.__tablename__}:{count}:{newest}\n".encode())
-    changing = (
-        func.max(AccountEvidence.last_checked_at),
-        func.max(AccountEvidence.withdrawn_at),
-        func.count(AccountEvidence.withdrawn_at),
-        func.max(SocialAccount.last_checked_at),
-    )
-    digest.update(repr(session.execute(select(*changing[:3])).one()).encode())
-    digest.update(repr(session.execute(select(changing[3])).one()).encode())
-    for council in session.scalars(select(Council).order_by(Council.id)):
-        digest.update(
-            repr(
-                (
-                    council.code,
-                    council.name,
-                    council.nation,
-                    council.seats,
-                    council.roster_url,
-                    council.council_type,
-                    council.disabled,
-                    council.fictional,
-                    council.gss,
-                )
-            ).encode()
-        )
-    digest.update(
-        repr(session.execute(select(Ward.id, Ward.gss).where(Ward.gss.is_not(None)).order_by(Ward.id)).all()).encode()
-    )
-    return digest.hexdigest()
 
 
 def _keep_unchanged(staging: Path, published: Path) -> int:

@@ -1,0 +1,226 @@
+"""The national benchmark: the whole pipeline (the refresh flow) on a generated national-size
+demo web with injected latency, on SQLite and on PostgreSQL, then again with the council
+sites answering ``304 Not Modified``."""
+
+from __future__ import annotations
+
+import multiprocessing
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from cllr.bench.common import NATIONAL_SHARES, cpu_seconds, database_mb, throwaway_database
+from cllr.config import Settings
+from cllr.demo.server import DemoServer
+from cllr.demo.world import BLUESKY_APPVIEW_HOST, build_world, write_demo_files
+from cllr.http import slot_key
+from cllr.platforms import PLATFORMS
+
+
+def bench_national(
+    councils: int = 400,
+    per_council: int = 50,
+    latency: float = 0.05,
+    delay: float = 0.2,
+    workers: int = 16,
+    databases: tuple[str, ...] = ("sqlite", "postgresql"),
+    shared_every: int = 6,
+    shares: tuple[float, float, float] = NATIONAL_SHARES,
+    seed: int = 2026,
+    postgres_admin: str = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+    echo=print,
+) -> list[dict]:
+    """Run the refresh flow twice on a generated national-size web, per database; return the figures of each run.
+
+    The first run starts from an empty database; in the second the sites answer
+    conditional requests with ``304 Not Modified`` and no account has posted (nothing
+    changed). The demo web is served by a process of its own, as the real web is not in
+    ours. Council sites are paced at ``delay`` and the platform APIs at their documented
+    paces scaled by the same factor (``delay`` over the default ``request_delay``). Wall
+    time is set against the politeness lower bound of the requests actually made: a
+    slot's requests start at least its pace apart, so no run beats its busiest slot,
+    ``(requests − 1) × pace + latency``. CPU time and peak memory are the pipeline's
+    process with the site's forked renderer (Prefect's API and the demo web run in
+    processes of their own): the CPU time of both, and the pipeline's maximum resident
+    size plus the memory the renderer held on its own.
+    """
+    import resource
+
+    _warm_prefect()
+    paced = ["request_delay"] + [p.pace for p in PLATFORMS.values() if p.pace]
+    documented = {name: Settings.model_fields[name].default for name in paced}
+    paces = {name: round(value * delay / documented["request_delay"], 6) for name, value in documented.items()}
+    figures = []
+    for kind in databases:
+        world = {
+            "councils": councils,
+            "seed": seed,
+            "shared_every": shared_every,
+            "shares": shares,
+            "wards": (max(1, per_council // 2 - 5), per_council // 2 + 5),
+            "now": datetime.now(UTC),
+        }
+        with (
+            tempfile.TemporaryDirectory(prefix="cllr-bench-national-") as tmp,
+            _demo_web_process(world, latency, Path(tmp)) as web,
+            throwaway_database(kind, Path(tmp), postgres_admin) as url,
+        ):
+            echo(
+                f"{kind}: {councils} councils, {web.people} councillors, {web.accounts} accounts; "
+                f"latency {latency} s, paces {paces}"
+            )
+            overrides = {"data_dir": tmp, "database_url": url, **web.settings, **paces, "workers": workers}
+            for label in ("first", "unchanged"):
+                web.requests()  # from now on
+                before = cpu_seconds()
+                started = time.monotonic()
+                summary = _refresh(overrides, workers)
+                wall = time.monotonic() - started
+                cpu = cpu_seconds() - before
+                after = resource.getrusage(resource.RUSAGE_SELF)
+                renderer = summary["counts"].get("site.renderer_mb", 0)  # the site's forked renderer, on its own
+                per_slot = web.requests()
+                bounds = {slot: (n - 1) * _pace(slot, paces) + latency for slot, n in per_slot.items()}
+                busiest = max(bounds, key=bounds.get)
+                row = {
+                    "database": kind,
+                    "run": label,
+                    "councils": councils,
+                    "councillors": web.people,
+                    "accounts": web.accounts,
+                    "requests": sum(per_slot.values()),
+                    "busiest_slot": busiest,
+                    "busiest_requests": per_slot[busiest],
+                    "busiest_pace_s": _pace(busiest, paces),
+                    "lower_bound_s": round(bounds[busiest], 1),
+                    "wall_s": round(wall, 1),
+                    "ratio": round(wall / bounds[busiest], 3),
+                    "cpu_s": round(cpu, 1),
+                    "peak_rss_mb": round(after.ru_maxrss / 1024),
+                    "renderer_mb": renderer,
+                    "peak_mb": round(after.ru_maxrss / 1024) + renderer,
+                    "database_mb": database_mb(url),
+                    "stages_s": _stage_times(url, summary["run_id"]),
+                    "rosters": {
+                        k.split(":", 1)[1]: v for k, v in summary["statuses"].items() if k.startswith("roster:")
+                    },
+                }
+                echo("  " + ", ".join(f"{k}={v}" for k, v in row.items() if k not in ("database", "councils")))
+                figures.append(row)
+    for kind in databases:
+        first, unchanged = (
+            next(r for r in figures if r["database"] == kind and r["run"] == label) for label in ("first", "unchanged")
+        )
+        echo(f"{kind}: the unchanged run took 1/{first['wall_s'] / unchanged['wall_s']:.1f} of the first")
+    return figures
+
+
+def _pace(slot: str, paces: dict[str, float]) -> float:
+    """The pace the pipeline keeps for a slot of the demo web (``Fetcher.get``'s ``pace``)."""
+    from cllr.demo.world import MASTODON_SERVERS
+
+    if slot == slot_key(BLUESKY_APPVIEW_HOST):
+        return paces[PLATFORMS["bluesky"].pace]
+    if slot in {slot_key(server) for server in MASTODON_SERVERS}:
+        return paces[PLATFORMS["mastodon"].pace]
+    return paces["request_delay"]
+
+
+@dataclass
+class _WebProcess:
+    settings: dict
+    people: int
+    accounts: int
+    connection: Connection
+
+    def requests(self) -> Counter[str]:
+        """Requests served per politeness slot since the last call."""
+        self.connection.send("requests")
+        return self.connection.recv()
+
+
+@contextmanager
+def _demo_web_process(world: dict, latency: float, directory: Path) -> Iterator[_WebProcess]:
+    """The demo web of ``build_world(**world)``, served by a process of its own (``spawn``: no
+    state of ours is copied into it); its registry and scraper configuration written to ``directory``."""
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe()
+    process = context.Process(target=_serve_world, args=(theirs, world, latency, str(directory)), daemon=True)
+    process.start()
+    try:
+        settings, people, accounts = ours.recv()
+        yield _WebProcess(settings, people, accounts, ours)
+    finally:
+        ours.send("stop")
+        process.join(timeout=30)
+        if process.is_alive():
+            process.kill()
+
+
+def _serve_world(connection: Connection, world: dict, latency: float, directory: str) -> None:
+    """The demo web process: build the world, serve it, answer the benchmark's questions until told to stop."""
+    built = build_world(**world)
+    with DemoServer(built, latency=latency) as server:
+        files = write_demo_files(built, Path(directory))
+        connection.send(
+            ({**files, **server.settings()}, sum(len(c.councillors) for c in built.councils), len(built.accounts()))
+        )
+        while (command := connection.recv()) != "stop":
+            if command == "requests":
+                log, server.web.log[:] = list(server.web.log), []
+                connection.send(Counter(slot_key(host) for host in log))
+
+
+def _warm_prefect() -> None:
+    """Start Prefect's temporary API before timing, as a deployment's server is already running."""
+    import flows.refresh  # noqa: F401 (first: it sets Prefect's quiet, offline defaults before Prefect loads)
+
+    # isort: split
+    from prefect import flow
+
+    @flow(name="bench-warm-up")
+    def warm_up() -> None:
+        return None
+
+    warm_up()
+
+
+def _refresh(overrides: dict, workers: int) -> dict:
+    import json
+
+    from flows.refresh import refresh  # first: it sets Prefect's quiet defaults before Prefect loads
+
+    # isort: split
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    flow = refresh.with_options(task_runner=ThreadPoolTaskRunner(max_workers=workers))
+    return flow(settings=json.loads(json.dumps(overrides, default=str)), trigger="benchmark")
+
+
+def _stage_times(url: str, run_id: int) -> dict[str, float]:
+    """Each stage's span in the run: from its first step's start to its last step's end."""
+    from sqlalchemy import func, select
+
+    from models import RunStep
+    from models.db import Database
+
+    db = Database(url)
+    with db.session() as session:
+        rows = session.execute(
+            select(RunStep.stage, func.min(RunStep.started_at), func.max(RunStep.finished_at))
+            .where(RunStep.run_id == run_id)
+            .group_by(RunStep.stage)
+        ).all()
+    db.dispose()
+    return {stage: round((end - start).total_seconds(), 1) for stage, start, end in sorted(rows, key=lambda r: r[1])}
+
+
+# The postcode finder at national size -------------------------------------------------------------
+
+# Principal councils by type, as the registry counts them (cllr/data/councils.MANIFEST.md).
