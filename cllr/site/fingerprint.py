@@ -31,59 +31,6 @@ from models import (
 )
 from models.base import utcnow
 
-COUNCIL_TYPES = {
-    "CTY": "County",
-    "NMD": "District",
-    "UA": "Unitary",
-    "MD": "Metropolitan district",
-    "LBO": "London borough",
-    "CC": "City of London",
-    "SCO": "Scottish council",
-    "WPA": "Welsh principal area",
-    "NID": "Northern Ireland district",
-}
-WEEKS = 13  # the councillor page's chart: posts per week over a quarter
-HISTORY_ROWS = 12  # the council page's adoption history: the latest days its figures changed
-DOWNLOADS = [
-    {
-        "name": "councillors.csv",
-        "href": "data/councillors.csv",
-        "what": "Every councillor, current and former, one row per time in a ward and party",
-        "tool": "any spreadsheet; Python's csv module",
-    },
-    {
-        "name": "accounts.csv",
-        "href": "data/accounts.csv",
-        "what": "Every current link between a councillor and an account, with its evidence level and activity",
-        "tool": "any spreadsheet; Python's csv module",
-    },
-    {
-        "name": "councils.csv",
-        "href": "data/councils.csv",
-        "what": "Every council with its seats and shares",
-        "tool": "any spreadsheet; Python's csv module",
-    },
-    {
-        "name": "directory.json",
-        "href": "data/directory.json",
-        "what": "The whole directory as JSON, accounts nested under councillors",
-        "tool": "any JSON reader",
-    },
-    {
-        "name": "popolo.json",
-        "href": "data/popolo.json",
-        "what": "People, organisations (councils, parties) and memberships in the Popolo civic-data format",
-        "tool": "Popolo tools; any JSON reader",
-    },
-    {
-        "name": "cllr.sqlite3",
-        "href": "data/cllr.sqlite3",
-        "what": "The published tables as a SQLite database, history included",
-        "tool": "sqlite3, Datasette, DB Browser for SQLite",
-    },
-]
-
-
 FINGERPRINT = ".build"  # in the built site: what it was built from (see build_site)
 
 
