@@ -3,6 +3,8 @@
 Councils prefix and suffix names with titles, offices and honours ("Councillor",
 "Cllr", "The Mayor. Councillor", "CouncillorMrs", "OBE", "MS"). ``clean_name`` removes
 them for display and matching; the raw name is always kept beside the clean one.
+Councils also label the area a councillor represents ("Ward:", "Electoral Division:",
+"DEA - Lisburn North", "Ward No. 4 - Coldside"); ``area_name`` removes the label.
 """
 
 from __future__ import annotations
@@ -109,6 +111,65 @@ def is_vacancy(raw: str) -> bool:
     return bool(_VACANT.match(raw or ""))
 
 
+# Labels councils write before the name of the area a councillor represents: a ward, an
+# (electoral) division (English counties, Welsh "adran etholiadol"), a Northern Irish
+# district electoral area, a constituency (Hull's CMIS; Welsh "etholaeth"), a Scottish
+# multi-member ward. Backtracking tries the longer forms when a shorter one fails.
+_AREA_LABELS = (
+    r"district\s+electoral\s+area",
+    r"dea",
+    r"(?:county\s+)?(?:electoral\s+)?division",
+    r"(?:multi[-\s]?member\s+|electoral\s+)?ward(?:\s+etholiadol)?",
+    r"adran(?:\s+etholiadol)?",
+    r"constituency",
+    r"etholaeth",
+)
+# A label, then what makes it one: a ward number ("Ward No. 4 - ", "Ward 4 "), a colon,
+# a dash between spaces ("DEA - "), or nothing else at all (a label in its own element).
+# A label word followed by a space and a name is not a label: "Ward End" is a ward.
+_AREA_LABEL = re.compile(
+    r"^(?:" + "|".join(_AREA_LABELS) + r")"
+    r"(?:\s+(?:no\b\.?|number\b)?\s*\d+[a-z]?\b\s*[:.\-\u2013\u2014]?|\s*:|\s+[-\u2013\u2014](?=\s|$)|\s*$)\s*",
+    re.IGNORECASE,
+)
+
+
+def split_area_label(text: str | None) -> str | None:
+    """The text after a ward, division or DEA label ("" for a bare label), or None when unlabelled.
+
+    Labels stacked on each other ("Ward: Ward 4 - Coldside") are all removed.
+
+    >>> split_area_label("DEA - Lisburn North")
+    'Lisburn North'
+    >>> split_area_label("Division")
+    ''
+    >>> split_area_label("Ward End") is None
+    True
+    """
+    rest = tidy(text)
+    match = _AREA_LABEL.match(rest)
+    if match is None:
+        return None
+    rest = rest[match.end() :]
+    while (match := _AREA_LABEL.match(rest)) and rest[match.end() :]:
+        rest = rest[match.end() :]
+    return rest
+
+
+def area_name(text: str | None) -> str:
+    """A ward, division or DEA name without the label before it; the text itself when it is only a label.
+
+    Only the label goes: a trailing " Ward", " Division" or " (DEA)" stays part of the
+    name as the council wrote it, and ``ward_key`` disregards it when matching.
+
+    >>> area_name("Ward No. 4 - Coldside")
+    'Coldside'
+    >>> area_name("Electoral Division: Lower Vale")
+    'Lower Vale'
+    """
+    return split_area_label(text) or tidy(text)
+
+
 def ward_key(name: str) -> str:
     """A matching key for a ward name that survives punctuation and spelling variants.
 
@@ -118,7 +179,7 @@ def ward_key(name: str) -> str:
     text = unicodedata.normalize("NFKD", tidy(name)).encode("ascii", "ignore").decode()
     text = text.lower().replace("&", " and ").replace("'", "").replace("\u2019", "")
     text = re.sub(r"\bsaint\b", "st", text)
-    text = re.sub(r"\s*\((shared|ward|division)\)\s*$", "", text)
+    text = re.sub(r"\s*\((shared|ward|division|dea)\)\s*$", "", text)
     text = re.sub(r"\b(ward|division)$", "", text.strip())
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 

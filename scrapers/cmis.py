@@ -3,8 +3,12 @@
 The list page (often ``Councillors.aspx``) holds a ``div.PE_People_PersonBlock`` per
 member: the first link goes to the profile page, whose URL carries the member's id as
 ``/id/<n>/``; ``div.NameLink`` holds the name; the ward or division follows a label
-("Ward:", "Division:", "Constituency:"); the party is the last image's title (or alt)
-with " (logo)" removed. Vacancies are dropped. Parsing is a pure function of the bytes.
+("Ward:", "Division:", "Electoral Division:", "Constituency:" (Hull), "DEA:" or "DEA -"
+(Northern Ireland), "Multi-member Ward:", "Ward No. 4 - Coldside", ...: all that
+``cllr.names.split_area_label`` knows, in any case), either in the same text or in an
+element of its own, colon or not, with the ward in the next text; the party is the last
+image's title (or alt) with " (logo)" removed. Vacancies are dropped. Parsing is a pure
+function of the bytes.
 """
 
 from __future__ import annotations
@@ -13,13 +17,12 @@ import re
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
-from cllr.names import clean_name, is_vacancy, tidy
+from cllr.names import clean_name, is_vacancy, split_area_label, tidy
 
 from .html import web_url
 from .records import Roster, ScrapedCouncillor, SourceError
 
 BLOCK_CLASS = "PE_People_PersonBlock"
-DIVISION_LABELS = ("Electoral Division:", "Division:", "Ward:", "Constituency:")
 _ID = re.compile(r"/id/(\d+)(?:/|$)", re.IGNORECASE)
 
 
@@ -67,18 +70,32 @@ def _councillor(block: Tag, page_url: str) -> ScrapedCouncillor | None:
 
 
 def _after_label(block: Tag) -> str:
-    """The text after the first ward or division label in the block."""
-    for label in DIVISION_LABELS:
-        found = block.find(string=lambda s, label=label: isinstance(s, NavigableString) and tidy(s).startswith(label))
-        if found is None:
+    """The ward or division named after the first area label in the block, outside the name.
+
+    The label may share its text with the ward ("Ward: Castle") or stand in an element
+    of its own ("<span>Division</span><span>Castle</span>"); then the block's next text
+    that is not itself a bare label is the ward. Text past the block is never read.
+    """
+    texts = [
+        text
+        for string in block.find_all(string=True)
+        if type(string) is NavigableString  # not comments, scripts or styles
+        and not string.find_parent("div", class_="NameLink")
+        and (text := tidy(string))
+    ]
+    for index, text in enumerate(texts):
+        rest = split_area_label(text)
+        if rest is None:
             continue
-        rest = tidy(found)[len(label) :].strip()
         if rest:
             return rest
-        for sibling in found.next_elements:
-            text = tidy(sibling if isinstance(sibling, NavigableString) else "")
-            if text:
-                return text
+        for following in texts[index + 1 :]:
+            value = split_area_label(following)
+            if value is None:
+                return following
+            if value:
+                return value
+        return ""
     return ""
 
 

@@ -6,6 +6,12 @@ switched the web service off, the HTML member index listed by ward
 (``mgMemberIndex.aspx?FN=WARD&VW=LIST``) is read instead. Parsing is a pure
 function of the response bytes. Only names, wards, parties, ids, photos, terms and the
 published e-mail address are read: postal addresses and phone numbers never are.
+
+Ward titles may carry a label ("Electoral Division: Foo", "DEA: Lisburn North", "Ward
+No. 4 - Coldside", Welsh "Adran Etholiadol: Foo" on the Welsh-language endpoint), which
+``cllr.names.area_name`` removes. ``districttitle`` is not the ward: most councils fill
+it with the district of the councillor's own address (Barking, Staffordshire's
+parishes), so it is never read.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from bs4 import BeautifulSoup, Tag
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from cllr.names import clean_name, is_vacancy, tidy
+from cllr.names import area_name, clean_name, is_vacancy, split_area_label, tidy, ward_key
 
 from .records import Roster, ScrapedCouncillor, SourceError
 
@@ -60,7 +66,7 @@ def parse_councillors_by_ward(content: bytes, base_url: str | None = None) -> Ro
     wards: list[str] = []
     seen: set[str] = set()
     for ward in root.iterfind("wards/ward"):
-        ward_name = _text(ward, "wardtitle")
+        ward_name = area_name(_text(ward, "wardtitle"))
         wards.append(ward_name)
         for element in ward.iterfind("councillors/councillor"):
             councillor = _councillor(element, ward_name, base_url)
@@ -101,9 +107,11 @@ def parse_member_index(content: bytes, page_url: str) -> Roster:
     """Parse ``mgMemberIndex.aspx?FN=WARD&VW=LIST``: a ``h2.mgSectionTitle`` per ward, then a list item per member.
 
     Each item links to ``mgUserInfo.aspx?UID=<id>`` with the member's name; the item's
-    other paragraphs hold the party (and, in some templates, the ward again). A page
-    with no member links is a :class:`SourceError`; so is a member listed before any
-    ward heading (the index was not listed by ward). Vacancies are dropped.
+    other paragraphs hold the party (and, in some templates, the ward again, plain or
+    labelled: "Ward: Foo", "Division: Foo", "DEA: Foo"). Headings lose their labels too.
+    A page with no member links is a :class:`SourceError`; so is a member under no ward
+    heading whose item names no labelled ward either (the index was not listed by ward).
+    Vacancies are dropped.
     """
     soup = BeautifulSoup(content, "html.parser")
     area = soup.select_one(".mgContent") or soup
@@ -115,13 +123,14 @@ def parse_member_index(content: bytes, page_url: str) -> Roster:
     ward = ""
     for tag in area.find_all(["h2", "li"]):
         if tag.name == "h2":
-            ward = tidy(tag.get_text(" "))
+            ward = area_name(tag.get_text(" "))
             wards.append(ward)
             continue
         councillor = _index_item(tag, ward, page_url)
         if councillor is not None and councillor.source_id not in seen:
             seen.add(councillor.source_id)
             councillors.append(councillor)
+    wards += [w for w in dict.fromkeys(c.ward for c in councillors) if w not in wards]  # named only in items
     return Roster(councillors=councillors, wards=[w for w in wards if w])
 
 
@@ -132,10 +141,12 @@ def _index_item(item: Tag, ward: str, page_url: str) -> ScrapedCouncillor | None
     raw_name = tidy(links[0].get_text(" "))
     if is_vacancy(raw_name):
         return None
+    others = [text for p in item.find_all("p") if not p.find("a", href=_UID) and (text := tidy(p.get_text(" ")))]
+    labelled = [rest for text in others if (rest := split_area_label(text))]
+    ward = ward or next(iter(labelled), "")
     if not ward:
         raise SourceError(f"member index lists {raw_name!r} under no ward heading: not listed by ward (FN=WARD)")
-    others = [text for p in item.find_all("p") if not p.find("a", href=_UID) and (text := tidy(p.get_text(" ")))]
-    party = next((text for text in others if text.casefold() != ward.casefold()), "")
+    party = next((text for text in others if split_area_label(text) is None and ward_key(text) != ward_key(ward)), "")
     image = item.find("img", src=True)
     return ScrapedCouncillor(
         source_id=_UID.search(links[0]["href"]).group(1),
