@@ -12,7 +12,7 @@ FORBIDDEN = re.compile(
 
 # A client on httpx's ASGI transport calls an application in the same process, with no
 # socket (the demo's council using the intake): not a request to anywhere.
-IN_PROCESS = re.compile(r"httpx\.AsyncClient\(transport=httpx\.ASGITransport\(app=")
+IN_PROCESS = re.compile(r"httpx\.AsyncClient\(\s*transport=httpx\.ASGITransport\(app=")
 
 
 def test_only_the_http_layer_makes_requests():
@@ -21,8 +21,12 @@ def test_only_the_http_layer_makes_requests():
         for path in (ROOT / package).rglob("*.py"):
             if path.is_relative_to(ROOT / "cllr" / "http"):
                 continue
-            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-                if FORBIDDEN.search(line) and not IN_PROCESS.search(line):
+            text = path.read_text(encoding="utf-8")
+            lines = text.splitlines()
+            for number, line in enumerate(lines, 1):
+                # A call wrapped by the formatter: the line and the next, read as one.
+                joined = line + " " + (lines[number] if number < len(lines) else "").strip()
+                if FORBIDDEN.search(line) and not IN_PROCESS.search(joined):
                     offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert offenders == []
 
