@@ -6,6 +6,8 @@ terms); the provider's politeness slot; the request itself with a size cap; then
 connection error, timeout, 408, 429 or 5xx, a bounded number of retries with exponential
 backoff and jitter, honouring ``Retry-After``. This is the only retry layer: Prefect
 tasks never retry HTTP. Failures surface as :class:`FetchError` with a one-line reason.
+A server that sends an incomplete certificate chain has it completed from its
+certificate's CA Issuers URL (``chains.py``); certificate verification is never turned off.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import threading
 import time
 import zlib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -29,6 +31,7 @@ import httpx
 
 from cllr.config import Settings
 from cllr.http.addresses import GuardedBackend, UnsafeAddress
+from cllr.http.chains import ACCEPT, ChainError, Chains, missing_issuer, with_intermediates
 from cllr.http.clock import Clock, SystemClock
 from cllr.http.robots import Refused, RobotsCache
 from cllr.http.slots import Slots, slot_key
@@ -121,18 +124,41 @@ def _target(value: str) -> tuple[str, str, int]:
 
 
 class _PerHost(httpx.BaseTransport):
-    """The default transport, or a host's own (one that trusts an extra CA bundle)."""
+    """The default transport, or a host's own: one that trusts the host's extra CA bundle, or,
+    once its incomplete chain has been completed (``chains.py``), one whose trust store also
+    holds the intermediates that complete it."""
 
-    def __init__(self, default: httpx.BaseTransport, special: dict[str, httpx.BaseTransport]):
-        self._default = default
-        self._special = special
+    def __init__(self, settings: Settings, bundles: dict[str, str], complete: Callable | None = None):
+        """``complete(name, address, port, bundle)``: the intermediates for a server's chain, or None."""
+        self._settings = settings
+        self._bundles = {host.lower(): bundle for host, bundle in bundles.items()}
+        self._complete = complete
+        self._default = _guarded_transport(settings, _trust_store())
+        self._special = {host: _guarded_transport(settings, _trust_store(b)) for host, b in self._bundles.items()}
+        self._replaced: list[httpx.BaseTransport] = []
+        self._lock = threading.Lock()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        host = request.extensions.get("sni_hostname") or request.url.host  # the real name behind connect_to
-        return self._special.get(host.lower(), self._default).handle_request(request)
+        host = (request.extensions.get("sni_hostname") or request.url.host).lower()  # the real name behind connect_to
+        try:
+            return self._special.get(host, self._default).handle_request(request)
+        except httpx.ConnectError as exc:
+            if self._complete is None or request.url.scheme != "https" or not missing_issuer(exc):
+                raise
+            bundle = self._bundles.get(host)
+            intermediates = self._complete(host, request.url.host, request.url.port or 443, bundle)
+            if not intermediates:
+                raise  # no CA Issuers URL: the ordinary verification error
+        # No request was sent: the handshake failed. Retried once, verifying as always.
+        transport = _guarded_transport(self._settings, with_intermediates(_trust_store(bundle), intermediates))
+        with self._lock:
+            if host in self._special:
+                self._replaced.append(self._special[host])  # may be in use elsewhere: closed with the rest
+            self._special[host] = transport
+        return transport.handle_request(request)
 
     def close(self) -> None:
-        for transport in [self._default, *self._special.values()]:
+        for transport in [self._default, *self._special.values(), *self._replaced]:
             transport.close()
 
 
@@ -156,11 +182,12 @@ class Fetcher:
         self._rng = rng or random.Random()
         inner = transport
         if inner is None:
-            special = {}
             for host, bundle in (ca_bundles or {}).items():
                 log.warning("TLS exception: %s is verified against the extra CA bundle %s", host, bundle)
-                special[host.lower()] = _guarded_transport(settings, bundle)
-            inner = _PerHost(_guarded_transport(settings), special) if special else _guarded_transport(settings)
+            self._chains = Chains(
+                self._fetch_issuer, _trust_store, GuardedBackend(_allowed(settings)), min(10.0, settings.timeout)
+            )
+            inner = _PerHost(settings, ca_bundles or {}, self._complete_chain)
         if settings.connect_to:
             log.warning(
                 "connect_to sends %d host names to local addresses (demo and tests only)", len(settings.connect_to)
@@ -326,6 +353,9 @@ class Fetcher:
         except httpx.HTTPError:
             self._count("error")
             raise
+        except ChainError as exc:
+            self._count("error")
+            raise FetchError(url, f"TLS certificate verification failed: {exc}") from None
         except UnsafeAddress as exc:
             self._count("unsafe")
             raise _RefusedAddress(url, f"refused: {exc}") from None
@@ -345,6 +375,9 @@ class Fetcher:
             if _is_tls_error(exc):
                 raise FetchError(url, "TLS certificate verification failed") from None
             raise _Retryable(url, "connection failed") from None
+        except ChainError as exc:  # an incomplete chain that could not be completed: never retried
+            self._count("error")
+            raise FetchError(url, f"TLS certificate verification failed: {exc}") from None
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
             self._count("error")
             raise _Retryable(url, f"connection dropped: {type(exc).__name__}") from None
@@ -356,6 +389,21 @@ class Fetcher:
             raise _RefusedAddress(url, f"refused: {exc}") from None
         self._count(f"{response.status_code // 100}xx", len(content), response.status_code)
         return Response(str(response.url), response.status_code, response.headers, content)
+
+    def _complete_chain(self, name: str, address: str, port: int, bundle: str | None) -> list | None:
+        """The intermediates that complete a server's chain (``chains.py``); the request they
+        let through then waits for its slot like any other."""
+        intermediates = self._chains.complete(name, address, port, bundle)
+        if intermediates:
+            self.slots.wait(slot_key(name))
+        return intermediates
+
+    def _fetch_issuer(self, url: str) -> bytes:
+        """A CA Issuers URL's body, through every check but robots.txt (a certificate repository, not a site)."""
+        try:
+            return self.get(url, robots=False, accept=ACCEPT).content
+        except FetchError as exc:
+            raise ChainError(f"the issuer could not be fetched from {url}: {exc.reason}") from None
 
     def _read_capped(self, response: httpx.Response, url: str) -> bytes:
         """Read and decode the body, counting decoded bytes against the cap and time against the deadline.
@@ -426,16 +474,26 @@ class Fetcher:
 _TALLY: ContextVar[Counter[str] | None] = ContextVar("cllr_http_tally", default=None)
 
 
-def _guarded_transport(settings: Settings, ca_bundle: str | None = None) -> httpx.HTTPTransport:
+def _trust_store(ca_bundle: str | None = None) -> ssl.SSLContext:
+    """A new verifying context: httpx's default (certifi, or ``SSL_CERT_FILE``), or for a host
+    with a recorded exception the system's trust store plus its extra CA bundle."""
+    if not ca_bundle:
+        return httpx.create_ssl_context()
+    context = ssl.create_default_context()
+    context.load_verify_locations(cafile=ca_bundle)
+    return context
+
+
+def _allowed(settings: Settings) -> list[tuple[str, int]]:
+    """The local addresses and ports that ``connect_to`` may reach."""
+    return [_target(target)[1:] for target in settings.connect_to.values()]
+
+
+def _guarded_transport(settings: Settings, context: ssl.SSLContext) -> httpx.HTTPTransport:
     """httpx's transport with connections only to checked public addresses (``addresses.py``)."""
-    verify: ssl.SSLContext | bool = True
-    if ca_bundle:
-        verify = ssl.create_default_context()
-        verify.load_verify_locations(cafile=ca_bundle)
-    transport = httpx.HTTPTransport(retries=0, verify=verify)
-    allowed = [_target(target)[1:] for target in settings.connect_to.values()]
+    transport = httpx.HTTPTransport(retries=0, verify=context)
     # httpx has no public hook for httpcore's network backend; the attribute is pinned with httpx.
-    transport._pool._network_backend = GuardedBackend(allowed)
+    transport._pool._network_backend = GuardedBackend(_allowed(settings))
     return transport
 
 
