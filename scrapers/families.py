@@ -17,9 +17,21 @@ from typing import Any
 import yaml
 
 from . import cmis, html, jsonapi, moderngov
-from .records import Roster
+from .records import Roster, ScrapedCouncillor
 
-MAX_PAGES = 50  # a paged directory longer than this is a crawl trap, not a council
+MAX_PAGES = 50  # a paged directory (or a list of ward pages) longer than this is a crawl trap, not a council
+# Keys of a council's entry that describe the entry rather than how to read the roster.
+ENTRY_NOTES = ("checked_live", "source", "note")
+
+
+@dataclass(frozen=True)
+class Details:
+    """One more document per councillor (their own page, or a detail record) completing what the roster gives."""
+
+    wanted: Callable[[Any], bool]  # config → whether this council's councillors need it
+    url: Callable[[Any, ScrapedCouncillor, str], str | None]  # (config, councillor, roster URL) → its URL
+    parse: Callable[[bytes, str, Any, ScrapedCouncillor], ScrapedCouncillor | None]  # → completed (None: a vacancy)
+    accept: str
 
 
 @dataclass(frozen=True)
@@ -31,6 +43,10 @@ class Family:
     configure: Callable[[dict], Any] | None = None  # a council's YAML entry → its parser config; None: none needed
     next_page: Callable[[bytes, str, Any], str | None] | None = None  # (body, fetched URL, config) → next page
     fallback: Family | None = None  # read when the roster's source answers with an error or the wrong thing
+    # (body, fetched URL, config) → the ward pages the roster page links to, as (URL, ward); [] when none
+    ward_pages: Callable[[bytes, str, Any], list[tuple[str, str]]] | None = None
+    parse_ward: Callable[[bytes, str, Any, str], Roster] | None = None  # (body, URL, config, ward) → that ward's
+    details: Details | None = None
 
 
 FAMILIES = {
@@ -59,6 +75,14 @@ FAMILIES = {
         "text/html",
         configure=html.HtmlConfig.from_mapping,
         next_page=html.next_page_url,
+        ward_pages=html.ward_page_links,
+        parse_ward=lambda content, url, config, ward: html.parse_html_roster(content, url, config, ward),
+        details=Details(
+            lambda config: bool(config.detail),
+            lambda _config, councillor, _url: councillor.profile_url,
+            html.parse_detail_page,
+            "text/html",
+        ),
     ),
     "json": Family(
         "json",
@@ -66,6 +90,12 @@ FAMILIES = {
         lambda content, _base, url, config: jsonapi.parse_json_roster(content, url, config),
         "application/json",
         configure=jsonapi.JsonConfig.from_mapping,
+        details=Details(
+            lambda config: config.detail_template is not None,
+            jsonapi.detail_url,
+            jsonapi.parse_detail_record,
+            "application/json",
+        ),
     ),
 }
 
@@ -73,6 +103,11 @@ FAMILIES = {
 def merge_pages(pages: list[Roster]) -> Roster:
     """The pages of a paged roster as one roster."""
     return pages[0] if len(pages) == 1 else html.merge_pages(pages)
+
+
+def roster_settings(entry: dict) -> dict:
+    """A council's entry without its notes (``checked_live``, ``source``, ``note``): what its family reads."""
+    return {key: value for key, value in entry.items() if key not in ENTRY_NOTES}
 
 
 def read_council_configs(path: Path) -> dict[str, dict]:

@@ -244,7 +244,7 @@ GOOD = {"records": "d", "id": "Id", "name": "Name", "ward": "Ward"}
         ({"records": ""}, "missing required key(s) 'id', 'name', 'ward'"),
         (GOOD | {"ward": None}, "missing required key(s) 'ward'"),
         (GOOD | {"wards": "Ward"}, "unknown key(s) 'wards'"),
-        (GOOD | {"id": 3}, "'id' must be a string, not int"),
+        (GOOD | {"id": 3}, "'id' must be a string, or a mapping with 'from', not int"),
         (GOOD | {"records": ["d", "results"]}, "'records' must be a string, not list"),
         (GOOD | {"name": ""}, "'name' is empty"),
         (GOOD | {"party": "fields..party"}, "'party' has an empty part in path 'fields..party'"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import click
@@ -63,6 +64,49 @@ def councils_list(family: str | None, failing: bool) -> None:
                 f"{council.code:<5} {council.cms:<10} {when:<17} {status:<14} {members.get(council.id, 0):>11}  {council.name}"
             )
     db.dispose()
+
+
+@councils.command("try")
+@click.argument("code")
+def councils_try(code: str) -> None:
+    """Read one council's roster from its site as a run would, through the HTTP layer (every page
+    its entry reads: next pages, ward pages, councillors' own pages), and print its councillors
+    as JSON lines; nothing is stored. The way to check an entry before setting its
+    ``checked_live`` (docs/councils.md).
+
+    Example:
+
+        cllr councils try CAN
+    """
+    from cllr.http import Fetcher, FetchError
+    from cllr.pipeline.roster_pages import read_roster
+    from models.store import read_registry
+    from scrapers.families import FAMILIES, read_council_configs, roster_settings
+    from scrapers.records import SourceError
+
+    settings = Settings()
+    row = next((r for r in read_registry(settings.registry) if r["code"].strip().upper() == code.upper()), None)
+    if row is None:
+        raise click.ClickException(f"no council {code.upper()} in {settings.registry}")
+    family = FAMILIES.get(row["cms"])
+    if family is None:
+        raise click.ClickException(f"no scraper for the {row['cms']!r} CMS family")
+    try:
+        config = None
+        if family.configure is not None:
+            entry = read_council_configs(settings.scrapers).get(code.upper())
+            if entry is None:
+                raise click.ClickException(f"no entry for {code.upper()} in {settings.scrapers}")
+            config = family.configure(roster_settings(entry))
+        with Fetcher(settings) as fetcher:
+            fetch = lambda url, accept, conditional: fetcher.get(url, accept=accept)  # noqa: E731 (never conditional here)
+            read = read_roster(family, config, family.roster_url(row["roster_url"]), row["roster_url"], fetch)
+    except (FetchError, SourceError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    for c in read.roster.councillors:
+        record = {"id": c.source_id, "name": c.name, "ward": c.ward, "party": c.party, "profile_url": c.profile_url}
+        click.echo(json.dumps(record, ensure_ascii=False))
+    click.echo(f"{len(read.roster.councillors)} councillors in {len(read.roster.wards)} wards", err=True)
 
 
 @click.group()

@@ -23,7 +23,9 @@ def parse(file, cms: str, url: str | None, council: str | None) -> None:
 
     Exits with status 1 and a one-line reason when the file is not a roster, or is a
     roster with no councillors (never a council's real state). HTML and JSON rosters
-    are parsed with the council's entry in the scraper configuration (``--council``).
+    are parsed with the council's entry in the scraper configuration (``--council``);
+    only the file given is read: what an entry reads from further pages (ward pages,
+    councillors' own pages) is read by ``cllr councils try CODE``.
 
     Examples:
 
@@ -31,7 +33,7 @@ def parse(file, cms: str, url: str | None, council: str | None) -> None:
 
         cllr parse councillors.html --cms html --council XYZ --url https://www.xyz.gov.uk/councillors
     """
-    from scrapers.families import FAMILIES, read_council_configs
+    from scrapers.families import FAMILIES, read_council_configs, roster_settings
     from scrapers.records import SourceError
 
     family = FAMILIES[cms]
@@ -45,7 +47,7 @@ def parse(file, cms: str, url: str | None, council: str | None) -> None:
             entry = read_council_configs(settings.scrapers).get(council.upper())
             if entry is None:
                 raise click.ClickException(f"no entry for {council.upper()} in {settings.scrapers}")
-            config = family.configure(entry)
+            config = family.configure(roster_settings(entry))
         roster = family.parse(file.read(), url, page_url, config)
     except (SourceError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None

@@ -56,6 +56,9 @@ class Context:
     fetcher: Fetcher
     _configs: dict[str, dict] | None = None
     _domains: dict[int, str] | None = None
+    # Council code → its councillors' own pages read with its roster (URL → body, URL read),
+    # until the council's accounts are looked for in them (profiles.discover_accounts).
+    own_pages: dict[str, dict[str, tuple[bytes, str]]] = field(default_factory=dict)
 
     def council_domains(self) -> dict[int, str]:
         """Council id → the council's own domain (``verification.own_domains``), read once per run."""

@@ -19,7 +19,8 @@ log = logging.getLogger("cllr")
 
 
 def discover_accounts(ctx: Context, code: str, run_id: int) -> Outcome:
-    """Read each current councillor's profile page for links to their accounts."""
+    """Read each current councillor's profile page for links to their accounts (a page already read
+    with the roster, for the council's details, is not asked for again)."""
     started = utcnow()
     with ctx.db.session() as session:
         council_id = session.scalar(select(Council.id).where(Council.code == code))
@@ -32,9 +33,10 @@ def discover_accounts(ctx: Context, code: str, run_id: int) -> Outcome:
     counts = {"pages": 0, "unchanged": 0, "failed": 0, "robots_refused": 0}
     links = Links()
     failures: list[str] = []
+    read = ctx.own_pages.pop(code, {})
     with ctx.fetcher.tally() as http:
         for councillor_id, url in people:
-            _read_profile(ctx, councillor_id, url, run_id, counts, links, failures)
+            _read_profile(ctx, councillor_id, url, run_id, counts, links, failures, read.get(url))
     status = "failed" if people and not (counts["pages"] or counts["unchanged"]) else "done"
     if people and counts["robots_refused"] == len(people):
         status = "skipped_robots"
@@ -45,17 +47,27 @@ def discover_accounts(ctx: Context, code: str, run_id: int) -> Outcome:
 
 
 def _read_profile(
-    ctx: Context, councillor_id: int, url: str, run_id: int, counts: dict[str, int], links: Links, failures: list[str]
+    ctx: Context,
+    councillor_id: int,
+    url: str,
+    run_id: int,
+    counts: dict[str, int],
+    links: Links,
+    failures: list[str],
+    read: tuple[bytes, str] | None = None,
 ) -> None:
-    """One profile page: reconcile the accounts it names with those it named before, or count why it could not be read."""
+    """One profile page (``read`` already, with the roster, or fetched now): reconcile the accounts
+    it names with those it named before, or count why it could not be read."""
     try:
-        page = ctx.fetcher.get(url, accept="text/html", conditional=True)
-        if page.not_modified:  # the same links as last time: they are confirmed, not re-read
-            with ctx.db.session() as session:
-                touch_evidence(session, url, run_id=run_id, councillor_id=councillor_id)
-            counts["unchanged"] += 1
-            return
-        found = parse_profile_page(page.content, page.url)
+        if read is None:
+            page = ctx.fetcher.get(url, accept="text/html", conditional=True)
+            if page.not_modified:  # the same links as last time: they are confirmed, not re-read
+                with ctx.db.session() as session:
+                    touch_evidence(session, url, run_id=run_id, councillor_id=councillor_id)
+                counts["unchanged"] += 1
+                return
+            read = (page.content, page.url)
+        found = parse_profile_page(*read)
         with ctx.db.session() as session:
             links += record_links(
                 session, councillor_id, found, method="council_profile", source_url=url, run_id=run_id

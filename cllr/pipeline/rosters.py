@@ -14,12 +14,13 @@ from cllr.handles import find_handles
 from cllr.http import FetchError, RobotsRefusal, slot_key
 from cllr.pipeline.context import Context, Outcome, record_step
 from cllr.pipeline.profiles import discover_accounts
+from cllr.pipeline.roster_pages import NotModified, read_roster
 from models import Council, Councillor, Membership, RunStep
 from models.base import utcnow
 from models.links import Links, record_links, touch_evidence
 from models.merge import Quarantined, apply_roster, stage_roster
-from scrapers.families import FAMILIES, MAX_PAGES, Family, merge_pages
-from scrapers.records import Roster, SourceError
+from scrapers.families import FAMILIES, Family, roster_settings
+from scrapers.records import SourceError
 
 log = logging.getLogger("cllr")
 
@@ -42,19 +43,21 @@ def scrape_roster(ctx: Context, code: str, run_id: int, today: date) -> Outcome:
             config = _council_config(ctx, family, code)
             source_url = family.roster_url(base)
             try:
-                roster = _fetch_roster(ctx, family, source_url, base, config)
+                read = read_roster(family, config, source_url, base, _fetch(ctx))
             except (FetchError, SourceError) as exc:
                 # An HTTP error or the wrong document, not an unreachable or refusing site.
                 if family.fallback is None or isinstance(exc, RobotsRefusal) or getattr(exc, "status", 0) is None:
                     raise
                 source_url = family.fallback.roster_url(base)
                 try:
-                    roster = _fetch_roster(ctx, family.fallback, source_url, base, config)
+                    read = read_roster(family.fallback, config, source_url, base, _fetch(ctx))
                 except RobotsRefusal:
                     raise
                 except (FetchError, SourceError) as second:
                     raise SourceError(f"{exc}; and the {family.fallback.name}: {second}") from None
                 note = f"read the {family.fallback.name}: {exc}"
+            roster = read.roster
+            ctx.own_pages[code] = read.own_pages  # for the accounts they link to (profiles.discover_accounts)
             if email_domain:  # one ModernGov instance serving two councils
                 members = [c for c in roster.councillors if (c.email or "").lower().endswith(email_domain)]
                 roster = replace(roster, councillors=members)
@@ -63,7 +66,7 @@ def scrape_roster(ctx: Context, code: str, run_id: int, today: date) -> Outcome:
             outcome.reason = note
         except _Skip as exc:
             outcome = Outcome("roster", code, "skipped", str(exc))
-        except _NotModified:
+        except NotModified:
             with ctx.db.session() as session:  # its entries' links are as they were: checked again
                 touch_evidence(session, source_url, run_id=run_id)
             outcome = Outcome("roster", code, "unchanged", "not modified since the last run (304)")
@@ -95,40 +98,13 @@ def _council_config(ctx: Context, family: Family, code: str):
     if entry is None:
         raise _Skip(f"no selectors for this {family.name}-family council in {ctx.settings.scrapers.name} yet")
     try:
-        return family.configure(entry)
+        return family.configure(roster_settings(entry))
     except ValueError as exc:
         raise ValueError(f"{ctx.settings.scrapers.name} entry {code}: {exc}") from None
 
 
-def _fetch_roster(ctx: Context, family: Family, url: str, base: str, config) -> Roster:
-    """Fetch and parse a roster, following a paged directory's next links (same site, at most MAX_PAGES).
-
-    A one-page roster is fetched conditionally, and a 304 means nothing to do; a paged
-    one is fetched in full, since any page may have changed.
-    """
-    paged = family.next_page is not None and getattr(config, "next_page", None)
-    pages: list[Roster] = []
-    seen = {url}
-    while True:
-        response = ctx.fetcher.get(url, accept=family.accept, conditional=not paged)
-        if response.not_modified:
-            raise _NotModified
-        pages.append(family.parse(response.content, base, response.url, config))
-        following = family.next_page(response.content, response.url, config) if paged else None
-        if not following or following in seen:
-            return merge_pages(pages)
-        if len(pages) >= MAX_PAGES:
-            raise SourceError(f"more than {MAX_PAGES} pages of councillors: a crawl trap, not a roster")
-        seen.add(following)
-        url = following
-
-
 class _Skip(Exception):
     """The council cannot be scraped yet (no scraper or selectors): a note, not a failure."""
-
-
-class _NotModified(Exception):
-    """The source answered 304: nothing to parse or apply."""
 
 
 def _merge_roster(ctx: Context, code: str, council_id: int, roster, run_id: int, today: date) -> Outcome:
@@ -193,12 +169,14 @@ def scrape_lane(ctx: Context, codes: list[str], run_id: int, today: date) -> lis
     for code in codes:
         roster = scrape_roster(ctx, code, run_id, today)
         outcomes.append(roster)
-        if roster.status == "unchanged" and (read := _profiles_read_recently(ctx, code)) is not None:
+        read_now = bool(ctx.own_pages.get(code))  # its councillors' pages were read with the roster: no request
+        if roster.status == "unchanged" and not read_now and (read := _profiles_read_recently(ctx, code)) is not None:
             outcomes.append(_keep_profiles(ctx, code, run_id, read))
         elif roster.status in ("applied", "unchanged"):
             outcomes.append(discover_accounts(ctx, code, run_id))
         else:
             progress.current().advance("Profiles")
+        ctx.own_pages.pop(code, None)
     return outcomes
 
 
@@ -229,3 +207,8 @@ def _keep_profiles(ctx: Context, code: str, run_id: int, read: datetime) -> Outc
     reason = f"roster unchanged; profile pages last read {read:%Y-%m-%d %H:%M} UTC"
     progress.current().advance("Profiles")
     return record_step(ctx, run_id, Outcome("profiles", code, "unchanged", reason), council_id=council_id)
+
+
+def _fetch(ctx: Context):
+    """Roster pages through the HTTP layer (``roster_pages.Fetch``)."""
+    return lambda url, accept, conditional: ctx.fetcher.get(url, accept=accept, conditional=conditional)
