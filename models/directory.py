@@ -24,13 +24,27 @@ class Council(Base):
     scraper_class: Mapped[str] = mapped_column(String(20))
     roster_url: Mapped[str | None] = mapped_column(String(2048))
     shared_instance_email_domain: Mapped[str | None] = mapped_column(String(200))
-    seats: Mapped[int | None]
+    seats: Mapped[int | None]  # as a published source gives it (the registry), when one does
+    # Counted from the council's own roster when it was last applied: councillors plus the
+    # vacant seats it lists; the seat count when no published one is held (seat_count).
+    roster_seats: Mapped[int | None]
+    roster_seats_on: Mapped[date | None]
     disabled: Mapped[bool] = mapped_column(default=False)
     # Demo councils, and everyone and everything attached to them, are invented.
     fictional: Mapped[bool] = mapped_column(default=False)
 
     wards: Mapped[list[Ward]] = relationship(back_populates="council")
     councillors: Mapped[list[Councillor]] = relationship(back_populates="council")
+
+    @property
+    def seat_count(self) -> int | None:
+        """The council's seats: as published when a source gives them, else as its own roster counts them."""
+        return self.seats or self.roster_seats
+
+    @property
+    def seats_source(self) -> str | None:
+        """Where ``seat_count`` comes from: "published" (the registry), "roster" (counted from it), or None."""
+        return "published" if self.seats else "roster" if self.roster_seats else None
 
 
 class Ward(Base):
@@ -44,6 +58,7 @@ class Ward(Base):
     key: Mapped[str] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(200))
     gss: Mapped[str | None] = mapped_column(String(9))
+    vacant_seats: Mapped[int] = mapped_column(default=0, server_default="0")  # as the last applied roster lists them
 
     council: Mapped[Council] = relationship(back_populates="wards")
 

@@ -9,10 +9,11 @@ implausible share of current memberships, is quarantined instead of applied.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from cllr.names import slugify, ward_key
@@ -147,7 +148,7 @@ def apply_roster(
     scraped_ids = {c.source_id for c in roster.councillors}
     leaving = [c for c in existing.values() if c.current is not None and c.source_id not in scraped_ids]
     if checked:
-        check_roster(roster, diff_roster(existing, roster), council.seats)
+        check_roster(roster, diff_roster(existing, roster), council.seat_count)
 
     result = MergeResult()
     wards = _wards(session, council, roster)
@@ -175,7 +176,24 @@ def apply_roster(
         current.run_id = run_id
         result.ended.append(councillor.name)
     session.flush()
+    _count_seats(session, council, wards, roster, today)
     return result
+
+
+def _count_seats(session: Session, council: Council, wards: dict[str, Ward], roster: Roster, today: date) -> None:
+    """Each ward's vacant seats as the roster lists them, and the council's seats counted from it:
+    its current councillors (a correction's changes included) plus the vacant seats."""
+    vacant = Counter(ward_key(w) for w in roster.vacancies if w)
+    for key, ward in wards.items():
+        ward.vacant_seats = vacant.get(key, 0)
+    sitting = session.scalar(
+        select(func.count())
+        .select_from(Membership)
+        .join(Councillor, Councillor.id == Membership.councillor_id)
+        .where(Councillor.council_id == council.id, Membership.end_date.is_(None))
+    )
+    council.roster_seats = sitting + len(roster.vacancies)
+    council.roster_seats_on = today
 
 
 def _hold_locked(session: Session, roster: Roster, existing: dict[str, Councillor], run_id: int | None) -> Roster:
@@ -228,7 +246,7 @@ def _differs(column: str, scraped: str, locked: str) -> bool:
 
 def _wards(session: Session, council: Council, roster: Roster) -> dict[str, Ward]:
     wards = {w.key: w for w in session.scalars(select(Ward).where(Ward.council_id == council.id))}
-    for name in [*roster.wards, *(c.ward for c in roster.councillors)]:
+    for name in [*roster.wards, *(c.ward for c in roster.councillors), *(w for w in roster.vacancies if w)]:
         key = ward_key(name)
         if key not in wards:
             wards[key] = Ward(council_id=council.id, key=key, name=name)

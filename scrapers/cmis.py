@@ -20,7 +20,7 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 from cllr.names import clean_name, is_vacancy, split_area_label, tidy
 
 from .html import web_url
-from .records import Roster, ScrapedCouncillor, SourceError
+from .records import Roster, ScrapedCouncillor, SourceError, Vacancy
 
 BLOCK_CLASS = "PE_People_PersonBlock"
 _ID = re.compile(r"/id/(\d+)(?:/|$)", re.IGNORECASE)
@@ -33,20 +33,25 @@ def parse_person_blocks(content: bytes, page_url: str) -> Roster:
     if not blocks:
         raise SourceError("not a CMIS councillors page: no person blocks")
     councillors: list[ScrapedCouncillor] = []
+    vacancies: list[str] = []
     seen: set[str] = set()
     for block in blocks:
         councillor = _councillor(block, page_url)
-        if councillor is not None and councillor.source_id not in seen:
+        if isinstance(councillor, Vacancy):
+            vacancies.append(councillor.ward)
+        elif councillor is not None and councillor.source_id not in seen:
             seen.add(councillor.source_id)
             councillors.append(councillor)
-    wards = sorted({c.ward for c in councillors})
-    return Roster(councillors=councillors, wards=wards)
+    wards = sorted({c.ward for c in councillors} | {w for w in vacancies if w})
+    return Roster(councillors=councillors, wards=wards, vacancies=vacancies)
 
 
-def _councillor(block: Tag, page_url: str) -> ScrapedCouncillor | None:
+def _councillor(block: Tag, page_url: str) -> ScrapedCouncillor | Vacancy | None:
     name_tag = block.find("div", class_="NameLink")
     raw_name = tidy(name_tag.get_text(" ")) if name_tag else ""
-    if not raw_name or is_vacancy(raw_name):
+    if raw_name and is_vacancy(raw_name):
+        return Vacancy(_after_label(block))
+    if not raw_name:
         return None
     if "<" in raw_name or ">" in raw_name:  # a tag the parser could not read spilled into the name
         raise SourceError(f"CMIS person block holds broken markup in its name: {raw_name[:60]!r}")

@@ -277,6 +277,7 @@ def parse_html_roster(content: bytes, page_url: str, config: HtmlConfig, ward: s
         headings = _headings(soup, elements, config.ward_heading)
         detail = config.detail or {}
         councillors: list[ScrapedCouncillor] = []
+        vacancies: list[str] = []
         seen: set[str] = set()
         named = 0
         for element in elements:
@@ -285,6 +286,7 @@ def parse_html_roster(content: bytes, page_url: str, config: HtmlConfig, ward: s
                 continue
             named += 1
             if raw_name and is_vacancy(raw_name):
+                vacancies.append(_vacancy_ward(element, config, headings.get(id(element)) or ward))
                 continue
             councillor = _councillor(element, raw_name, page_url, config, headings.get(id(element)) or ward)
             if councillor.source_id not in seen:
@@ -295,7 +297,15 @@ def parse_html_roster(content: bytes, page_url: str, config: HtmlConfig, ward: s
     if not named:
         where = config.name.place if config.name else config.profile.place
         raise SourceError(f"{len(elements)} elements matched {config.councillor!r} but none had a name at {where!r}")
-    return Roster(councillors=councillors, wards=sorted({c.ward for c in councillors if c.ward}))
+    wards = sorted({c.ward for c in councillors if c.ward} | {w for w in vacancies if w})
+    return Roster(councillors=councillors, wards=wards, vacancies=vacancies)
+
+
+def _vacancy_ward(element: Tag, config: HtmlConfig, ward: str | None) -> str:
+    """The ward of a vacant seat, as far as the list gives it ("" when only its own page would)."""
+    if config.ward is not None:
+        return _unlabel(read(element, config.ward), config.ward_label) or (ward or "")
+    return ward or ""
 
 
 def _headings(soup: BeautifulSoup, elements: list[Tag], heading: Field | None) -> dict[int, str]:
@@ -471,5 +481,6 @@ def merge_pages(pages: list[Roster]) -> Roster:
             if councillor.source_id not in seen:
                 seen.add(councillor.source_id)
                 councillors.append(councillor)
-    wards = sorted({c.ward for c in councillors})
-    return Roster(councillors=councillors, wards=wards, source_url=pages[0].source_url)
+    vacancies = [ward for page in pages for ward in page.vacancies]
+    wards = sorted({c.ward for c in councillors} | {w for w in vacancies if w})
+    return Roster(councillors=councillors, wards=wards, source_url=pages[0].source_url, vacancies=vacancies)

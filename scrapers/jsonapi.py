@@ -24,7 +24,7 @@ from cllr.names import clean_name, is_vacancy, tidy
 
 from .fields import Field, config_values, missing, read_field
 from .html import email_address, photo_url, web_url
-from .records import Roster, ScrapedCouncillor, SourceError
+from .records import Roster, ScrapedCouncillor, SourceError, Vacancy
 
 _MISSING = object()
 _JSON_TYPES = {dict: "object", list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
@@ -211,15 +211,19 @@ def parse_json_roster(content: bytes, url: str, config: JsonConfig) -> Roster:
         found = "nothing" if records is _MISSING else _json_type(records)
         raise SourceError(f"no list {where} (found {found})")
     councillors: list[ScrapedCouncillor] = []
+    vacancies: list[str] = []
     seen: set[str] = set()
     for index, record in enumerate(records):
         if not isinstance(record, dict):
             raise SourceError(f"record {index} is not an object (found {_json_type(record)})")
         councillor = _councillor(record, index, url, config)
-        if councillor is not None and councillor.source_id not in seen:
+        if isinstance(councillor, Vacancy):
+            vacancies.append(councillor.ward)
+        elif councillor is not None and councillor.source_id not in seen:
             seen.add(councillor.source_id)
             councillors.append(councillor)
-    return Roster(councillors=councillors, wards=sorted({c.ward for c in councillors if c.ward}))
+    wards = sorted({c.ward for c in councillors if c.ward} | {w for w in vacancies if w})
+    return Roster(councillors=councillors, wards=wards, vacancies=vacancies)
 
 
 def _reader(record: dict, index: int):
@@ -236,12 +240,12 @@ def _name(field, name: Field | None, first: Field | None, last: Field | None) ->
     return raw_name
 
 
-def _councillor(record: dict, index: int, url: str, config: JsonConfig) -> ScrapedCouncillor | None:
+def _councillor(record: dict, index: int, url: str, config: JsonConfig) -> ScrapedCouncillor | Vacancy | None:
     field = _reader(record, index)
     detail = config.detail or {}
     raw_name = _name(field, config.name, config.first_name, config.last_name)
     if raw_name and is_vacancy(raw_name):
-        return None
+        return Vacancy(field(config.ward))
     source_id = field(config.id)
     if not raw_name and not ("name" in detail or "first_name" in detail):
         raise SourceError(f"record {index} has no name at {config.name.place if config.name else 'first_name'!r}")

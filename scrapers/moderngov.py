@@ -27,7 +27,7 @@ from defusedxml.ElementTree import fromstring
 
 from cllr.names import area_name, clean_name, is_vacancy, split_area_label, tidy, ward_key
 
-from .records import Roster, ScrapedCouncillor, SourceError
+from .records import Roster, ScrapedCouncillor, SourceError, Vacancy
 
 ROSTER_PATH = "mgWebService.asmx/GetCouncillorsByWard"
 MEMBER_INDEX_PATH = "mgMemberIndex.aspx?FN=WARD&VW=LIST&PIC=0"
@@ -51,7 +51,7 @@ def profile_url(base_url: str, councillor_id: str) -> str:
 def parse_councillors_by_ward(content: bytes, base_url: str | None = None) -> Roster:
     """Parse a ``GetCouncillorsByWard`` response into a roster.
 
-    Vacant seats are dropped. Raises :class:`SourceError` when the bytes are not a
+    Vacant seats are counted (``Roster.vacancies``), not listed as councillors. Raises :class:`SourceError` when the bytes are not a
     ModernGov roster at all (an HTML error page or a redirect stub served with status
     200), so that such a response can never be mistaken for a council with no members.
     A well-formed roster with no councillors parses to an empty roster; judging whether
@@ -64,17 +64,21 @@ def parse_councillors_by_ward(content: bytes, base_url: str | None = None) -> Ro
         )
     councillors: list[ScrapedCouncillor] = []
     wards: list[str] = []
+    vacancies: list[str] = []
     seen: set[str] = set()
     for ward in root.iterfind("wards/ward"):
         ward_name = area_name(_text(ward, "wardtitle"))
         wards.append(ward_name)
         for element in ward.iterfind("councillors/councillor"):
+            if is_vacancy(_text(element, "fullusername")):
+                vacancies.append(ward_name)
+                continue
             councillor = _councillor(element, ward_name, base_url)
             if councillor is None or councillor.source_id in seen:
                 continue
             seen.add(councillor.source_id)
             councillors.append(councillor)
-    return Roster(councillors=councillors, wards=wards)
+    return Roster(councillors=councillors, wards=wards, vacancies=vacancies)
 
 
 def _councillor(element: Element, ward: str, base_url: str | None) -> ScrapedCouncillor | None:
@@ -111,7 +115,7 @@ def parse_member_index(content: bytes, page_url: str) -> Roster:
     labelled: "Ward: Foo", "Division: Foo", "DEA: Foo"). Headings lose their labels too.
     A page with no member links is a :class:`SourceError`; so is a member under no ward
     heading whose item names no labelled ward either (the index was not listed by ward).
-    Vacancies are dropped.
+    Vacancies are counted, under their ward heading.
     """
     soup = BeautifulSoup(content, "html.parser")
     area = soup.select_one(".mgContent") or soup
@@ -119,6 +123,7 @@ def parse_member_index(content: bytes, page_url: str) -> Roster:
         raise SourceError("not a ModernGov member index: no links to mgUserInfo.aspx")
     councillors: list[ScrapedCouncillor] = []
     wards: list[str] = []
+    vacancies: list[str] = []
     seen: set[str] = set()
     ward = ""
     for tag in area.find_all(["h2", "li"]):
@@ -127,20 +132,22 @@ def parse_member_index(content: bytes, page_url: str) -> Roster:
             wards.append(ward)
             continue
         councillor = _index_item(tag, ward, page_url)
-        if councillor is not None and councillor.source_id not in seen:
+        if isinstance(councillor, Vacancy):
+            vacancies.append(councillor.ward)
+        elif councillor is not None and councillor.source_id not in seen:
             seen.add(councillor.source_id)
             councillors.append(councillor)
     wards += [w for w in dict.fromkeys(c.ward for c in councillors) if w not in wards]  # named only in items
-    return Roster(councillors=councillors, wards=[w for w in wards if w])
+    return Roster(councillors=councillors, wards=[w for w in wards if w], vacancies=vacancies)
 
 
-def _index_item(item: Tag, ward: str, page_url: str) -> ScrapedCouncillor | None:
+def _index_item(item: Tag, ward: str, page_url: str) -> ScrapedCouncillor | Vacancy | None:
     links = [a for a in item.find_all("a", href=_UID) if tidy(a.get_text(" "))]
     if not links:
         return None  # a list item that is not a member (menus, pictures only)
     raw_name = tidy(links[0].get_text(" "))
     if is_vacancy(raw_name):
-        return None
+        return Vacancy(ward)
     others = [text for p in item.find_all("p") if not p.find("a", href=_UID) and (text := tidy(p.get_text(" ")))]
     labelled = [rest for text in others if (rest := split_area_label(text))]
     ward = ward or next(iter(labelled), "")

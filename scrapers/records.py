@@ -33,12 +33,20 @@ class ScrapedCouncillor:
 
 
 @dataclass(frozen=True)
+class Vacancy:
+    """A seat the roster lists as vacant, with its ward when the roster gives one."""
+
+    ward: str = ""
+
+
+@dataclass(frozen=True)
 class Roster:
-    """A council's parsed roster: its councillors and the wards it lists."""
+    """A council's parsed roster: its councillors, the wards it lists, and its vacant seats (each one's ward, or "")."""
 
     councillors: list[ScrapedCouncillor]
     wards: list[str]
     source_url: str | None = None
+    vacancies: list[str] = field(default_factory=list)
 
     def to_payload(self) -> dict:
         """A JSON-safe form, for a roster kept in quarantine."""
@@ -47,7 +55,12 @@ class Roster:
             record = {k: v for k, v in vars(c).items() if k != "notes"}
             record |= {"term_start": _iso(c.term_start), "term_ends": _iso(c.term_ends), "notes": list(c.notes)}
             people.append(record)
-        return {"councillors": people, "wards": list(self.wards), "source_url": self.source_url}
+        return {
+            "councillors": people,
+            "wards": list(self.wards),
+            "source_url": self.source_url,
+            "vacancies": list(self.vacancies),
+        }
 
     @classmethod
     def from_payload(cls, payload: dict) -> Roster:
@@ -58,7 +71,7 @@ class Roster:
                 record[key] = date.fromisoformat(record[key]) if record.get(key) else None
             record["notes"] = tuple(record.get("notes") or ())
             people.append(ScrapedCouncillor(**record))
-        return cls(people, list(payload["wards"]), payload.get("source_url"))
+        return cls(people, list(payload["wards"]), payload.get("source_url"), list(payload.get("vacancies") or []))
 
 
 def _iso(value: date | None) -> str | None:

@@ -123,10 +123,11 @@ def test_party_tallies_match_the_manifest():
     assert argyll[""] == 3 and argyll["Independent"] == 14
 
 
-def test_vacant_seats_are_dropped():
+def test_vacant_seats_are_counted_not_listed_as_councillors():
     roster = parse(SYMROE / "newcastle-staffs-gov-uk.GetCouncillorsByWard.xml")
     assert "714" not in {c.source_id for c in roster.councillors}
     assert not [c for c in roster.councillors if "vacant" in c.raw_name.lower()]
+    assert roster.vacancies == ["Town"]
 
 
 def test_welsh_language_roster_keeps_the_same_ids():

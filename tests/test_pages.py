@@ -184,7 +184,12 @@ def test_a_council_page_gives_its_adoption_figures_as_kept_for_the_day(built):
             code = world.councils[0].code
             row = session.scalar(select(CouncilFigure).join(Council).where(Council.code == code))
             headline = page(site, f"councils/{code.lower()}.html").find("dl", class_="figures").find_all("dd")
-            assert [int(dd.get_text().split()[0]) for dd in headline] == [row.councillors, row.with_account, row.active]
+            assert [int(dd.get_text().split()[0]) for dd in headline] == [
+                row.seats,
+                row.councillors,
+                row.with_account,
+                row.active,
+            ]
             history = page(site, f"councils/{code.lower()}.html").find(
                 "section", attrs={"aria-labelledby": "history-heading"}
             )

@@ -92,6 +92,7 @@ def _completed(family: Family, config: Any, roster: Roster, roster_url: str, fet
     details = family.details
     own_pages: dict[str, tuple[bytes, str]] = {}
     councillors = []
+    vacancies = list(roster.vacancies)
     for councillor in roster.councillors:
         url = details.url(config, councillor, roster_url)
         if url is None:
@@ -100,7 +101,9 @@ def _completed(family: Family, config: Any, roster: Roster, roster_url: str, fet
         completed = details.parse(page.content, page.url, config, councillor)
         if completed is not None:
             councillors.append(completed)
+        else:  # the seat's own page says it is vacant
+            vacancies.append(councillor.ward)
         if details.accept == "text/html":
             own_pages[url] = (page.content, page.url)
-    wards = sorted({c.ward for c in councillors})
-    return Read(replace(roster, councillors=councillors, wards=wards), own_pages)
+    wards = sorted({c.ward for c in councillors} | {w for w in vacancies if w})
+    return Read(replace(roster, councillors=councillors, wards=wards, vacancies=vacancies), own_pages)

@@ -12,6 +12,7 @@ from sqlalchemy import and_, func, select
 from cllr import progress
 from cllr.handles import find_handles
 from cllr.http import FetchError, RobotsRefusal, slot_key
+from cllr.names import ward_key
 from cllr.pipeline.context import Context, Outcome, record_step
 from cllr.pipeline.profiles import discover_accounts
 from cllr.pipeline.roster_pages import NotModified, read_roster
@@ -60,7 +61,9 @@ def scrape_roster(ctx: Context, code: str, run_id: int, today: date) -> Outcome:
             ctx.own_pages[code] = read.own_pages  # for the accounts they link to (profiles.discover_accounts)
             if email_domain:  # one ModernGov instance serving two councils
                 members = [c for c in roster.councillors if (c.email or "").lower().endswith(email_domain)]
-                roster = replace(roster, councillors=members)
+                own_wards = {ward_key(c.ward) for c in members}  # its vacant seats are those in its wards
+                vacancies = [w for w in roster.vacancies if ward_key(w) in own_wards]
+                roster = replace(roster, councillors=members, vacancies=vacancies)
             roster = replace(roster, source_url=source_url)
             outcome = _merge_roster(ctx, code, council_id, roster, run_id, today)
             outcome.reason = note
@@ -146,7 +149,7 @@ def council_lanes(ctx: Context, codes: list[str]) -> list[list[str]]:
     """
     with ctx.db.session() as session:
         rows = session.execute(
-            select(Council.code, Council.roster_url, Council.seats, Council.id).where(Council.code.in_(codes))
+            select(Council.code, Council.roster_url, func.coalesce(Council.seats, Council.roster_seats), Council.id).where(Council.code.in_(codes))
         ).all()
         members = dict(
             session.execute(

@@ -42,6 +42,7 @@ from models import (
     Party,
     Post,
     RunStep,
+    Ward,
 )
 from models.accounts import ACTIVE_DAYS
 from models.base import utcnow
@@ -247,8 +248,14 @@ def _gather(session: Session) -> dict:
         for step in session.scalars(select(RunStep).where(RunStep.stage == "roster").order_by(RunStep.id))
     }
     now = utcnow()
+    vacant: dict[int, dict[str, int]] = defaultdict(dict)
+    for council_id, name, seats in session.execute(
+        select(Ward.council_id, Ward.name, Ward.vacant_seats).where(Ward.vacant_seats > 0)
+    ):
+        vacant[council_id][name] = seats
     return {
         "councils": councils,
+        "vacant": vacant,
         "people": people,
         "former": former,
         "weekly": _weekly_posts(session, now),
@@ -336,7 +343,7 @@ def _render_all(write: _Pages, data: dict, out: Path) -> int:
         people = by_council.get(council.id, [])
         if not people and council.id not in data["last_steps"]:
             continue
-        counts = figures(people, seats=council.seats or 0)  # no seat count: no share (pct shows "–")
+        counts = figures(people, seats=council.seat_count or 0)  # no seat count: no share (pct shows "–")
         council_rows.append({"council": council, "figures": counts, "step": data["last_steps"].get(council.id)})
     nations, parties = defaultdict(list), defaultdict(list)
     for person in data["people"]:
@@ -413,6 +420,9 @@ def _render_all(write: _Pages, data: dict, out: Path) -> int:
         wards: dict[str, list[PersonView]] = defaultdict(list)
         for person in sorted(by_council.get(council.id, []), key=lambda p: p.councillor.name):
             wards[person.membership.ward.name].append(person)
+        vacant = data["vacant"].get(council.id, {})
+        for name in vacant:  # a ward whose every seat is vacant is listed too
+            wards.setdefault(name, [])
         history = data["history"].get(council.id, [])[:HISTORY_ROWS]
         write(
             f"councils/{council.code.lower()}.html",
@@ -421,6 +431,7 @@ def _render_all(write: _Pages, data: dict, out: Path) -> int:
             figures=row["figures"],
             step=row["step"],
             wards=sorted(wards.items()),
+            vacant=vacant,
             former=former_by_council.get(council.id, []),
             history=history,
             council_form=f"{data['intake_url']}/council" if data["intake_url"] else None,

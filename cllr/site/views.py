@@ -209,7 +209,7 @@ def record_council_figures(session: Session, as_of: date, *, run_id: int | None)
         group = by_council.get(council.id, [])
         if not group and council.id not in existing:
             continue
-        counts = figures(group, seats=council.seats or 0)
+        counts = figures(group, seats=council.seat_count or 0)
         row = existing.get(council.id) or CouncilFigure(council_id=council.id, as_of=as_of)
         row.seats = counts["seats"] or None
         for key in ("councillors", "with_account", "active", "posts_30d"):

@@ -105,10 +105,17 @@ def _read(session: Session) -> _Data:
                 Council.nation,
                 Council.council_type,
                 Council.seats,
+                Council.roster_seats,
+                Council.roster_seats_on,
                 Council.fictional,
             )
         )
     }
+    vacant = dict(
+        session.execute(
+            select(Ward.council_id, func.sum(Ward.vacant_seats)).where(Ward.vacant_seats > 0).group_by(Ward.council_id)
+        ).all()
+    )
     wards = {row.id: row for row in session.execute(select(Ward.id, Ward.council_id, Ward.name, Ward.gss))}
     parties = {row.id: row for row in session.execute(select(Party.id, Party.key, Party.name))}
     people = list(
@@ -215,7 +222,7 @@ def _read(session: Session) -> _Data:
         group = by_council.get(council_id, [])
         sitting = [p for p in group if p["current"]]
         active = sum(1 for p in sitting if p["active"])
-        seats = council.seats or 0
+        seats = council.seats or council.roster_seats or 0
         if seats < len(sitting) or not sitting:  # a stale seat count is no denominator (as on the site);
             seats = 0  # and with nobody listed (a roster not read yet) there is nothing to share out
         councils.append(
@@ -225,7 +232,10 @@ def _read(session: Session) -> _Data:
                 "name": council.name,
                 "nation": council.nation,
                 "council_type": council.council_type,
-                "seats": council.seats,
+                "seats": council.seats or council.roster_seats,
+                "seats_source": "published" if council.seats else "roster" if council.roster_seats else None,
+                "seats_counted_on": council.roster_seats_on if council.roster_seats and not council.seats else None,
+                "vacant_seats": vacant.get(council_id, 0),
                 "fictional": bool(council.fictional),
                 "councillors": len(sitting),
                 "former_councillors": len(group) - len(sitting),

@@ -48,7 +48,22 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("name", "text", "The council's official name."),
         Column("nation", "text", "England, Scotland, Wales or Northern Ireland."),
         Column("council_type", "text", "The register's type code: NMD, UA, MD, LBO, CTY, CC, SCO, WPA or NID."),
-        Column("seats", "integer", "Seats on the council, when known.", optional=True),
+        Column(
+            "seats",
+            "integer",
+            "Seats on the council (vacancies included): as published when a source gives them, else "
+            "counted from the council's own list of councillors (`seats_source`); empty while unknown.",
+            optional=True,
+        ),
+        Column(
+            "seats_source",
+            "text",
+            "Where `seats` comes from: `published`, or `roster` (its councillors plus the vacant seats it "
+            "lists, on the day of `seats_counted_on`); empty while unknown.",
+            optional=True,
+        ),
+        Column("seats_counted_on", "date", "The day the seats were counted from the roster.", optional=True),
+        Column("vacant_seats", "integer", "Vacant seats the council's roster lists."),
         Column("fictional", "boolean", "`true` for the invented councils of the demo: nothing about them is real."),
         Column(
             "councillors", "integer", "Current councillors we list (0 for a council whose roster we have not read)."
