@@ -77,15 +77,44 @@ def test_councils_list_shows_family_status_and_counts(tmp_path):
     runner = CliRunner(env={"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"})
     result = runner.invoke(cli, ["councils", "list"])
     assert result.exit_code == 0, result.output
-    lines = result.output.splitlines()
+    lines = result.output.split("\n\nCoverage:")[0].splitlines()
     assert len(lines) == 1 + 382
     kirklees = next(line for line in lines if line.startswith("KIR "))
     assert "moderngov" in kirklees and "never run" in kirklees and "Kirklees" in kirklees
     tewkesbury = next(line for line in lines if line.startswith("TEW "))
     assert "disabled" in tewkesbury
     cmis = runner.invoke(cli, ["councils", "list", "--family", "cmis"])
-    assert len(cmis.output.splitlines()) == 1 + 30
+    assert len(cmis.output.split("\n\nCoverage:")[0].splitlines()) == 1 + 30
     assert runner.invoke(cli, ["councils", "list", "--failing"]).output.splitlines()[1:] == []
+
+
+@pytest.mark.parametrize(
+    ("registry", "entries", "expected"),
+    [
+        (
+            [("KIR", "moderngov", False), ("BIR", "html", False), ("TEW", "moderngov", True), ("ZZZ", "none", False)],
+            {"BIR": {"checked_live": "never"}},
+            [
+                "Coverage: 2 of 4 councils can be read",
+                "  skipped, disabled in the registry: 1 (TEW)",
+                "  skipped, no scraper for the 'none' family: 1 (ZZZ)",
+                "  entries never checked against the live page: 1 (BIR)",
+            ],
+        ),
+        (
+            [("BIR", "html", False), ("ERY", "json", False)],
+            {"ERY": {"checked_live": "2026-12-07"}},
+            ["Coverage: 1 of 2 councils can be read", "  skipped, no html entry in the scraper configuration: 1 (BIR)"],
+        ),
+    ],
+)
+def test_councils_list_says_what_a_run_can_read_and_why_not_the_rest(registry, entries, expected):
+    from types import SimpleNamespace
+
+    from cllr.cli.directory import coverage_lines
+
+    councils = [SimpleNamespace(code=code, cms=cms, disabled=disabled) for code, cms, disabled in registry]
+    assert coverage_lines(councils, entries) == expected
 
 
 def test_parse_reads_an_html_directory_with_a_councils_selectors(tmp_path, monkeypatch):

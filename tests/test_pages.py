@@ -251,3 +251,18 @@ def test_adoption_history_keeps_the_days_figures_changed_and_charts_them(built, 
         ]  # oldest first
     finally:
         db.dispose()
+
+
+def test_the_home_page_says_how_many_councils_and_seats_the_directory_covers(built):
+    world, site, _ = built
+    db = Database(f"sqlite:///{site.parent / 'cllr.sqlite3'}")
+    try:
+        with db.session() as session:
+            councils = list(session.scalars(select(Council)))
+            held = [c for c in councils if c.roster_seats]  # every demo council's roster was applied
+            seats = sum(c.seat_count for c in held)
+    finally:
+        db.dispose()
+    text = " ".join(page(site, "index.html").find("p", class_="coverage").get_text().split())
+    assert f"holds the councillors of {len(held)} of the {len(councils)} councils we list" in text
+    assert f"with {seats} seats between them" in text and len(held) == len(world.councils)

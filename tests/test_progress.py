@@ -2,7 +2,10 @@
 
 import io
 
-from cllr.pipeline.summary import render_summary
+import pytest
+
+from cllr.pipeline.context import Outcome
+from cllr.pipeline.summary import coverage, render_summary, summarise
 from cllr.progress import Reporter
 
 
@@ -56,3 +59,34 @@ def test_summary_says_what_changed_and_what_failed():
     assert "New councillors: A (XAA), B (XAA), C (XAB)" in text
     assert "Departed: D (XAB), E (XAB)" in text
     assert "- roster KIR: failed: HTTP 503" in text
+
+
+@pytest.mark.parametrize(
+    ("statuses", "line"),
+    [
+        ({"roster:applied": 3, "roster:unchanged": 2}, "5 of 5 councils read"),
+        (
+            {"roster:applied": 330, "roster:skipped": 50, "roster:disabled": 2},
+            "330 of 382 councils read; not read: 50 skipped (no scraper or selectors); 2 disabled",
+        ),
+        (
+            {"roster:unchanged": 1, "roster:skipped_robots": 1, "roster:failed": 2, "roster:quarantined": 1},
+            "1 of 5 councils read; not read: 1 refused by robots.txt; 2 failed; 1 held back for review",
+        ),
+    ],
+)
+def test_the_summary_says_how_many_councils_were_read_and_why_not_the_rest(statuses, line):
+    assert coverage(statuses) == line
+    assert f"Coverage:    {line}" in render_summary({"statuses": statuses}, 1.0)
+
+
+@pytest.mark.parametrize("status", ["skipped", "skipped_robots", "disabled", "failed", "quarantined"])
+def test_a_council_not_read_is_a_problem_never_none(status):
+    summary = summarise([Outcome("roster", "BIR", status, "no selectors for this html-family council yet")])
+    assert summary["problems"] == [f"roster BIR: {status}: no selectors for this html-family council yet"]
+    assert "Problems:    1" in render_summary(summary, 1.0)
+
+
+def test_an_unchanged_or_applied_council_is_no_problem():
+    summary = summarise([Outcome("roster", "KIR", "unchanged", "not modified since the last run (304)")])
+    assert summary["problems"] == []

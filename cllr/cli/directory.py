@@ -32,6 +32,7 @@ def councils_list(family: str | None, failing: bool) -> None:
     from models import Council, Councillor, Membership, RunStep
     from models.db import Database
     from models.store import load_registry, read_registry
+    from scrapers.families import read_council_configs
 
     settings = Settings()
     db = Database(settings.db_url)
@@ -53,8 +54,9 @@ def councils_list(family: str | None, failing: bool) -> None:
         query = select(Council).order_by(Council.code)
         if family:
             query = query.where(Council.cms == family)
+        shown = list(session.scalars(query))
         click.echo(f"{'code':<5} {'family':<10} {'last run':<17} {'status':<14} {'councillors':>11}  name")
-        for council in session.scalars(query):
+        for council in shown:
             step = last.get(council.id)
             status = "disabled" if council.disabled else (step.status if step else "never run")
             if failing and status not in ("failed", "quarantined"):
@@ -63,7 +65,40 @@ def councils_list(family: str | None, failing: bool) -> None:
             click.echo(
                 f"{council.code:<5} {council.cms:<10} {when:<17} {status:<14} {members.get(council.id, 0):>11}  {council.name}"
             )
+        if not failing:
+            click.echo("")
+            for line in coverage_lines(shown, read_council_configs(settings.scrapers)):
+                click.echo(line)
     db.dispose()
+
+
+def coverage_lines(councils: list, entries: dict[str, dict]) -> list[str]:
+    """Coverage at a glance: which councils a run can read, which it skips and why, and the
+    configured entries never checked against their council's live page."""
+    from scrapers.families import FAMILIES
+
+    skipped: dict[str, list[str]] = {}
+    runnable = 0
+    for council in councils:
+        family = FAMILIES.get(council.cms)
+        if council.disabled:
+            why = "disabled in the registry"
+        elif family is None:
+            why = f"no scraper for the {council.cms!r} family"
+        elif family.configure is not None and council.code not in entries:
+            why = f"no {council.cms} entry in the scraper configuration"
+        else:
+            runnable += 1
+            continue
+        skipped.setdefault(why, []).append(council.code)
+    never = sorted(
+        c.code for c in councils if c.code in entries and str(entries[c.code].get("checked_live", "never")) == "never"
+    )
+    lines = [f"Coverage: {runnable} of {len(councils)} councils can be read"]
+    lines += [f"  skipped, {why}: {len(codes)} ({', '.join(codes)})" for why, codes in sorted(skipped.items())]
+    if never:
+        lines.append(f"  entries never checked against the live page: {len(never)} ({', '.join(never)})")
+    return lines
 
 
 @councils.command("try")

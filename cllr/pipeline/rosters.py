@@ -149,7 +149,9 @@ def council_lanes(ctx: Context, codes: list[str]) -> list[list[str]]:
     """
     with ctx.db.session() as session:
         rows = session.execute(
-            select(Council.code, Council.roster_url, func.coalesce(Council.seats, Council.roster_seats), Council.id).where(Council.code.in_(codes))
+            select(
+                Council.code, Council.roster_url, func.coalesce(Council.seats, Council.roster_seats), Council.id
+            ).where(Council.code.in_(codes))
         ).all()
         members = dict(
             session.execute(

@@ -6,6 +6,25 @@ from typing import Any
 
 from cllr.pipeline.context import Outcome
 
+# Roster statuses that leave a council unread this run.
+NOT_READ = ("failed", "quarantined", "skipped", "skipped_robots", "disabled")
+
+
+def coverage(statuses: dict[str, int]) -> str:
+    """How many of the run's councils were read, and why the others were not."""
+    roster = {k.split(":", 1)[1]: v for k, v in statuses.items() if k.startswith("roster:")}
+    read = roster.get("applied", 0) + roster.get("unchanged", 0)
+    total = sum(roster.values())
+    gaps = [
+        (roster.get("skipped", 0), "skipped (no scraper or selectors)"),
+        (roster.get("disabled", 0), "disabled"),
+        (roster.get("skipped_robots", 0), "refused by robots.txt"),
+        (roster.get("failed", 0), "failed"),
+        (roster.get("quarantined", 0), "held back for review"),
+    ]
+    unread = "; ".join(f"{n} {why}" for n, why in gaps if n)
+    return f"{read} of {total} councils read" + (f"; not read: {unread}" if unread else "")
+
 
 def render_summary(summary: dict, seconds: float) -> str:
     statuses = summary.get("statuses", {})
@@ -22,6 +41,7 @@ def render_summary(summary: dict, seconds: float) -> str:
     lines = [
         f"Run {summary.get('run_id', '?')} finished in {seconds:.1f} s",
         f"  Councils:    {status('roster')}",
+        f"  Coverage:    {coverage(statuses)}",
         f"  Councillors: {n('roster.inserted')} new, {n('roster.updated')} updated, "
         f"{n('roster.ended')} left, {n('roster.unchanged')} unchanged",
         f"  Accounts:    {n('roster.accounts_linked', 'profiles.accounts_linked', 'activity.accounts_linked')} newly linked, "
@@ -68,6 +88,7 @@ def summary_markdown(summary: dict) -> str:
     counts = summary.get("counts", {})
     roster = {k.split(":", 1)[1]: v for k, v in statuses.items() if k.startswith("roster:")}
     rows = [
+        ("Coverage", coverage(statuses)),
         ("Councils applied", roster.get("applied", 0)),
         ("Councils unchanged", roster.get("unchanged", 0)),
         ("Councils quarantined", roster.get("quarantined", 0)),
@@ -126,8 +147,8 @@ def summarise(outcomes: list[Outcome], fetch_stats: dict[str, int] | None = None
             summary["counts"][name] = summary["counts"].get(name, 0) + value
         for name, items in outcome.changes.items():
             summary["changes"].setdefault(name, []).extend(items)
-        noted = outcome.reason and outcome.stage != "roster" and outcome.status != "unchanged"  # not a deliberate skip
-        if outcome.status in ("failed", "quarantined") or noted:
+        noted = outcome.reason and outcome.stage != "roster" and outcome.status != "unchanged"
+        if outcome.status in NOT_READ or noted:  # a council not read is a gap in the directory, never "none"
             summary["problems"].append(f"{outcome.stage} {outcome.subject}: {outcome.status}: {outcome.reason}")
     if fetch_stats:
         summary["http"] = dict(fetch_stats)

@@ -362,9 +362,17 @@ def _render_all(write: _Pages, data: dict, out: Path) -> int:
         ),
         key=lambda row: (-row["figures"]["councillors"], row["name"]),
     )
+    held = [row for row in council_rows if row["figures"]["councillors"]]
+    coverage = {
+        "councils": len(data["councils"]),
+        "held": len(held),
+        "seats": sum(row["council"].seat_count or 0 for row in held),
+        "without_seats": sum(1 for row in held if not row["council"].seat_count),
+    }
     write(
         "index.html",
         "index.html",
+        coverage=coverage,
         figures=figures(data["people"]),
         councils=council_rows,
         nations=sorted((n, figures(p)) for n, p in nations.items()),

@@ -47,6 +47,7 @@ from models import (
     FormerName,
     Membership,
     Party,
+    RunStep,
     SocialAccount,
     Ward,
 )
@@ -110,6 +111,10 @@ def _read(session: Session) -> _Data:
                 Council.fictional,
             )
         )
+    }
+    last_steps = {
+        step.council_id: step
+        for step in session.scalars(select(RunStep).where(RunStep.stage == "roster").order_by(RunStep.id))
     }
     vacant = dict(
         session.execute(
@@ -236,6 +241,8 @@ def _read(session: Session) -> _Data:
                 "seats_source": "published" if council.seats else "roster" if council.roster_seats else None,
                 "seats_counted_on": council.roster_seats_on if council.roster_seats and not council.seats else None,
                 "vacant_seats": vacant.get(council_id, 0),
+                "roster_status": last_steps[council_id].status if council_id in last_steps else "never read",
+                "roster_checked_at": last_steps[council_id].finished_at if council_id in last_steps else None,
                 "fictional": bool(council.fictional),
                 "councillors": len(sitting),
                 "former_councillors": len(group) - len(sitting),

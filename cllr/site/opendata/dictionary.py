@@ -64,6 +64,14 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         ),
         Column("seats_counted_on", "date", "The day the seats were counted from the roster.", optional=True),
         Column("vacant_seats", "integer", "Vacant seats the council's roster lists."),
+        Column(
+            "roster_status",
+            "text",
+            "How the council's roster was last read: `applied` or `unchanged` (read), `failed`, `quarantined` "
+            "(held back for review), `skipped` (no scraper or selectors yet), `skipped_robots`, `disabled`, "
+            "or `never read`. Councils not read have no councillors here: the directory's coverage.",
+        ),
+        Column("roster_checked_at", "datetime", "When the council's roster was last read.", optional=True),
         Column("fictional", "boolean", "`true` for the invented councils of the demo: nothing about them is real."),
         Column(
             "councillors", "integer", "Current councillors we list (0 for a council whose roster we have not read)."
