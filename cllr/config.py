@@ -18,6 +18,7 @@ BUNDLED_REGISTRY = Path(__file__).parent / "data" / "councils.csv"
 BUNDLED_OVERRIDES = Path(__file__).parent / "data" / "council_overrides.csv"
 BUNDLED_SCRAPERS = Path(__file__).parent / "data" / "council_scrapers.yaml"
 BUNDLED_WARD_CODES = Path(__file__).parent / "data" / "ward_codes.csv"
+BUNDLED_SHARED_INSTANCES = Path(__file__).parent / "data" / "shared_instances.csv"
 
 
 class Settings(BaseSettings):
@@ -34,6 +35,10 @@ class Settings(BaseSettings):
     overrides: Path = Field(BUNDLED_OVERRIDES, description="Per-council politeness overrides (CSV).")
     scrapers: Path = Field(
         BUNDLED_SCRAPERS, description="Selectors and field paths of HTML- and JSON-family councils (YAML)."
+    )
+    shared_instances: Path = Field(
+        BUNDLED_SHARED_INSTANCES,
+        description="Councils sharing one roster and the rules that split it (CSV: code,instance,rule,value,note).",
     )
     ward_codes: Path = Field(
         BUNDLED_WARD_CODES,

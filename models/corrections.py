@@ -90,7 +90,8 @@ class CorrectionEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    action: Mapped[str] = mapped_column(String(20))  # submitted|refused|approved|rejected|applied|reverted|erased
+    # submitted|refused|approved|rejected|applied|reverted|erased; for a published roster also quarantined|failed
+    action: Mapped[str] = mapped_column(String(20))
     correction_id: Mapped[int | None] = mapped_column(ForeignKey("correction.id"), index=True)
     credential_id: Mapped[int | None] = mapped_column(ForeignKey("council_credential.id"), index=True)
     council_id: Mapped[int | None] = mapped_column(ForeignKey("council.id"), index=True)
@@ -145,6 +146,30 @@ class Disagreement(Base):
     times: Mapped[int] = mapped_column(default=1)
     status: Mapped[str] = mapped_column(String(20), default="open")  # open|closed
     run_id: Mapped[int | None] = mapped_column(ForeignKey("run.id"), index=True)
+
+
+class PublishedRoster(Base):
+    """A council's whole roster, sent through the intake by its credential (``cllr.corrections.published``).
+
+    The next refresh run applies it instead of reading the council's pages, through the
+    same checks and merge as a scraped roster (``cllr.pipeline.published_rosters``).
+    ``status``: ``queued`` (waits for the next run), ``superseded`` (a newer one came
+    before a run took it), ``applied``, ``quarantined`` (kept as the staged roster of
+    ``step_id``, released with ``cllr runs approve``) or ``failed``. ``payload`` is the
+    roster (``Roster.to_payload``), its ``source_url`` naming this submission.
+    """
+
+    __tablename__ = "published_roster"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("council.id"), index=True)
+    credential_id: Mapped[int] = mapped_column(ForeignKey("council_credential.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))  # api|form
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    step_id: Mapped[int | None] = mapped_column(ForeignKey("run_step.id"), index=True)  # the run step that took it
+    taken_at: Mapped[datetime | None]
 
 
 class ErasedValue(Base):

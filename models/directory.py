@@ -23,7 +23,10 @@ class Council(Base):
     cms: Mapped[str] = mapped_column(String(20))
     scraper_class: Mapped[str] = mapped_column(String(20))
     roster_url: Mapped[str | None] = mapped_column(String(2048))
-    shared_instance_email_domain: Mapped[str | None] = mapped_column(String(200))
+    # In office from start_date (a shadow authority is listed ahead of it) until end_date (an
+    # abolished council is kept, with its councillors' history, and no longer read).
+    start_date: Mapped[date | None]
+    end_date: Mapped[date | None]
     seats: Mapped[int | None]  # as a published source gives it (the registry), when one does
     # Counted from the council's own roster when it was last applied: councillors plus the
     # vacant seats it lists; the seat count when no published one is held (seat_count).

@@ -28,8 +28,9 @@ REGISTRY_FIELDS = (
     "roster_url",
     "scraper_class",
     "disabled",
-    "shared_instance_email_domain",
     "seats",
+    "start_date",
+    "end_date",
 )
 
 
@@ -41,6 +42,17 @@ def read_registry(path: Path) -> list[dict]:
     if missing:
         raise ValueError(f"{path}: not a council registry (missing columns {sorted(missing)})")
     return rows
+
+
+def _date(row: dict, column: str) -> date | None:
+    """A registry date (``YYYY-MM-DD``), or None when blank; a malformed one names its council."""
+    value = (row.get(column) or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"council {row.get('code')}: {column} {value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def load_registry(session: Session, rows: Iterable[dict]) -> int:
@@ -58,8 +70,9 @@ def load_registry(session: Session, rows: Iterable[dict]) -> int:
             "cms": row.get("cms") or "none",
             "scraper_class": row.get("scraper_class") or row.get("cms") or "none",
             "roster_url": row.get("roster_url") or None,
-            "shared_instance_email_domain": row.get("shared_instance_email_domain") or None,
             "seats": int(row["seats"]) if (row.get("seats") or "").isdigit() else None,
+            "start_date": _date(row, "start_date"),
+            "end_date": _date(row, "end_date"),
             "disabled": (row.get("disabled") or "").strip().lower() == "true",
             "fictional": (row.get("fictional") or "").strip().lower() == "true",
         }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import date
 
 import click
 
@@ -58,7 +59,10 @@ def councils_list(family: str | None, failing: bool) -> None:
         click.echo(f"{'code':<5} {'family':<10} {'last run':<17} {'status':<14} {'councillors':>11}  name")
         for council in shown:
             step = last.get(council.id)
-            status = "disabled" if council.disabled else (step.status if step else "never run")
+            abolished = council.end_date is not None and council.end_date < date.today()
+            status = (
+                "abolished" if abolished else "disabled" if council.disabled else (step.status if step else "never run")
+            )
             if failing and status not in ("failed", "quarantined"):
                 continue
             when = f"{step.finished_at:%Y-%m-%d %H:%M}" if step and step.finished_at else "-"
@@ -79,9 +83,13 @@ def coverage_lines(councils: list, entries: dict[str, dict]) -> list[str]:
 
     skipped: dict[str, list[str]] = {}
     runnable = 0
+    today = date.today()
     for council in councils:
         family = FAMILIES.get(council.cms)
-        if council.disabled:
+        ended = getattr(council, "end_date", None)
+        if ended is not None and ended < today:
+            why = "abolished (kept, no longer read)"
+        elif council.disabled:
             why = "disabled in the registry"
         elif family is None:
             why = f"no scraper for the {council.cms!r} family"

@@ -5,11 +5,13 @@ Councils use a JSON API with their credential as a bearer token, or a plain HTML
 the public uses the "suggest a correction" form, which only ever goes to review.
 
 Every request body is limited (64 KiB; 256 KiB for a CSV), every operation is checked by
-``cllr.corrections.operations``, and every submission and refusal is a row of the audit. Rate
-limits are counted from that audit, so they hold across processes and restarts:
-per credential, per address for failed credentials, and per address for public
-suggestions; over a limit the answer is 429 with ``Retry-After``. Browser form posts
-must come from the intake's own pages (``Sec-Fetch-Site``, else ``Origin``).
+``cllr.corrections.operations``, and every submission and refusal is a row of the audit.
+A council may also send its whole roster (``PUT /api/v1/roster``, or the form at
+``/council/roster``): read by ``cllr.corrections.roster_csv`` and kept for the next run
+(``cllr.corrections.published``). Rate limits are counted from the audit, so they hold
+across processes and restarts: per credential, per address for failed credentials, and
+per address for public suggestions; over a limit the answer is 429 with ``Retry-After``.
+Browser form posts must come from the intake's own pages (``Sec-Fetch-Site``, else ``Origin``).
 
 Start it with ``cllr intake`` (docs/corrections.md).
 """
@@ -30,8 +32,11 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Respon
 from starlette.routing import Route
 
 from cllr.corrections import operations as ops
+from cllr.corrections import published
 from cllr.corrections.accounts_csv import parse_csv
 from cllr.corrections.credentials import verify
+from cllr.corrections.roster_csv import MAX_BYTES as ROSTER_LIMIT
+from cllr.corrections.roster_csv import parse_roster_csv
 from cllr.site.views import gather_people
 from models import Council, Councillor
 from models.base import utcnow
@@ -40,6 +45,7 @@ from models.db import Database
 
 JSON_LIMIT = 64 * 1024
 CSV_LIMIT = 256 * 1024
+ROSTER_FORM_LIMIT = 3 * ROSTER_LIMIT  # a form's body is the CSV URL-encoded: up to three times as long
 WINDOW = timedelta(hours=1)
 PER_CREDENTIAL = 60  # submissions (requests) per credential per hour
 FAILED_PER_ADDRESS = 20  # refused credentials per address before a lockout (an hour, doubling to a day)
@@ -73,6 +79,7 @@ class Intake:
             "councillor": None,
             "corrections": [],
             "council": False,
+            "received": None,
         } | context
         html = self.templates.get_template(f"intake/{name}").render(site_url=self.site_url, **context)
         return HTMLResponse(html, status_code=status, headers=HEADERS)
@@ -194,6 +201,33 @@ class Intake:
             except ops.Refused as exc:
                 return self.refused(request, exc)
 
+    async def api_roster(self, request: Request) -> Response:
+        """``PUT /api/v1/roster``: the council's whole roster as ``text/csv``, applied at the next run."""
+        if _media_type(request) != "text/csv":
+            raise ops.Refused(415, "send the roster as text/csv")
+        raw = await self.body(request, ROSTER_LIMIT)
+        with self.db.session() as session:
+            try:
+                credential = self.credential(session, request, _bearer(request), "api")
+                who = ops.Submitter("api", self.address(request), credential)
+                self.limit(session, who)
+                roster, problems = parse_roster_csv(raw)
+                if problems:
+                    return self.invalid(session, who, problems, what="roster")
+                row = published.publish(session, roster, who)
+                return self.json({"roster": _published(row)}, 202)
+            except ops.Refused as exc:
+                return self.refused(request, exc)
+
+    async def api_rosters(self, request: Request) -> Response:
+        """``GET /api/v1/roster``: the council's published rosters and what became of them."""
+        with self.db.session() as session:
+            try:
+                credential = self.credential(session, request, _bearer(request), "api")
+                return self.json({"rosters": published.listing(session, credential.council_id)})
+            except ops.Refused as exc:
+                return self.refused(request, exc)
+
     def limit(self, session: Session, who: ops.Submitter) -> None:
         if who.credential is not None:
             retry = _retry_after(
@@ -218,11 +252,15 @@ class Intake:
             ops.refuse_quietly(session, who, ops.Refused(429, message))
             raise _TooMany(retry, message)
 
-    def invalid(self, session: Session, who: ops.Submitter, problems: list[dict]) -> Response:
-        ops.refuse_quietly(
-            session, who, ops.Refused(422, "; ".join(f"{p['field']}: {p['problem']}" for p in problems[:20]))
-        )
-        return self.json({"error": "the corrections are not valid; nothing was stored", "problems": problems}, 422)
+    def invalid(
+        self, session: Session, who: ops.Submitter, problems: list[dict], what: str = "corrections"
+    ) -> Response:
+        detail = "; ".join(f"{p['field']}: {p['problem']}" for p in problems[:20])
+        if what == "roster":
+            detail = "roster: " + "; ".join(f"line {p['line']}, {p['field']}: {p['problem']}" for p in problems[:20])
+        ops.refuse_quietly(session, who, ops.Refused(422, detail))
+        error = "the roster is not valid" if what == "roster" else "the corrections are not valid"
+        return self.json({"error": f"{error}; nothing was stored", "problems": problems}, 422)
 
     # The HTML forms ----------------------------------------------------------------------
 
@@ -252,6 +290,33 @@ class Intake:
                     return self.page("council.html", 422, problems=problems, values=values)
                 created = ops.submit(session, operations, who)
                 return self.page("thanks.html", 201, corrections=[_correction(c) for c in created], council=True)
+            except ops.Refused as exc:
+                return self.refused(request, exc)
+
+    async def roster_form(self, request: Request) -> Response:
+        return self.page("roster.html")
+
+    async def roster_post(self, request: Request) -> Response:
+        """The council form's roster: the same CSV, pasted, with the credential typed in."""
+        self.same_site(request)
+        form = _form(await self.body(request, ROSTER_FORM_LIMIT), request)
+        values = {"csv": form.get("csv", "")}
+        with self.db.session() as session:
+            try:
+                try:
+                    credential = self.credential(session, request, form.get("token"), "form")
+                except ops.Refused as exc:
+                    if exc.status != 401:
+                        raise
+                    return self.page("roster.html", exc.status, error=exc.message, values=values)
+                who = ops.Submitter("form", self.address(request), credential)
+                self.limit(session, who)
+                roster, problems = parse_roster_csv(form.get("csv", "").encode("utf-8"))
+                if problems:
+                    self.invalid(session, who, problems, what="roster")
+                    return self.page("roster.html", 422, problems=problems, values=values)
+                row = published.publish(session, roster, who)
+                return self.page("roster.html", 202, received=_published(row))
             except ops.Refused as exc:
                 return self.refused(request, exc)
 
@@ -308,8 +373,12 @@ def create_app(db: Database, *, site_url: str | None = None) -> Starlette:
         Route("/api/v1/corrections", intake.api_list, methods=["GET"]),
         Route("/api/v1/corrections", intake.api_submit, methods=["POST"]),
         Route("/api/v1/corrections.csv", intake.api_submit_csv, methods=["POST"]),
+        Route("/api/v1/roster", intake.api_rosters, methods=["GET"]),
+        Route("/api/v1/roster", intake.api_roster, methods=["PUT"]),
         Route("/council", intake.council_form, methods=["GET"]),
         Route("/council", intake.council_post, methods=["POST"]),
+        Route("/council/roster", intake.roster_form, methods=["GET"]),
+        Route("/council/roster", intake.roster_post, methods=["POST"]),
         Route("/suggest", intake.suggest_form, methods=["GET"]),
         Route("/suggest", intake.suggest_post, methods=["POST"]),
         Route("/health", intake.health, methods=["GET"]),
@@ -421,4 +490,12 @@ def _correction(c: Correction) -> dict:
         "status": c.status,
         "submitted_at": c.submitted_at.isoformat(),
         "evidence_url": c.evidence_url,
+    }
+
+
+def _published(row) -> dict:
+    return published.summary(row) | {
+        "status": row.status,
+        "received_at": row.received_at.isoformat(),
+        "applies": "at the next refresh run, instead of reading the council's pages",
     }

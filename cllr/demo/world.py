@@ -544,7 +544,6 @@ def registry_rows(world: World) -> list[dict[str, str]]:
             "roster_url": c.roster_url,
             "scraper_class": c.cms,
             "disabled": "false",
-            "shared_instance_email_domain": "",
             "seats": str(len(c.councillors)),
             "fictional": "true",
         }

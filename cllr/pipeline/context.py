@@ -23,6 +23,7 @@ from cllr.http import Fetcher
 from cllr.pipeline import ledger
 from cllr.pipeline.ledger import Finished
 from cllr.pipeline.overrides import ca_bundles
+from cllr.pipeline.shared_instances import Rules, read_rules
 from cllr.pipeline.shared_slots import SharedSlots
 from cllr.pipeline.verification import own_domains
 from models import Council, Run, RunStep
@@ -56,6 +57,7 @@ class Context:
     fetcher: Fetcher
     _configs: dict[str, dict] | None = None
     _domains: dict[int, str] | None = None
+    _shared: dict[str, Rules] | None = None
     # Council code → its councillors' own pages read with its roster (URL → body, URL read),
     # until the council's accounts are looked for in them (profiles.discover_accounts).
     own_pages: dict[str, dict[str, tuple[bytes, str]]] = field(default_factory=dict)
@@ -66,6 +68,12 @@ class Context:
             with self.db.session() as session:
                 self._domains = own_domains(session.execute(select(Council.id, Council.roster_url)).all())
         return self._domains
+
+    def shared_instances(self) -> dict[str, Rules]:
+        """Council code → its rules on a shared roster (``Settings.shared_instances``), read once per run."""
+        if self._shared is None:
+            self._shared = read_rules(self.settings.shared_instances)
+        return self._shared
 
     def council_configs(self) -> dict[str, dict]:
         """Council code → selectors or field paths (``Settings.scrapers``), read once per run."""

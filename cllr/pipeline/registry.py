@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import csv
 import logging
+from datetime import date
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from cllr.parties import known_parties
 from cllr.pipeline.context import Context, Outcome, record_step
 from cllr.pipeline.overrides import apply_overrides, read_overrides
 from models import Council
+from models.base import utcnow
 from models.store import load_registry as store_registry
 from models.store import read_registry, seed_parties
 
@@ -30,8 +32,9 @@ COLUMNS = (
     "roster_url",
     "scraper_class",
     "disabled",
-    "shared_instance_email_domain",
     "seats",
+    "start_date",
+    "end_date",
     "fictional",
 )
 
@@ -45,14 +48,20 @@ def write_registry(path: Path, rows: list[dict[str, str]]) -> None:
 
 
 def load_registry(ctx: Context) -> list[str]:
-    """Load the council registry into the database and apply politeness overrides; return the codes to scrape."""
+    """Load the council registry into the database and apply politeness overrides; return the codes to scrape:
+    those in office (a shadow authority ahead of its start included), not an abolished one."""
     rows = read_registry(ctx.settings.registry)
     apply_overrides(ctx.fetcher, rows, read_overrides(ctx.settings.overrides))
     with ctx.db.session() as session:
         store_registry(session, rows)
         seed_parties(session, known_parties())
-        query = select(Council.code).where(Council.disabled.is_(False)).order_by(Council.code)
+        query = select(Council.code).where(Council.disabled.is_(False), in_office()).order_by(Council.code)
         return list(session.scalars(_in_scope(ctx, query, rows)))
+
+
+def in_office(today: date | None = None):
+    """The condition on councils not yet past their end date (an abolished council is kept, not read)."""
+    return or_(Council.end_date.is_(None), Council.end_date >= (today or utcnow().date()))
 
 
 def _in_scope(ctx: Context, query, registry: list[dict]):

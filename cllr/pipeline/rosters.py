@@ -12,10 +12,11 @@ from sqlalchemy import and_, func, select
 from cllr import progress
 from cllr.handles import find_handles
 from cllr.http import FetchError, RobotsRefusal, slot_key
-from cllr.names import ward_key
 from cllr.pipeline.context import Context, Outcome, record_step
 from cllr.pipeline.profiles import discover_accounts
+from cllr.pipeline.published_rosters import apply_published, pending
 from cllr.pipeline.roster_pages import NotModified, read_roster
+from cllr.pipeline.shared_instances import own_share, partners_of
 from models import Council, Councillor, Membership, RunStep
 from models.base import utcnow
 from models.links import Links, record_links, touch_evidence
@@ -32,7 +33,8 @@ def scrape_roster(ctx: Context, code: str, run_id: int, today: date) -> Outcome:
     with ctx.db.session() as session:
         council = session.scalar(select(Council).where(Council.code == code))
         council_id, cms, base = council.id, council.cms, council.roster_url
-        email_domain = council.shared_instance_email_domain
+    if (published := pending(ctx, council_id)) is not None:  # the council sent its roster: its pages are not read
+        return apply_published(ctx, code, council_id, published, run_id, today, _merge_roster)
     source_url = None
     roster = None
     note = None  # how the roster was read, when not the usual way
@@ -59,14 +61,21 @@ def scrape_roster(ctx: Context, code: str, run_id: int, today: date) -> Outcome:
                 note = f"read the {family.fallback.name}: {exc}"
             roster = read.roster
             ctx.own_pages[code] = read.own_pages  # for the accounts they link to (profiles.discover_accounts)
-            if email_domain:  # one ModernGov instance serving two councils
-                members = [c for c in roster.councillors if (c.email or "").lower().endswith(email_domain)]
-                own_wards = {ward_key(c.ward) for c in members}  # its vacant seats are those in its wards
-                vacancies = [w for w in roster.vacancies if ward_key(w) in own_wards]
-                roster = replace(roster, councillors=members, vacancies=vacancies)
+            unplaced: list = []
+            if code in ctx.shared_instances():  # one roster serving two councils: this council's share
+                rules = ctx.shared_instances()
+                share = own_share(roster, rules[code], partners_of(code, rules))
+                roster, unplaced = share.roster, share.unplaced
             roster = replace(roster, source_url=source_url)
             outcome = _merge_roster(ctx, code, council_id, roster, run_id, today)
             outcome.reason = note
+            if unplaced:  # never dropped silently: held back from both councils, and said
+                outcome.counts["unplaced"] = len(unplaced)
+                names = ", ".join(f"{c.name} ({c.ward})" for c in unplaced[:10])
+                held = f"{len(unplaced)} councillor(s) of the shared roster not placed, held back: {names}"
+                outcome.reason = "; ".join(
+                    filter(None, [note, held + " (add include or exclude rows: docs/councils.md)"])
+                )
         except _Skip as exc:
             outcome = Outcome("roster", code, "skipped", str(exc))
         except NotModified:

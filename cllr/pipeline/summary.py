@@ -148,7 +148,8 @@ def summarise(outcomes: list[Outcome], fetch_stats: dict[str, int] | None = None
         for name, items in outcome.changes.items():
             summary["changes"].setdefault(name, []).extend(items)
         noted = outcome.reason and outcome.stage != "roster" and outcome.status != "unchanged"
-        if outcome.status in NOT_READ or noted:  # a council not read is a gap in the directory, never "none"
+        held_back = outcome.counts.get("unplaced")  # councillors a shared roster's rules could not place
+        if outcome.status in NOT_READ or noted or held_back:  # a gap in the directory is never "none"
             summary["problems"].append(f"{outcome.stage} {outcome.subject}: {outcome.status}: {outcome.reason}")
     if fetch_stats:
         summary["http"] = dict(fetch_stats)

@@ -363,8 +363,9 @@ def _render_all(write: _Pages, data: dict, out: Path) -> int:
         key=lambda row: (-row["figures"]["councillors"], row["name"]),
     )
     held = [row for row in council_rows if row["figures"]["councillors"]]
+    today = data["generated_at"].date()
     coverage = {
-        "councils": len(data["councils"]),
+        "councils": sum(1 for c in data["councils"] if c.end_date is None or c.end_date >= today),
         "held": len(held),
         "seats": sum(row["council"].seat_count or 0 for row in held),
         "without_seats": sum(1 for row in held if not row["council"].seat_count),
