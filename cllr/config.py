@@ -21,6 +21,24 @@ BUNDLED_WARD_CODES = Path(__file__).parent / "data" / "ward_codes.csv"
 BUNDLED_SHARED_INSTANCES = Path(__file__).parent / "data" / "shared_instances.csv"
 
 
+def check_connect_target(host: str, target: str) -> None:
+    """A ``connect_to`` pair must name a host (``*.`` for every name under a domain) and an address with
+    its port (``127.0.0.1:8765`` or ``https://127.0.0.1:8443``); anything else is a one-line error."""
+    name = host.removeprefix("*.")
+    if not name or "*" in name or "/" in name or ":" in name:
+        raise ValueError(f"{host}={target}: {host!r} is not a host name (a wildcard is '*.example')")
+    scheme, _, rest = target.rpartition("://")
+    address, colon, port = rest.rpartition(":")
+    if (
+        scheme not in ("", "http", "https")
+        or not colon
+        or not address
+        or not port.isdigit()
+        or not 0 < int(port) < 65536
+    ):
+        raise ValueError(f"{host}={target}: the target needs an address and a port, as 127.0.0.1:8765")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CLLR_", extra="ignore")
 
@@ -87,8 +105,9 @@ class Settings(BaseSettings):
     connect_to: Annotated[dict[str, str], NoDecode] = Field(
         default_factory=dict,
         description=(
-            "host=address:port pairs: connect to this local address over plain HTTP for "
-            "that host name. Used by the demo web and tests only."
+            "host=address:port pairs, comma-separated: connect to this local address over plain HTTP "
+            "(https://address:port: over TLS) for that host name; a host may be a wildcard, "
+            "'*.example' for every name under example. Used by the demo web, tests and benchmarks only."
         ),
     )
     request_delay: float = Field(1.0, description="Seconds between request starts per site.")
@@ -124,8 +143,18 @@ class Settings(BaseSettings):
     @classmethod
     def _parse_pairs(cls, value):
         if isinstance(value, str):
-            value = dict(item.split("=", 1) for item in value.split(",") if item.strip())
-        return {host.strip().lower(): target.strip() for host, target in (value or {}).items()}
+            pairs = {}
+            for item in (part.strip() for part in value.split(",")):
+                if item:
+                    host, equals, target = item.partition("=")
+                    if not equals:
+                        raise ValueError(f"{item!r} is not host=address:port")
+                    pairs[host] = target
+            value = pairs
+        parsed = {host.strip().lower(): target.strip() for host, target in (value or {}).items()}
+        for host, target in parsed.items():
+            check_connect_target(host, target)
+        return parsed
 
     @field_validator("councils", mode="before")
     @classmethod

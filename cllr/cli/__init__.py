@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
+from pydantic import ValidationError
 
 from cllr import __version__
 from cllr.cli import benchmarks, corrections, directory, postcodes, running, tools
@@ -36,4 +39,10 @@ for command in (
 
 
 def main() -> None:
-    cli()
+    """The ``cllr`` command; a setting that cannot be read (``CLLR_...``) is a one-line error, not a traceback."""
+    try:
+        cli(standalone_mode=True)
+    except ValidationError as exc:
+        problems = "; ".join(f"CLLR_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
+        click.echo(f"cllr: a setting cannot be read: {problems}", err=True)
+        sys.exit(2)

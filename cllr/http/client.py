@@ -96,7 +96,7 @@ class _ConnectTo(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         name = request.url.host.lower()
-        target = self._mapping.get(name)
+        target = self._mapping.get(name) or self._wildcard(name)
         if target and request.url.scheme in ("http", "https"):
             scheme, host, port = _target(target)
             extensions = dict(request.extensions)
@@ -111,6 +111,11 @@ class _ConnectTo(httpx.BaseTransport):
                 extensions=extensions,
             )
         return self._inner.handle_request(request)
+
+    def _wildcard(self, name: str) -> str | None:
+        """The target of the longest ``*.domain`` pattern that ``name`` falls under, if any."""
+        domains = [p for p in self._mapping if p.startswith("*.") and name.endswith(p[1:])]
+        return self._mapping[max(domains, key=len)] if domains else None
 
     def close(self) -> None:
         self._inner.close()
