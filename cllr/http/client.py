@@ -289,7 +289,7 @@ class Fetcher:
             self.slots.wait(key)
             retry_after = None
             try:
-                response = self._send(url, headers)
+                response = self._send(url, headers, key)
             except _Retryable as exc:
                 failure = exc
             else:
@@ -344,9 +344,10 @@ class Fetcher:
 
     def _fetch_robots_once(self, target: httpx.URL) -> tuple[int, httpx.Headers, bytes]:
         url = str(target)
-        self.slots.wait(slot_key(target.host))
+        key = slot_key(target.host)
+        self.slots.wait(key)
         try:
-            with self._client.stream("GET", url) as response:
+            with self._client.stream("GET", url, extensions={"trace": self._on_wire(key)}) as response:
                 chunks, size = [], 0
                 for chunk in response.iter_bytes():
                     chunks.append(chunk)
@@ -365,9 +366,19 @@ class Fetcher:
             self._count("unsafe")
             raise _RefusedAddress(url, f"refused: {exc}") from None
 
-    def _send(self, url: str, headers: dict[str, str]) -> Response:
+    def _on_wire(self, key: str):
+        """An httpcore trace hook: the moment the request's headers start to go out is the start
+        the slot's spacing counts from (``Slots.sent``)."""
+
+        def trace(event: str, _info: dict) -> None:
+            if event.endswith("send_request_headers.started"):
+                self.slots.sent(key, self.clock.monotonic())
+
+        return trace
+
+    def _send(self, url: str, headers: dict[str, str], key: str) -> Response:
         try:
-            with self._client.stream("GET", url, headers=headers) as response:
+            with self._client.stream("GET", url, headers=headers, extensions={"trace": self._on_wire(key)}) as response:
                 content = self._read_capped(response, url)
         except zlib.error:
             self._count("error")
@@ -438,15 +449,17 @@ class Fetcher:
         return b"".join(chunks)
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float | None:
-        """Seconds before the next attempt: exponential with jitter, at least Retry-After.
+        """Seconds before the next attempt: what a ``Retry-After`` asks (within the cap), else
+        exponential with jitter.
 
         None when the server asks for a longer wait than the cap: give up for this run.
         """
         if retry_after is not None and retry_after > self.settings.backoff_cap:
             return None
+        if retry_after is not None:  # the server said when: as asked, no more
+            return retry_after
         wait = min(self.settings.backoff_cap, self.settings.backoff_base * 2**attempt)
-        wait *= 0.5 + self._rng.random() / 2
-        return max(wait, retry_after or 0.0)
+        return wait * (0.5 + self._rng.random() / 2)
 
     @contextmanager
     def tally(self) -> Iterator[Counter[str]]:

@@ -24,6 +24,7 @@ def slot_key(host: str) -> str:
 class _Slot:
     lock: threading.Lock = field(default_factory=threading.Lock)
     next_start: float = 0.0
+    last_start: float | None = None  # when the slot's last request was sent (or, until known, allowed to start)
     floor: float = 0.0  # the site's own Crawl-delay, honoured as a minimum
     pace: float | None = None  # a platform API's own documented pace, in place of the default delay
 
@@ -42,8 +43,13 @@ class Slots:
             return self._slots.setdefault(key, _Slot())
 
     def set_floor(self, key: str, seconds: float) -> None:
+        """A site's ``Crawl-delay``: a minimum between its request starts, governing the very next one
+        (the robots.txt request that declared it has already claimed a start at the old spacing)."""
         slot = self._slot(key)
-        slot.floor = max(slot.floor, seconds)
+        with slot.lock:
+            slot.floor = max(slot.floor, seconds)
+            if slot.last_start is not None:
+                slot.next_start = max(slot.next_start, slot.last_start + slot.floor)
 
     def set_pace(self, key: str, seconds: float) -> None:
         """Space this slot's requests by a platform's documented pace rather than the sites' delay."""
@@ -61,7 +67,17 @@ class Slots:
             if slot.next_start > now:
                 self.clock.sleep(slot.next_start - now)
                 now = self.clock.monotonic()
+            slot.last_start = now
             slot.next_start = now + self.delay_for(key)
+
+    def sent(self, key: str, at: float) -> None:
+        """The slot's request went on the wire at ``at`` (its headers began to be written): the gap to
+        the next start counts from then, not from when the slot allowed it (a wait for a pooled
+        connection or a TCP or TLS handshake comes between the two)."""
+        slot = self._slot(key)
+        with slot.lock:
+            slot.last_start = max(slot.last_start or at, at)
+            slot.next_start = max(slot.next_start, at + self.delay_for(key))
 
     def back_off(self, key: str, seconds: float) -> None:
         """Push the slot's next start later (after a 429 or 503); never earlier."""

@@ -1,0 +1,78 @@
+"""Politeness exact (issue 24, part 4), each rule shown failing when broken: a Crawl-delay that
+robots.txt declares governs the very next request; the gap counts from when a request was
+actually sent; a Retry-After is honoured as asked, the backoff used only when none is given."""
+
+from __future__ import annotations
+
+import random
+
+import httpx
+import pytest
+
+from cllr.config import Settings
+from cllr.http import Fetcher
+from cllr.http.slots import Slots
+
+from .fakes import Body, FakeClock
+from .test_http import Web, fetcher
+
+
+def starts(web: Web, path: str) -> list[float]:
+    return [t for t, r in web.log if r.url.path == path]
+
+
+@pytest.mark.parametrize("delay", [0.05, 1.0])
+def test_a_crawl_delay_governs_the_request_right_after_the_robots_txt_that_declares_it(delay):
+    web = Web(robots=(200, b"User-agent: *\nCrawl-delay: 2\n"))
+    with fetcher(web, request_delay=delay) as f:
+        f.get("https://a.example.org/one")
+        f.get("https://a.example.org/two")
+    robots, one, two = (t for t, _ in web.log)
+    assert one - robots >= 2.0 and two - one >= 2.0
+
+
+def test_the_gap_counts_from_when_the_request_went_on_the_wire():
+    """The first request waited 0.8 s between being allowed to start and its headers going out (a
+    new connection's handshake); the second reused the connection and went at once. Timed from the
+    allowed start, they would reach the server 0.2 s apart with a 1 s delay; timed from the wire, 1 s."""
+    clock = FakeClock()
+    waits = [0.8, 0.0]
+    sent: list[float] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        clock.now += waits[len(sent)]
+        request.extensions["trace"]("http11.send_request_headers.started", {})
+        sent.append(clock.now)
+        return httpx.Response(200, stream=Body(b"ok"))
+
+    config = Settings(request_delay=1.0)
+    with Fetcher(config, httpx.MockTransport(handler), clock=clock, rng=random.Random(1)) as f:
+        f.get("https://api.example.org/a", robots=False)
+        f.get("https://api.example.org/b", robots=False)
+    assert sent[1] - sent[0] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(("asked", "status"), [("1", 503), ("2", 429), ("0", 503)])
+def test_a_retry_after_is_honoured_as_asked_not_stretched_to_the_backoff(asked, status):
+    web = Web({"/x": [(status, b"", {"retry-after": asked}), (200, b"fine")]})
+    with fetcher(web, request_delay=0.0, backoff_base=10.0) as f:
+        assert f.get("https://a.example.org/x", robots=False).content == b"fine"
+    first, second = starts(web, "/x")
+    assert second - first == pytest.approx(float(asked))
+
+
+def test_without_a_retry_after_the_backoff_is_exponential_with_jitter():
+    web = Web({"/x": [(503, b""), (503, b""), (200, b"fine")]})
+    with fetcher(web, request_delay=0.0, backoff_base=10.0) as f:
+        f.get("https://a.example.org/x", robots=False)
+    first, second, third = starts(web, "/x")
+    assert 5.0 <= second - first <= 10.0 and 10.0 <= third - second <= 20.0
+
+
+def test_a_slot_never_starts_a_request_before_the_floor_after_the_last_one_sent():
+    clock = FakeClock()
+    slots = Slots(clock, delay=0.05)
+    slots.wait("site")  # robots.txt, sent at 1000.0
+    slots.set_floor("site", 2.0)  # it said Crawl-delay: 2
+    slots.wait("site")
+    assert clock.now - 1000.0 >= 2.0
