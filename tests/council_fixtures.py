@@ -1,13 +1,14 @@
 """Checking a council's entry in ``cllr/data/council_scrapers.yaml`` against its fixture pages.
 
-Each HTML and JSON council has a folder ``tests/fixtures/councils/<CODE>/``: pages written
+Each HTML and JSON council has a folder ``cllr/demo/councils/<CODE>/``: pages written
 by us to the structure its entry's selectors describe (after Democracy Club's LGSF
 scrapers, MIT; see the folder's MANIFEST.md), with fictional people, and
 ``expected.yaml``, the records the entry must read from them. ``pages.yaml`` maps each
 URL the roster is read from (its first page, next pages, ward pages, councillors' own
 pages or detail records) to a file of the folder. The roster is read by the pipeline's own
 ``read_roster`` with a fetch that serves those files, so every step but the network is the
-real one.
+real one. The folders ship with the package: the rehearsal of the registry
+(``cllr.demo.rehearsal``) builds its HTML and JSON councils' pages from them.
 
 Run on entries not yet in the bundled file: ``python -m tests.council_fixtures ENTRIES.yaml [CODE ...]``.
 """
@@ -21,12 +22,13 @@ from pathlib import Path
 
 import yaml
 
+from cllr.demo.cloning import COUNCIL_PAGES
 from cllr.pipeline.roster_pages import read_roster
 from scrapers.families import FAMILIES, read_council_configs, roster_settings
 from scrapers.records import ScrapedCouncillor
 
 ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = ROOT / "tests" / "fixtures" / "councils"
+FIXTURES = COUNCIL_PAGES  # cllr/demo/councils: shipped, the rehearsal is built from them
 REGISTRY = ROOT / "cllr" / "data" / "councils.csv"
 FIELDS = ("id", "name", "ward", "party")
 

@@ -1,4 +1,4 @@
-"""Every HTML and JSON council's entry reads its fixture pages as expected (tests/council_fixtures.py)."""
+"""Every HTML and JSON council's entry reads its fixture pages (cllr/demo/councils/<CODE>/) as expected (tests/council_fixtures.py)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """The national benchmark: the whole pipeline (the refresh flow) on a generated national-size
 demo web with injected latency, on SQLite and on PostgreSQL, then again with the council
-sites answering ``304 Not Modified``."""
+sites answering ``304 Not Modified``. The web is the fictional demo's, or the rehearsal of
+the real registry (``cllr.demo.rehearsal``: its councils, hosts, families and entries)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from cllr.bench.common import NATIONAL_SHARES, cpu_seconds, database_mb, throwaway_database
 from cllr.config import Settings
+from cllr.demo.rehearsal import build_rehearsal, pick, read_rows
 from cllr.demo.server import DemoServer
 from cllr.demo.world import BLUESKY_APPVIEW_HOST, build_world, write_demo_files
 from cllr.http import slot_key
@@ -35,6 +37,7 @@ def bench_national(
     seed: int = 2026,
     postgres_admin: str = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
     echo=print,
+    world: str = "demo",
 ) -> list[dict]:
     """Run the refresh flow twice on a generated national-size web, per database; return the figures of each run.
 
@@ -49,6 +52,10 @@ def bench_national(
     process with the site's forked renderer (Prefect's API and the demo web run in
     processes of their own): the CPU time of both, and the pipeline's maximum resident
     size plus the memory the renderer held on its own.
+
+    ``world="rehearsal"``: the rehearsal of the registry instead, ``councils`` of its councils
+    spread over it (all of them when ``councils`` is at least their number), each at about its
+    real size (``per_council`` and ``shared_every`` are the demo's).
     """
     import resource
 
@@ -58,21 +65,22 @@ def bench_national(
     paces = {name: round(value * delay / documented["request_delay"], 6) for name, value in documented.items()}
     figures = []
     for kind in databases:
-        world = {
-            "councils": councils,
-            "seed": seed,
-            "shared_every": shared_every,
-            "shares": shares,
-            "wards": (max(1, per_council // 2 - 5), per_council // 2 + 5),
-            "now": datetime.now(UTC),
-        }
+        options = {"seed": seed, "shares": shares, "now": datetime.now(UTC)}
+        if world == "rehearsal":
+            options["codes"] = pick(read_rows(), councils)
+        else:
+            options |= {
+                "councils": councils,
+                "shared_every": shared_every,
+                "wards": (max(1, per_council // 2 - 5), per_council // 2 + 5),
+            }
         with (
             tempfile.TemporaryDirectory(prefix="cllr-bench-national-") as tmp,
-            _demo_web_process(world, latency, Path(tmp)) as web,
+            _demo_web_process(world, options, latency, Path(tmp)) as web,
             throwaway_database(kind, Path(tmp), postgres_admin) as url,
         ):
             echo(
-                f"{kind}: {councils} councils, {web.people} councillors, {web.accounts} accounts; "
+                f"{kind}: {world} web, {web.councils} councils, {web.people} councillors, {web.accounts} accounts; "
                 f"latency {latency} s, paces {paces}"
             )
             overrides = {"data_dir": tmp, "database_url": url, **web.settings, **paces, "workers": workers}
@@ -90,8 +98,9 @@ def bench_national(
                 busiest = max(bounds, key=bounds.get)
                 row = {
                     "database": kind,
+                    "world": world,
                     "run": label,
-                    "councils": councils,
+                    "councils": web.councils,
                     "councillors": web.people,
                     "accounts": web.accounts,
                     "requests": sum(per_slot.values()),
@@ -111,7 +120,8 @@ def bench_national(
                         k.split(":", 1)[1]: v for k, v in summary["statuses"].items() if k.startswith("roster:")
                     },
                 }
-                echo("  " + ", ".join(f"{k}={v}" for k, v in row.items() if k not in ("database", "councils")))
+                shown = {k: v for k, v in row.items() if k not in ("database", "world", "councils")}
+                echo("  " + ", ".join(f"{k}={v}" for k, v in shown.items()))
                 figures.append(row)
     for kind in databases:
         first, unchanged = (
@@ -135,6 +145,7 @@ def _pace(slot: str, paces: dict[str, float]) -> float:
 @dataclass
 class _WebProcess:
     settings: dict
+    councils: int
     people: int
     accounts: int
     connection: Connection
@@ -146,16 +157,18 @@ class _WebProcess:
 
 
 @contextmanager
-def _demo_web_process(world: dict, latency: float, directory: Path) -> Iterator[_WebProcess]:
-    """The demo web of ``build_world(**world)``, served by a process of its own (``spawn``: no
-    state of ours is copied into it); its registry and scraper configuration written to ``directory``."""
+def _demo_web_process(world: str, options: dict, latency: float, directory: Path) -> Iterator[_WebProcess]:
+    """The demo web of ``build_world(**options)`` (or the rehearsal, ``build_rehearsal(**options)``),
+    served by a process of its own (``spawn``: no state of ours is copied into it); its registry and
+    scraper configuration written to ``directory``."""
     context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe()
-    process = context.Process(target=_serve_world, args=(theirs, world, latency, str(directory)), daemon=True)
+    args = (theirs, world, options, latency, str(directory))
+    process = context.Process(target=_serve_world, args=args, daemon=True)
     process.start()
     try:
-        settings, people, accounts = ours.recv()
-        yield _WebProcess(settings, people, accounts, ours)
+        settings, councils, people, accounts = ours.recv()
+        yield _WebProcess(settings, councils, people, accounts, ours)
     finally:
         ours.send("stop")
         process.join(timeout=30)
@@ -163,14 +176,17 @@ def _demo_web_process(world: dict, latency: float, directory: Path) -> Iterator[
             process.kill()
 
 
-def _serve_world(connection: Connection, world: dict, latency: float, directory: str) -> None:
+def _serve_world(connection: Connection, world: str, options: dict, latency: float, directory: str) -> None:
     """The demo web process: build the world, serve it, answer the benchmark's questions until told to stop."""
-    built = build_world(**world)
-    with DemoServer(built, latency=latency) as server:
-        files = write_demo_files(built, Path(directory))
-        connection.send(
-            ({**files, **server.settings()}, sum(len(c.councillors) for c in built.councils), len(built.accounts()))
-        )
+    rehearsal = build_rehearsal(**options) if world == "rehearsal" else None
+    if rehearsal is not None:
+        built, pages, councils, people = rehearsal.world, rehearsal.pages, len(rehearsal.rows), rehearsal.people
+    else:
+        built, pages = build_world(**options), None
+        councils, people = len(built.councils), sum(len(c.councillors) for c in built.councils)
+    with DemoServer(built, latency=latency, pages=pages) as server:
+        files = rehearsal.files(Path(directory)) if rehearsal else write_demo_files(built, Path(directory))
+        connection.send(({**files, **server.settings()}, councils, people, len(built.accounts())))
         while (command := connection.recv()) != "stop":
             if command == "requests":
                 log, server.web.log[:] = list(server.web.log), []

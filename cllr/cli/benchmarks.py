@@ -13,8 +13,22 @@ def bench() -> None:
 
 
 @bench.command("national")
-@click.option("--councils", default=400, show_default=True)
-@click.option("--per-council", default=50, show_default=True, help="Councillors per council, on average.")
+@click.option(
+    "--world",
+    type=click.Choice(["demo", "rehearsal"]),
+    default="demo",
+    show_default=True,
+    help="The fictional demo web, or the rehearsal of the real registry (its councils, hosts and entries; fictional people).",
+)
+@click.option(
+    "--councils",
+    default=400,
+    show_default=True,
+    help="Councils (rehearsal: that many spread over the registry; all of it when at least its size).",
+)
+@click.option(
+    "--per-council", default=50, show_default=True, help="Councillors per council, on average (the demo only)."
+)
 @click.option("--latency", default=0.05, show_default=True, help="Seconds added to every answer of the demo web.")
 @click.option(
     "--delay",
@@ -31,13 +45,21 @@ def bench() -> None:
     help="Repeatable; both unless given.",
 )
 def bench_national_command(
-    councils: int, per_council: int, latency: float, delay: float, workers: int, databases: tuple[str, ...]
+    world: str,
+    councils: int,
+    per_council: int,
+    latency: float,
+    delay: float,
+    workers: int,
+    databases: tuple[str, ...],
 ) -> None:
     """Run the whole pipeline on a generated national-size demo web, then again with the sites answering 304; print the figures.
 
-    Example:
+    Examples:
 
         cllr bench national --database sqlite --database postgresql
+
+        cllr bench national --world rehearsal --database sqlite
     """
     from cllr.bench.national import bench_national
 
@@ -49,6 +71,7 @@ def bench_national_command(
         workers=workers,
         databases=databases or ("sqlite", "postgresql"),
         echo=click.echo,
+        world=world,
     )
     click.echo(json.dumps(figures, indent=2))
 

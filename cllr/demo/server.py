@@ -18,8 +18,17 @@ from email.utils import format_datetime
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
-from xml.sax.saxutils import escape as xml_escape
 
+from cllr.demo.cloning import key as page_key
+from cllr.demo.sites import (
+    cmis_list_page,
+    directory_page,
+    directory_pages,
+    member_index_page,
+    profile_page,
+    roster_json,
+    roster_xml,
+)
 from cllr.demo.world import (
     BLUESKY_APPVIEW_HOST,
     DEMO_SITE_URL,
@@ -27,9 +36,7 @@ from cllr.demo.world import (
     YOUTUBE_FEEDS_HOST,
     Account,
     Council,
-    Councillor,
     World,
-    profile_url,
 )
 
 Reply = tuple[int, dict[str, str], bytes]
@@ -38,11 +45,14 @@ Reply = tuple[int, dict[str, str], bytes]
 class DemoWeb:
     """The routing table of the demo web, built once from a world."""
 
-    def __init__(self, world: World, latency: float = 0.0):
+    def __init__(self, world: World, latency: float = 0.0, pages: dict[str, dict[str, Reply]] | None = None):
+        """``pages``: host → page (its path and query, :func:`~cllr.demo.cloning.key`) → reply, for sites
+        served as they are written (the rehearsal's HTML and JSON councils, ``cllr.demo.rehearsal``)."""
         self.world = world
         self.latency = latency  # seconds added to every answer, like a distant server
         self.log: list[str] = []  # the host of every request, in order
         self.councils = {c.host: c for c in world.councils}
+        self.pages = pages or {}
         self.reindex()
         self.requests = 0
         self._lock = threading.Lock()
@@ -61,7 +71,7 @@ class DemoWeb:
 
     @property
     def hosts(self) -> list[str]:
-        return [*self.councils, BLUESKY_APPVIEW_HOST, *MASTODON_SERVERS, YOUTUBE_FEEDS_HOST, *self.blogs]
+        return [*self.councils, *self.pages, BLUESKY_APPVIEW_HOST, *MASTODON_SERVERS, YOUTUBE_FEEDS_HOST, *self.blogs]
 
     def handle(self, host: str, target: str, headers: dict[str, str] | None = None) -> Reply:
         """Answer one GET; pages carry an ETag and answer 304 when it still matches."""
@@ -86,6 +96,8 @@ class DemoWeb:
         query = {k: v[-1] for k, v in lists.items()}
         if url.path == "/robots.txt":
             return _text("User-agent: *\nAllow: /\n")
+        if host in self.pages:
+            return self.pages[host].get(page_key(target)) or _not_found()
         if host in self.councils:
             return self._council(self.councils[host], url.path, query)
         if host == BLUESKY_APPVIEW_HOST:
@@ -111,6 +123,7 @@ class DemoWeb:
             return self._cmis(council, path)
         if council.cms in ("html", "json"):
             return self._own_site(council, path, query)
+        path = _below(council, path)  # the site's pages under its base URL (".../moderngov/mgUserInfo.aspx")
         if path.lower() == "/mgwebservice.asmx/getcouncillorsbyward":
             return 200, {"Content-Type": "text/xml; charset=utf-8"}, roster_xml(council).encode()
         if path.lower() == "/mgmemberindex.aspx" and query.get("FN") == "WARD":
@@ -122,9 +135,11 @@ class DemoWeb:
         return _not_found()
 
     def _cmis(self, council: Council, path: str) -> Reply:
-        if path == "/cmis5/Councillors.aspx":
+        if path == urlsplit(council.roster_url).path:
             return _html(cmis_list_page(council))
-        match = re.fullmatch(r"/cmis5/People/tabid/62/ctl/ViewCMIS_Person/mid/480/id/(\d+)/Default\.aspx", path)
+        match = re.fullmatch(
+            r"/People/tabid/62/ctl/ViewCMIS_Person/mid/480/id/(\d+)/Default\.aspx", _below(council, path)
+        )
         member = match and next((m for m in council.councillors if str(m.uid) == match.group(1)), None)
         if member:
             return _html(profile_page(council, member, container="main"))
@@ -210,161 +225,14 @@ class DemoWeb:
         return _not_found()
 
 
+def _below(council: Council, path: str) -> str:
+    """``path`` from the council's base URL on ("" when it is not under it)."""
+    base = urlsplit(council.base_url).path.rstrip("/")
+    return path[len(base) :] if path.lower().startswith(base.lower()) else ""
+
+
 def _did(account: Account) -> str:
     return f"did:plc:demo{account.numeric_id:020d}"
-
-
-def roster_xml(council: Council) -> str:
-    wards = []
-    for ward in council.wards:
-        members = [m for m in council.councillors if m.ward == ward]
-        entries = "".join(_roster_entry(council, m) for m in members)
-        wards.append(
-            f"<ward><wardtitle>{xml_escape(ward)}</wardtitle><councillors>"
-            f"<councillorcount>{len(members)}</councillorcount>{entries}</councillors></ward>"
-        )
-    return f'<?xml version="1.0" encoding="utf-8"?>\n<councillorsbyward><wards>{"".join(wards)}</wards></councillorsbyward>\n'
-
-
-def _roster_entry(council: Council, m: Councillor) -> str:
-    notes = "<line1>Surgeries on the first Saturday of the month at the library.</line1>"
-    if m.handle_in_notes:
-        account = m.accounts[0]
-        label = {"bluesky": "Bluesky", "mastodon": "Mastodon", "web": "Blog"}[account.platform]
-        shown = f"@{account.handle}" if account.platform != "web" else account.url
-        notes += f"<line2>{label} - {xml_escape(shown)}</line2>"
-    email = _email(council, m)
-    return (
-        f"<councillor><councillorid>{m.uid}</councillorid>"
-        f"<fullusername>{xml_escape(m.title + m.name)}</fullusername>"
-        f"<photobigurl>{council.base_url}/UserData/{m.uid}/bigpic.jpg</photobigurl>"
-        f"<politicalpartytitle>{xml_escape(m.party)}</politicalpartytitle>"
-        f"<districttitle></districttitle><representing></representing><keyposts></keyposts>"
-        f"<workaddress><line1>Town Hall</line1><email>{email}</email></workaddress>"
-        # A fictional home address and a drama-reserved number: published by the demo
-        # council like real ones often are, so the demo shows that they are never kept.
-        f"<homeaddress><line1>{m.uid} Fictional Row</line1><mobile>07700 900{m.uid % 1000:03d}</mobile></homeaddress>"
-        f"<surgerydetails>{notes}</surgerydetails>"
-        f"<termsofoffice><termofoffice><startdate>05/05/2022</startdate><enddate>07/05/2026</enddate></termofoffice>"
-        f"<termofoffice><startdate>07/05/2026</startdate><enddate>unspecified</enddate></termofoffice></termsofoffice>"
-        f"</councillor>"
-    )
-
-
-def member_index_page(council: Council) -> str:
-    """ModernGov's member index listed by ward (``mgMemberIndex.aspx?FN=WARD&VW=LIST``)."""
-    sections = "".join(
-        f'<h2 class="mgSectionTitle">{escape(ward)}</h2><ul>'
-        + "".join(
-            f'<li><p><a href="mgUserInfo.aspx?UID={m.uid}">{escape(m.title + m.name)}</a></p>'
-            f"<p>{escape(m.party)}</p><p>{escape(ward)}</p></li>"
-            for m in council.councillors
-            if m.ward == ward
-        )
-        + "</ul>"
-        for ward in council.wards
-    )
-    return f"""<!DOCTYPE html><html lang="en"><head><title>Councillors by ward - {escape(council.name)} (fictional demo)</title></head>
-<body><div id="modgov"><div class="mgContent"><h1 class="mgMainTitleTxt">Councillors by ward</h1>
-<div class="mgThumbsList">{sections}</div></div></div></body></html>"""
-
-
-def cmis_list_page(council: Council) -> str:
-    """A CMIS councillors page: a person block per member, as CMIS publishes them."""
-    blocks = "".join(
-        f'<div class="PE_People_PersonBlock"><a href="{escape(profile_url(council, m))}">'
-        f'<img src="{council.base_url}/Portals/0/Images/People/{m.uid}.jpg" alt="Photo"></a>'
-        f'<div class="NameLink">{escape(m.title + m.name)}</div>'
-        f'<div class="PE_People_Label">Ward:</div> <div class="PE_People_Value">{escape(m.ward)}</div>'
-        f'<img src="{council.base_url}/Portals/0/Images/Parties/p.gif" title="{escape(m.party)} (logo)"></div>'
-        for m in council.councillors
-    )
-    return f"""<!DOCTYPE html><html lang="en"><head><title>Councillors | {escape(council.name)} (fictional demo)</title></head>
-<body><div id="header"><a href="https://bsky.app/profile/{council.slug}-council.example">Follow us</a></div>
-<div id="dnn_ContentPane"><h1>Your councillors</h1>{blocks}</div></body></html>"""
-
-
-DIRECTORY_PAGE_SIZE = 6  # small, so that even a small demo council has several pages
-
-
-def directory_pages(council: Council) -> int:
-    return max(1, -(-len(council.councillors) // DIRECTORY_PAGE_SIZE))
-
-
-def directory_page(council: Council, page: int) -> str:
-    """One page of a council's own A-Z councillor directory, as site CMSs page them (rel=next links)."""
-    start = (page - 1) * DIRECTORY_PAGE_SIZE
-    cards = "".join(_card(council, m) for m in council.councillors[start : start + DIRECTORY_PAGE_SIZE])
-    pager = f'<a rel="prev" href="?page={page - 1}">Previous</a>' if page > 1 else ""
-    if page < directory_pages(council):
-        pager += f' <a rel="next" href="?page={page + 1}">Next</a>'
-    return f"""<!DOCTYPE html><html lang="en"><head><title>Find a councillor | {escape(council.name)} (fictional demo)</title></head>
-<body><header><a href="/">Home</a> <a href="https://bsky.app/profile/{council.slug}-council.example">Follow us</a></header>
-<main id="main-content"><h1>Find a councillor</h1><p>Page {page} of {directory_pages(council)}.</p>
-<ul class="councillor-list">{cards}</ul><nav class="pager">{pager}</nav></main>
-<footer><a href="/contact">Contact the council</a></footer></body></html>"""
-
-
-def _card(council: Council, m: Councillor) -> str:
-    social = ""
-    if m.handle_in_notes:
-        account = m.accounts[0]
-        shown = f"@{account.handle}" if account.platform != "web" else account.url
-        social = f'<p class="social">{_label(account)} - {escape(shown)}</p>'
-    return (
-        f'<li class="councillor-card"><img src="/sites/default/files/councillors/{m.uid}.jpg" alt="">'
-        f'<h3><a href="/councillors/{m.uid}">{escape(m.title + m.name)}</a></h3>'
-        f'<p class="ward">Ward: {escape(m.ward)}</p><p class="party">Party: {escape(m.party or "None")}</p>'
-        f'<p><a href="mailto:{_email(council, m)}">Email {escape(m.first)}</a></p>{social}</li>'
-    )
-
-
-def roster_json(council: Council) -> dict:
-    """A council's JSON councillor service, shaped like an ASP.NET web service (``{"d": {"results": [...]}}``)."""
-    return {
-        "d": {
-            "results": [
-                {
-                    "MemberId": m.uid,
-                    "FullName": m.title + m.name,
-                    "WardName": m.ward,
-                    "PartyName": m.party or None,
-                    "Email": _email(council, m),
-                    "PhotoUrl": f"/photos/{m.uid}.jpg",
-                }
-                for m in council.councillors
-            ]
-        }
-    }
-
-
-def _email(council: Council, m: Councillor) -> str:
-    return f"{m.first.lower()}.{m.last.lower()}@{council.slug}.example"
-
-
-def profile_page(council: Council, m: Councillor, container: str = "modgov") -> str:
-    links = "".join(
-        f'<li><a href="{escape(a.url)}">{escape(a.label)}</a></li>' for a in m.accounts if a.on_council_page
-    )
-    social = f"<h2>Social media</h2><ul>{links}</ul>" if links else ""
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><title>Councillor details - {escape(m.title + m.name)} | {escape(council.name)} (fictional demo)</title></head>
-<body>
-<header><a href="/">Home</a> <a href="https://bsky.app/profile/{council.slug}-council.example">Follow {escape(council.name)} on Bluesky</a></header>
-{"<main>" if container == "main" else '<div id="modgov">'}<div class="mgContent">
-<h1>Councillor details - {escape(m.title + m.name)}</h1>
-<p>This is a fictional councillor on a generated demo site.</p>
-<h2>Ward</h2><p>{escape(m.ward)}</p>
-<h2>Party</h2><p>{escape(m.party or "None")}</p>
-{social}
-<p><a href="/mgMemberIndex.aspx">All councillors</a></p>
-</div>{"</main>" if container == "main" else "</div>"}
-<footer><a href="https://{council.slug}.example/privacy">Privacy</a></footer>
-</body></html>"""
-
-
-def _label(account: Account) -> str:
-    return account.label
 
 
 def bluesky_profile(a: Account) -> dict:
@@ -554,8 +422,12 @@ class _Handler(BaseHTTPRequestHandler):
 class DemoServer:
     """The demo web on 127.0.0.1 in a background thread (a context manager)."""
 
-    def __init__(self, world: World, port: int = 0, latency: float = 0.0):
-        self.web = DemoWeb(world, latency)
+    def __init__(
+        self, world: World, port: int = 0, latency: float = 0.0, pages: dict[str, dict[str, Reply]] | None = None
+    ):
+        """``pages``: sites served as they are written (:class:`DemoWeb`); the rehearsal's
+        (``cllr.demo.rehearsal``) with its world: ``DemoServer(r.world, pages=r.pages)``."""
+        self.web = DemoWeb(world, latency, pages)
         handler = type("Handler", (_Handler,), {"web": self.web})
         self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self._server.daemon_threads = True

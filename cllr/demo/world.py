@@ -205,6 +205,7 @@ class Councillor:
     title: str  # as the council writes it before the name
     accounts: list[Account] = field(default_factory=list)
     handle_in_notes: bool = False
+    email: str = ""  # the address the council lists ("": first.last at the council's demo domain)
 
     @property
     def name(self) -> str:
@@ -222,6 +223,7 @@ class Council:
     wards: list[str]
     councillors: list[Councillor]
     cms: str = "moderngov"  # moderngov|cmis|html|json
+    vacancies: list[str] = field(default_factory=list)  # a ward for each vacant seat its roster lists
 
     @property
     def base_url(self) -> str:

@@ -46,14 +46,14 @@ def scrape_roster(ctx: Context, code: str, run_id: int, today: date) -> Outcome:
             config = _council_config(ctx, family, code)
             source_url = family.roster_url(base)
             try:
-                read = read_roster(family, config, source_url, base, _fetch(ctx))
+                read = read_roster(family, config, source_url, base, _fetch(ctx, code))
             except (FetchError, SourceError) as exc:
                 # An HTTP error or the wrong document, not an unreachable or refusing site.
                 if family.fallback is None or isinstance(exc, RobotsRefusal) or getattr(exc, "status", 0) is None:
                     raise
                 source_url = family.fallback.roster_url(base)
                 try:
-                    read = read_roster(family.fallback, config, source_url, base, _fetch(ctx))
+                    read = read_roster(family.fallback, config, source_url, base, _fetch(ctx, code))
                 except RobotsRefusal:
                     raise
                 except (FetchError, SourceError) as second:
@@ -223,6 +223,9 @@ def _keep_profiles(ctx: Context, code: str, run_id: int, read: datetime) -> Outc
     return record_step(ctx, run_id, Outcome("profiles", code, "unchanged", reason), council_id=council_id)
 
 
-def _fetch(ctx: Context):
-    """Roster pages through the HTTP layer (``roster_pages.Fetch``)."""
-    return lambda url, accept, conditional: ctx.fetcher.get(url, accept=accept, conditional=conditional)
+def _fetch(ctx: Context, code: str):
+    """Roster pages through the HTTP layer (``roster_pages.Fetch``). A roster that two councils share
+    is never read conditionally: the validators the first council stored would answer the second
+    with a 304, and the second council's share would never be applied."""
+    shared = code in ctx.shared_instances()
+    return lambda url, accept, conditional: ctx.fetcher.get(url, accept=accept, conditional=conditional and not shared)
