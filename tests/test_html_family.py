@@ -498,7 +498,8 @@ def test_mutated_pages_parse_or_fail_cleanly(position, noise, cut):
         return
     ids = [c.source_id for c in roster.councillors]
     assert len(ids) == len(set(ids))
-    assert roster.wards == sorted({c.ward for c in roster.councillors})
+    # The wards are those of the councillors and of the vacant seats the page lists.
+    assert roster.wards == sorted({c.ward for c in roster.councillors} | {w for w in roster.vacancies if w})
     for c in roster.councillors:
         assert c.source_id and c.ward == tidy(c.ward) and c.ward
         assert c.raw_name == tidy(c.raw_name) and c.name == clean_name(c.raw_name) and c.name
