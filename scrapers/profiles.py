@@ -1,7 +1,9 @@
 """Councillors' profile pages on council sites, mined for the accounts they link to.
 
-Only the page's content area is read (a council's own footer links to the council's
-accounts, not the councillor's); links back to the council's own site are ignored, and
+Only the page's content area is read, and never its furniture: the site's header, footer and
+navigation link to the council's own accounts, not the councillor's. An account that the
+furniture links to is the council's wherever else the page links it ("Fife Council on
+Facebook" beside a councillor's email). Links back to the council's own site are ignored, and
 handles written in prose ("Twitter - @name") are found too. A link's words ("my personal
 account", "Ward Labour Party") give the account's role (``cllr.evidence.role_from_label``).
 """
@@ -18,13 +20,30 @@ from cllr.urls import registrable_domain
 
 # Where the councillor's own details sit: ModernGov's container, then generic ones.
 CONTENT_SELECTORS = ("#modgov", "main", "[role=main]", "#content", "body")
+# The site's own furniture, by element, landmark role and the ids and classes older sites use.
+FURNITURE = (
+    "header, footer, nav, [role=banner], [role=contentinfo], [role=navigation],"
+    " #header, #footer, #site-header, #site-footer, .site-header, .site-footer, #navigation"
+)
+# An element inside one of these is the content's own (an article's footer), not the site's.
+SECTIONS = frozenset({"article", "aside", "main", "section"})
 
 
 def parse_profile_page(content: bytes, page_url: str) -> list[tuple[Handle, str]]:
-    """The accounts a councillor's profile page links to or names, with their roles, in page order, deduplicated."""
+    """The accounts a councillor's profile page links to or names, with their roles, in page order,
+    deduplicated: none that the site's furniture links to."""
     soup = BeautifulSoup(content, "html.parser")
+    furniture = [tag for tag in soup.select(FURNITURE) if not _in_section(tag)]
+    the_sites = {handle.key for tag in furniture for handle, _ in links_in(tag, page_url)}
+    for tag in furniture:
+        tag.decompose()
     area = next((found for sel in CONTENT_SELECTORS if (found := soup.select_one(sel))), soup)
-    return links_in(area, page_url)
+    return [(handle, role) for handle, role in links_in(area, page_url) if handle.key not in the_sites]
+
+
+def _in_section(tag: Tag) -> bool:
+    """Whether an element sits inside the content's own sectioning (or the content container)."""
+    return any(parent.name in SECTIONS or parent.get("id") in ("modgov", "content") for parent in tag.parents)
 
 
 def links_in(area: Tag, page_url: str) -> list[tuple[Handle, str]]:

@@ -65,16 +65,20 @@ def record(councillor: ScrapedCouncillor) -> dict[str, str]:
 
 
 def read(code: str, entry: dict, row: dict) -> list[dict[str, str]]:
+    """The councillors the entry reads, then its vacant seats (``{"vacancy": ward}``, "" when no ward is given)."""
     family = FAMILIES[row["cms"]]
     config = family.configure(roster_settings(entry))
     fetch, _asked, _pages = site(code)
     url = family.roster_url(row["roster_url"])
-    return [record(c) for c in read_roster(family, config, url, row["roster_url"], fetch).roster.councillors]
+    roster = read_roster(family, config, url, row["roster_url"], fetch).roster
+    return [record(c) for c in roster.councillors] + [{"vacancy": ward} for ward in roster.vacancies]
 
 
 def expected(code: str) -> list[dict[str, str]]:
+    """The records of ``expected.yaml``: councillors, then vacant seats written ``{vacancy: ward}``."""
     rows = yaml.safe_load((FIXTURES / code / "expected.yaml").read_text(encoding="utf-8"))
-    return [{key: str(row.get(key) or "") for key in FIELDS} for row in rows]
+    people = [{key: str(row.get(key) or "") for key in FIELDS} for row in rows if "vacancy" not in row]
+    return people + [{"vacancy": str(row["vacancy"] or "")} for row in rows if "vacancy" in row]
 
 
 def problems(code: str, entry: dict, row: dict) -> list[str]:

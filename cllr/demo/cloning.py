@@ -99,7 +99,11 @@ def load_fixture(code: str, entry: dict, row: dict) -> Fixture:
         row["roster_url"],
         family.roster_url(row["roster_url"]),
         {url: (folder / name).read_bytes() for url, name in files.items()},
-        [{key: str(r.get(key) or "") for key in ("id", "name", "ward", "party")} for r in records],
+        [
+            {key: str(r.get(key) or "") for key in ("id", "name", "ward", "party")}
+            for r in records
+            if "vacancy" not in r
+        ],
     )
 
 

@@ -88,11 +88,15 @@ def _ward_pages(family: Family, config: Any, index: Page, fetch: Fetch) -> Roste
 
 
 def _completed(family: Family, config: Any, roster: Roster, roster_url: str, fetch: Fetch) -> Read:
-    """Each councillor completed from their own page or detail record; vacancies there dropped."""
+    """Each councillor completed from their own page or detail record; vacancies there dropped.
+
+    A vacant seat the list places by a ward its own words name ("Ward 7 - Bathgate", from a
+    ward page's link) is put in the ward that the councillors listed with it are completed to."""
     details = family.details
     own_pages: dict[str, tuple[bytes, str]] = {}
     councillors = []
     vacancies = list(roster.vacancies)
+    completed_wards: dict[str, set[str]] = {}
     for councillor in roster.councillors:
         url = details.url(config, councillor, roster_url)
         if url is None:
@@ -101,9 +105,12 @@ def _completed(family: Family, config: Any, roster: Roster, roster_url: str, fet
         completed = details.parse(page.content, page.url, config, councillor)
         if completed is not None:
             councillors.append(completed)
+            completed_wards.setdefault(councillor.ward, set()).add(completed.ward)
         else:  # the seat's own page says it is vacant
             vacancies.append(councillor.ward)
         if details.accept == "text/html":
             own_pages[url] = (page.content, page.url)
+    listed = {ward: next(iter(found)) for ward, found in completed_wards.items() if ward and len(found) == 1}
+    vacancies = [listed.get(ward, ward) for ward in vacancies]
     wards = sorted({c.ward for c in councillors} | {w for w in vacancies if w})
     return Read(replace(roster, councillors=councillors, wards=wards, vacancies=vacancies), own_pages)
