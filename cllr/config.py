@@ -135,7 +135,13 @@ class Settings(BaseSettings):
     timeout: float = Field(30.0, description="Seconds before one request is abandoned.")
     max_response_bytes: int = Field(5 * 1024 * 1024, description="Largest body read, after decompression.")
     deadline: float = Field(60.0, description="Seconds one response may take in all, however it trickles.")
-    workers: int = Field(8, description="Councils and account batches worked on at once.")
+    lanes: int = Field(
+        48,
+        ge=1,
+        description="Council lanes worked on at once, one per politeness slot: a lane mostly waits for its "
+        "slot's delay, so many run at once and every slot with work keeps a request in flight.",
+    )
+    workers: int = Field(8, ge=1, description="Activity batches (of accounts on the platforms) collected at once.")
     batch_size: int = Field(100, description="Accounts per activity batch.")
     activity_days: int = Field(90, description="How far back posts are collected.")
 
@@ -166,6 +172,11 @@ class Settings(BaseSettings):
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'cllr.sqlite3').resolve()}"
+
+    @property
+    def threads(self) -> int:
+        """The task runner's threads for a refresh: its lanes and its activity batches, each never waiting for the other."""
+        return self.lanes + self.workers + 1
 
     @property
     def x_enabled(self) -> bool:

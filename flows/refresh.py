@@ -31,6 +31,18 @@ TASK = {"cache_policy": NO_CACHE, "retries": 0}
 QUEUE_EVERY = 5.0  # seconds between looks for accounts the finished lanes found
 
 
+def _threads() -> int:
+    """The refresh's threads as the environment sets its lanes and batches (``Settings.threads``);
+    ``cllr run`` and the benchmarks size the runner from their own settings."""
+    try:
+        return Settings().threads
+    except ValueError:  # a bad setting: the flow reports it when it starts
+        return Settings.model_fields["lanes"].default + Settings.model_fields["workers"].default + 1
+
+
+THREADS = _threads()
+
+
 @task(**TASK)
 def load_registry() -> list[str]:
     return registry.load_registry(context.context())
@@ -67,7 +79,7 @@ def render_site(run_id: int) -> context.Outcome:
     return finishing.render_site(context.context(), run_id)
 
 
-@flow(name="refresh", task_runner=ThreadPoolTaskRunner(max_workers=8))
+@flow(name="refresh", task_runner=ThreadPoolTaskRunner(max_workers=THREADS))
 def refresh(settings: dict[str, Any] | None = None, trigger: str = "schedule") -> dict[str, Any]:
     """Refresh the directory from the councils and platforms, then rebuild the site.
 
@@ -137,34 +149,47 @@ def _scrape_and_collect(
 
     Activity does not wait for the scraping: the accounts known before the run are queued
     at once, and those the lanes find as they finish (looked for at most every
-    ``QUEUE_EVERY`` seconds), so the platforms' slots work alongside the councils'. At
-    most half the task runner's threads scrape (lanes are handed to it one by one,
-    busiest first), so that queued batches always find threads.
+    ``QUEUE_EVERY`` seconds), so the platforms' slots work alongside the councils'. Up to
+    ``CLLR_LANES`` lanes run at once (a lane mostly waits for its slot's delay, so every
+    slot with work can have a request in flight), busiest first, and up to ``CLLR_WORKERS``
+    activity batches; each kind is handed to the task runner only when one of its own
+    finishes, so a lane never queues behind activity batches, nor a batch behind lanes.
     """
     queued: set[int] = set(done.accounts)
-    collecting: list = []
+    batches: deque[list[int]] = deque()
 
     def queue() -> None:
-        batches = activity.account_batches(ctx, skip=queued)
-        for batch in batches:
+        found = activity.account_batches(ctx, skip=queued)
+        for batch in found:
             queued.update(batch)
-        report.more("Activity", sum(len(b) for b in batches))
-        collecting.extend(collect_activity.submit(batch, run_id) for batch in batches)
+        report.more("Activity", sum(len(b) for b in found))
+        batches.extend(found)
 
-    queue()
     finished: Queue = Queue()
-    waiting, running, outcomes, looked = deque(lanes), 0, [], time.monotonic()
-    while waiting or running:
-        while waiting and running < max(1, ctx.settings.workers // 2):
-            scrape_councils.submit(waiting.popleft(), run_id, today).add_done_callback(finished.put)
-            running += 1
-        outcomes += finished.get().result()
-        running -= 1
-        if time.monotonic() - looked >= QUEUE_EVERY:
-            queue()
-            looked = time.monotonic()
+    waiting, outcomes, looked = deque(lanes), [], time.monotonic()
+    running = {"lane": 0, "batch": 0}
+
+    def hand_out() -> None:
+        while waiting and running["lane"] < max(1, ctx.settings.lanes):
+            future = scrape_councils.submit(waiting.popleft(), run_id, today)
+            future.add_done_callback(lambda f: finished.put(("lane", f)))
+            running["lane"] += 1
+        while batches and running["batch"] < max(1, ctx.settings.workers):
+            future = collect_activity.submit(batches.popleft(), run_id)
+            future.add_done_callback(lambda f: finished.put(("batch", f)))
+            running["batch"] += 1
+
+    scraping = bool(waiting)
     queue()
-    outcomes += [future.result() for future in collecting]
+    hand_out()
+    while running["lane"] or running["batch"]:
+        kind, future = finished.get()
+        running[kind] -= 1
+        outcomes += future.result() if kind == "lane" else [future.result()]
+        if scraping and (not (waiting or running["lane"]) or time.monotonic() - looked >= QUEUE_EVERY):
+            queue()  # the accounts the lanes found (once they are all done, the last of them)
+            looked, scraping = time.monotonic(), bool(waiting or running["lane"])
+        hand_out()
     found = activity.account_batches(ctx, new_only=True)  # linked from councillors' own websites just now
     report.more("Activity", sum(len(b) for b in found))
     outcomes += [f.result() for f in collect_activity.map(found, unmapped(run_id))]

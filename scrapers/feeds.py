@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from urllib.parse import urljoin
 
 import feedparser
-from bs4 import BeautifulSoup
 
+from .markup import tree
 from .profiles import links_in
 from .records import PostRecord, SourceError
 
@@ -17,14 +17,15 @@ FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+j
 
 def discover_feed(content: bytes, page_url: str) -> str | None:
     """The first feed a page advertises with ``<link rel="alternate">``, skipping comment feeds."""
-    soup = BeautifulSoup(content, "html.parser")
-    base = soup.find("base", href=True)
-    base_url = urljoin(page_url, base["href"]) if base else page_url
-    for link in soup.find_all("link", href=True):
-        rel = [r.lower() for r in (link.get("rel") or [])]
-        kind = (link.get("type") or "").lower()
-        if "alternate" in rel and kind in FEED_TYPES and "comment" not in (link.get("title") or "").lower():
-            return urljoin(base_url, link["href"])
+    page = tree(content)
+    base = page.css_first("base[href]")
+    base_url = urljoin(page_url, (base.attributes.get("href") or "").strip()) if base else page_url
+    for link in page.css("link[href]"):
+        attributes = link.attributes
+        rel = (attributes.get("rel") or "").lower().split()
+        kind = (attributes.get("type") or "").lower()
+        if "alternate" in rel and kind in FEED_TYPES and "comment" not in (attributes.get("title") or "").lower():
+            return urljoin(base_url, (attributes.get("href") or "").strip())
     return None
 
 
@@ -46,4 +47,5 @@ def parse_feed(content: bytes) -> list[PostRecord]:
 
 def parse_site_links(content: bytes, page_url: str):
     """The accounts a councillor's own site links to (its whole page: a personal site's header is theirs too)."""
-    return links_in(BeautifulSoup(content, "html.parser"), page_url)
+    page = tree(content)
+    return links_in(page.root or page.body, page_url)

@@ -24,12 +24,12 @@ from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 import soupsieve
 from bs4 import BeautifulSoup, Tag
-from bs4.dammit import EncodingDetector
 from bs4.exceptions import ParserRejectedMarkup
 
 from cllr.names import clean_name, is_vacancy, tidy
 
 from .fields import Field, config_values, missing, read_field
+from .markup import decoded
 from .records import Roster, ScrapedCouncillor, SourceError
 
 # "<selector>@<attribute>": the attribute is the bare name after the last "@", so an "@"
@@ -222,25 +222,9 @@ def select_field(element: Tag, spec: str) -> str:
     return tidy(value)
 
 
-def _decode(content: bytes) -> str | bytes:
-    """The page as text when it is (or says it is) UTF-8; otherwise the bytes, for Beautiful Soup to decode.
-
-    A page that declares UTF-8 but holds a stray invalid byte is decoded as UTF-8 with that
-    byte replaced, rather than guessed to be Windows-1252 and garbled throughout.
-    """
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    declared = EncodingDetector.find_declared_encoding(content, is_html=True)
-    if declared and declared.lower().replace("_", "-") in ("utf-8", "utf8"):
-        return content.decode("utf-8", errors="replace")
-    return content
-
-
 def _soup(content: bytes) -> BeautifulSoup:
     try:
-        return BeautifulSoup(_decode(content), "html.parser")
+        return BeautifulSoup(decoded(content), "html.parser")
     except ParserRejectedMarkup as exc:
         raise SourceError(f"unparseable HTML: {tidy(str(exc))[:200]}") from None
 

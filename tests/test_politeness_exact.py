@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from cllr.config import Settings
-from cllr.http import Fetcher
+from cllr.http import Fetcher, FetchError
 from cllr.http.slots import Slots
 
 from .fakes import Body, FakeClock
@@ -76,3 +76,38 @@ def test_a_slot_never_starts_a_request_before_the_floor_after_the_last_one_sent(
     slots.set_floor("site", 2.0)  # it said Crawl-delay: 2
     slots.wait("site")
     assert clock.now - 1000.0 >= 2.0
+
+
+def test_a_request_queued_for_a_slot_whose_circuit_opened_is_given_up_without_waiting():
+    """An unreachable platform is given up for the run, not paced call by call: a caller that
+    queued for the slot before the circuit opened fails at once when its turn comes."""
+    clock = FakeClock()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("unreachable", request=request)
+
+    config = Settings(request_delay=5.0, retries=0, breaker_threshold=1)
+    with Fetcher(config, httpx.MockTransport(handler), clock=clock, rng=random.Random(1)) as f:
+        key = "api.example.org"
+        with pytest.raises(FetchError):
+            f.get("https://api.example.org/a", robots=False)
+        clock.sleeps.clear()
+        f._failures.clear()  # as when the next call passed the breaker before the first call failed ...
+        f.slots.wait(key)  # ... and queued for the slot
+        f._failures["https://api.example.org"] = 1  # then the circuit opened
+        with pytest.raises(FetchError, match="circuit open"):
+            f._with_retries("https://api.example.org/b", {}, "https://api.example.org", key, False)
+    assert clock.sleeps == []  # no pace waited for a request that was never to be sent
+
+
+def test_slots_run_the_check_before_sleeping():
+    clock = FakeClock()
+    slots = Slots(clock, 5.0)
+    slots.wait("a.example")
+
+    def refuse() -> None:
+        raise RuntimeError("given up")
+
+    with pytest.raises(RuntimeError):
+        slots.wait("a.example", check=refuse)
+    assert clock.sleeps == []

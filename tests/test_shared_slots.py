@@ -6,6 +6,8 @@ import itertools
 import multiprocessing
 import time
 
+import pytest
+
 from cllr.config import Settings
 from cllr.http.clock import SystemClock
 from cllr.pipeline import context
@@ -68,3 +70,25 @@ def test_processes_sharing_the_database_never_start_requests_closer_than_the_del
     gaps = [later - earlier for (earlier, _), (later, _) in itertools.pairwise(taken)]
     assert min(gaps) >= 0.2 - 1e-6, gaps  # the starts the two processes took from the database
     assert all(woke >= start - 0.001 for start, woke in taken)  # and each waited for its own
+
+
+def test_a_crawl_delay_one_worker_reads_governs_every_workers_next_request(database_url):
+    Database(database_url).migrate()
+    clock = FakeClock()
+    first, second = shared(database_url, clock, delay=0.05), shared(database_url, clock, delay=0.05)
+    first.wait("example.gov.uk")  # the robots.txt request, taken at the default delay
+    first.set_floor("example.gov.uk", 2.0)  # it said Crawl-delay: 2
+    second.wait("example.gov.uk")
+    assert clock.sleeps == [2.0]
+
+
+def test_a_request_sent_late_pushes_every_workers_next_start_from_the_send(database_url):
+    Database(database_url).migrate()
+    clock = FakeClock()
+    first, second = shared(database_url, clock, delay=1.0), shared(database_url, clock, delay=1.0)
+    first.wait("example.gov.uk")
+    clock.sleep(0.3)  # a TLS handshake: the request went on the wire 0.3 s after its start
+    first.sent("example.gov.uk", clock.monotonic())
+    clock.sleeps.clear()
+    second.wait("example.gov.uk")
+    assert clock.sleeps == [pytest.approx(1.0)]  # 1 s after the send, not 0.7 s after now

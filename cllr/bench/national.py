@@ -113,6 +113,7 @@ def bench_national(
                     "wall_s": round(wall, 1),
                     "ratio": round(wall / bounds[busiest], 3),
                     "cpu_s": round(cpu, 1),
+                    "cpu_ms_per_request": round(cpu * 1000 / max(1, sum(per_slot.values())), 1),
                     "peak_rss_mb": round(after.ru_maxrss / 1024),
                     "renderer_mb": renderer,
                     "peak_mb": round(after.ru_maxrss / 1024) + renderer,
@@ -235,7 +236,7 @@ def _refresh(overrides: dict, workers: int) -> dict:
     # isort: split
     from prefect.task_runners import ThreadPoolTaskRunner
 
-    flow = refresh.with_options(task_runner=ThreadPoolTaskRunner(max_workers=workers))
+    flow = refresh.with_options(task_runner=ThreadPoolTaskRunner(max_workers=Settings(**overrides).threads))
     return flow(settings=json.loads(json.dumps(overrides, default=str)), trigger="benchmark")
 
 

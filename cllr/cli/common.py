@@ -27,7 +27,7 @@ def run_refresh(overrides: dict, trigger: str) -> dict:
     with progress.Reporter() as reporter:
         progress.use(reporter)
         try:
-            flow = refresh.with_options(task_runner=ThreadPoolTaskRunner(max_workers=settings.workers))
+            flow = refresh.with_options(task_runner=ThreadPoolTaskRunner(max_workers=settings.threads))
             summary = flow(settings=jsonable(overrides), trigger=trigger)
         finally:
             progress.use(progress.SILENT)

@@ -290,6 +290,7 @@ _LABELLED = re.compile(rf"\b(?P<label>{_LABEL_WORDS})\b{_GAP}(?P<value>@?\w[\w.@
 _LABEL_AFTER = re.compile(
     rf"(?<![\w@])(?P<value>@\w[\w.-]{{0,63}})[ \t]+(?:on|at|via)[ \t]+(?P<label>{_LABEL_WORDS})\b", re.IGNORECASE
 )
+_SPACES = re.compile(r"[^\S\n]")
 _MENTION = re.compile(r"(?<![\w@./:])@\w[\w.-]{0,63}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,10}")
 _KNOWN_HOSTS = "|".join(re.escape(h) for h in sorted(HOSTS, key=len, reverse=True))
 # Links: with a scheme, starting www., or on a known platform host ("x.com/name").
@@ -310,7 +311,7 @@ def find_handles(text: str) -> list[Handle]:
     if not isinstance(text, str) or not text:
         return []
     text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text[:MAX_TEXT]))
-    text = re.sub(r"[^\S\n]", " ", text)  # no-break and other spaces are plain spaces; lines stay lines
+    text = _SPACES.sub(" ", text)  # no-break and other spaces are plain spaces; lines stay lines
     found: list[tuple[int, Handle]] = []
     taken = bytearray(len(text))  # characters already read as part of an account
 
@@ -324,11 +325,15 @@ def find_handles(text: str) -> list[Handle]:
         taken[start:end] = b"\1" * (end - start)
         found.append((start, handle))
 
-    for match in _URL_IN_TEXT.finditer(text):
-        add(match.start(), match.end(), match[0], None)
-    for match in _MENTION.finditer(text):
-        add(match.start(), match.end(), match[0], "mastodon")
-    for pattern in (_LABELLED, _LABEL_AFTER):
+    lowered = text.lower()  # what each pattern needs, looked for first: most of a page's text has none
+    if "http" in lowered or "www." in lowered or any(host + "/" in lowered for host in HOSTS):
+        for match in _URL_IN_TEXT.finditer(text):
+            add(match.start(), match.end(), match[0], None)
+    mentions = "@" in text
+    if mentions:
+        for match in _MENTION.finditer(text):
+            add(match.start(), match.end(), match[0], "mastodon")
+    for pattern in (_LABELLED, _LABEL_AFTER) if mentions else (_LABELLED,):
         for match in pattern.finditer(text):
             label, value = match["label"], match["value"]
             if label == "x" or ("@" not in value and "." not in value):

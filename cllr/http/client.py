@@ -261,8 +261,7 @@ class Fetcher:
             url = str(target)
             origin = _origin(target)
             key = slot_key(target.host)
-            if self._failures[origin] >= self.settings.breaker_threshold:
-                raise FetchError(url, f"circuit open: {self._failures[origin]} consecutive failures at {origin}")
+            self._closed(origin, url)
             if robots:
                 self._obey_robots(url, origin, key)
             if pace is not None:
@@ -282,11 +281,16 @@ class Fetcher:
                 headers = {k: v for k, v in headers.items() if k.lower() in ("accept", "user-agent")}
         raise FetchError(requested, "too many redirects")
 
+    def _closed(self, origin: str, url: str) -> None:
+        """Raise unless the origin's circuit is closed (fewer consecutive failures than the threshold)."""
+        if self._failures[origin] >= self.settings.breaker_threshold:
+            raise FetchError(url, f"circuit open: {self._failures[origin]} consecutive failures at {origin}")
+
     def _with_retries(self, url: str, headers: dict[str, str], origin: str, key: str, conditional: bool) -> Response:
         """One request, retried after transient failures; a 2xx, a redirect, or a 304 when conditional."""
         attempt = 0
         while True:
-            self.slots.wait(key)
+            self.slots.wait(key, check=lambda: self._closed(origin, url))
             retry_after = None
             try:
                 response = self._send(url, headers, key)

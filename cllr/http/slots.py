@@ -9,6 +9,7 @@ not be politeness. Registrable domains come from the bundled public-suffix list 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cllr.http.clock import Clock
@@ -59,10 +60,14 @@ class Slots:
         slot = self._slot(key)
         return max(self.delay if slot.pace is None else slot.pace, slot.floor)
 
-    def wait(self, key: str) -> None:
-        """Block until the slot allows another request to start, and claim that start."""
+    def wait(self, key: str, check: Callable[[], None] | None = None) -> None:
+        """Block until the slot allows another request to start, and claim that start. ``check`` runs
+        once the slot is this caller's, before any sleep: it raises to give the request up (a site
+        whose circuit opened while the caller queued is not waited for)."""
         slot = self._slot(key)
         with slot.lock:
+            if check is not None:
+                check()
             now = self.clock.monotonic()
             if slot.next_start > now:
                 self.clock.sleep(slot.next_start - now)

@@ -89,7 +89,7 @@ _context: Context | None = None
 def open_context(settings: Settings) -> Iterator[Context]:
     """Open the database (migrating it) and the HTTP layer for a run."""
     global _context
-    db = Database(settings.db_url, pool_size=settings.workers + 4)  # a connection for each thread of the run, and spare
+    db = Database(settings.db_url, pool_size=settings.threads + 4)  # a connection for each thread of the run, and spare
     db.migrate()
     fetcher = Fetcher(settings, ca_bundles=ca_bundles(read_registry(settings.registry), settings.overrides))
     if settings.shared_slots:  # one pace per provider across every worker (docs/operations.md)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -24,20 +25,45 @@ class SharedSlots(Slots):
     epoch, so the workers' clocks must be synchronised (NTP), as for any shared schedule.
     """
 
+    # A request sent this much later than the start it took pushes the shared start on again
+    # (a TLS handshake or a wait for a connection came between); a smaller slip is not worth a transaction.
+    SLIP = 0.005
+
     def __init__(self, clock: Clock, delay: float, engine, wall=time.time):
         super().__init__(clock, delay)
         self.engine = engine
         self.wall = wall
+        self._taken: dict[str, float] = {}  # the start this process last took per slot (epoch seconds)
 
-    def wait(self, key: str) -> float:
+    def wait(self, key: str, check: Callable[[], None] | None = None) -> float:
         """Block until the start this process took from the database; returns that start (epoch seconds)."""
         slot = self._slot(key)
         with slot.lock:
+            if check is not None:
+                check()
             start = self._push(key, after=self.wall(), by=self.delay_for(key))
             pause = start - self.wall()
             if pause > 0:
                 self.clock.sleep(pause)
+            self._taken[key] = max(start, self.wall())
         return start
+
+    def set_floor(self, key: str, seconds: float) -> None:
+        """A site's ``Crawl-delay`` governs every worker's very next request: the shared next start
+        is pushed to this process's last start plus the floor."""
+        super().set_floor(key, seconds)
+        if (taken := self._taken.get(key)) is not None:
+            self._push(key, after=taken + self.delay_for(key), by=0.0)
+
+    def sent(self, key: str, at: float) -> None:
+        """The request went on the wire at ``at`` (this process's clock): when that was later than the
+        start it took, every worker's next start counts from the send."""
+        super().sent(key, at)
+        wall_at = self.wall() - (self.clock.monotonic() - at)
+        taken = self._taken.get(key)
+        if taken is not None and wall_at - taken > self.SLIP:
+            self._taken[key] = wall_at
+            self._push(key, after=wall_at + self.delay_for(key), by=0.0)
 
     def back_off(self, key: str, seconds: float) -> None:
         super().back_off(key, seconds)
