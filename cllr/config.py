@@ -7,7 +7,7 @@ which the CLI passes in as overrides. Every setting is listed in docs/operations
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -135,6 +135,11 @@ class Settings(BaseSettings):
     timeout: float = Field(30.0, description="Seconds before one request is abandoned.")
     max_response_bytes: int = Field(5 * 1024 * 1024, description="Largest body read, after decompression.")
     deadline: float = Field(60.0, description="Seconds one response may take in all, however it trickles.")
+    stages: Literal["all", "no-activity", "councils"] = Field(
+        "all",
+        description="Which stages a refresh runs: 'all'; 'no-activity' (no platform is asked: rosters, profile "
+        "pages, metrics, ward codes and the site); 'councils' (rosters and profile pages alone).",
+    )
     lanes: int = Field(
         48,
         ge=1,

@@ -84,8 +84,9 @@ def refresh(settings: dict[str, Any] | None = None, trigger: str = "schedule") -
     """Refresh the directory from the councils and platforms, then rebuild the site.
 
     ``settings`` overrides the environment's (see ``cllr.config.Settings``), for example
-    ``{"councils": ["KIR"]}`` to refresh one council. A run killed part-way is resumed by
-    the next: councils and accounts it finished are not redone (``cllr.pipeline.ledger``).
+    ``{"councils": ["KIR"]}`` to refresh one council, or ``{"stages": "councils"}`` for the
+    rosters and profile pages alone. A run killed part-way is resumed by the next: councils
+    and accounts it finished are not redone (``cllr.pipeline.ledger``).
     """
     config = Settings(**(settings or {}))
     report = progress.current()
@@ -105,9 +106,12 @@ def refresh(settings: dict[str, Any] | None = None, trigger: str = "schedule") -
         report.stage("Activity", 0)
         lanes = rosters.council_lanes(ctx, codes)
         outcomes = disabled + _scrape_and_collect(ctx, lanes, run_id, today, report, done)
-        outcomes.append(compute_metrics(run_id))
-        outcomes.append(match_ward_codes(run_id))  # rosters may have new wards: the postcode finder needs their codes
-        outcomes.append(render_site(run_id))
+        if config.stages != "councils":
+            outcomes.append(compute_metrics(run_id))
+            outcomes.append(
+                match_ward_codes(run_id)
+            )  # rosters may have new wards: the postcode finder needs their codes
+            outcomes.append(render_site(run_id))
         return _finish(ctx, run_id, outcomes, done)
 
 
@@ -157,8 +161,11 @@ def _scrape_and_collect(
     """
     queued: set[int] = set(done.accounts)
     batches: deque[list[int]] = deque()
+    collect = ctx.settings.stages == "all"
 
     def queue() -> None:
+        if not collect:
+            return
         found = activity.account_batches(ctx, skip=queued)
         for batch in found:
             queued.update(batch)
@@ -190,6 +197,8 @@ def _scrape_and_collect(
             queue()  # the accounts the lanes found (once they are all done, the last of them)
             looked, scraping = time.monotonic(), bool(waiting or running["lane"])
         hand_out()
+    if not collect:
+        return outcomes
     found = activity.account_batches(ctx, new_only=True)  # linked from councillors' own websites just now
     report.more("Activity", sum(len(b) for b in found))
     outcomes += [f.result() for f in collect_activity.map(found, unmapped(run_id))]

@@ -275,3 +275,36 @@ def test_activity_is_collected_while_the_busiest_lane_is_still_scraping(prefect_
         )
         assert never_read == 0
     db.dispose()
+
+
+@pytest.mark.parametrize(
+    ("stages", "ran"),
+    [
+        ("councils", {"corrections", "roster", "profiles"}),
+        ("no-activity", {"corrections", "roster", "profiles", "metrics", "wards", "site"}),
+    ],
+)
+def test_a_refresh_runs_only_the_stages_asked_for_and_asks_no_platform_without_activity(
+    prefect_api, own_world, stages, ran
+):
+    world, server, settings = own_world(stages=stages)
+    summary = run_flow(settings)
+    assert {status.split(":")[0] for status in summary["statuses"]} == ran
+    platforms = {"public.api.bsky.app", *(a.handle.split("@")[1] for a in world.accounts() if a.platform == "mastodon")}
+    assert server.web.log and not platforms & set(server.web.log)
+    assert (settings.output_dir / "index.html").exists() == (stages == "no-activity")
+
+
+def test_council_lanes_never_wait_behind_activity_batches(prefect_api, own_world, monkeypatch):
+    """On a second run every known account is queued for activity before the first council is read:
+    with one thread for batches and slow platforms, the councils' requests still start at once."""
+    import flows.refresh
+
+    world, server, settings = own_world(latency=0.05, councils=4, workers=1, batch_size=2, lanes=8)
+    run_flow(settings)
+    server.web.log.clear()
+    monkeypatch.setattr(flows.refresh, "QUEUE_EVERY", 3600.0)
+    run_flow(settings)
+    councils = {council.host for council in world.councils}
+    first_council = next(i for i, host in enumerate(server.web.log) if host in councils)
+    assert first_council < 5  # not after the platform calls of every queued batch

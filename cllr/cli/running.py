@@ -97,18 +97,56 @@ def demo(councils: int, seed: int, data_dir: Path) -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Council registry CSV (default: the bundled one).",
 )
-def run(councils: tuple[str, ...], registry: Path | None) -> None:
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the database and the built site live (CLLR_DATA_DIR; default var).",
+)
+@click.option(
+    "--delay",
+    type=click.FloatRange(min=0),
+    help="Seconds between request starts per site (CLLR_REQUEST_DELAY; default 1).",
+)
+@click.option(
+    "--stages",
+    type=click.Choice(["all", "no-activity", "councils"]),
+    help="Which stages run (CLLR_STAGES; default all): no-activity asks no platform; "
+    "councils reads the rosters and profile pages alone.",
+)
+@click.option(
+    "--lanes",
+    type=click.IntRange(min=1),
+    help="Council lanes (politeness slots) worked at once (CLLR_LANES; default 48).",
+)
+@click.option(
+    "--workers", type=click.IntRange(min=1), help="Activity batches collected at once (CLLR_WORKERS; default 8)."
+)
+def run(
+    councils: tuple[str, ...],
+    registry: Path | None,
+    data_dir: Path | None,
+    delay: float | None,
+    stages: str | None,
+    lanes: int | None,
+    workers: int | None,
+) -> None:
     """Run the pipeline against the real councils and platforms.
 
-    Example:
+    Every option falls back to its CLLR_ setting (docs/operations.md lists them all).
+
+    Examples:
 
         cllr run --council KIR
+
+        cllr run --stages councils --delay 2
     """
     overrides: dict = {}
     if councils:
         overrides["councils"] = [c.upper() for c in councils]
     if registry:
         overrides["registry"] = str(registry)
+    given = {"data_dir": data_dir, "request_delay": delay, "stages": stages, "lanes": lanes, "workers": workers}
+    overrides |= {name: value for name, value in given.items() if value is not None}
     run_refresh(overrides, trigger="manual")
 
 
