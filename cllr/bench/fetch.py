@@ -1,8 +1,10 @@
 """The fetch stage's benchmark: rosters and profile pages, as the flow runs them (provider
-lanes on a thread pool), against a generated web of many councils, some on one shared
+lanes, up to ``lanes`` at once), against a generated web of many councils, some on one shared
 provider, each answer delayed by an injected latency. It prints the wall time next to the
 lower bound the politeness rules allow: a slot's requests start at least ``delay`` apart,
-so no run can be faster than its busiest slot, ``(requests − 1) × delay + latency``."""
+so no run can be faster than its busiest slot, ``(requests − 1) × delay + latency`` (more
+where a robots.txt asks for a Crawl-delay or a 503 for a Retry-After), and the server's own
+audit of the crawl (``cllr.bench.audit``)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
+from cllr.bench.audit import audit, own_domains
 from cllr.config import Settings
 from cllr.demo.server import DemoServer
 from cllr.demo.world import BLUESKY_APPVIEW_HOST, build_world, write_demo_files
@@ -24,47 +27,60 @@ def bench_fetch(
     councils: int = 60,
     latency: float = 0.02,
     delay: float = 0.1,
-    workers: int = 8,
+    lanes: int = 48,
     shared_every: int = 5,
     seed: int = 2026,
+    crawl_delayed: float = 0.0,
+    unavailable: float = 0.0,
+    crawl_delay: float = 2.0,
 ) -> dict:
-    """Run the fetch stage once on a generated web; return the figures."""
+    """Run the fetch stage once on a generated web; return the figures. ``crawl_delayed`` and
+    ``unavailable``: the hostile web's shares (``cllr.bench.national.bench_national``), its
+    robots.txt asking for ``crawl_delay`` seconds."""
     world = build_world(councils=councils, seed=seed, wards=(4, 8), shared_every=shared_every)
-    with tempfile.TemporaryDirectory(prefix="cllr-bench-") as tmp, DemoServer(world, latency=latency) as server:
+    crawl_delays = dict.fromkeys(own_domains(world, crawl_delayed), crawl_delay)
+    hostile = {"crawl_delays": crawl_delays, "unavailable": unavailable, "seed": seed}
+    with (
+        tempfile.TemporaryDirectory(prefix="cllr-bench-") as tmp,
+        DemoServer(world, latency=latency, **hostile) as server,
+    ):
         settings = Settings(
             data_dir=Path(tmp),
             **write_demo_files(world, Path(tmp)),
             connect_to=server.connect_to(),
             bluesky_appview=f"https://{BLUESKY_APPVIEW_HOST}",
             request_delay=delay,
-            workers=workers,
+            lanes=lanes,
         )
         with context.open_context(settings) as ctx:
             run_id = context.start_run(ctx, "benchmark")
             codes = registry.load_registry(ctx)
-            lanes = rosters.council_lanes(ctx, codes)
+            worked = rosters.council_lanes(ctx, codes)
             today = date.today()
             started = time.monotonic()
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                results = list(pool.map(lambda lane: rosters.scrape_lane(ctx, lane, run_id, today), lanes))
+            with ThreadPoolExecutor(max_workers=lanes) as pool:
+                results = list(pool.map(lambda lane: rosters.scrape_lane(ctx, lane, run_id, today), worked))
             wall = time.monotonic() - started
-        per_slot = Counter(slot_key(host) for host in server.web.log)
-    busiest, requests = per_slot.most_common(1)[0]
-    bound = (requests - 1) * delay + latency
+        arrivals = list(server.web.arrivals)
+    per_slot = Counter(slot_key(a.host) for a in arrivals)
+    checked = audit(arrivals, lambda _slot: delay, crawl_delays, latency)
+    busiest = checked["bound_slot"]
+    bound = checked["bound_s"]
     statuses = Counter(o.status for lane in results for o in lane if o.stage == "roster")
     return {
         "councils": councils,
         "councillors": sum(len(c.councillors) for c in world.councils),
         "requests": sum(per_slot.values()),
         "slots": len(per_slot),
-        "lanes": len(lanes),
+        "lanes": len(worked),
         "busiest_slot": busiest,
-        "busiest_requests": requests,
+        "busiest_requests": per_slot[busiest],
         "delay": delay,
         "latency": latency,
-        "workers": workers,
+        "lanes_at_once": lanes,
         "lower_bound_s": round(bound, 2),
         "wall_s": round(wall, 2),
         "ratio": round(wall / bound, 3),
         "rosters": dict(statuses),
+        "audit": {k: v for k, v in checked.items() if k not in ("bound_s", "bound_slot", "requests")},
     }

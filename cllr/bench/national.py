@@ -13,13 +13,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from cllr.bench.audit import audit, own_domains
 from cllr.bench.common import NATIONAL_SHARES, cpu_seconds, database_mb, throwaway_database
 from cllr.config import Settings
 from cllr.demo.rehearsal import build_rehearsal, pick, read_rows
-from cllr.demo.server import DemoServer
+from cllr.demo.server import Arrival, DemoServer
 from cllr.demo.world import BLUESKY_APPVIEW_HOST, build_world, write_demo_files
 from cllr.http import slot_key
 from cllr.platforms import PLATFORMS
@@ -38,6 +40,8 @@ def bench_national(
     postgres_admin: str = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
     echo=print,
     world: str = "demo",
+    crawl_delayed: float = 0.03,
+    unavailable: float = 0.0,
 ) -> list[dict]:
     """Run the refresh flow twice on a generated national-size web, per database; return the figures of each run.
 
@@ -56,6 +60,12 @@ def bench_national(
     ``world="rehearsal"``: the rehearsal of the registry instead, ``councils`` of its councils
     spread over it (all of them when ``councils`` is at least their number), each at about its
     real size (``per_council`` and ``shared_every`` are the demo's).
+
+    The web is as hostile as the real one can be: ``crawl_delayed``, the share of councils on
+    their own domains whose robots.txt says ``Crawl-delay: 2``; ``unavailable``, the share of
+    requests answered ``503`` with ``Retry-After: 1``. Each run is audited from the server's log
+    (``cllr.bench.audit``): gaps under a slot's pace or Crawl-delay, requests before a Retry-After
+    passed, requests in flight per slot; and the lower bound is that of the requests it made.
     """
     import resource
 
@@ -76,16 +86,17 @@ def bench_national(
             }
         with (
             tempfile.TemporaryDirectory(prefix="cllr-bench-national-") as tmp,
-            _demo_web_process(world, options, latency, Path(tmp)) as web,
+            _demo_web_process(world, options, latency, Path(tmp), crawl_delayed, unavailable) as web,
             throwaway_database(kind, Path(tmp), postgres_admin) as url,
         ):
             echo(
                 f"{kind}: {world} web, {web.councils} councils, {web.people} councillors, {web.accounts} accounts; "
-                f"latency {latency} s, paces {paces}"
+                f"latency {latency} s, paces {paces}; {len(web.crawl_delays)} sites with Crawl-delay 2, "
+                f"{unavailable:.0%} of requests answered 503"
             )
             overrides = {"data_dir": tmp, "database_url": url, **web.settings, **paces, "workers": workers}
             for label in ("first", "unchanged"):
-                web.requests()  # from now on
+                web.arrivals()  # from now on
                 before = cpu_seconds()
                 started = time.monotonic()
                 summary = _refresh(overrides, workers)
@@ -93,11 +104,11 @@ def bench_national(
                 cpu = cpu_seconds() - before
                 after = resource.getrusage(resource.RUSAGE_SELF)
                 renderer = summary["counts"].get("site.renderer_mb", 0)  # the site's forked renderer, on its own
-                per_slot = web.requests()
+                arrivals = web.arrivals()
+                per_slot = Counter(slot_key(a.host) for a in arrivals)
                 floors = _floors(web.settings["registry"])
-                pace = {slot: max(_pace(slot, paces), floors.get(slot, 0.0)) for slot in per_slot}
-                bounds = {slot: (n - 1) * pace[slot] + latency for slot, n in per_slot.items()}
-                busiest = max(bounds, key=bounds.get)
+                checked = audit(arrivals, partial(_slot_pace, paces=paces, floors=floors), web.crawl_delays, latency)
+                busiest = checked["bound_slot"]
                 row = {
                     "database": kind,
                     "world": world,
@@ -108,10 +119,10 @@ def bench_national(
                     "requests": sum(per_slot.values()),
                     "busiest_slot": busiest,
                     "busiest_requests": per_slot[busiest],
-                    "busiest_pace_s": pace[busiest],
-                    "lower_bound_s": round(bounds[busiest], 1),
+                    "busiest_pace_s": _slot_pace(busiest, paces, floors),
+                    "lower_bound_s": round(checked["bound_s"], 1),
                     "wall_s": round(wall, 1),
-                    "ratio": round(wall / bounds[busiest], 3),
+                    "ratio": round(wall / checked["bound_s"], 3),
                     "cpu_s": round(cpu, 1),
                     "cpu_ms_per_request": round(cpu * 1000 / max(1, sum(per_slot.values())), 1),
                     "peak_rss_mb": round(after.ru_maxrss / 1024),
@@ -122,6 +133,7 @@ def bench_national(
                     "rosters": {
                         k.split(":", 1)[1]: v for k, v in summary["statuses"].items() if k.startswith("roster:")
                     },
+                    "audit": {k: v for k, v in checked.items() if k not in ("bound_s", "bound_slot", "requests")},
                 }
                 shown = {k: v for k, v in row.items() if k not in ("database", "world", "councils")}
                 echo("  " + ", ".join(f"{k}={v}" for k, v in shown.items()))
@@ -132,6 +144,11 @@ def bench_national(
         )
         echo(f"{kind}: the unchanged run took 1/{first['wall_s'] / unchanged['wall_s']:.1f} of the first")
     return figures
+
+
+def _slot_pace(slot: str, paces: dict[str, float], floors: dict[str, float]) -> float:
+    """The spacing the run keeps for a slot: its pace, or the slower one a council override gives its site."""
+    return max(_pace(slot, paces), floors.get(slot, 0.0))
 
 
 def _pace(slot: str, paces: dict[str, float]) -> float:
@@ -169,27 +186,30 @@ class _WebProcess:
     councils: int
     people: int
     accounts: int
+    crawl_delays: dict[str, float]
     connection: Connection
 
-    def requests(self) -> Counter[str]:
-        """Requests served per politeness slot since the last call."""
-        self.connection.send("requests")
+    def arrivals(self) -> list[Arrival]:
+        """The requests served since the last call, as the server saw them."""
+        self.connection.send("arrivals")
         return self.connection.recv()
 
 
 @contextmanager
-def _demo_web_process(world: str, options: dict, latency: float, directory: Path) -> Iterator[_WebProcess]:
+def _demo_web_process(
+    world: str, options: dict, latency: float, directory: Path, crawl_delayed: float = 0.0, unavailable: float = 0.0
+) -> Iterator[_WebProcess]:
     """The demo web of ``build_world(**options)`` (or the rehearsal, ``build_rehearsal(**options)``),
     served by a process of its own (``spawn``: no state of ours is copied into it); its registry and
     scraper configuration written to ``directory``."""
     context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe()
-    args = (theirs, world, options, latency, str(directory))
+    args = (theirs, world, options, latency, str(directory), crawl_delayed, unavailable)
     process = context.Process(target=_serve_world, args=args, daemon=True)
     process.start()
     try:
-        settings, councils, people, accounts = ours.recv()
-        yield _WebProcess(settings, councils, people, accounts, ours)
+        settings, councils, people, accounts, crawl_delays = ours.recv()
+        yield _WebProcess(settings, councils, people, accounts, crawl_delays, ours)
     finally:
         ours.send("stop")
         process.join(timeout=30)
@@ -197,7 +217,15 @@ def _demo_web_process(world: str, options: dict, latency: float, directory: Path
             process.kill()
 
 
-def _serve_world(connection: Connection, world: str, options: dict, latency: float, directory: str) -> None:
+def _serve_world(
+    connection: Connection,
+    world: str,
+    options: dict,
+    latency: float,
+    directory: str,
+    crawl_delayed: float,
+    unavailable: float,
+) -> None:
     """The demo web process: build the world, serve it, answer the benchmark's questions until told to stop."""
     rehearsal = build_rehearsal(**options) if world == "rehearsal" else None
     if rehearsal is not None:
@@ -205,13 +233,17 @@ def _serve_world(connection: Connection, world: str, options: dict, latency: flo
     else:
         built, pages = build_world(**options), None
         councils, people = len(built.councils), sum(len(c.councillors) for c in built.councils)
-    with DemoServer(built, latency=latency, pages=pages) as server:
+    crawl_delays = dict.fromkeys(own_domains(built, crawl_delayed), 2.0)
+    hostile = {"crawl_delays": crawl_delays, "unavailable": unavailable, "seed": options.get("seed", 0)}
+    with DemoServer(built, latency=latency, pages=pages, **hostile) as server:
         files = rehearsal.files(Path(directory)) if rehearsal else write_demo_files(built, Path(directory))
-        connection.send(({**files, **server.settings()}, councils, people, len(built.accounts())))
+        connection.send(({**files, **server.settings()}, councils, people, len(built.accounts()), crawl_delays))
         while (command := connection.recv()) != "stop":
-            if command == "requests":
-                log, server.web.log[:] = list(server.web.log), []
-                connection.send(Counter(slot_key(host) for host in log))
+            if command == "arrivals":
+                with server.web._lock:
+                    arrivals, server.web.arrivals = server.web.arrivals, []
+                    server.web.log.clear()
+                connection.send(arrivals)
 
 
 def _warm_prefect() -> None:

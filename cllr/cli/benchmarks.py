@@ -44,6 +44,20 @@ def bench() -> None:
     type=click.Choice(["sqlite", "postgresql"]),
     help="Repeatable; both unless given.",
 )
+@click.option(
+    "--crawl-delayed",
+    default=0.03,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="Share of councils (on their own domains) whose robots.txt says Crawl-delay: 2.",
+)
+@click.option(
+    "--unavailable",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="Share of requests answered 503 with Retry-After: 1 (0.03 for the hostile run).",
+)
 def bench_national_command(
     world: str,
     councils: int,
@@ -52,6 +66,8 @@ def bench_national_command(
     delay: float,
     workers: int,
     databases: tuple[str, ...],
+    crawl_delayed: float,
+    unavailable: float,
 ) -> None:
     """Run the whole pipeline on a generated national-size demo web, then again with the sites answering 304; print the figures.
 
@@ -72,6 +88,8 @@ def bench_national_command(
         databases=databases or ("sqlite", "postgresql"),
         echo=click.echo,
         world=world,
+        crawl_delayed=crawl_delayed,
+        unavailable=unavailable,
     )
     click.echo(json.dumps(figures, indent=2))
 
@@ -118,17 +136,41 @@ def bench_postcodes_command(rows: int, databases: tuple[str, ...]) -> None:
 @click.option("--councils", default=60, show_default=True)
 @click.option("--latency", default=0.02, show_default=True, help="Seconds added to every answer.")
 @click.option("--delay", default=0.1, show_default=True, help="Politeness delay between starts per slot.")
-@click.option("--workers", default=8, show_default=True)
+@click.option("--lanes", default=48, show_default=True, help="Council lanes worked at once (CLLR_LANES).")
 @click.option("--shared-every", default=5, show_default=True, help="Every Nth council is on the shared provider.")
-def bench_fetch_command(councils: int, latency: float, delay: float, workers: int, shared_every: int) -> None:
-    """Time the fetch stage on a generated web against the politeness lower bound.
+@click.option(
+    "--crawl-delayed",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="Share of councils (on their own domains) whose robots.txt says Crawl-delay: 2.",
+)
+@click.option(
+    "--unavailable",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="Share of requests answered 503 with Retry-After: 1.",
+)
+def bench_fetch_command(
+    councils: int,
+    latency: float,
+    delay: float,
+    lanes: int,
+    shared_every: int,
+    crawl_delayed: float,
+    unavailable: float,
+) -> None:
+    """Time the fetch stage on a generated web against the politeness lower bound, with the server's audit.
 
-    Example:
+    Examples:
 
         cllr bench fetch --councils 60 --latency 0.02 --delay 0.1
+
+        cllr bench fetch --crawl-delayed 0.03 --unavailable 0.03
     """
     from cllr.bench.fetch import bench_fetch
 
-    figures = bench_fetch(councils, latency, delay, workers, shared_every)
+    figures = bench_fetch(councils, latency, delay, lanes, shared_every, 2026, crawl_delayed, unavailable)
     for key, value in figures.items():
         click.echo(f"{key:<17} {value}")

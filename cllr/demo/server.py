@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import re
 import threading
 import time
 from email.utils import format_datetime
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
 from cllr.demo.cloning import key as page_key
@@ -42,15 +44,40 @@ from cllr.demo.world import (
 Reply = tuple[int, dict[str, str], bytes]
 
 
+class Arrival(NamedTuple):
+    """One request as the server saw it: when it arrived and was answered (``time.monotonic``), and how."""
+
+    host: str
+    path: str
+    arrived: float
+    finished: float
+    status: int
+    retry_after: float | None  # what a 503 asked for
+
+
 class DemoWeb:
     """The routing table of the demo web, built once from a world."""
 
-    def __init__(self, world: World, latency: float = 0.0, pages: dict[str, dict[str, Reply]] | None = None):
+    def __init__(
+        self,
+        world: World,
+        latency: float = 0.0,
+        pages: dict[str, dict[str, Reply]] | None = None,
+        crawl_delays: dict[str, float] | None = None,
+        unavailable: float = 0.0,
+        seed: int = 0,
+    ):
         """``pages``: host → page (its path and query, :func:`~cllr.demo.cloning.key`) → reply, for sites
-        served as they are written (the rehearsal's HTML and JSON councils, ``cllr.demo.rehearsal``)."""
+        served as they are written (the rehearsal's HTML and JSON councils, ``cllr.demo.rehearsal``).
+        ``crawl_delays``: hosts whose robots.txt asks for a ``Crawl-delay`` (seconds); ``unavailable``:
+        the share of requests (robots.txt aside) answered ``503`` with ``Retry-After: 1``, drawn from ``seed``."""
         self.world = world
         self.latency = latency  # seconds added to every answer, like a distant server
+        self.crawl_delays = crawl_delays or {}
+        self.unavailable = unavailable
+        self._draws = random.Random(seed)
         self.log: list[str] = []  # the host of every request, in order
+        self.arrivals: list[Arrival] = []  # every request, for the server's own audit (cllr.bench.audit)
         self.councils = {c.host: c for c in world.councils}
         self.pages = pages or {}
         self.reindex()
@@ -75,18 +102,24 @@ class DemoWeb:
 
     def handle(self, host: str, target: str, headers: dict[str, str] | None = None) -> Reply:
         """Answer one GET; pages carry an ETag and answer 304 when it still matches."""
+        arrived = time.monotonic()
         status, reply_headers, body = self._route(host, target)
         if status == 200:
             etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
             reply_headers = {**reply_headers, "ETag": etag}
             if (headers or {}).get("if-none-match") == etag:
-                return 304, {"ETag": etag}, b""
+                status, reply_headers, body = 304, {"ETag": etag}, b""
+        retry_after = float(reply_headers["Retry-After"]) if status == 503 and "Retry-After" in reply_headers else None
+        arrival = Arrival(host, urlsplit(target).path, arrived, time.monotonic(), status, retry_after)
+        with self._lock:
+            self.arrivals.append(arrival)
         return status, reply_headers, body
 
     def _route(self, host: str, target: str) -> Reply:
         with self._lock:
             self.requests += 1
             self.log.append(host)
+            busy = self.unavailable > 0 and self._draws.random() < self.unavailable
         if self.latency:
             time.sleep(self.latency)
         url = urlsplit(target)
@@ -95,7 +128,10 @@ class DemoWeb:
         lists = parse_qs(url.query)
         query = {k: v[-1] for k, v in lists.items()}
         if url.path == "/robots.txt":
-            return _text("User-agent: *\nAllow: /\n")
+            delay = self.crawl_delays.get(host)
+            return _text("User-agent: *\nAllow: /\n" + (f"Crawl-delay: {delay:g}\n" if delay else ""))
+        if busy:
+            return 503, {"Content-Type": "text/plain", "Retry-After": "1"}, b"Busy: try again in a second"
         if host in self.pages:
             return self.pages[host].get(page_key(target)) or _not_found()
         if host in self.councils:
@@ -423,11 +459,17 @@ class DemoServer:
     """The demo web on 127.0.0.1 in a background thread (a context manager)."""
 
     def __init__(
-        self, world: World, port: int = 0, latency: float = 0.0, pages: dict[str, dict[str, Reply]] | None = None
+        self,
+        world: World,
+        port: int = 0,
+        latency: float = 0.0,
+        pages: dict[str, dict[str, Reply]] | None = None,
+        **hostile,
     ):
         """``pages``: sites served as they are written (:class:`DemoWeb`); the rehearsal's
-        (``cllr.demo.rehearsal``) with its world: ``DemoServer(r.world, pages=r.pages)``."""
-        self.web = DemoWeb(world, latency, pages)
+        (``cllr.demo.rehearsal``) with its world: ``DemoServer(r.world, pages=r.pages)``. ``hostile``:
+        :class:`DemoWeb`'s ``crawl_delays``, ``unavailable`` and ``seed``."""
+        self.web = DemoWeb(world, latency, pages, **hostile)
         handler = type("Handler", (_Handler,), {"web": self.web})
         self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self._server.daemon_threads = True
