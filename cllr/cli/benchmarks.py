@@ -12,6 +12,28 @@ def bench() -> None:
     """Benchmarks that print figures (recorded in docs/benchmarks.md)."""
 
 
+def hostile_web(crawl_delayed: float):
+    """The options of a benchmark's hostile web: sites asking for a Crawl-delay, and 503s with Retry-After."""
+
+    def options(command):
+        command = click.option(
+            "--unavailable",
+            default=0.0,
+            show_default=True,
+            type=click.FloatRange(0, 1),
+            help="Share of requests answered 503 with Retry-After: 1 (0.03 for the hostile run).",
+        )(command)
+        return click.option(
+            "--crawl-delayed",
+            default=crawl_delayed,
+            show_default=True,
+            type=click.FloatRange(0, 1),
+            help="Share of councils (on their own domains) whose robots.txt says Crawl-delay: 2.",
+        )(command)
+
+    return options
+
+
 @bench.command("national")
 @click.option(
     "--world",
@@ -44,20 +66,7 @@ def bench() -> None:
     type=click.Choice(["sqlite", "postgresql"]),
     help="Repeatable; both unless given.",
 )
-@click.option(
-    "--crawl-delayed",
-    default=0.03,
-    show_default=True,
-    type=click.FloatRange(0, 1),
-    help="Share of councils (on their own domains) whose robots.txt says Crawl-delay: 2.",
-)
-@click.option(
-    "--unavailable",
-    default=0.0,
-    show_default=True,
-    type=click.FloatRange(0, 1),
-    help="Share of requests answered 503 with Retry-After: 1 (0.03 for the hostile run).",
-)
+@hostile_web(crawl_delayed=0.03)
 def bench_national_command(
     world: str,
     councils: int,
@@ -138,20 +147,7 @@ def bench_postcodes_command(rows: int, databases: tuple[str, ...]) -> None:
 @click.option("--delay", default=0.1, show_default=True, help="Politeness delay between starts per slot.")
 @click.option("--lanes", default=48, show_default=True, help="Council lanes worked at once (CLLR_LANES).")
 @click.option("--shared-every", default=5, show_default=True, help="Every Nth council is on the shared provider.")
-@click.option(
-    "--crawl-delayed",
-    default=0.0,
-    show_default=True,
-    type=click.FloatRange(0, 1),
-    help="Share of councils (on their own domains) whose robots.txt says Crawl-delay: 2.",
-)
-@click.option(
-    "--unavailable",
-    default=0.0,
-    show_default=True,
-    type=click.FloatRange(0, 1),
-    help="Share of requests answered 503 with Retry-After: 1.",
-)
+@hostile_web(crawl_delayed=0.0)
 def bench_fetch_command(
     councils: int,
     latency: float,
