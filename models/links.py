@@ -128,6 +128,21 @@ def link_account(
     return True
 
 
+def evidenced(session: Session, councillor_ids: Iterable[int], *, method: str) -> set[tuple[int, str]]:
+    """The (councillor, source) pairs that hold evidence of ``method``, withdrawn or not, in one query:
+    a source that shows no account and held none before has nothing to reconcile (``record_links``
+    need not be asked)."""
+    ids = list(councillor_ids)
+    if not ids:
+        return set()
+    query = (
+        select(AccountEvidence.councillor_id, AccountEvidence.source_url)
+        .where(AccountEvidence.method == method, AccountEvidence.councillor_id.in_(ids))
+        .distinct()
+    )
+    return {(councillor_id, source_url) for councillor_id, source_url in session.execute(query)}
+
+
 def record_links(
     session: Session,
     councillor_id: int,

@@ -44,31 +44,50 @@ def parse_profile_page(content: bytes, page_url: str) -> list[tuple[Handle, str]
     deduplicated: none that the site's furniture links to."""
     page = tree(content)
     furniture = [node for node in page.css(FURNITURE) if not _in_section(node)]
-    the_sites = {handle.key for node in furniture for handle, _ in links_in(node, page_url, prose=False)}
+    leaving = [href for node in furniture for href in _leaving(node)]  # read before the furniture goes
     for node in furniture:
         node.decompose()
     area = next((found for sel in CONTENT_SELECTORS if (found := page.css_first(sel))), page.root)
-    return [(handle, role) for handle, role in links_in(area, page_url) if handle.key not in the_sites]
+    found = links_in(area, page_url)
+    if not found or not leaving:
+        return found
+    the_sites = {handle.key for handle in _accounts(leaving, page_url)}
+    return [(handle, role) for handle, role in found if handle.key not in the_sites]
 
 
-def links_in(area: LexborNode, page_url: str, *, prose: bool = True) -> list[tuple[Handle, str]]:
-    """The accounts an element links to, and with ``prose`` names in its text (not its own site's pages),
-    each with the role its words give."""
+def _leaving(node: LexborNode) -> list[str]:
+    """The links of an element that leave the page's site (absolute ones), as written."""
+    return [
+        href for link in node.css("a[href]") if _ABSOLUTE.match(href := (link.attributes.get("href") or "").strip())
+    ]
+
+
+def _accounts(hrefs: list[str], page_url: str) -> list[Handle]:
+    """The accounts that links (absolute, as written) point at, on sites other than the page's."""
+    own_site = _site(page_url)
+    accounts = []
+    for href in hrefs:
+        url = urljoin(page_url, href)
+        if _site(url) == own_site:
+            continue
+        try:
+            accounts.append(normalise(url))
+        except NotAnAccount:
+            continue
+    return accounts
+
+
+def links_in(area: LexborNode, page_url: str) -> list[tuple[Handle, str]]:
+    """The accounts an element links to or names in its text (not its own site's pages), each with the role its words give."""
     own_site = _site(page_url)
     found: dict[str, tuple[Handle, str]] = {}
     for link in area.css("a[href]"):
         href = (link.attributes.get("href") or "").strip()
         if not _ABSOLUTE.match(href):  # a relative link is the site's own page; mailto: and the like are no account
             continue
-        url = urljoin(page_url, href)
-        if _site(url) == own_site:
-            continue
-        try:
-            handle = normalise(url)
-        except NotAnAccount:
-            continue
-        found.setdefault(handle.key, (handle, role_from_label(_label(link))))
-    for handle in find_handles(_words(area)) if prose else ():
+        for handle in _accounts([href], page_url):
+            found.setdefault(handle.key, (handle, role_from_label(_label(link))))
+    for handle in find_handles(_words(area)):
         if handle.platform == "web" and _site(handle.url) == own_site:
             continue
         found.setdefault(handle.key, (handle, "councillor"))

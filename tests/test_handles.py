@@ -606,3 +606,41 @@ def test_find_handles_never_raises_and_finds_canonical_accounts(text):
     assert len({h.key for h in handles}) == len(handles)
     for handle in handles:
         check_accepted(handle)
+
+
+# Free text is searched only where a link or a label can start: the same matches as trying every position.
+_PIECES = st.sampled_from(
+    [
+        "Twitter - @ann_example",
+        "twitter: @Ann",
+        "X @ann",
+        "Follow me on Bluesky: ann.bsky.social",
+        "@ann on Instagram",
+        "https://x.com/ann",
+        "www.facebook.com/annexample",
+        "m.facebook.com/ann.example",
+        "see x.com/ann/",
+        "https://www.youtube.com/@ann",
+        "foo.bar.facebook.com/x",
+        "mail ann@example.org",
+        "@ann@mastodon.social",
+        "İstanbul",  # its lower case is longer
+        "Blog: https://ann.example/blog",
+        "tweets",
+        " ",
+        "\n",
+        "-",
+        "/",
+        ".",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_PIECES, st.text(max_size=12)), max_size=12))
+def test_free_text_is_read_at_its_anchors_exactly_as_at_every_position(pieces):
+    from cllr.handles import _LABELLED, _URL_IN_TEXT, _labelled, _links_in_text
+
+    text = "".join(pieces)
+    assert [m.span() for m in _links_in_text(text)] == [m.span() for m in _URL_IN_TEXT.finditer(text)]
+    assert [m.span() for m in _labelled(text)] == [m.span() for m in _LABELLED.finditer(text)]

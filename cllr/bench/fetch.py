@@ -15,10 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
-from cllr.bench.audit import audit, own_domains
+from cllr.bench.audit import audit
+from cllr.bench.web import web_process
 from cllr.config import Settings
-from cllr.demo.server import DemoServer
-from cllr.demo.world import BLUESKY_APPVIEW_HOST, build_world, write_demo_files
 from cllr.http import slot_key
 from cllr.pipeline import context, registry, rosters
 
@@ -37,21 +36,13 @@ def bench_fetch(
     """Run the fetch stage once on a generated web; return the figures. ``crawl_delayed`` and
     ``unavailable``: the hostile web's shares (``cllr.bench.national.bench_national``), its
     robots.txt asking for ``crawl_delay`` seconds."""
-    world = build_world(councils=councils, seed=seed, wards=(4, 8), shared_every=shared_every)
-    crawl_delays = dict.fromkeys(own_domains(world, crawl_delayed), crawl_delay)
-    hostile = {"crawl_delays": crawl_delays, "unavailable": unavailable, "seed": seed}
+    options = {"councils": councils, "seed": seed, "wards": (4, 8), "shared_every": shared_every}
+    hostile = (crawl_delayed, unavailable, crawl_delay)
     with (
         tempfile.TemporaryDirectory(prefix="cllr-bench-") as tmp,
-        DemoServer(world, latency=latency, **hostile) as server,
+        web_process("demo", options, latency, Path(tmp), *hostile) as web,
     ):
-        settings = Settings(
-            data_dir=Path(tmp),
-            **write_demo_files(world, Path(tmp)),
-            connect_to=server.connect_to(),
-            bluesky_appview=f"https://{BLUESKY_APPVIEW_HOST}",
-            request_delay=delay,
-            lanes=lanes,
-        )
+        settings = Settings(data_dir=Path(tmp), **web.settings, request_delay=delay, lanes=lanes)
         with context.open_context(settings) as ctx:
             run_id = context.start_run(ctx, "benchmark")
             codes = registry.load_registry(ctx)
@@ -61,7 +52,8 @@ def bench_fetch(
             with ThreadPoolExecutor(max_workers=lanes) as pool:
                 results = list(pool.map(lambda lane: rosters.scrape_lane(ctx, lane, run_id, today), worked))
             wall = time.monotonic() - started
-        arrivals = list(server.web.arrivals)
+        arrivals = web.arrivals()
+    crawl_delays = web.crawl_delays
     per_slot = Counter(slot_key(a.host) for a in arrivals)
     checked = audit(arrivals, lambda _slot: delay, crawl_delays, latency)
     busiest = checked["bound_slot"]
@@ -69,7 +61,7 @@ def bench_fetch(
     statuses = Counter(o.status for lane in results for o in lane if o.stage == "roster")
     return {
         "councils": councils,
-        "councillors": sum(len(c.councillors) for c in world.councils),
+        "councillors": web.people,
         "requests": sum(per_slot.values()),
         "slots": len(per_slot),
         "lanes": len(worked),

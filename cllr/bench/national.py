@@ -5,24 +5,19 @@ the real registry (``cllr.demo.rehearsal``: its councils, hosts, families and en
 
 from __future__ import annotations
 
-import multiprocessing
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from multiprocessing.connection import Connection
 from pathlib import Path
 
-from cllr.bench.audit import audit, own_domains
+from cllr.bench.audit import audit
 from cllr.bench.common import NATIONAL_SHARES, cpu_seconds, database_mb, throwaway_database
+from cllr.bench.web import web_process
 from cllr.config import Settings
-from cllr.demo.rehearsal import build_rehearsal, pick, read_rows
-from cllr.demo.server import Arrival, DemoServer
-from cllr.demo.world import BLUESKY_APPVIEW_HOST, build_world, write_demo_files
+from cllr.demo.rehearsal import pick, read_rows
+from cllr.demo.world import BLUESKY_APPVIEW_HOST
 from cllr.http import slot_key
 from cllr.platforms import PLATFORMS
 
@@ -86,7 +81,7 @@ def bench_national(
             }
         with (
             tempfile.TemporaryDirectory(prefix="cllr-bench-national-") as tmp,
-            _demo_web_process(world, options, latency, Path(tmp), crawl_delayed, unavailable) as web,
+            web_process(world, options, latency, Path(tmp), crawl_delayed, unavailable) as web,
             throwaway_database(kind, Path(tmp), postgres_admin) as url,
         ):
             echo(
@@ -178,72 +173,6 @@ def _floors(registry: str) -> dict[str, float]:
             slot = slot_key(urlsplit(row["roster_url"]).hostname or "")
             floors[slot] = max(floors.get(slot, 0.0), float(delay))
     return floors
-
-
-@dataclass
-class _WebProcess:
-    settings: dict
-    councils: int
-    people: int
-    accounts: int
-    crawl_delays: dict[str, float]
-    connection: Connection
-
-    def arrivals(self) -> list[Arrival]:
-        """The requests served since the last call, as the server saw them."""
-        self.connection.send("arrivals")
-        return self.connection.recv()
-
-
-@contextmanager
-def _demo_web_process(
-    world: str, options: dict, latency: float, directory: Path, crawl_delayed: float = 0.0, unavailable: float = 0.0
-) -> Iterator[_WebProcess]:
-    """The demo web of ``build_world(**options)`` (or the rehearsal, ``build_rehearsal(**options)``),
-    served by a process of its own (``spawn``: no state of ours is copied into it); its registry and
-    scraper configuration written to ``directory``."""
-    context = multiprocessing.get_context("spawn")
-    ours, theirs = context.Pipe()
-    args = (theirs, world, options, latency, str(directory), crawl_delayed, unavailable)
-    process = context.Process(target=_serve_world, args=args, daemon=True)
-    process.start()
-    try:
-        settings, councils, people, accounts, crawl_delays = ours.recv()
-        yield _WebProcess(settings, councils, people, accounts, crawl_delays, ours)
-    finally:
-        ours.send("stop")
-        process.join(timeout=30)
-        if process.is_alive():
-            process.kill()
-
-
-def _serve_world(
-    connection: Connection,
-    world: str,
-    options: dict,
-    latency: float,
-    directory: str,
-    crawl_delayed: float,
-    unavailable: float,
-) -> None:
-    """The demo web process: build the world, serve it, answer the benchmark's questions until told to stop."""
-    rehearsal = build_rehearsal(**options) if world == "rehearsal" else None
-    if rehearsal is not None:
-        built, pages, councils, people = rehearsal.world, rehearsal.pages, len(rehearsal.rows), rehearsal.people
-    else:
-        built, pages = build_world(**options), None
-        councils, people = len(built.councils), sum(len(c.councillors) for c in built.councils)
-    crawl_delays = dict.fromkeys(own_domains(built, crawl_delayed), 2.0)
-    hostile = {"crawl_delays": crawl_delays, "unavailable": unavailable, "seed": options.get("seed", 0)}
-    with DemoServer(built, latency=latency, pages=pages, **hostile) as server:
-        files = rehearsal.files(Path(directory)) if rehearsal else write_demo_files(built, Path(directory))
-        connection.send(({**files, **server.settings()}, councils, people, len(built.accounts()), crawl_delays))
-        while (command := connection.recv()) != "stop":
-            if command == "arrivals":
-                with server.web._lock:
-                    arrivals, server.web.arrivals = server.web.arrivals, []
-                    server.web.log.clear()
-                connection.send(arrivals)
 
 
 def _warm_prefect() -> None:

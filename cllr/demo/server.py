@@ -86,6 +86,13 @@ class DemoWeb:
         # Replies to serve instead of the world's, by host and path: how tests break a site.
         self.faults: dict[tuple[str, str], Reply] = {}
 
+    def take_arrivals(self) -> list[Arrival]:
+        """The requests served since the last call (the log of hosts starts again too)."""
+        with self._lock:
+            arrivals, self.arrivals = self.arrivals, []
+            self.log.clear()
+        return arrivals
+
     def reindex(self) -> None:
         """Rebuild the platforms' lookups from the world, after it changed (``world.next_day``)."""
         accounts = [a for a in self.world.accounts() + self.world.elsewhere if not a.gone]

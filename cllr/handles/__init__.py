@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
 from urllib.parse import SplitResult, parse_qs, urlsplit
 
 from cllr.handles.platforms import (
@@ -300,6 +301,48 @@ _URL_IN_TEXT = re.compile(
 )
 
 
+# Where a link or a label can start, looked for in the lower-cased text: a case-sensitive search for
+# literals skips the positions that cannot start one far faster than the full patterns try each.
+_LINK_ANCHOR = re.compile(rf"https?://|www\.|(?:{_KNOWN_HOSTS.lower()})/")
+_LABEL_ANCHOR = re.compile(rf"\b(?:{_LABEL_WORDS})\b")
+_TOKEN = frozenset("_@./-")
+
+
+def _anchored(pattern: re.Pattern, text: str, starts: Iterable[int]) -> Iterator[re.Match]:
+    """``pattern.finditer(text)`` when a match can only start at one of ``starts`` (ascending):
+    the same matches, leftmost first and never overlapping, tried at those positions alone."""
+    end = 0
+    for start in starts:
+        if start >= end and (match := pattern.match(text, start)):
+            end = match.end()
+            yield match
+
+
+def _links_in_text(text: str) -> Iterator[re.Match]:
+    """``_URL_IN_TEXT.finditer(text)``, tried only where a token holding a link's anchor begins
+    (a match starts where its lookbehind allows: at the start of a run of ``[\\w@./-]``)."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a character whose lower case is longer: positions would not match
+        yield from _URL_IN_TEXT.finditer(text)
+        return
+    starts = []
+    for anchor in _LINK_ANCHOR.finditer(lowered):
+        start = anchor.start()
+        while start and (text[start - 1].isalnum() or text[start - 1] in _TOKEN):
+            start -= 1
+        starts.append(start)
+    yield from _anchored(_URL_IN_TEXT, text, sorted(set(starts)))
+
+
+def _labelled(text: str) -> Iterator[re.Match]:
+    """``_LABELLED.finditer(text)``, tried only where a label word begins."""
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        yield from _LABELLED.finditer(text)
+        return
+    yield from _anchored(_LABELLED, text, (anchor.start() for anchor in _LABEL_ANCHOR.finditer(lowered)))
+
+
 def find_handles(text: str) -> list[Handle]:
     """The accounts named in free text, in order of appearance, without duplicates; never raises.
 
@@ -325,16 +368,14 @@ def find_handles(text: str) -> list[Handle]:
         taken[start:end] = b"\1" * (end - start)
         found.append((start, handle))
 
-    lowered = text.lower()  # what each pattern needs, looked for first: most of a page's text has none
-    if "http" in lowered or "www." in lowered or any(host + "/" in lowered for host in HOSTS):
-        for match in _URL_IN_TEXT.finditer(text):
-            add(match.start(), match.end(), match[0], None)
+    for match in _links_in_text(text):
+        add(match.start(), match.end(), match[0], None)
     mentions = "@" in text
     if mentions:
         for match in _MENTION.finditer(text):
             add(match.start(), match.end(), match[0], "mastodon")
-    for pattern in (_LABELLED, _LABEL_AFTER) if mentions else (_LABELLED,):
-        for match in pattern.finditer(text):
+    for matches in (_labelled(text), _LABEL_AFTER.finditer(text)) if mentions else (_labelled(text),):
+        for match in matches:
             label, value = match["label"], match["value"]
             if label == "x" or ("@" not in value and "." not in value):
                 continue  # a lower-case "x" is a letter; a plain word after a label is prose

@@ -11,7 +11,7 @@ from cllr.http import FetchError, RobotsRefusal
 from cllr.pipeline.context import Context, Outcome, record_step
 from models import Council, Councillor, Membership
 from models.base import utcnow
-from models.links import Links, record_links, touch_evidence
+from models.links import Links, evidenced, record_links, touch_evidence
 from scrapers.profiles import parse_profile_page
 from scrapers.records import SourceError
 
@@ -30,13 +30,15 @@ def discover_accounts(ctx: Context, code: str, run_id: int) -> Outcome:
             .where(Councillor.council_id == council_id, Councillor.profile_url.is_not(None))
             .order_by(Councillor.id)
         ).all()
+        held = evidenced(session, [councillor_id for councillor_id, _ in people], method="council_profile")
     counts = {"pages": 0, "unchanged": 0, "failed": 0, "robots_refused": 0}
     links = Links()
     failures: list[str] = []
     read = ctx.own_pages.pop(code, {})
     with ctx.fetcher.tally() as http:
         for councillor_id, url in people:
-            _read_profile(ctx, councillor_id, url, run_id, counts, links, failures, read.get(url))
+            held_here = (councillor_id, url) in held
+            _read_profile(ctx, councillor_id, url, run_id, counts, links, failures, read.get(url), held_here)
     status = "failed" if people and not (counts["pages"] or counts["unchanged"]) else "done"
     if people and counts["robots_refused"] == len(people):
         status = "skipped_robots"
@@ -55,9 +57,10 @@ def _read_profile(
     links: Links,
     failures: list[str],
     read: tuple[bytes, str] | None = None,
+    held: bool = True,
 ) -> None:
     """One profile page (``read`` already, with the roster, or fetched now): reconcile the accounts
-    it names with those it named before, or count why it could not be read."""
+    it names with those it named before (``held``: whether it named any), or count why it could not be read."""
     try:
         if read is None:
             page = ctx.fetcher.get(url, accept="text/html", conditional=True)
@@ -68,6 +71,9 @@ def _read_profile(
                 return
             read = (page.content, page.url)
         found = parse_profile_page(*read)
+        if not found and not held:  # nothing named, now or before: nothing to write
+            counts["pages"] += 1
+            return
         with ctx.db.session() as session:
             links += record_links(
                 session, councillor_id, found, method="council_profile", source_url=url, run_id=run_id

@@ -19,7 +19,7 @@ from cllr.pipeline.roster_pages import NotModified, read_roster
 from cllr.pipeline.shared_instances import own_share, partners_of
 from models import Council, Councillor, Membership, RunStep
 from models.base import utcnow
-from models.links import Links, record_links, touch_evidence
+from models.links import Links, evidenced, record_links, touch_evidence
 from models.merge import Quarantined, apply_roster, stage_roster
 from scrapers.families import FAMILIES, Family, roster_settings
 from scrapers.records import SourceError
@@ -129,8 +129,11 @@ def _merge_roster(ctx: Context, code: str, council_id: int, roster, run_id: int,
                 select(Councillor.source_id, Councillor.id).where(Councillor.council_id == council_id)
             ).all()
         )
+        held = evidenced(session, ids.values(), method="council_roster")
         for scraped in roster.councillors:
             found = [(h, "councillor") for h in find_handles("\n".join(scraped.notes))]
+            if not found and (ids[scraped.source_id], roster.source_url) not in held:
+                continue  # nothing shown, nothing shown before
             links += record_links(
                 session,
                 ids[scraped.source_id],
