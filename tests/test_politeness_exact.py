@@ -33,15 +33,19 @@ def test_a_crawl_delay_governs_the_request_right_after_the_robots_txt_that_decla
 
 def test_the_gap_counts_from_when_the_request_went_on_the_wire():
     """The first request waited 0.8 s between being allowed to start and its headers going out (a
-    new connection's handshake); the second reused the connection and went at once. Timed from the
-    allowed start, they would reach the server 0.2 s apart with a 1 s delay; timed from the wire, 1 s."""
+    new connection's handshake), and 10 ms more while they were written; the second reused the
+    connection and went at once. Timed from the allowed start, they would reach the server 0.19 s
+    apart with a 1 s delay; from when the headers began to go out, 0.99 s; from when they had gone, 1 s."""
     clock = FakeClock()
     waits = [0.8, 0.0]
+    slips = [0.01, 0.0]  # the first request's thread lost the interpreter while writing its headers
     sent: list[float] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         clock.now += waits[len(sent)]
         request.extensions["trace"]("http11.send_request_headers.started", {})
+        clock.now += slips[len(sent)]
+        request.extensions["trace"]("http11.send_request_headers.complete", {})
         sent.append(clock.now)
         return httpx.Response(200, stream=Body(b"ok"))
 
@@ -111,3 +115,23 @@ def test_slots_run_the_check_before_sleeping():
     with pytest.raises(RuntimeError):
         slots.wait("a.example", check=refuse)
     assert clock.sleeps == []
+
+
+def test_a_slots_next_request_waits_for_the_one_before_to_go_on_the_wire():
+    """Two threads on one slot: the first claims its start but is slow to send (a new connection, a
+    busy interpreter). The second may not start until the delay after the first was actually sent;
+    timed from the first's claimed start, it would have followed it half a second later."""
+    import threading
+
+    clock = FakeClock()
+    slots = Slots(clock, 1.0)
+    slots.wait("api.example.org")  # the first request's start, claimed at 1000.0
+    started: list[float] = []
+    second = threading.Thread(target=lambda: (slots.wait("api.example.org"), started.append(clock.monotonic())))
+    second.start()
+    second.join(0.2)
+    assert second.is_alive() and not started  # held until the first is on the wire
+    clock.now += 0.5
+    slots.sent("api.example.org", clock.now)  # it went out at 1000.5
+    second.join(10)
+    assert started == [pytest.approx(1001.5)]

@@ -10,9 +10,12 @@ the pipeline reaches them through the HTTP layer's ``connect_to`` mapping.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import random
 import re
+import socket
+import struct
 import threading
 import time
 from email.utils import format_datetime
@@ -42,10 +45,12 @@ from cllr.demo.world import (
 )
 
 Reply = tuple[int, dict[str, str], bytes]
+SO_TIMESTAMPNS = 35  # Linux's socket option for the kernel's receive stamps (Python does not name it)
 
 
 class Arrival(NamedTuple):
-    """One request as the server saw it: when it arrived and was answered (``time.monotonic``), and how."""
+    """One request as the server saw it: when it arrived and was answered (``time.time``: the kernel's
+    receive stamp of its first bytes where the socket gives one), and how."""
 
     host: str
     path: str
@@ -107,9 +112,12 @@ class DemoWeb:
     def hosts(self) -> list[str]:
         return [*self.councils, *self.pages, BLUESKY_APPVIEW_HOST, *MASTODON_SERVERS, YOUTUBE_FEEDS_HOST, *self.blogs]
 
-    def handle(self, host: str, target: str, headers: dict[str, str] | None = None) -> Reply:
-        """Answer one GET; pages carry an ETag and answer 304 when it still matches."""
-        arrived = time.monotonic()
+    def handle(
+        self, host: str, target: str, headers: dict[str, str] | None = None, arrived: float | None = None
+    ) -> Reply:
+        """Answer one GET; pages carry an ETag and answer 304 when it still matches. ``arrived``: when
+        the request's first bytes reached the server (epoch seconds), if the connection knows."""
+        arrived = time.time() if arrived is None else arrived
         status, reply_headers, body = self._route(host, target)
         if status == 200:
             etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
@@ -117,7 +125,7 @@ class DemoWeb:
             if (headers or {}).get("if-none-match") == etag:
                 status, reply_headers, body = 304, {"ETag": etag}, b""
         retry_after = float(reply_headers["Retry-After"]) if status == 503 and "Retry-After" in reply_headers else None
-        arrival = Arrival(host, urlsplit(target).path, arrived, time.monotonic(), status, retry_after)
+        arrival = Arrival(host, urlsplit(target).path, arrived, time.time(), status, retry_after)
         with self._lock:
             self.arrivals.append(arrival)
         return status, reply_headers, body
@@ -440,6 +448,37 @@ def _not_found() -> Reply:
     return 404, {"Content-Type": "text/plain"}, b"Not found"
 
 
+class _Stamped(io.RawIOBase):
+    """A connection's reads, keeping the kernel's receive stamp (``SO_TIMESTAMPNS``, Linux) of the
+    first bytes read since :meth:`restart`: when a request reached the machine, however late a
+    busy server's thread comes to read it. Elsewhere (or refused) no stamp is kept."""
+
+    def __init__(self, connection: socket.socket):
+        self.connection = connection
+        self.first: float | None = None
+        try:
+            connection.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+            self.stamped = True
+        except OSError:
+            self.stamped = False
+
+    def readable(self) -> bool:
+        return True
+
+    def restart(self) -> None:
+        self.first = None
+
+    def readinto(self, buffer) -> int:
+        if not self.stamped:
+            return self.connection.recv_into(buffer)
+        size, ancillary, _flags, _address = self.connection.recvmsg_into([buffer], socket.CMSG_SPACE(16))
+        for level, kind, data in ancillary:
+            if self.first is None and level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= 16:
+                seconds, nanoseconds = struct.unpack("qq", data[:16])
+                self.first = seconds + nanoseconds / 1e9
+        return size
+
+
 class _Handler(BaseHTTPRequestHandler):
     web: DemoWeb
     protocol_version = "HTTP/1.1"
@@ -447,10 +486,20 @@ class _Handler(BaseHTTPRequestHandler):
     # back until the client's delayed ACK (about 40 ms on a kept-alive connection).
     disable_nagle_algorithm = True
 
+    def setup(self) -> None:
+        super().setup()
+        self.rfile.close()  # the plain reader StreamRequestHandler made: it would hold the socket open
+        self._stamps = _Stamped(self.connection)
+        self.rfile = io.BufferedReader(self._stamps)  # the demo's clients send a request only after the last answer
+
+    def handle_one_request(self) -> None:
+        self._stamps.restart()
+        super().handle_one_request()
+
     def do_GET(self) -> None:
         host = (self.headers.get("Host") or "").split(":")[0].lower()
         request_headers = {k.lower(): v for k, v in self.headers.items()}
-        status, headers, body = self.web.handle(host, self.path, request_headers)
+        status, headers, body = self.web.handle(host, self.path, request_headers, self._stamps.first)
         self.send_response(status)
         for key, value in headers.items():
             self.send_header(key, value)

@@ -317,6 +317,12 @@ class Fetcher:
             attempt += 1
 
     def _obey_robots(self, url: str, origin: str, key: str) -> None:
+        try:
+            self._robots_rules(url, origin, key)
+        finally:  # a robots.txt fetched just now held the slot until its Crawl-delay was read
+            self.slots.release(key)
+
+    def _robots_rules(self, url: str, origin: str, key: str) -> None:
         decision = self.robots.decision(origin)
         if not decision.allows(url, PRODUCT_TOKEN):
             self._count("robots_disallowed")
@@ -351,7 +357,7 @@ class Fetcher:
         key = slot_key(target.host)
         self.slots.wait(key)
         try:
-            with self._client.stream("GET", url, extensions={"trace": self._on_wire(key)}) as response:
+            with self._client.stream("GET", url, extensions={"trace": self._on_wire(key, release=False)}) as response:
                 chunks, size = [], 0
                 for chunk in response.iter_bytes():
                     chunks.append(chunk)
@@ -370,17 +376,25 @@ class Fetcher:
             self._count("unsafe")
             raise _RefusedAddress(url, f"refused: {exc}") from None
 
-    def _on_wire(self, key: str):
-        """An httpcore trace hook: the moment the request's headers start to go out is the start
-        the slot's spacing counts from (``Slots.sent``)."""
+    def _on_wire(self, key: str, *, release: bool = True):
+        """An httpcore trace hook: the moment the request's headers have gone out (handed to the
+        kernel, which puts them on the wire) is the start the slot's spacing counts from
+        (``Slots.sent``). Not the moment they began to: a busy process's thread can lose the
+        interpreter between the two for milliseconds, and the next request would be that much early."""
 
         def trace(event: str, _info: dict) -> None:
-            if event.endswith("send_request_headers.started"):
-                self.slots.sent(key, self.clock.monotonic())
+            if event.endswith("send_request_headers.complete"):
+                self.slots.sent(key, self.clock.monotonic(), release=release)
 
         return trace
 
     def _send(self, url: str, headers: dict[str, str], key: str) -> Response:
+        try:
+            return self._exchange(url, headers, key)
+        finally:  # on the wire long since, or never to be: the slot's next request may have its turn
+            self.slots.release(key)
+
+    def _exchange(self, url: str, headers: dict[str, str], key: str) -> Response:
         try:
             with self._client.stream("GET", url, headers=headers, extensions={"trace": self._on_wire(key)}) as response:
                 content = self._read_capped(response, url)

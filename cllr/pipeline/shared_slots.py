@@ -39,13 +39,14 @@ class SharedSlots(Slots):
         """Block until the start this process took from the database; returns that start (epoch seconds)."""
         slot = self._slot(key)
         with slot.lock:
-            if check is not None:
-                check()
+            self._await_wire(slot, check)  # this process's previous request on the slot went out first
             start = self._push(key, after=self.wall(), by=self.delay_for(key))
             pause = start - self.wall()
             if pause > 0:
                 self.clock.sleep(pause)
             self._taken[key] = max(start, self.wall())
+            with slot.state:
+                self._claim(slot)
         return start
 
     def set_floor(self, key: str, seconds: float) -> None:
@@ -55,15 +56,17 @@ class SharedSlots(Slots):
         if (taken := self._taken.get(key)) is not None:
             self._push(key, after=taken + self.delay_for(key), by=0.0)
 
-    def sent(self, key: str, at: float) -> None:
+    def sent(self, key: str, at: float, *, release: bool = True) -> None:
         """The request went on the wire at ``at`` (this process's clock): when that was later than the
         start it took, every worker's next start counts from the send."""
-        super().sent(key, at)
+        super().sent(key, at, release=False)
         wall_at = self.wall() - (self.clock.monotonic() - at)
         taken = self._taken.get(key)
         if taken is not None and wall_at - taken > self.SLIP:
             self._taken[key] = wall_at
             self._push(key, after=wall_at + self.delay_for(key), by=0.0)
+        if release:
+            self.release(key)
 
     def back_off(self, key: str, seconds: float) -> None:
         super().back_off(key, seconds)
