@@ -39,6 +39,12 @@ CASES = [
     ),
     ("a request before Retry-After passed", [busy(0.0), *arrivals(0.5)], {}, {"early_after_retry": 1}),
     (
+        "a request sent while the 503 was on its way is not early",
+        [Arrival("a.example.org", "/p", 0.0, 0.3, 503, 1.0), *arrivals(0.1, 1.4)],
+        {},
+        {"early_after_retry": 0},
+    ),
+    (
         "Retry-After honoured",
         [busy(0.0), *arrivals(1.03)],
         {},

@@ -4,7 +4,8 @@ Per politeness slot (the registrable domain, as the crawler keys its slots): the
 between request starts; the gaps shorter than the slot's pace, or than the ``Crawl-delay`` its
 robots.txt declared once that robots.txt was served, each with a 2 ms tolerance (the server's
 clock reads arrivals a little after they are sent); the requests in flight at once; and the
-requests that came before a ``503``'s ``Retry-After`` had passed. The slot's lower bound is what
+requests that came before a ``503``'s ``Retry-After`` had passed (those arriving more than a pace
+after it was answered: one already on its way could not know of it). The slot's lower bound is what
 those rules allow for the requests it was actually sent: the sum of the gaps each needed, plus
 one answer's latency, so a run is set against the bound of the very requests it made.
 """
@@ -12,6 +13,7 @@ one answer's latency, so a run is set against the bound of the very requests it 
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -30,7 +32,7 @@ class SlotAudit:
     shortest_gap: float | None = None
     too_short: int = 0  # gaps under the slot's pace
     crawl_delay_too_short: int = 0  # gaps under a Crawl-delay the slot's robots.txt declared
-    early_after_retry: int = 0  # requests before a 503's Retry-After had passed
+    early_after_retry: int = 0  # requests sent after a 503 was answered, before its Retry-After had passed
     in_flight: int = 0  # most requests answered at once
     bound: float = 0.0  # seconds the politeness rules allow these requests, at the least
     worst: list[tuple[float, float]] = field(default_factory=list)  # (gap, needed) of the shortest violations
@@ -57,9 +59,14 @@ def audit_slot(slot: str, arrivals: list[Arrival], pace: float, crawl_delays: di
         waited = 0.0
         if before.retry_after is not None:
             waited = before.finished - before.arrived + before.retry_after
-            if after.arrived < before.finished + before.retry_after - TOLERANCE:
-                found.early_after_retry += 1
         needed_total += max(needed, waited)
+    # A 503's Retry-After binds the requests sent once it was answered (one already claimed while it
+    # was on its way could not know of it: a pace's grace): none may arrive until the time it asked for.
+    starts = [a.arrived for a in arrivals]
+    for busy in (a for a in arrivals if a.retry_after is not None):
+        first = bisect_right(starts, busy.finished + max(pace, TOLERANCE))
+        until = bisect_left(starts, busy.finished + busy.retry_after - TOLERANCE)
+        found.early_after_retry += max(0, until - first)
     found.bound = needed_total + latency if arrivals else 0.0
     events = sorted([(a.arrived, 1) for a in arrivals] + [(a.finished, -1) for a in arrivals])
     running = 0
