@@ -48,6 +48,7 @@ def test_national_benchmark_runs_the_flow_on_both_databases_then_unchanged(prefe
             assert row["busiest_pace_s"] == (0.0025 if row["busiest_slot"] == "demo.example" else 0.01)
             assert row["lower_bound_s"] == round((row["busiest_requests"] - 1) * row["busiest_pace_s"], 1)
             assert row["requests"] >= row["busiest_requests"] > 0
+            assert 0 < row["first_council_request_s"] < row["wall_s"]
             audit = row["audit"]  # from the demo web's own log of every request
             assert audit["slots"] >= 4 and audit["max_in_flight_per_slot"] >= 1
             assert {"gaps_too_short", "crawl_delay_gaps_too_short", "early_after_retry_after"} <= set(audit)
