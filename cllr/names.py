@@ -180,8 +180,10 @@ def ward_key(name: str) -> str:
     text = text.lower().replace("&", " and ").replace("'", "").replace("\u2019", "")
     text = re.sub(r"\bsaint\b", "st", text)
     text = re.sub(r"\s*\((shared|ward|division|dea)\)\s*$", "", text)
-    text = re.sub(r"\b(ward|division)$", "", text.strip())
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+    words = re.sub(r"[^a-z0-9]+", " ", text).split()
+    while words and words[-1] in ("ward", "division"):  # every trailing one ("Ward:" too), so a key keys to itself
+        words.pop()
+    return " ".join(words)
 
 
 def slugify(text: str) -> str:
