@@ -57,9 +57,14 @@ def parse_profile_page(content: bytes, page_url: str) -> list[tuple[Handle, str]
 
 def _leaving(node: LexborNode) -> list[str]:
     """The links of an element that leave the page's site (absolute ones), as written."""
-    return [
-        href for link in node.css("a[href]") if _ABSOLUTE.match(href := (link.attributes.get("href") or "").strip())
-    ]
+    return [href for link in node.css("a[href]") if (href := _absolute(link))]
+
+
+def _absolute(link: LexborNode) -> str | None:
+    """A link's target if it may leave the page's site (a relative link is the site's own page;
+    mailto: and the like are no account)."""
+    href = (link.attributes.get("href") or "").strip()
+    return href if _ABSOLUTE.match(href) else None
 
 
 def _accounts(hrefs: list[str], page_url: str) -> list[Handle]:
@@ -82,8 +87,7 @@ def links_in(area: LexborNode, page_url: str) -> list[tuple[Handle, str]]:
     own_site = _site(page_url)
     found: dict[str, tuple[Handle, str]] = {}
     for link in area.css("a[href]"):
-        href = (link.attributes.get("href") or "").strip()
-        if not _ABSOLUTE.match(href):  # a relative link is the site's own page; mailto: and the like are no account
+        if (href := _absolute(link)) is None:
             continue
         for handle in _accounts([href], page_url):
             found.setdefault(handle.key, (handle, role_from_label(_label(link))))

@@ -135,3 +135,19 @@ def test_a_slots_next_request_waits_for_the_one_before_to_go_on_the_wire():
     slots.sent("api.example.org", clock.now)  # it went out at 1000.5
     second.join(10)
     assert started == [pytest.approx(1001.5)]
+
+
+def test_a_robots_txt_redirected_to_another_provider_frees_that_providers_slot():
+    """The site's own slot is held until its Crawl-delay is read; a hop to another provider's slot is
+    freed at once, so that provider's other callers are not held (up to the two-minute safety wait)."""
+    import threading
+
+    robots = [(301, b"", {"location": "https://cdn.example.net/robots.txt"}), (200, b"User-agent: *\nCrawl-delay: 2\n")]
+    web = Web({"/robots.txt": robots})
+    with fetcher(web, request_delay=0.05) as f:
+        f.get("https://a.example.org/one")
+        other = threading.Thread(target=f.slots.wait, args=("example.net",))
+        other.start()
+        other.join(10)
+        assert not other.is_alive()
+        assert f.slots.delay_for("example.org") == 2.0  # the Crawl-delay still governs the site's own slot

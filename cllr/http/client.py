@@ -343,8 +343,9 @@ class Fetcher:
         """robots.txt, one attempt per hop through the politeness slots, at most five redirects
         (RFC 9309 §2.3.1.2: more is unreachable); the body read up to its cap."""
         target = httpx.URL(url)
+        held = slot_key(target.host)  # the site's slot, held until its Crawl-delay is read (_obey_robots)
         for _hop in range(MAX_REDIRECTS + 1):
-            status, headers, body = self._fetch_robots_once(target)
+            status, headers, body = self._fetch_robots_once(target, hold=slot_key(target.host) == held)
             if status not in REDIRECT_STATUSES or not headers.get("location"):
                 return status, body
             target = target.join(headers["location"])
@@ -352,12 +353,23 @@ class Fetcher:
                 raise FetchError(url, "robots.txt redirected to a URL that is not http(s)")
         raise FetchError(url, "robots.txt redirected more than five times")
 
-    def _fetch_robots_once(self, target: httpx.URL) -> tuple[int, httpx.Headers, bytes]:
+    def _fetch_robots_once(self, target: httpx.URL, *, hold: bool) -> tuple[int, httpx.Headers, bytes]:
+        """One hop of a robots.txt fetch; ``hold``: keep the slot from its next request until released
+        (the site's own slot), else free it as any request does (a hop to another provider's)."""
         url = str(target)
         key = slot_key(target.host)
         self.slots.wait(key)
         try:
-            with self._client.stream("GET", url, extensions={"trace": self._on_wire(key, release=False)}) as response:
+            return self._robots_hop(url, key, hold)
+        finally:
+            if not hold:
+                self.slots.release(key)
+
+    def _robots_hop(self, url: str, key: str, hold: bool) -> tuple[int, httpx.Headers, bytes]:
+        try:
+            with self._client.stream(
+                "GET", url, extensions={"trace": self._on_wire(key, release=not hold)}
+            ) as response:
                 chunks, size = [], 0
                 for chunk in response.iter_bytes():
                     chunks.append(chunk)
