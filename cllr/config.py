@@ -147,6 +147,12 @@ class Settings(BaseSettings):
         "slot's delay, so many run at once and every slot with work keeps a request in flight.",
     )
     workers: int = Field(8, ge=1, description="Activity batches (of accounts on the platforms) collected at once.")
+    parse_processes: int = Field(
+        1,
+        ge=0,
+        description="Processes that parse the profile pages beside the run's own (cllr.pipeline.parsing); "
+        "0 parses them in the run's process.",
+    )
     batch_size: int = Field(100, description="Accounts per activity batch.")
     activity_days: int = Field(90, description="How far back posts are collected.")
 

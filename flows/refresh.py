@@ -178,21 +178,23 @@ def _scrape_and_collect(
 
     def hand_out() -> None:
         while waiting and running["lane"] < max(1, ctx.settings.lanes):
-            future = scrape_councils.submit(waiting.popleft(), run_id, today)
-            future.add_done_callback(lambda f: finished.put(("lane", f)))
+            lane = waiting.popleft()
+            future = scrape_councils.submit(lane, run_id, today)
+            future.add_done_callback(lambda f, lane=lane: finished.put(("lane", f, lane)))
             running["lane"] += 1
         while batches and running["batch"] < max(1, ctx.settings.workers):
-            future = collect_activity.submit(batches.popleft(), run_id)
-            future.add_done_callback(lambda f: finished.put(("batch", f)))
+            batch = batches.popleft()
+            future = collect_activity.submit(batch, run_id)
+            future.add_done_callback(lambda f, batch=batch: finished.put(("batch", f, batch)))
             running["batch"] += 1
 
     scraping = bool(waiting)
     queue()
     hand_out()
     while running["lane"] or running["batch"]:
-        kind, future = finished.get()
+        kind, future, work = finished.get()
         running[kind] -= 1
-        outcomes += future.result() if kind == "lane" else [future.result()]
+        outcomes += _outcomes(kind, future, work)
         if scraping and (not (waiting or running["lane"]) or time.monotonic() - looked >= QUEUE_EVERY):
             queue()  # the accounts the lanes found (once they are all done, the last of them)
             looked, scraping = time.monotonic(), bool(waiting or running["lane"])
@@ -203,6 +205,20 @@ def _scrape_and_collect(
     report.more("Activity", sum(len(b) for b in found))
     outcomes += [f.result() for f in collect_activity.map(found, unmapped(run_id))]
     return [*outcomes, settle_renames(run_id)]
+
+
+def _outcomes(kind: str, future, work: list) -> list[context.Outcome]:
+    """What a lane or a batch did; if its task failed outright (its steps could not even be recorded),
+    each of its councils, or the batch, as failed: the run goes on, and the next one does it again."""
+    try:
+        result = future.result()
+    except Exception as exc:
+        get_run_logger().exception("a %s failed: %s", kind, exc)
+        reason = f"unexpected {type(exc).__name__}: {exc}"
+        if kind == "lane":
+            return [context.Outcome("roster", code, "failed", reason) for code in work]
+        return [context.Outcome("activity", f"x{len(work)}", "failed", reason)]
+    return result if kind == "lane" else [result]
 
 
 def _collect(ctx: context.Context, run_id: int, report, done: Finished) -> list[context.Outcome]:
@@ -217,6 +233,8 @@ def _collect(ctx: context.Context, run_id: int, report, done: Finished) -> list[
 def _finish(ctx: context.Context, run_id: int, outcomes: list[context.Outcome], done: Finished) -> dict[str, Any]:
     summary = summarise(outcomes, ctx.fetcher.stats)
     summary["run_id"] = run_id
+    if parsers_mb := ctx.parse.peak_mb():  # the parsing processes' memory, beside the run's own
+        summary["parsers_mb"] = parsers_mb
     if done.runs:
         summary["resumed"] = {"runs": done.runs, "councils": len(done.councils), "accounts": len(done.accounts)}
     context.finish_run(ctx, run_id, summary)

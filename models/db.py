@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +29,8 @@ def make_engine(url: str, pool_size: int = 5) -> Engine:
             url, connect_args={"timeout": 30, "check_same_thread": False}, **(pool if ":memory:" not in url else {})
         )
 
+        _one_writer(engine)
+
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection, _record):
             cursor = dbapi_connection.cursor()
@@ -40,6 +43,68 @@ def make_engine(url: str, pool_size: int = 5) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, **pool)
+
+
+# Statements that never take SQLite's write lock (a savepoint takes it only once something is written).
+_READS = ("SELECT", "PRAGMA", "WITH", "EXPLAIN", "SAVEPOINT", "RELEASE", "ROLLBACK")
+WRITER_WAIT = 300.0  # seconds a thread waits to write before its unit of work fails
+
+
+def _one_writer(engine: Engine) -> None:
+    """One writing transaction at a time among a process's threads, queued on a lock of ours.
+
+    SQLite lets one connection write at a time and makes the others poll for the lock (the busy
+    timeout), with no queue: under a run's many threads, a transaction could lose that race for the
+    whole timeout and fail with "database is locked". A transaction takes this lock at its first
+    write and gives it back when it commits or rolls back (or its connection goes back to the
+    pool); reads never wait for it. Another process (a command run beside a refresh) still waits
+    through the busy timeout.
+    """
+    from sqlalchemy.exc import OperationalError
+
+    writer = _Turn()
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(conn, _cursor, statement, parameters, _context, _executemany):
+        if conn.info.get("writing") or statement.lstrip()[:9].upper().startswith(_READS):
+            return
+        if not writer.acquire(timeout=WRITER_WAIT):
+            raise OperationalError(statement, parameters, TimeoutError(f"no turn to write in {WRITER_WAIT:.0f} s"))
+        conn.info["writing"] = True
+
+    def _done(info: dict) -> None:
+        if info.pop("writing", False):
+            writer.release()
+
+    event.listen(engine, "commit", lambda conn: _done(conn.info))
+    event.listen(engine, "rollback", lambda conn: _done(conn.info))
+    event.listen(engine.pool, "checkin", lambda _dbapi, record: _done(record.info))
+
+
+class _Turn:
+    """A lock its holder may take again (a nested write in the same thread waits for SQLite, as
+    before) and that any thread may give back (a connection returned to the pool elsewhere);
+    waiters are woken in the order they came."""
+
+    def __init__(self) -> None:
+        self._free = threading.Condition()
+        self._owner: int | None = None
+        self._depth = 0
+
+    def acquire(self, timeout: float) -> bool:
+        me = threading.get_ident()
+        with self._free:
+            if self._owner != me and not self._free.wait_for(lambda: self._owner is None, timeout):
+                return False
+            self._owner, self._depth = me, self._depth + 1
+            return True
+
+    def release(self) -> None:
+        with self._free:
+            self._depth -= 1
+            if self._depth <= 0:
+                self._owner, self._depth = None, 0
+                self._free.notify()
 
 
 def alembic_config(url: str) -> Config:

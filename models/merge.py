@@ -295,6 +295,10 @@ def _new_councillor(session, council, scraped: ScrapedCouncillor, run_id, source
 
 def free_slug(session: Session, base: str) -> str:
     """``base``, or ``base-2``, ``base-3``…: the first no councillor has."""
+    # Most names are free: one look-up on the unique index first, as LIKE (case-insensitive in
+    # SQLite) reads every councillor, once for each new one in a national run.
+    if session.scalar(select(Councillor.id).where(Councillor.slug == base)) is None:
+        return base
     taken = set(session.scalars(select(Councillor.slug).where(Councillor.slug.like(f"{base}%"))))
     slug, n = base, 2
     while slug in taken:

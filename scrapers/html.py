@@ -18,6 +18,7 @@ function of the bytes.
 from __future__ import annotations
 
 import re
+import threading
 from bisect import bisect_left
 from dataclasses import dataclass, replace
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
@@ -222,6 +223,11 @@ def select_field(element: Tag, spec: str) -> str:
     return tidy(value)
 
 
+# The page this thread parsed last, while its next link is still to be read (``_pages`` asks for it
+# at once): a roster page is parsed once, not again for the link.
+_for_next = threading.local()
+
+
 def _soup(content: bytes) -> BeautifulSoup:
     try:
         return BeautifulSoup(decoded(content), "html.parser")
@@ -246,6 +252,7 @@ def parse_html_roster(content: bytes, page_url: str, config: HtmlConfig, ward: s
     (:func:`parse_detail_page`): a name or ward missing here is not yet an error.
     """
     soup = _soup(content)
+    _for_next.page = (content, soup) if config.next_page is not None else None
     try:
         scope: Tag = soup
         if config.container is not None:
@@ -435,8 +442,9 @@ def next_page_url(content: bytes, page_url: str, config: HtmlConfig) -> str | No
     if config.next_page is None:
         return None
     selector, attribute = _split_spec(config.next_page)
+    kept, _for_next.page = getattr(_for_next, "page", None), None
     try:
-        link = soupsieve.select_one(selector, _soup(content))
+        link = soupsieve.select_one(selector, kept[1] if kept and kept[0] is content else _soup(content))
     except RecursionError:
         raise SourceError("HTML nested too deeply to read") from None
     if link is None:

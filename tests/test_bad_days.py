@@ -11,7 +11,7 @@ from cllr.config import Settings
 from cllr.demo.server import DemoServer
 from cllr.demo.world import build_world, write_demo_files
 from cllr.pipeline import context, profiles, registry, rosters
-from models import Councillor, Membership, RunStep
+from models import AccountEvidence, Councillor, Membership, RunStep
 
 MEMBER_INDEX = "/mgMemberIndex.aspx"
 ROSTER = "/mgWebService.asmx/GetCouncillorsByWard"
@@ -213,6 +213,41 @@ def test_a_missing_profile_page_is_counted_not_fatal(site, world):
     outcome = profiles.discover_accounts(ctx, council.code, context.start_run(ctx, "test"))
     assert outcome.counts["failed"] == len(council.councillors)
     assert outcome.status == "failed" and "HTTP 500" in outcome.reason
+
+
+def test_a_page_whose_links_cannot_be_written_is_the_only_one_lost(site, world, monkeypatch):
+    """A council's pages are written in one transaction; when it fails, each page in its own."""
+    from models.links import record_links
+
+    _server, ctx = site
+    council = next(c for c in world.councils if sum(bool(m.accounts) for m in c.councillors) >= 2)
+    linked = [m for m in council.councillors if m.accounts]
+    with ctx.db.session() as session:
+        broken = session.scalar(
+            select(Councillor.profile_url).where(
+                Councillor.council.has(code=council.code), Councillor.name == linked[0].name
+            )
+        )
+
+    def failing(session, councillor_id, found, *, source_url, **kwargs):
+        if source_url == broken:
+            raise RuntimeError("disk full")
+        return record_links(session, councillor_id, found, source_url=source_url, **kwargs)
+
+    monkeypatch.setattr(profiles, "record_links", failing)
+    outcome = profiles.discover_accounts(ctx, council.code, context.start_run(ctx, "test"))
+    assert outcome.counts["failed"] == 1 and outcome.status == "done"
+    assert f"{broken}: unexpected RuntimeError('disk full')" in outcome.reason
+    assert outcome.counts["pages"] == len(council.councillors) - 1
+    with ctx.db.session() as session:
+        written = set(
+            session.scalars(
+                select(Councillor.name)
+                .join(AccountEvidence, AccountEvidence.councillor_id == Councillor.id)
+                .where(AccountEvidence.method == "council_profile", Councillor.council.has(code=council.code))
+            )
+        )
+    assert written == {m.name for m in linked[1:]}  # every page but the broken one, none lost with it
 
 
 def test_a_quarantined_roster_is_kept_and_released_only_by_an_audited_command(site, world, database_url):

@@ -135,6 +135,22 @@ def test_following_next_links_reads_every_page_and_the_merge_is_the_expected_ros
     assert merged.wards == ["Abbotsmead", "Brackenford Central", "Cressfield", "Dunmere", "Eastwold", "Fernhollow"]
 
 
+def test_a_page_is_parsed_once_for_its_councillors_and_its_next_link(monkeypatch):
+    import scrapers.html
+
+    parsed = []
+    real = scrapers.html._soup
+    monkeypatch.setattr(scrapers.html, "_soup", lambda content: parsed.append(content) or real(content))
+    site = paged_site()
+    first, second = (site[url] for url in PAGED_URLS[:2])
+    parse_html_roster(first, PAGED_URLS[0], DRUPAL)
+    assert next_page_url(first, PAGED_URLS[0], DRUPAL) == PAGED_URLS[1]
+    assert parsed == [first]
+    # another page's link is read from that page, never from the tree kept for the last one
+    assert next_page_url(second, PAGED_URLS[1], DRUPAL) == PAGED_URLS[2]
+    assert parsed == [first, second]
+
+
 def test_the_last_page_has_no_next_page():
     assert next_page_url(paged_site()[PAGED_URLS[2]], PAGED_URLS[2], DRUPAL) is None
 

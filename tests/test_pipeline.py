@@ -308,3 +308,34 @@ def test_council_lanes_never_wait_behind_activity_batches(prefect_api, own_world
     councils = {council.host for council in world.councils}
     first_council = next(i for i, host in enumerate(server.web.log) if host in councils)
     assert first_council < 5  # not after the platform calls of every queued batch
+
+
+def test_a_council_or_a_lane_that_fails_outright_fails_alone_and_the_run_goes_on(prefect_api, own_world, monkeypatch):
+    """A council whose step cannot even be recorded fails on its own; a lane's task that fails outright
+    reports its councils failed; neither stops the run, whose other councils are applied."""
+    import flows.refresh
+    from cllr.http import slot_key
+    from cllr.pipeline import rosters
+
+    world, _server, settings = own_world(councils=4, stages="councils")
+    broken, lost = world.councils[0].code, world.councils[3].code
+    real_roster, real_lane = rosters.scrape_roster, rosters.scrape_lane
+
+    def roster(ctx, code, *args):
+        if code == broken:
+            raise RuntimeError("database is locked")
+        return real_roster(ctx, code, *args)
+
+    def lane(ctx, codes, *args):
+        if lost in codes:
+            raise RuntimeError("the task runner lost it")
+        return real_lane(ctx, codes, *args)
+
+    monkeypatch.setattr(rosters, "scrape_roster", roster)
+    monkeypatch.setattr(flows.refresh.rosters, "scrape_lane", lane)
+    summary = run_flow(settings)
+    statuses = {k.split(":")[1]: n for k, n in summary["statuses"].items() if k.startswith("roster:")}
+    lanes_lost = {c.code for c in world.councils if slot_key(c.host) == slot_key(world.councils[3].host)}
+    assert broken not in lanes_lost  # the lost lane: the councils sharing its slot
+    assert statuses.get("failed") == len({broken} | lanes_lost)
+    assert statuses.get("applied") == len(world.councils) - statuses["failed"]

@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from cllr.bench.audit import audit
+from cllr.bench.common import cpu_seconds
 from cllr.bench.web import web_process
 from cllr.config import Settings
 from cllr.http import slot_key
@@ -32,11 +33,14 @@ def bench_fetch(
     crawl_delayed: float = 0.0,
     unavailable: float = 0.0,
     crawl_delay: float = 2.0,
+    per_council: int = 12,
 ) -> dict:
     """Run the fetch stage once on a generated web; return the figures. ``crawl_delayed`` and
     ``unavailable``: the hostile web's shares (``cllr.bench.national.bench_national``), its
-    robots.txt asking for ``crawl_delay`` seconds."""
-    options = {"councils": councils, "seed": seed, "wards": (4, 8), "shared_every": shared_every}
+    robots.txt asking for ``crawl_delay`` seconds. ``per_council``: councillors per council, on average
+    (two to a ward); ``shared_every`` 0: every council on a domain of its own."""
+    wards = (max(1, per_council // 2 - 2), per_council // 2 + 2)
+    options = {"councils": councils, "seed": seed, "wards": wards, "shared_every": shared_every}
     hostile = (crawl_delayed, unavailable, crawl_delay)
     with (
         tempfile.TemporaryDirectory(prefix="cllr-bench-") as tmp,
@@ -48,10 +52,12 @@ def bench_fetch(
             codes = registry.load_registry(ctx)
             worked = rosters.council_lanes(ctx, codes)
             today = date.today()
-            started = time.monotonic()
+            started, web_before = time.monotonic(), web.cpu_seconds()
+            before = cpu_seconds()
             with ThreadPoolExecutor(max_workers=lanes) as pool:
                 results = list(pool.map(lambda lane: rosters.scrape_lane(ctx, lane, run_id, today), worked))
             wall = time.monotonic() - started
+        cpu, web_cpu = cpu_seconds() - before, web.cpu_seconds() - web_before  # the parsing processes stopped
         arrivals = web.arrivals()
     crawl_delays = web.crawl_delays
     per_slot = Counter(slot_key(a.host) for a in arrivals)
@@ -73,6 +79,9 @@ def bench_fetch(
         "lower_bound_s": round(bound, 2),
         "wall_s": round(wall, 2),
         "ratio": round(wall / bound, 3),
+        "cpu_s": round(cpu, 1),  # this process's and its parsing processes'
+        "cpu_ms_per_request": round(cpu * 1000 / max(1, sum(per_slot.values())), 2),
+        "web_cpu_s": round(web_cpu, 1),
         "rosters": dict(statuses),
         "audit": {k: v for k, v in checked.items() if k not in ("bound_s", "bound_slot", "requests")},
     }

@@ -49,9 +49,9 @@ def bench_national(
     time is set against the politeness lower bound of the requests actually made: a
     slot's requests start at least its pace apart (or the slower spacing a council override
     gives its site), so no run beats its busiest slot, ``(requests − 1) × pace + latency``. CPU time and peak memory are the pipeline's
-    process with the site's forked renderer (Prefect's API and the demo web run in
-    processes of their own): the CPU time of both, and the pipeline's maximum resident
-    size plus the memory the renderer held on its own.
+    process with the site's forked renderer and the processes that parse pages (Prefect's API and
+    the demo web run in processes of their own): the CPU time of all of them, and the pipeline's
+    maximum resident size plus the memory the renderer held on its own and the parsing processes'.
 
     ``world="rehearsal"``: the rehearsal of the registry instead, ``councils`` of its councils
     spread over it (all of them when ``councils`` is at least their number), each at about its
@@ -93,13 +93,15 @@ def bench_national(
             overrides = {"data_dir": tmp, "database_url": url, **web.settings, **paces, "workers": workers}
             for label in ("first", "unchanged"):
                 web.arrivals()  # from now on
-                before = cpu_seconds()
+                before, web_before = cpu_seconds(), web.cpu_seconds()
                 started, started_wall = time.monotonic(), time.time()
                 summary = _refresh(overrides, workers)
                 wall = time.monotonic() - started
                 cpu = cpu_seconds() - before
+                web_cpu = web.cpu_seconds() - web_before
                 after = resource.getrusage(resource.RUSAGE_SELF)
                 renderer = summary["counts"].get("site.renderer_mb", 0)  # the site's forked renderer, on its own
+                parsers = summary.get("parsers_mb", 0)  # the processes that parse pages (cllr.pipeline.parsing)
                 arrivals = web.arrivals()
                 per_slot = Counter(slot_key(a.host) for a in arrivals)
                 floors = _floors(web.settings["registry"])
@@ -123,9 +125,11 @@ def bench_national(
                     "ratio": round(wall / checked["bound_s"], 3),
                     "cpu_s": round(cpu, 1),
                     "cpu_ms_per_request": round(cpu * 1000 / max(1, sum(per_slot.values())), 1),
+                    "web_cpu_s": round(web_cpu, 1),  # the demo web's own process, on the same machine
                     "peak_rss_mb": round(after.ru_maxrss / 1024),
                     "renderer_mb": renderer,
-                    "peak_mb": round(after.ru_maxrss / 1024) + renderer,
+                    "parsers_mb": parsers,
+                    "peak_mb": round(after.ru_maxrss / 1024) + renderer + parsers,
                     "database_mb": database_mb(url),
                     "stages_s": _stage_times(url, summary["run_id"]),
                     "rosters": {

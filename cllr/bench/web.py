@@ -5,6 +5,7 @@ busy crawler lets it have the interpreter (``cllr.bench.audit``)."""
 from __future__ import annotations
 
 import multiprocessing
+import resource
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +30,11 @@ class WebProcess:
     def arrivals(self) -> list[Arrival]:
         """The requests served since the last call, as the server saw them."""
         self.connection.send("arrivals")
+        return self.connection.recv()
+
+    def cpu_seconds(self) -> float:
+        """The CPU time the web's process has used so far (serving, and building its world)."""
+        self.connection.send("cpu")
         return self.connection.recv()
 
 
@@ -92,3 +98,6 @@ def _serve_world(
         while (command := connection.recv()) != "stop":
             if command == "arrivals":
                 connection.send(server.web.take_arrivals())
+            elif command == "cpu":
+                usage = resource.getrusage(resource.RUSAGE_SELF)
+                connection.send(usage.ru_utime + usage.ru_stime)

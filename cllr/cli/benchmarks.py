@@ -146,10 +146,14 @@ def bench_postcodes_command(rows: int, databases: tuple[str, ...]) -> None:
 @click.option("--latency", default=0.02, show_default=True, help="Seconds added to every answer.")
 @click.option("--delay", default=0.1, show_default=True, help="Politeness delay between starts per slot.")
 @click.option("--lanes", default=48, show_default=True, help="Council lanes worked at once (CLLR_LANES).")
-@click.option("--shared-every", default=5, show_default=True, help="Every Nth council is on the shared provider.")
+@click.option("--per-council", default=12, show_default=True, help="Councillors per council, on average.")
+@click.option(
+    "--shared-every", default=5, show_default=True, help="Every Nth council is on the shared provider (0: none)."
+)
 @hostile_web(crawl_delayed=0.0)
 def bench_fetch_command(
     councils: int,
+    per_council: int,
     latency: float,
     delay: float,
     lanes: int,
@@ -164,9 +168,13 @@ def bench_fetch_command(
         cllr bench fetch --councils 60 --latency 0.02 --delay 0.1
 
         cllr bench fetch --crawl-delayed 0.03 --unavailable 0.03
+
+        cllr bench fetch --councils 300 --per-council 10 --shared-every 0 --delay 1 --lanes 300
     """
     from cllr.bench.fetch import bench_fetch
 
-    figures = bench_fetch(councils, latency, delay, lanes, shared_every, 2026, crawl_delayed, unavailable)
+    figures = bench_fetch(
+        councils, latency, delay, lanes, shared_every, 2026, crawl_delayed, unavailable, per_council=per_council
+    )
     for key, value in figures.items():
         click.echo(f"{key:<17} {value}")

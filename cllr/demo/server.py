@@ -511,6 +511,13 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
+class _Listening(ThreadingHTTPServer):
+    # A real server's accept queue, not socketserver's 5: with hundreds of crawler connections
+    # opening at once, a full queue drops their packets, and the retransmission 200 ms or 1 s later
+    # reaches the server that much after it was sent (the audit would blame the crawler).
+    request_queue_size = 1024
+
+
 class DemoServer:
     """The demo web on 127.0.0.1 in a background thread (a context manager)."""
 
@@ -527,7 +534,7 @@ class DemoServer:
         :class:`DemoWeb`'s ``crawl_delays``, ``unavailable`` and ``seed``."""
         self.web = DemoWeb(world, latency, pages, **hostile)
         handler = type("Handler", (_Handler,), {"web": self.web})
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self._server = _Listening(("127.0.0.1", port), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

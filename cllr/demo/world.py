@@ -298,7 +298,7 @@ def build_world(
     """Generate the world. The same seed and day give the same world.
 
     Every ``shared_every``-th council is hosted by one shared ModernGov provider (as
-    about seventy real councils are); the others have sites of their own. ``shares``:
+    about seventy real councils are; none with 0); the others have sites of their own. ``shares``:
     the chance that a councillor has a Bluesky account, a Mastodon account and a blog
     (a third of bloggers also have a YouTube channel).
     """
@@ -315,7 +315,7 @@ def build_world(
         cms = _family(index)
         if cms != "moderngov":
             host = f"{HOST_PREFIX[cms]}.{slug}.example"
-        elif index % shared_every == 1 % shared_every:
+        elif shared_every and index % shared_every == 1 % shared_every:
             host = f"{slug}.{PROVIDER_HOST}"
         else:
             host = f"democracy.{slug}.example"

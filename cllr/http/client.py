@@ -539,7 +539,11 @@ def _allowed(settings: Settings) -> list[tuple[str, int]]:
 
 def _guarded_transport(settings: Settings, context: ssl.SSLContext) -> httpx.HTTPTransport:
     """httpx's transport with connections only to checked public addresses (``addresses.py``)."""
-    transport = httpx.HTTPTransport(retries=0, verify=context)
+    # A kept-alive connection for every thread of a run (each lane keeps one to its slot's site),
+    # not httpx's 20: with more lanes than that, each request would open a connection (and a TLS
+    # session) of its own.
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=settings.threads + 8)
+    transport = httpx.HTTPTransport(retries=0, verify=context, limits=limits)
     # httpx has no public hook for httpcore's network backend; the attribute is pinned with httpx.
     transport._pool._network_backend = GuardedBackend(_allowed(settings))
     return transport

@@ -23,6 +23,7 @@ from cllr.http import Fetcher
 from cllr.pipeline import ledger
 from cllr.pipeline.ledger import Finished
 from cllr.pipeline.overrides import ca_bundles
+from cllr.pipeline.parsing import Parsers
 from cllr.pipeline.shared_instances import Rules, read_rules
 from cllr.pipeline.shared_slots import SharedSlots
 from cllr.pipeline.verification import own_domains
@@ -55,6 +56,7 @@ class Context:
     settings: Settings
     db: Database
     fetcher: Fetcher
+    parse: Parsers = field(default_factory=lambda: Parsers(0))  # runs a pure parser, on another core when it may
     _configs: dict[str, dict] | None = None
     _domains: dict[int, str] | None = None
     _shared: dict[str, Rules] | None = None
@@ -94,10 +96,11 @@ def open_context(settings: Settings) -> Iterator[Context]:
     fetcher = Fetcher(settings, ca_bundles=ca_bundles(read_registry(settings.registry), settings.overrides))
     if settings.shared_slots:  # one pace per provider across every worker (docs/operations.md)
         fetcher.slots = SharedSlots(fetcher.clock, settings.request_delay, db.engine)
-    _context = Context(settings, db, fetcher)
+    _context = Context(settings, db, fetcher, Parsers(settings.parse_processes))
     try:
         yield _context
     finally:
+        _context.parse.close()
         _context = None
         fetcher.close()
         db.dispose()

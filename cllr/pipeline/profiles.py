@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from sqlalchemy import and_, select
 
 from cllr import progress
+from cllr.handles import Handle
 from cllr.http import FetchError, RobotsRefusal
 from cllr.pipeline.context import Context, Outcome, record_step
 from models import Council, Councillor, Membership
@@ -35,10 +37,14 @@ def discover_accounts(ctx: Context, code: str, run_id: int) -> Outcome:
     links = Links()
     failures: list[str] = []
     read = ctx.own_pages.pop(code, {})
+    writes: list[Write] = []
     with ctx.fetcher.tally() as http:
         for councillor_id, url in people:
             held_here = (councillor_id, url) in held
-            _read_profile(ctx, councillor_id, url, run_id, counts, links, failures, read.get(url), held_here)
+            write = _read_profile(ctx, councillor_id, url, counts, failures, read.get(url), held_here)
+            if write is not None:
+                writes.append(write)
+    _write(ctx, writes, run_id, counts, links, failures)
     status = "failed" if people and not (counts["pages"] or counts["unchanged"]) else "done"
     if people and counts["robots_refused"] == len(people):
         status = "skipped_robots"
@@ -48,47 +54,85 @@ def discover_accounts(ctx: Context, code: str, run_id: int) -> Outcome:
     return record_step(ctx, run_id, outcome, council_id=council_id, started_at=started, http=http)
 
 
+@dataclass
+class Write:
+    """What one profile page says, to be written: its accounts, or None when it is unchanged (a 304)."""
+
+    councillor_id: int
+    url: str
+    found: list[tuple[Handle, str]] | None
+
+
 def _read_profile(
     ctx: Context,
     councillor_id: int,
     url: str,
-    run_id: int,
     counts: dict[str, int],
-    links: Links,
     failures: list[str],
     read: tuple[bytes, str] | None = None,
     held: bool = True,
-) -> None:
-    """One profile page (``read`` already, with the roster, or fetched now): reconcile the accounts
-    it names with those it named before (``held``: whether it named any), or count why it could not be read."""
+) -> Write | None:
+    """One profile page (``read`` already, with the roster, or fetched now): the accounts it names,
+    to be reconciled with those it named before (``held``: whether it named any), or None when
+    there is nothing to write or it could not be read (counted, with why)."""
     try:
         if read is None:
             page = ctx.fetcher.get(url, accept="text/html", conditional=True)
             if page.not_modified:  # the same links as last time: they are confirmed, not re-read
-                with ctx.db.session() as session:
-                    touch_evidence(session, url, run_id=run_id, councillor_id=councillor_id)
                 counts["unchanged"] += 1
-                return
+                return Write(councillor_id, url, None)
             read = (page.content, page.url)
-        found = parse_profile_page(*read)
-        if not found and not held:  # nothing named, now or before: nothing to write
-            counts["pages"] += 1
-            return
-        with ctx.db.session() as session:
-            links += record_links(
-                session, councillor_id, found, method="council_profile", source_url=url, run_id=run_id
-            )
+        found = ctx.parse(parse_profile_page, *read)
     except RobotsRefusal as exc:
         counts["robots_refused"] += 1
         failures.append(str(exc))
-        return
+        return None
     except (FetchError, SourceError) as exc:
         counts["failed"] += 1
         failures.append(str(exc))
-        return
-    except Exception as exc:  # a bug or a database error: this page only
+        return None
+    except Exception as exc:  # a bug: this page only
         log.exception("profile page %s", url)
         counts["failed"] += 1
         failures.append(f"{url}: unexpected {exc!r}")
-        return
+        return None
     counts["pages"] += 1
+    if not found and not held:  # nothing named, now or before: nothing to write
+        return None
+    return Write(councillor_id, url, found)
+
+
+def _write(
+    ctx: Context, writes: list[Write], run_id: int, counts: dict[str, int], links: Links, failures: list[str]
+) -> None:
+    """A council's pages written in one transaction; if it fails (a bug, a database error), each page in
+    one of its own, so that only the page at fault is lost (counted failed, with why)."""
+    if not writes:
+        return
+    try:
+        with ctx.db.session() as session:
+            written = Links()
+            for write in writes:
+                written += _write_one(session, write, run_id)
+        links += written
+        return
+    except Exception:
+        log.exception("writing %d profile pages at once: each on its own instead", len(writes))
+    for write in writes:
+        try:
+            with ctx.db.session() as session:
+                links += _write_one(session, write, run_id)
+        except Exception as exc:
+            log.exception("profile page %s", write.url)
+            counts["unchanged" if write.found is None else "pages"] -= 1
+            counts["failed"] += 1
+            failures.append(f"{write.url}: unexpected {exc!r}")
+
+
+def _write_one(session, write: Write, run_id: int) -> Links:
+    if write.found is None:
+        touch_evidence(session, write.url, run_id=run_id, councillor_id=write.councillor_id)
+        return Links()
+    return record_links(
+        session, write.councillor_id, write.found, method="council_profile", source_url=write.url, run_id=run_id
+    )

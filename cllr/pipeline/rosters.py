@@ -181,20 +181,29 @@ def council_lanes(ctx: Context, codes: list[str]) -> list[list[str]]:
 
 
 def scrape_lane(ctx: Context, codes: list[str], run_id: int, today: date) -> list[Outcome]:
-    """Rosters, then profile pages, for each council of one lane in turn."""
+    """Rosters, then profile pages, for each council of one lane in turn. A council whose step could
+    not even be recorded (the database failing under it) is reported failed, and the lane goes on."""
     outcomes = []
     for code in codes:
-        roster = scrape_roster(ctx, code, run_id, today)
-        outcomes.append(roster)
-        read_now = bool(ctx.own_pages.get(code))  # its councillors' pages were read with the roster: no request
-        if roster.status == "unchanged" and not read_now and (read := _profiles_read_recently(ctx, code)) is not None:
-            outcomes.append(_keep_profiles(ctx, code, run_id, read))
-        elif roster.status in ("applied", "unchanged"):
-            outcomes.append(discover_accounts(ctx, code, run_id))
-        else:
-            progress.current().advance("Profiles")
-        ctx.own_pages.pop(code, None)
+        try:
+            outcomes += _scrape_council(ctx, code, run_id, today)
+        except Exception as exc:
+            log.exception("council %s", code)
+            outcomes.append(Outcome("roster", code, "failed", f"unexpected {type(exc).__name__}: {exc}"))
+        finally:
+            ctx.own_pages.pop(code, None)
     return outcomes
+
+
+def _scrape_council(ctx: Context, code: str, run_id: int, today: date) -> list[Outcome]:
+    roster = scrape_roster(ctx, code, run_id, today)
+    read_now = bool(ctx.own_pages.get(code))  # its councillors' pages were read with the roster: no request
+    if roster.status == "unchanged" and not read_now and (read := _profiles_read_recently(ctx, code)) is not None:
+        return [roster, _keep_profiles(ctx, code, run_id, read)]
+    if roster.status in ("applied", "unchanged"):
+        return [roster, discover_accounts(ctx, code, run_id)]
+    progress.current().advance("Profiles")
+    return [roster]
 
 
 def _profiles_read_recently(ctx: Context, code: str) -> datetime | None:
