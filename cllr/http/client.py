@@ -539,11 +539,10 @@ def _allowed(settings: Settings) -> list[tuple[str, int]]:
 
 def _guarded_transport(settings: Settings, context: ssl.SSLContext) -> httpx.HTTPTransport:
     """httpx's transport with connections only to checked public addresses (``addresses.py``)."""
-    # A kept-alive connection for every thread of a run (each lane keeps one to its slot's site),
-    # not httpx's 20: with more lanes than that, each request would open a connection (and a TLS
-    # session) of its own.
-    limits = httpx.Limits(max_connections=None, max_keepalive_connections=settings.threads + 8)
-    transport = httpx.HTTPTransport(retries=0, verify=context, limits=limits)
+    # httpx's limits (20 connections kept alive): httpcore's pool looks at every connection it holds,
+    # and at each of them again, for every request, so a bigger pool cost more of the run's CPU than
+    # the reconnections it saved (docs/benchmarks.md).
+    transport = httpx.HTTPTransport(retries=0, verify=context)
     # httpx has no public hook for httpcore's network backend; the attribute is pinned with httpx.
     transport._pool._network_backend = GuardedBackend(_allowed(settings))
     return transport
