@@ -252,7 +252,6 @@ def parse_html_roster(content: bytes, page_url: str, config: HtmlConfig, ward: s
     (:func:`parse_detail_page`): a name or ward missing here is not yet an error.
     """
     soup = _soup(content)
-    _for_next.page = (content, soup) if config.next_page is not None else None
     try:
         scope: Tag = soup
         if config.container is not None:
@@ -289,6 +288,7 @@ def parse_html_roster(content: bytes, page_url: str, config: HtmlConfig, ward: s
         where = config.name.place if config.name else config.profile.place
         raise SourceError(f"{len(elements)} elements matched {config.councillor!r} but none had a name at {where!r}")
     wards = sorted({c.ward for c in councillors if c.ward} | {w for w in vacancies if w})
+    _for_next.page = (content, soup) if config.next_page is not None else None  # kept for its next link alone
     return Roster(councillors=councillors, wards=wards, vacancies=vacancies)
 
 

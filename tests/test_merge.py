@@ -189,3 +189,16 @@ def test_an_operator_may_release_a_quarantined_roster(db):
     assert len(result.ended) == 10
     with pytest.raises(Quarantined):  # the release does not carry over to the next scrape
         merge(db, roster(30, party=""))
+
+
+def test_councillors_of_one_name_get_their_own_slugs(db):
+    load(db, seats=None, active=0)
+    names = ["Jo Bloggsworth", "Jo Bloggs", "Jo Bloggs", "Jo Bloggs"]  # a longer name sharing the slug's start first
+    people = roster(4).councillors
+    named = Roster([replace(p, name=n, raw_name=n) for p, n in zip(people, names, strict=True)], ["Ward 0"])
+    with db.session() as session:
+        council = session.scalar(select(Council))
+        apply_roster(session, council, replace(named, wards=sorted({p.ward for p in people})), run_id=None, today=TODAY)
+    with db.session() as session:
+        slugs = set(session.scalars(select(Councillor.slug)))
+    assert slugs == {"xaa-jo-bloggsworth", "xaa-jo-bloggs", "xaa-jo-bloggs-2", "xaa-jo-bloggs-3"}
