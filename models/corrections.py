@@ -174,7 +174,7 @@ class PublishedRoster(Base):
 
 class ErasedValue(Base):
     """An account erased on request (``cllr erase``), kept only as the SHA-256 digest of its key,
-    so that no later scrape or discovery stores it again (``is_erased``)."""
+    so that no later scrape or discovery stores it again (``models.holdings.Holdings.erased``)."""
 
     __tablename__ = "erased_value"
 
@@ -187,11 +187,6 @@ def erased_digest(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def is_erased(session: Session, key: str) -> bool:
-    """Whether the account with this key was erased on request: it must never be stored again."""
-    return session.scalar(select(ErasedValue.id).where(ErasedValue.digest == erased_digest(key))) is not None
-
-
 def locks_for(session: Session, councillor_ids: Iterable[int]) -> dict[int, dict[str, dict[str, Any]]]:
     """Councillor id → field → locked value, for those of ``councillor_ids`` with any lock."""
     held: dict[int, dict[str, dict[str, Any]]] = {}
@@ -200,14 +195,6 @@ def locks_for(session: Session, councillor_ids: Iterable[int]) -> dict[int, dict
         for lock in session.scalars(select(FieldLock).where(FieldLock.councillor_id.in_(ids[start : start + 500]))):
             held.setdefault(lock.councillor_id, {})[lock.field] = lock.value
     return held
-
-
-def account_locked(session: Session, councillor_id: int, key: str) -> bool | None:
-    """Whether a correction linked (True) or removed (False) this account for the councillor; None if neither."""
-    value = session.scalar(
-        select(FieldLock.value).where(FieldLock.councillor_id == councillor_id, FieldLock.field == f"account:{key}")
-    )
-    return None if value is None else bool(value.get("linked"))
 
 
 def disagree(

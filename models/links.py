@@ -19,8 +19,9 @@ from cllr.handles import Handle
 
 from .accounts import AccountChange, AccountEvidence, AccountSuggestion, SocialAccount
 from .base import utcnow
-from .corrections import account_locked, disagree, is_erased
-from .store import get_or_create
+from .corrections import disagree
+from .holdings import Holdings
+from .store import create_or_get
 
 
 @dataclass
@@ -66,16 +67,19 @@ def link_account(
     role: str = "councillor",
     inherited: str | None = None,
     now: datetime | None = None,
+    holdings: Holdings | None = None,
 ) -> bool:
     """Add one piece of evidence that ``handle`` is a councillor's, or mark it seen again; True if new.
 
     ``role`` is given to an account seen for the first time; ``inherited`` is the level a
-    ``moved_from`` link carries over from the old account.
+    ``moved_from`` link carries over from the old account. ``holdings``: what was read ahead
+    for a batch of links (read here for this one when not given).
     """
     now = now or utcnow()
-    if is_erased(session, handle.key):  # erased on request (cllr erase): never stored again
+    holdings = holdings or Holdings(session, [councillor_id], [handle.key])
+    if holdings.erased(handle.key):  # erased on request (cllr erase): never stored again
         return False
-    if method != "council_confirmed" and account_locked(session, councillor_id, handle.key) is False:
+    if method != "council_confirmed" and holdings.locked(councillor_id, handle.key) is False:
         disagree(
             session,
             councillor_id,
@@ -86,45 +90,42 @@ def link_account(
             run_id=run_id,
         )
         return False
-    account = get_or_create(
-        session,
-        SocialAccount,
-        {"key": handle.key},
-        platform=handle.platform,
-        handle=handle.handle,
-        url=handle.url,
-        role=role,
-        first_seen_at=now,
-        run_id=run_id,
-        source_url=source_url,
-    )
-    evidence = session.scalar(
-        select(AccountEvidence).where(
-            AccountEvidence.councillor_id == councillor_id,
-            AccountEvidence.account_id == account.id,
-            AccountEvidence.method == method,
-            AccountEvidence.source_url == source_url,
+    account = holdings.account(handle.key)
+    if account is None:  # looked for with the batch: insert it (or read the one another council's run just did)
+        account = create_or_get(
+            session,
+            SocialAccount,
+            {"key": handle.key},
+            platform=handle.platform,
+            handle=handle.handle,
+            url=handle.url,
+            role=role,
+            first_seen_at=now,
+            run_id=run_id,
+            source_url=source_url,
         )
-    )
-    if evidence is not None:
+        holdings.added_account(account)
+    same = holdings.evidence(councillor_id, account_id=account.id, method=method, source_url=source_url)
+    if same:
+        evidence = same[0]
         evidence.last_seen_at = evidence.last_checked_at = now
         evidence.withdrawn_at = None
         evidence.run_id = run_id
         return False
-    session.add(
-        AccountEvidence(
-            councillor_id=councillor_id,
-            account_id=account.id,
-            method=method,
-            level=level_of(method, inherited),
-            source_url=source_url,
-            first_seen_at=now,
-            last_seen_at=now,
-            last_checked_at=now,
-            run_id=run_id,
-        )
+    evidence = AccountEvidence(
+        councillor_id=councillor_id,
+        account_id=account.id,
+        account=account,
+        method=method,
+        level=level_of(method, inherited),
+        source_url=source_url,
+        first_seen_at=now,
+        last_seen_at=now,
+        last_checked_at=now,
+        run_id=run_id,
     )
-    session.flush()
+    session.add(evidence)
+    holdings.added_evidence(evidence)
     return True
 
 
@@ -152,22 +153,26 @@ def record_links(
     source_url: str,
     run_id: int | None,
     now: datetime | None = None,
+    holdings: Holdings | None = None,
 ) -> Links:
     """Reconcile what one source (a page, a roster entry) now shows for a councillor with what it showed before.
 
     ``found`` holds (handle, role) pairs. Accounts still shown are marked seen; those no
     longer shown have this evidence withdrawn; new ones are linked, unless they conflict:
     the source named another account on the same platform before, or a stronger source
-    names another account there. Those become suggestions.
+    names another account there. Those become suggestions. ``holdings``: what was read ahead
+    for a batch of sources (a council's pages), read here for this one when not given.
     """
     now = now or utcnow()
+    found = list(found)
+    holdings = holdings or Holdings(session, [councillor_id], [handle.key for handle, _ in found])
     result = Links()
-    before = {e.account_id: e for e in _evidence(session, councillor_id, method=method, source_url=source_url)}
-    accounts = {a.id: a for a in session.scalars(select(SocialAccount).where(SocialAccount.id.in_(list(before))))}
+    before = {e.account_id: e for e in holdings.evidence(councillor_id, method=method, source_url=source_url)}
+    accounts = {account_id: evidence.account for account_id, evidence in before.items()}
     shown: set[int] = set()
     new: list[tuple[Handle, str]] = []
     for handle, role in found:
-        account = _known(session, handle, accounts.values())
+        account = _known(session, holdings, handle, accounts.values())
         if account is not None and account.id in before:
             link_account(
                 session,
@@ -177,6 +182,7 @@ def record_links(
                 source_url=source_url,
                 run_id=run_id,
                 now=now,
+                holdings=holdings,
             )
             shown.add(account.id)
         else:
@@ -193,12 +199,20 @@ def record_links(
         if handle.platform in dropped:
             reason = f"this source named {dropped[handle.platform].handle} before and now names {handle.handle}"
         else:
-            stronger = _stronger_elsewhere(session, councillor_id, handle, level, exclude=source_url)
+            stronger = _stronger_elsewhere(holdings, councillor_id, handle, level, exclude=source_url)
             if stronger is not None:
                 reason = f"a stronger source links {stronger.handle} on {handle.platform}"
         if reason is None:
             if link_account(
-                session, councillor_id, handle, method=method, source_url=source_url, run_id=run_id, role=role, now=now
+                session,
+                councillor_id,
+                handle,
+                method=method,
+                source_url=source_url,
+                run_id=run_id,
+                role=role,
+                now=now,
+                holdings=holdings,
             ):
                 result.linked.append(handle.key)
         elif suggest(
@@ -211,15 +225,28 @@ def record_links(
             role=role,
             run_id=run_id,
             now=now,
+            holdings=holdings,
         ):
             result.suggested.append(handle.key)
     return result
 
 
-def touch_evidence(session: Session, source_url: str, *, run_id: int | None, councillor_id: int | None = None) -> int:
-    """Mark the evidence read from an unchanged source (a 304) as checked and seen again now; returns how many."""
+def touch_evidence(
+    session: Session,
+    source_url: str,
+    *,
+    run_id: int | None,
+    councillor_id: int | None = None,
+    holdings: Holdings | None = None,
+) -> int:
+    """Mark the evidence read from an unchanged source (a 304) as checked and seen again now; returns how many.
+
+    ``holdings``: the councillor's evidence read ahead (``councillor_id`` given)."""
     now = utcnow()
-    rows = _evidence(session, councillor_id, source_url=source_url)
+    if councillor_id is not None:
+        rows = (holdings or Holdings(session, [councillor_id])).evidence(councillor_id, source_url=source_url)
+    else:
+        rows = _evidence(session, source_url=source_url)
     for evidence in rows:
         evidence.last_checked_at = now
         if evidence.withdrawn_at is None:
@@ -236,19 +263,30 @@ def reconcile_checks(
     *,
     run_id: int | None,
     now: datetime | None = None,
+    holdings: Holdings | None = None,
 ) -> Links:
     """Apply the checks made on an account's own profile: (method, source URL) pairs that hold now.
 
     Checks that held before and no longer do are withdrawn, so a removed back-link stops
-    verifying the account.
+    verifying the account. ``holdings``: the councillor's evidence read ahead.
     """
     now = now or utcnow()
     result = Links()
+    holdings = holdings or Holdings(session, [councillor_id], [account.key])
     handle = Handle(account.platform, account.key, account.handle, account.url)
     for method, source_url in sorted(holds):
-        if link_account(session, councillor_id, handle, method=method, source_url=source_url, run_id=run_id, now=now):
+        if link_account(
+            session,
+            councillor_id,
+            handle,
+            method=method,
+            source_url=source_url,
+            run_id=run_id,
+            now=now,
+            holdings=holdings,
+        ):
             result.linked.append(f"{method}:{account.key}")
-    for evidence in _evidence(session, councillor_id, account_id=account.id):
+    for evidence in holdings.evidence(councillor_id, account_id=account.id):
         if evidence.method in PROFILE_METHODS and (evidence.method, evidence.source_url) not in holds:
             evidence.last_checked_at = now
             if evidence.withdrawn_at is None:
@@ -268,10 +306,11 @@ def suggest(
     role: str,
     run_id: int | None,
     now: datetime | None = None,
+    holdings: Holdings | None = None,
 ) -> bool:
     """Keep a conflicting discovery for review; True if it is new. A decided one stays decided."""
     now = now or utcnow()
-    if is_erased(session, handle.key):
+    if (holdings or Holdings(session, [councillor_id], [handle.key])).erased(handle.key):
         return False
     existing = session.scalar(
         select(AccountSuggestion).where(
@@ -366,16 +405,15 @@ def link_level(evidence: Iterable[AccountEvidence]) -> str | None:
     return best(e.level for e in evidence if e.withdrawn_at is None)
 
 
-def _evidence(session: Session, councillor_id: int | None, **where) -> list[AccountEvidence]:
-    query = select(AccountEvidence).filter_by(**where)
-    if councillor_id is not None:
-        query = query.where(AccountEvidence.councillor_id == councillor_id)
-    return list(session.scalars(query.order_by(AccountEvidence.id)))
+def _evidence(session: Session, **where) -> list[AccountEvidence]:
+    return list(session.scalars(select(AccountEvidence).filter_by(**where).order_by(AccountEvidence.id)))
 
 
-def _known(session: Session, handle: Handle, candidates: Iterable[SocialAccount]) -> SocialAccount | None:
+def _known(
+    session: Session, holdings: Holdings, handle: Handle, candidates: Iterable[SocialAccount]
+) -> SocialAccount | None:
     """The account a found handle means: by key (through any merge), or one of ours renamed to it."""
-    account = session.scalar(select(SocialAccount).where(SocialAccount.key == handle.key))
+    account = holdings.account(handle.key)
     for _ in range(5):  # a merged row points at the account it was folded into
         if account is None or account.status != "merged":
             break
@@ -384,27 +422,25 @@ def _known(session: Session, handle: Handle, candidates: Iterable[SocialAccount]
                 AccountChange.account_id == account.id, AccountChange.field == "merged_into"
             )
         )
-        account = session.scalar(select(SocialAccount).where(SocialAccount.key == into))
+        account = holdings.account(into) if into is not None else None
     if account is not None:
         return account
     return next((a for a in candidates if a.platform == handle.platform and a.handle == handle.handle), None)
 
 
 def _stronger_elsewhere(
-    session: Session, councillor_id: int, handle: Handle, level: str, *, exclude: str
+    holdings: Holdings, councillor_id: int, handle: Handle, level: str, *, exclude: str
 ) -> SocialAccount | None:
     """A different account on the handle's platform that other sources link at a better level than ``level``."""
-    rows = session.execute(
-        select(SocialAccount, AccountEvidence.level)
-        .join(AccountEvidence, AccountEvidence.account_id == SocialAccount.id)
-        .where(
-            AccountEvidence.councillor_id == councillor_id,
-            AccountEvidence.withdrawn_at.is_(None),
-            AccountEvidence.source_url != exclude,
-            SocialAccount.platform == handle.platform,
-            SocialAccount.key != handle.key,
-            SocialAccount.status != "merged",
-        )
-    ).all()
     rank = LEVELS.index(level)
-    return next((account for account, held in rows if LEVELS.index(held) < rank), None)
+    for evidence in holdings.evidence(councillor_id, withdrawn_at=None):
+        account = evidence.account
+        if (
+            evidence.source_url != exclude
+            and account.platform == handle.platform
+            and account.key != handle.key
+            and account.status != "merged"
+            and LEVELS.index(evidence.level) < rank
+        ):
+            return account
+    return None

@@ -153,12 +153,14 @@ def apply_roster(
     result = MergeResult()
     wards = _wards(session, council, roster)
     parties: dict[str, Party | None] = {}
+    joining = [scraped for scraped in roster.councillors if scraped.source_id not in existing]
+    slugs = iter(free_slugs(session, [f"{council.code.lower()}-{slugify(scraped.name)}" for scraped in joining]))
     for scraped in roster.councillors:
         ward = wards[ward_key(scraped.ward)]
         party = _party(session, parties, scraped.party)
         councillor = existing.get(scraped.source_id)
         if councillor is None:
-            councillor = _new_councillor(session, council, scraped, run_id, roster.source_url, now)
+            councillor = _new_councillor(session, council, scraped, next(slugs), run_id, roster.source_url, now)
             _update_membership(session, councillor, scraped, ward, party, run_id, roster.source_url, today)
             result.inserted.append(councillor.name)
             continue
@@ -273,11 +275,11 @@ def ward_for(session: Session, council_id: int, key: str) -> Ward | None:
     return session.scalar(select(Ward).where(Ward.council_id == council_id, Ward.key == key))
 
 
-def _new_councillor(session, council, scraped: ScrapedCouncillor, run_id, source_url, now):
+def _new_councillor(session, council, scraped: ScrapedCouncillor, slug: str, run_id, source_url, now):
     councillor = Councillor(
         council_id=council.id,
         source_id=scraped.source_id,
-        slug=free_slug(session, f"{council.code.lower()}-{slugify(scraped.name)}"),
+        slug=slug,
         name=scraped.name,
         raw_name=scraped.raw_name,
         email=scraped.email,
@@ -288,22 +290,35 @@ def _new_councillor(session, council, scraped: ScrapedCouncillor, run_id, source
         run_id=run_id,
         source_url=source_url,
     )
-    session.add(councillor)
-    session.flush()
+    session.add(councillor)  # written with the rest of the roster, in one statement a table
     return councillor
 
 
 def free_slug(session: Session, base: str) -> str:
     """``base``, or ``base-2``, ``base-3``…: the first no councillor has."""
-    # Most names are free: one look-up on the unique index first, as LIKE (case-insensitive in
-    # SQLite) reads every councillor, once for each new one in a national run.
-    if session.scalar(select(Councillor.id).where(Councillor.slug == base)) is None:
-        return base
-    taken = set(session.scalars(select(Councillor.slug).where(Councillor.slug.like(f"{base}%"))))
-    slug, n = base, 2
-    while slug in taken:
-        slug, n = f"{base}-{n}", n + 1
-    return slug
+    return free_slugs(session, [base])[0]
+
+
+def free_slugs(session: Session, bases: list[str]) -> list[str]:
+    """A slug for each of ``bases``: the base, or ``base-2``, ``base-3``… when a councillor (or an
+    earlier one of ``bases``) has it already."""
+    # Most names are free: one look-up of all of them on the unique index first, as LIKE
+    # (case-insensitive in SQLite) reads every councillor.
+    wanted = sorted(set(bases))
+    taken: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        taken.update(session.scalars(select(Councillor.slug).where(Councillor.slug.in_(chunk))))
+    for base in taken.copy():
+        taken.update(session.scalars(select(Councillor.slug).where(Councillor.slug.like(f"{base}%"))))
+    slugs = []
+    for base in bases:
+        slug, n = base, 2
+        while slug in taken:
+            slug, n = f"{base}-{n}", n + 1
+        taken.add(slug)
+        slugs.append(slug)
+    return slugs
 
 
 def _update_councillor(councillor: Councillor, scraped: ScrapedCouncillor, run_id, source_url, today) -> bool:

@@ -88,14 +88,18 @@ def load_registry(session: Session, rows: Iterable[dict]) -> int:
 
 
 def get_or_create(session: Session, model, lookup: dict, **defaults):
-    """The row matching ``lookup``, inserting it if missing; safe against a concurrent insert.
+    """The row matching ``lookup``, inserting it if missing; safe against a concurrent insert."""
+    row = session.scalar(select(model).filter_by(**lookup))
+    return row if row is not None else create_or_get(session, model, lookup, **defaults)
+
+
+def create_or_get(session: Session, model, lookup: dict, **defaults):
+    """Insert the row matching ``lookup``, known to be missing when it was looked for (no second look);
+    or, when another worker inserted it since, that row.
 
     Two workers may create the same party or account at once: the loser's insert fails
     on the unique key inside a savepoint, and it reads the winner's row instead.
     """
-    row = session.scalar(select(model).filter_by(**lookup))
-    if row is not None:
-        return row
     try:
         with session.begin_nested():
             row = model(**lookup, **defaults)
@@ -165,7 +169,7 @@ def record_activity(session: Session, account: SocialAccount, activity: Activity
                 }
             )
     if new:  # in one statement: a first collection brings up to a feed's window of posts at once
-        session.execute(insert(Post), new)
+        session.execute(insert(Post.__table__), new)  # Core: the ORM adds nothing to plain rows
     return len(new)
 
 

@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, exists, or_, select, true
+from sqlalchemy.orm import joinedload
 
 from cllr import progress
 from cllr.evidence import VOUCHING
@@ -22,6 +23,7 @@ from cllr.platforms import PLATFORMS, Account, Reading, collected
 from cllr.platforms.x import NotRead
 from models import AccountEvidence, AccountSuggestion, Councillor, Membership, ProfileSnapshot, RunStep, SocialAccount
 from models.base import utcnow
+from models.holdings import Holdings
 from models.links import Links, link_account, link_level, reconcile_checks, record_links, settle_renames, touch_evidence
 from models.store import merge_into, note_change, record_activity
 from scrapers.records import AccountGone, SourceError
@@ -266,45 +268,59 @@ def _check_account(ctx: Context, session, account: SocialAccount, activity, run_
     website the council links to adds, as ``own_website`` evidence, the accounts it links to.
     """
     links = Links()
+    linked = _linked_councillors(session, account)
+    if not linked:
+        return links
     profile = Profile(account.platform, account.url, account.handle, activity.profile_links, activity.profile_text)
-    for councillor, level in _linked_councillors(session, account):
-        platform = PLATFORMS[account.platform]
+    found = [(h, role) for h, role in activity.site_links or () if h.key != account.key]
+    holdings = Holdings(session, [c.id for c, _ in linked], [account.key, *(h.key for h, _ in found)])
+    platform = PLATFORMS[account.platform]
+    for councillor, level in linked:
         if platform.profile_confirms and activity.platform_id:  # no id: the profile was not read (RSS)
-            holds = checks(profile, _holder(ctx, session, councillor))
-            links += reconcile_checks(session, councillor.id, account, holds, run_id=run_id)
+            holds = checks(profile, _holder(ctx, holdings, councillor))
+            links += reconcile_checks(session, councillor.id, account, holds, run_id=run_id, holdings=holdings)
         elif platform.links_are_evidence and level in VOUCHING:
             if activity.site_links is None:  # the page is unchanged: what it showed still holds
-                touch_evidence(session, account.url, run_id=run_id, councillor_id=councillor.id)
+                touch_evidence(session, account.url, run_id=run_id, councillor_id=councillor.id, holdings=holdings)
             else:
-                found = [(h, role) for h, role in activity.site_links if h.key != account.key]
                 links += record_links(
-                    session, councillor.id, found, method="own_website", source_url=account.url, run_id=run_id
+                    session,
+                    councillor.id,
+                    found,
+                    method="own_website",
+                    source_url=account.url,
+                    run_id=run_id,
+                    holdings=holdings,
                 )
     return links
 
 
 def _linked_councillors(session, account: SocialAccount) -> list[tuple[Councillor, str]]:
-    """The councillors an account is linked to now, each with the link's level."""
+    """The councillors an account is linked to now, each with the link's level (and their councils, in one query)."""
     by_councillor: dict[int, list[AccountEvidence]] = {}
     for evidence in account.evidence:
         by_councillor.setdefault(evidence.councillor_id, []).append(evidence)
-    levels = {cid: link_level(rows) for cid, rows in by_councillor.items()}
-    return [(session.get(Councillor, cid), level) for cid, level in sorted(levels.items()) if level is not None]
+    levels = {cid: level for cid, rows in by_councillor.items() if (level := link_level(rows)) is not None}
+    if not levels:
+        return []
+    councillors = session.scalars(
+        select(Councillor)
+        .options(joinedload(Councillor.council))
+        .where(Councillor.id.in_(list(levels)))
+        .order_by(Councillor.id)
+    )
+    return [(councillor, levels[councillor.id]) for councillor in councillors]
 
 
-def _holder(ctx: Context, session, councillor: Councillor) -> Holder:
+def _holder(ctx: Context, holdings: Holdings, councillor: Councillor) -> Holder:
     """What we hold about a councillor that an account's profile can confirm."""
-    websites = session.scalars(
-        select(SocialAccount.url)
-        .join(AccountEvidence, AccountEvidence.account_id == SocialAccount.id)
-        .where(
-            AccountEvidence.councillor_id == councillor.id,
-            AccountEvidence.withdrawn_at.is_(None),
-            AccountEvidence.level.in_(VOUCHING),
-            SocialAccount.platform == "web",
-        )
-        .distinct()
-    ).all()
+    websites = sorted(
+        {
+            e.account.url
+            for e in holdings.evidence(councillor.id, withdrawn_at=None)
+            if e.level in VOUCHING and e.account.platform == "web"
+        }
+    )
     return holder(
         ctx.settings.site_url,
         councillor.slug,

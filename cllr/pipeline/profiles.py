@@ -13,6 +13,7 @@ from cllr.http import FetchError, RobotsRefusal
 from cllr.pipeline.context import Context, Outcome, record_step
 from models import Council, Councillor, Membership
 from models.base import utcnow
+from models.holdings import Holdings
 from models.links import Links, evidenced, record_links, touch_evidence
 from scrapers.profiles import parse_profile_page
 from scrapers.records import SourceError
@@ -112,8 +113,10 @@ def _write(
     try:
         with ctx.db.session() as session:
             written = Links()
+            keys = [handle.key for write in writes for handle, _ in write.found or ()]
+            holdings = Holdings(session, [write.councillor_id for write in writes], keys)
             for write in writes:
-                written += _write_one(session, write, run_id)
+                written += _write_one(session, write, run_id, holdings)
         links += written
         return
     except Exception:
@@ -129,10 +132,16 @@ def _write(
             failures.append(f"{write.url}: unexpected {exc!r}")
 
 
-def _write_one(session, write: Write, run_id: int) -> Links:
+def _write_one(session, write: Write, run_id: int, holdings: Holdings | None = None) -> Links:
     if write.found is None:
-        touch_evidence(session, write.url, run_id=run_id, councillor_id=write.councillor_id)
+        touch_evidence(session, write.url, run_id=run_id, councillor_id=write.councillor_id, holdings=holdings)
         return Links()
     return record_links(
-        session, write.councillor_id, write.found, method="council_profile", source_url=write.url, run_id=run_id
+        session,
+        write.councillor_id,
+        write.found,
+        method="council_profile",
+        source_url=write.url,
+        run_id=run_id,
+        holdings=holdings,
     )

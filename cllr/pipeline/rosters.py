@@ -19,6 +19,7 @@ from cllr.pipeline.roster_pages import NotModified, read_roster
 from cllr.pipeline.shared_instances import own_share, partners_of
 from models import Council, Councillor, Membership, RunStep
 from models.base import utcnow
+from models.holdings import Holdings
 from models.links import Links, evidenced, record_links, touch_evidence
 from models.merge import Quarantined, apply_roster, stage_roster
 from scrapers.families import FAMILIES, Family, roster_settings
@@ -130,17 +131,21 @@ def _merge_roster(ctx: Context, code: str, council_id: int, roster, run_id: int,
             ).all()
         )
         held = evidenced(session, ids.values(), method="council_roster")
+        shown = {}
         for scraped in roster.councillors:
             found = [(h, "councillor") for h in find_handles("\n".join(scraped.notes))]
-            if not found and (ids[scraped.source_id], roster.source_url) not in held:
-                continue  # nothing shown, nothing shown before
+            if found or (ids[scraped.source_id], roster.source_url) in held:  # shown now, or shown before
+                shown[ids[scraped.source_id]] = found
+        holdings = Holdings(session, shown, [h.key for found in shown.values() for h, _ in found])
+        for councillor_id, found in shown.items():
             links += record_links(
                 session,
-                ids[scraped.source_id],
+                councillor_id,
                 found,
                 method="council_roster",
                 source_url=roster.source_url,
                 run_id=run_id,
+                holdings=holdings,
             )
     counts = result.counts() | {"councillors": len(roster.councillors)} | links.counts()
     status = "applied" if (result.inserted or result.updated or result.ended or links.linked) else "unchanged"
