@@ -45,8 +45,11 @@ def make_engine(url: str, pool_size: int = 5) -> Engine:
     return create_engine(url, pool_pre_ping=True, **pool)
 
 
-# Statements that never take SQLite's write lock (a savepoint takes it only once something is written).
-_READS = ("SELECT", "PRAGMA", "WITH", "EXPLAIN", "SAVEPOINT", "RELEASE", "ROLLBACK")
+# Statements that never take SQLite's write lock. A SAVEPOINT is not one: it may begin the
+# transaction, whose first read fixes the snapshot it sees, and a transaction that then writes
+# after another has committed is refused at once ("database is locked", SQLITE_BUSY_SNAPSHOT),
+# so it waits for its turn before it reads.
+_READS = ("SELECT", "PRAGMA", "WITH", "EXPLAIN", "RELEASE", "ROLLBACK")
 WRITER_WAIT = 300.0  # seconds a thread waits to write before its unit of work fails
 
 

@@ -280,3 +280,33 @@ def test_a_quarantined_roster_is_kept_and_released_only_by_an_audited_command(si
         assert step.status == "applied" and "by ops: boundary review" in step.reason
     again = runner.invoke(cli, ["runs", "approve", str(outcome.step_id), "--reason", "twice"])
     assert again.exit_code == 1 and "released already" in again.output
+
+
+def test_an_account_whose_activity_cannot_be_written_is_the_only_one_lost(site, world, monkeypatch):
+    """A batch's accounts are written in one transaction; when it fails, each account in its own."""
+    from cllr.pipeline import activity
+    from models import ProfileSnapshot
+    from models.store import record_activity
+
+    _server, ctx = site
+    run_id = context.start_run(ctx, "test")
+    for council in world.councils:
+        profiles.discover_accounts(ctx, council.code, run_id)
+    batch = max(activity.account_batches(ctx), key=len)
+    assert len(batch) >= 2
+    broken = batch[0]
+
+    def failing(session, account, activity_read, *, run_id):
+        if account.id == broken:
+            raise RuntimeError("disk full")
+        return record_activity(session, account, activity_read, run_id=run_id)
+
+    monkeypatch.setattr(activity, "record_activity", failing)
+    outcome = activity.collect_activity(ctx, batch, run_id)
+    assert outcome.counts["failed"] == 1
+    assert f"account {broken}: unexpected RuntimeError('disk full')" in outcome.reason
+    with ctx.db.session() as session:
+        collected = set(
+            session.scalars(select(ProfileSnapshot.account_id).where(ProfileSnapshot.account_id.in_(batch)))
+        )
+    assert collected == set(batch) - {broken}  # every account but the broken one, none lost with it

@@ -95,3 +95,32 @@ def test_a_writer_that_rolls_back_gives_its_turn_back(tmp_path):
     with engine.connect() as conn:
         assert conn.execute(text("SELECT thread FROM row")).scalars().all() == [2]
     engine.dispose()
+
+
+def test_a_savepoint_read_before_its_write_is_not_refused_for_a_write_committed_meanwhile(tmp_path):
+    engine = engine_with_a_short_busy_timeout(tmp_path / "s.sqlite3")
+    reading, other_done = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def other() -> None:
+        reading.wait(10)
+        try:
+            with engine.begin() as conn:
+                conn.execute(text("INSERT INTO row VALUES (2, 0)"))
+        except BaseException as exc:  # any failure is the test's finding
+            errors.append(exc)
+        other_done.set()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    with engine.begin() as conn:
+        savepoint = conn.begin_nested()
+        conn.execute(text("SELECT count(*) FROM row")).scalar()  # the snapshot is fixed here
+        reading.set()
+        other_done.wait(1)  # the other writer commits now, unless this transaction has the turn
+        conn.execute(text("INSERT INTO row VALUES (1, 0)"))
+        savepoint.commit()
+    thread.join(30)
+    assert not errors
+    with engine.connect() as conn:
+        assert sorted(conn.execute(text("SELECT thread FROM row")).scalars()) == [1, 2]

@@ -9,8 +9,8 @@ from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, or_, select, true
-from sqlalchemy.orm import joinedload
+from sqlalchemy import and_, exists, func, or_, select, true
+from sqlalchemy.orm import joinedload, selectinload
 
 from cllr import progress
 from cllr.evidence import VOUCHING
@@ -109,14 +109,10 @@ def collect_activity(ctx: Context, account_ids: list[int], run_id: int, now: dat
             platforms.add(platform)
             counts["accounts"] += 1
             progress.current().advance("Activity")
-        for account_id in (a for a in account_ids if a not in unchanged):
-            try:
-                platform, status, new_posts, failure = _collect_account(
-                    ctx, reading, account_id, since, run_id, links, profiles.get(account_id), renames
-                )
-            except Exception as exc:  # a bug or a database error: this account only
-                log.exception("activity of account %s", account_id)
-                platform, status, new_posts, failure = "?", "failed", 0, f"account {account_id}: unexpected {exc!r}"
+        rest = [a for a in accounts if a.id not in unchanged]
+        stored = _last_snapshots(ctx, [a.id for a in rest])
+        reads = [(a.id, _read_account(reading, a, since, profiles.get(a.id), stored.get(a.id))) for a in rest]
+        for platform, status, new_posts, failure in _write_accounts(ctx, reads, run_id, links, renames):
             platforms.add(platform)
             counts["accounts" if status == "active" else status] += 1
             counts["posts_new"] += new_posts
@@ -185,80 +181,139 @@ def settle_suggested_renames(ctx: Context, run_id: int) -> Outcome:
     return record_step(ctx, run_id, outcome)
 
 
-def _collect_account(
-    ctx: Context,
-    reading: Reading,
-    account_id: int,
-    since: datetime,
-    run_id: int,
-    links: Links,
-    profile=None,
-    renames: Collection[tuple[str, str]] = (),
-):
-    """Collect one account, adding what its checks did to ``links``; returns (platform, status, new posts, failure or None).
+def _read_account(reading: Reading, account: Account, since: datetime, profile, stored):
+    """One account's activity as its platform shows it now, or the exception that says why it could
+    not be read; nothing is written here (``_write_accounts`` does, for the whole batch).
+
+    ``stored``: the (post count, completeness) of its last collection (``_last_snapshots``).
+    """
+    try:
+        if (complete := _posts_as_stored(account, profile, stored)) is not None:  # nothing posted: no feed read
+            return replace(profile, posts=[], complete=complete)
+        return PLATFORMS[_platform(account)].collect(reading, account, since, profile)
+    except (NotRead, AccountGone, FetchError, SourceError, ValueError, KeyError, TypeError) as exc:
+        return exc
+    except Exception as exc:  # a bug: this account only
+        log.exception("activity of account %s", account.key)
+        return exc
+
+
+def _write_accounts(ctx: Context, reads: list, run_id: int, links: Links, renames: Collection[tuple[str, str]]):
+    """Store what was read of a batch's accounts in one transaction; should it fail (a bug, a database
+    error), each account in a transaction of its own, so that only the account at fault is lost.
+    Returns (platform, status, new posts, failure or None) for each, and adds what their checks did
+    to ``links``."""
+    if not reads:
+        return []
+    try:
+        with ctx.db.session() as session:
+            rows = {
+                row.id: row
+                for row in session.scalars(
+                    select(SocialAccount)
+                    .options(selectinload(SocialAccount.evidence))
+                    .where(SocialAccount.id.in_([account_id for account_id, _ in reads]))
+                )
+            }
+            written = Links()
+            done = [
+                _write_account(ctx, session, rows[account_id], read, run_id, written, renames)
+                for account_id, read in reads
+            ]
+        links += written
+        return done
+    except Exception:
+        log.exception("writing %d accounts' activity at once: each on its own instead", len(reads))
+    done = []
+    for account_id, read in reads:
+        written = Links()
+        try:
+            with ctx.db.session() as session:
+                done.append(
+                    _write_account(ctx, session, session.get(SocialAccount, account_id), read, run_id, written, renames)
+                )
+            links += written
+        except Exception as exc:  # a bug or a database error: this account only
+            log.exception("activity of account %s", account_id)
+            done.append(("?", "failed", 0, f"account {account_id}: unexpected {exc!r}"))
+    return done
+
+
+def _write_account(ctx: Context, session, account: SocialAccount, read, run_id: int, links: Links, renames):
+    """Store one account's activity (or why it could not be read), adding what its checks did to ``links``;
+    returns (platform, status, new posts, failure or None).
 
     ``renames``: the (platform, handle) pairs open suggestions name, which may be this account renamed.
     """
-    with ctx.db.session() as session:
-        account = session.get(SocialAccount, account_id)
-        try:
-            if (complete := _posts_as_stored(session, account, profile)) is not None:  # nothing posted: no feed read
-                activity = replace(profile, posts=[], complete=complete)
-            else:
-                activity = PLATFORMS[account.platform].collect(reading, _account(account), since, profile)
-        except NotRead as exc:
-            return account.platform, "not_read", 0, f"{account.key}: {exc}"
-        except AccountGone as exc:
-            if account.status != "not_found":  # marked, never deleted; it may come back
-                note_change(
-                    session, account, "status", account.status, "not_found", source_url=account.url, run_id=run_id
-                )
-            account.status, account.last_checked_at = "not_found", utcnow()
-            return account.platform, "not_found", 0, str(exc)
-        except (FetchError, SourceError, ValueError, KeyError, TypeError) as exc:
-            account.status, account.last_checked_at = "error", utcnow()
-            return account.platform, "failed", 0, f"{account.key}: {exc}"
-        # An account that reports a stable id it did not have may be one we know by another handle.
-        keeper = (
-            _same_account(session, account, activity.platform_id)
-            if activity.platform_id != account.platform_id
-            else None
+    if isinstance(read, NotRead):
+        return account.platform, "not_read", 0, f"{account.key}: {read}"
+    if isinstance(read, AccountGone):
+        if account.status != "not_found":  # marked, never deleted; it may come back
+            note_change(session, account, "status", account.status, "not_found", source_url=account.url, run_id=run_id)
+        account.status, account.last_checked_at = "not_found", utcnow()
+        return account.platform, "not_found", 0, str(read)
+    if isinstance(read, (FetchError, SourceError, ValueError, KeyError, TypeError)):
+        account.status, account.last_checked_at = "error", utcnow()
+        return account.platform, "failed", 0, f"{account.key}: {read}"
+    if isinstance(read, Exception):
+        return account.platform, "failed", 0, f"account {account.id}: unexpected {read!r}"
+    activity = read
+    # An account that reports a stable id it did not have may be one we know by another handle.
+    keeper = (
+        _same_account(session, account, activity.platform_id) if activity.platform_id != account.platform_id else None
+    )
+    if keeper is not None:  # a new handle for an account we know by its stable id: one account
+        merge_into(session, account, keeper, source_url=activity.source_url, run_id=run_id)
+        return account.platform, "active", 0, None
+    moving = activity.moved_to and account.status != "moved"
+    new_posts = record_activity(session, account, activity, run_id=run_id)
+    if (account.platform, account.handle) in renames:
+        links.settled += [f"{account.platform}:{account.handle}"] * len(settle_renames(session, account, run_id=run_id))
+    links += _check_account(ctx, session, account, activity, run_id)
+    if moving:
+        _follow_move(session, account, activity, run_id)
+    return account.platform, "active", new_posts, None
+
+
+def _last_snapshots(ctx: Context, account_ids: list[int]) -> dict[int, tuple[int | None, bool]]:
+    """Account id → (post count, completeness) of its last collection, for those collected before, in one query."""
+    if not account_ids:
+        return {}
+    order = func.row_number().over(
+        partition_by=ProfileSnapshot.account_id, order_by=(ProfileSnapshot.taken_at.desc(), ProfileSnapshot.id.desc())
+    )
+    latest = (
+        select(
+            ProfileSnapshot.account_id, ProfileSnapshot.posts_total, ProfileSnapshot.posts_complete, order.label("n")
         )
-        if keeper is not None:  # a new handle for an account we know by its stable id: one account
-            merge_into(session, account, keeper, source_url=activity.source_url, run_id=run_id)
-            return account.platform, "active", 0, None
-        moving = activity.moved_to and account.status != "moved"
-        new_posts = record_activity(session, account, activity, run_id=run_id)
-        if (account.platform, account.handle) in renames:
-            links.settled += [f"{account.platform}:{account.handle}"] * len(
-                settle_renames(session, account, run_id=run_id)
-            )
-        links += _check_account(ctx, session, account, activity, run_id)
-        if moving:
-            _follow_move(session, account, activity, run_id)
-        return account.platform, "active", new_posts, None
+        .where(ProfileSnapshot.account_id.in_(account_ids))
+        .subquery()
+    )
+    with ctx.db.session() as session:
+        rows = session.execute(
+            select(latest.c.account_id, latest.c.posts_total, latest.c.posts_complete).where(latest.c.n == 1)
+        )
+        return {account_id: (total, complete) for account_id, total, complete in rows}
 
 
-def _posts_as_stored(session, account: SocialAccount, profile) -> bool | None:
+def _posts_as_stored(account: Account, profile, stored: tuple[int | None, bool] | None) -> bool | None:
     """Whether the account's feed can go unread: a Bluesky or Mastodon profile, read in a batch,
-    shows the same post count as the last collection, so the feed would give the posts stored
-    then. Returns that collection's completeness (a feed read up to its page cap stays
-    capped), or None when the feed is to be read.
+    shows the same post count as the last collection (``stored``), so the feed would give the
+    posts stored then. Returns that collection's completeness (a feed read up to its page cap
+    stays capped), or None when the feed is to be read.
 
     A post deleted and another written between two runs leave the count as it was; that new
     post is picked up when the count next moves.
     """
-    if not PLATFORMS[account.platform].posts_counted_in_profile or profile is None or isinstance(profile, Exception):
+    if not PLATFORMS[_platform(account)].posts_counted_in_profile or profile is None or isinstance(profile, Exception):
         return None
     if profile.posts_total is None or profile.moved_to:
         return None
-    last = session.execute(
-        select(ProfileSnapshot.posts_total, ProfileSnapshot.posts_complete)
-        .where(ProfileSnapshot.account_id == account.id)
-        .order_by(ProfileSnapshot.taken_at.desc(), ProfileSnapshot.id.desc())
-        .limit(1)
-    ).first()
-    return last.posts_complete if last is not None and last.posts_total == profile.posts_total else None
+    return stored[1] if stored is not None and stored[0] == profile.posts_total else None
+
+
+def _platform(account: Account) -> str:
+    return account.key.partition(":")[0]
 
 
 def _check_account(ctx: Context, session, account: SocialAccount, activity, run_id: int) -> Links:
