@@ -198,13 +198,21 @@ def _read_account(reading: Reading, account: Account, since: datetime, profile, 
         return exc
 
 
+WRITE_CHUNK = 10  # accounts a transaction: on SQLite every other writer waits while one is open
+
+
 def _write_accounts(ctx: Context, reads: list, run_id: int, links: Links, renames: Collection[tuple[str, str]]):
-    """Store what was read of a batch's accounts in one transaction; should it fail (a bug, a database
-    error), each account in a transaction of its own, so that only the account at fault is lost.
-    Returns (platform, status, new posts, failure or None) for each, and adds what their checks did
-    to ``links``."""
-    if not reads:
-        return []
+    """Store what was read of a batch's accounts, ``WRITE_CHUNK`` to a transaction. Returns (platform,
+    status, new posts, failure or None) for each, and adds what their checks did to ``links``."""
+    done = []
+    for start in range(0, len(reads), WRITE_CHUNK):
+        done += _write_chunk(ctx, reads[start : start + WRITE_CHUNK], run_id, links, renames)
+    return done
+
+
+def _write_chunk(ctx: Context, reads: list, run_id: int, links: Links, renames: Collection[tuple[str, str]]):
+    """Some accounts' activity in one transaction; should it fail (a bug, a database error), each
+    account in a transaction of its own, so that only the account at fault is lost."""
     try:
         with ctx.db.session() as session:
             rows = {
