@@ -183,7 +183,7 @@ def settle_suggested_renames(ctx: Context, run_id: int) -> Outcome:
 
 def _read_account(reading: Reading, account: Account, since: datetime, profile, stored):
     """One account's activity as its platform shows it now, or the exception that says why it could
-    not be read; nothing is written here (``_write_accounts`` does, for the whole batch).
+    not be read; nothing is written here (``_write_accounts`` does, once the batch is read).
 
     ``stored``: the (post count, completeness) of its last collection (``_last_snapshots``).
     """
@@ -321,6 +321,7 @@ def _posts_as_stored(account: Account, profile, stored: tuple[int | None, bool] 
 
 
 def _platform(account: Account) -> str:
+    """The platform an account is on: its key's prefix ("bluesky:…")."""
     return account.key.partition(":")[0]
 
 
@@ -451,7 +452,7 @@ def _read_profiles(reading: Reading, accounts: list[Account]) -> dict:
     """Account id → its profile (or why it could not be read) from each platform's batched reader."""
     by_platform: dict[str, list[Account]] = {}
     for account in accounts:
-        by_platform.setdefault(account.key.partition(":")[0], []).append(account)
+        by_platform.setdefault(_platform(account), []).append(account)
     found: dict = {}
     for name, members in by_platform.items():
         platform = PLATFORMS.get(name)
