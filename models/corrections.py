@@ -20,6 +20,8 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from cllr.handles import NotAnAccount, normalise
+
 from .base import Base, utcnow
 from .directory import Council, Councillor
 
@@ -173,8 +175,10 @@ class PublishedRoster(Base):
 
 
 class ErasedValue(Base):
-    """An account erased on request (``cllr erase``), kept only as the SHA-256 digest of its key,
-    so that no later scrape or discovery stores it again (``models.holdings.Holdings.erased``)."""
+    """An account erased on request (``cllr erase``), kept only as SHA-256 digests of each of its
+    identities (``identity_digests``: its key, handle, URL and stable platform id, each in key
+    form), so that no later scrape, discovery or collection stores it again, under a new handle
+    either (``models.holdings.Holdings.erased``, ``cllr.pipeline.activity``)."""
 
     __tablename__ = "erased_value"
 
@@ -185,6 +189,35 @@ class ErasedValue(Base):
 
 def erased_digest(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def identity_digests(
+    platform: str, key: str, handle: str | None = None, url: str | None = None, platform_id: str | None = None
+) -> set[str]:
+    """The digests of every identity an account has: its key, and its handle, URL and stable
+    platform id (a Bluesky DID, a Mastodon account URI, a YouTube channel id, an X number) each
+    in the key form a link naming it would have. A renamed account keeps its stable id, so an
+    erasure that holds these holds across a rename."""
+    keys = {key}
+    for value in (handle, url, platform_id):
+        if not value:
+            continue
+        try:
+            keys.add(normalise(value, platform).key)
+        except NotAnAccount:
+            pass
+    if platform_id:
+        keys.add(f"{platform}:id:{platform_id.strip().lower()}")
+    return {erased_digest(k) for k in keys}
+
+
+def erased_among(session: Session, digests: Iterable[str]) -> set[str]:
+    """Those of ``digests`` an erasure holds."""
+    wanted, held = sorted(set(digests)), set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        held.update(session.scalars(select(ErasedValue.digest).where(ErasedValue.digest.in_(chunk))))
+    return held
 
 
 def locks_for(session: Session, councillor_ids: Iterable[int]) -> dict[int, dict[str, dict[str, Any]]]:

@@ -14,7 +14,9 @@ from sqlalchemy import func, select
 
 from cllr.cli import cli
 from cllr.corrections import operations as ops
-from cllr.corrections.erasure import erase
+from cllr.corrections.erasure import compact, erase
+from cllr.demo.server import DemoServer
+from cllr.demo.world import BLUESKY_PDS_DOMAIN, build_world, write_demo_files
 from cllr.pipeline import context, finishing, metrics
 from models import AccountEvidence, CorrectionEvent, Councillor, FormerName, SocialAccount
 from models.db import Database
@@ -33,12 +35,13 @@ def run_once(settings) -> None:
         finishing.render_site(ctx, run_id)
 
 
-def dump(url: str) -> str:
-    """The whole database as SQL text, as a backup tool writes it."""
+def dump(url: str, *, raw: bool = True) -> str:
+    """The whole database as SQL text, as a backup tool writes it (on SQLite, with the file's
+    own bytes too unless ``raw`` is false: deleted rows linger in free pages until a vacuum)."""
     if url.startswith("sqlite"):
         path = url.removeprefix("sqlite:///")
         with sqlite3.connect(path) as connection:
-            return "\n".join(connection.iterdump()) + Path(path).read_bytes().decode("latin-1")
+            return "\n".join(connection.iterdump()) + (Path(path).read_bytes().decode("latin-1") if raw else "")
     return subprocess.run(
         ["pg_dump", "--no-owner", url.replace("postgresql+psycopg", "postgresql")],
         check=True,
@@ -115,6 +118,42 @@ def test_an_erased_account_leaves_no_trace_in_the_database_or_the_site_and_is_ne
     db.dispose()
 
 
+def test_an_erased_account_stays_erased_under_a_new_handle(demo_settings, tmp_path):
+    """A Bluesky account erased, then renamed (same DID) and linked by the council under its new
+    handle: its stable id gives it away at collection, so it is erased again, and neither handle
+    nor the DID is stored or published; the next run does not even link it."""
+    world = build_world(councils=5, seed=7, wards=(3, 5))  # its own: the test changes it
+    with DemoServer(world) as server:
+        files = {name: Path(value) for name, value in write_demo_files(world, tmp_path / "web").items()}
+        settings = demo_settings.model_copy(update={**server.settings(), **files})
+        run_once(settings)
+        renamed = next(  # the account next_day renames
+            a.handle
+            for a in world.accounts()
+            if a.platform == "bluesky" and a.on_council_page and a.handle.endswith(BLUESKY_PDS_DOMAIN)
+        )
+        db = Database(settings.db_url)
+        with db.session() as session:
+            account = session.scalar(select(SocialAccount).where(SocialAccount.key == f"bluesky:{renamed}"))
+            did, slug = account.platform_id, account.evidence[0].councillor.slug
+        assert did and renamed in dump(settings.db_url)
+        with db.session() as session:
+            report = erase(session, slug, f"https://bsky.app/profile/{renamed}", actor="operator", reason="request 4")
+        compact(db, report)
+
+        changed = world.next_day()  # the account takes a new handle; the council's page names it
+        assert changed["renamed"] == f"{renamed} -> renamed-{renamed}"
+        server.web.reindex()
+        new_handle = "renamed-" + renamed
+        for _ in range(2):
+            run_once(settings)
+            text = dump(settings.db_url, raw=False).lower()
+            for value in (renamed, new_handle, did):
+                assert value.lower() not in text
+                assert site_files_holding(settings.output_dir, value) == []
+        db.dispose()
+
+
 @pytest.fixture
 def directory(demo_settings):
     run_once(demo_settings)
@@ -182,3 +221,23 @@ def test_an_erasure_that_cannot_be_right_is_refused_and_changes_nothing(database
             erase(session, slug, value, actor="operator", reason="request 3")
         assert session.scalar(select(func.count()).select_from(SocialAccount)) == before
     db.dispose()
+
+
+def test_the_run_artifacts_prefect_keeps_name_no_person_or_account():
+    """Prefect's database is beyond an erasure's reach: the run's artifacts carry council codes,
+    statuses and counts, never a reason (reasons name pages, accounts and people)."""
+    from cllr.pipeline.context import Outcome
+    from cllr.pipeline.summary import council_rows, summarise, summary_markdown
+
+    personal = "kit-larchcombe.pds.demo.example"
+    outcomes = [
+        Outcome("roster", "XAB", "failed", f"https://xab.example/councillor/{personal}: 500"),
+        Outcome("profiles", "XAB", "failed", f"https://xab.example/mgUserInfo.aspx?UID=7 names {personal}"),
+        Outcome("activity", "bluesky x3", "done", f"bluesky:{personal}: not found", counts={"not_found": 1}),
+    ]
+    summary = summarise(outcomes) | {"run_id": 4}
+    markdown, rows = summary_markdown(summary), council_rows(outcomes)
+    assert personal not in markdown and personal not in repr(rows)
+    assert "roster XAB: failed" in markdown and "activity bluesky x3: done" in markdown
+    assert rows == [{"council": "XAB", "roster": "failed", "profiles": "failed"}]
+    assert any(personal in p for p in summary["problems"])  # the ledger keeps the reasons, for the operator

@@ -101,7 +101,10 @@ def test_profiles_are_matched_by_did_or_handle_not_position_and_dropped_actors_a
     assert found["Dril.bsky.social"].platform_id == "did:plc:6wpkkitfdkgthatfvspcfmjo"
     assert found["Dril.bsky.social"].followers == 523417
     assert found["CLLR3.bsky.social"].platform_id == "did:plc:account3"
-    assert found["CLLR3.bsky.social"].source_url == str(server.requests[0].url)
+    # each profile's source is its own record's address: the batch's names every account in it
+    assert found["CLLR3.bsky.social"].source_url == (
+        "https://public.api.bsky.app/xrpc/app.bsky.actor.getProfiles?actors=did%3Aplc%3Aaccount3"
+    )
 
 
 def test_a_malformed_profile_is_skipped_not_the_whole_batch(serve):

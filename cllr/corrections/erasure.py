@@ -5,9 +5,10 @@ removed: an account they never meant to be public, a former name, an address tha
 council page once carried. :func:`erase` finds every stored occurrence and removes it:
 
 * an account of theirs is deleted with everything collected from it (post ids and
-  times, counters, evidence, changes, suggestions, locks and disagreements), and its key
-  is kept only as a SHA-256 digest (``ErasedValue``), so that no later scrape or
-  discovery stores it again;
+  times, counters, evidence, changes, suggestions, locks and disagreements), and its
+  identities (key, handle, URL, stable platform id) are kept only as SHA-256 digests
+  (``ErasedValue``), so that no later scrape, discovery or collection stores it again,
+  under a new handle either (:func:`forget_account`);
 * a former name holding the value is deleted; every other occurrence in a text or JSON
   column is replaced by ``[removed]`` (a whole optional cell becomes empty);
 * in the append-only audit, each row holding the value is marked ``erased`` with its
@@ -54,7 +55,7 @@ from models import (
     ProfileSnapshot,
     SocialAccount,
 )
-from models.corrections import erased_digest
+from models.corrections import erased_among, identity_digests
 from models.db import Database
 from models.merge import free_slug
 
@@ -280,12 +281,18 @@ def _scrubbed(value: Any, pattern: re.Pattern) -> Any:
     return value
 
 
-def _delete_account(session: Session, account: SocialAccount, report: Erasure) -> None:
+def forget_account(session: Session, account: SocialAccount) -> Counter:
+    """Delete an account with everything collected from it and keep only the digests of its
+    identities (``models.corrections.identity_digests``); returns rows deleted per table.
+
+    :func:`erase` uses it, and so does the activity stage when an account it collects turns
+    out to be an erased one under a new handle (its stable id gives it away)."""
+    deleted: Counter = Counter()
     for model in (Post, AccountMetric, ProfileSnapshot, AccountChange, AccountEvidence):
         result = session.execute(
             delete(model).where(model.account_id == account.id).execution_options(synchronize_session=False)
         )
-        report.deleted[model.__tablename__] += result.rowcount or 0
+        deleted[model.__tablename__] += result.rowcount or 0
     for model, column in (
         (AccountSuggestion, AccountSuggestion.key),
         (FieldLock, FieldLock.field),
@@ -293,11 +300,23 @@ def _delete_account(session: Session, account: SocialAccount, report: Erasure) -
     ):
         wanted = account.key if model is AccountSuggestion else f"account:{account.key}"
         result = session.execute(delete(model).where(column == wanted).execution_options(synchronize_session=False))
-        report.deleted[model.__tablename__] += result.rowcount or 0
-    session.add(ErasedValue(digest=erased_digest(account.key)))
-    session.delete(account)
+        deleted[model.__tablename__] += result.rowcount or 0
+    digests = identity_digests(account.platform, account.key, account.handle, account.url, account.platform_id)
+    for digest in sorted(digests - erased_among(session, digests)):
+        session.add(ErasedValue(digest=digest))
     session.flush()
-    report.deleted[SocialAccount.__tablename__] += 1
+    for row in [o for o in session.identity_map.values() if getattr(o, "account_id", None) == account.id]:
+        session.expunge(row)  # deleted above, past the ORM: it must not write them back
+    session.execute(
+        delete(SocialAccount).where(SocialAccount.id == account.id).execution_options(synchronize_session=False)
+    )
+    session.expunge(account)
+    deleted[SocialAccount.__tablename__] += 1
+    return deleted
+
+
+def _delete_account(session: Session, account: SocialAccount, report: Erasure) -> None:
+    report.deleted.update(forget_account(session, account))
     report.accounts += 1
 
 

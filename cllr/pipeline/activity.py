@@ -13,6 +13,7 @@ from sqlalchemy import and_, exists, func, or_, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
 from cllr import progress
+from cllr.corrections.erasure import forget_account
 from cllr.evidence import VOUCHING
 from cllr.handles import NotAnAccount, normalise
 from cllr.http import FetchError
@@ -23,6 +24,7 @@ from cllr.platforms import PLATFORMS, Account, Reading, collected
 from cllr.platforms.x import NotRead
 from models import AccountEvidence, AccountSuggestion, Councillor, Membership, ProfileSnapshot, RunStep, SocialAccount
 from models.base import utcnow
+from models.corrections import erased_among, identity_digests
 from models.holdings import Holdings
 from models.links import Links, link_account, link_level, reconcile_checks, record_links, settle_renames, touch_evidence
 from models.store import merge_into, note_change, record_activity
@@ -88,7 +90,7 @@ def collect_activity(ctx: Context, account_ids: list[int], run_id: int, now: dat
     """Read counters and recent posts for a batch of accounts and store them."""
     started = utcnow()
     since = (now or utcnow()) - timedelta(days=ctx.settings.activity_days)
-    counts = {"accounts": 0, "posts_new": 0, "not_found": 0, "failed": 0, "not_read": 0}
+    counts = {"accounts": 0, "posts_new": 0, "not_found": 0, "failed": 0, "not_read": 0, "erased": 0}
     links = Links()
     failures: list[str] = []
     platforms: set[str] = set()
@@ -119,7 +121,11 @@ def collect_activity(ctx: Context, account_ids: list[int], run_id: int, now: dat
             if failure:
                 failures.append(failure)
             progress.current().advance("Activity")
-    status = "failed" if account_ids and not counts["accounts"] and counts["not_read"] < len(account_ids) else "done"
+    status = (
+        "failed"
+        if account_ids and not counts["accounts"] and counts["not_read"] + counts["erased"] < len(account_ids)
+        else "done"
+    )
     reason = "; ".join(failures[:3]) if failures else None
     outcome = Outcome(
         "activity",
@@ -266,6 +272,9 @@ def _write_account(ctx: Context, session, account: SocialAccount, read, run_id: 
     if isinstance(read, Exception):
         return account.platform, "failed", 0, f"account {account.id}: unexpected {read!r}"
     activity = read
+    if _erased_identity(session, account, activity):  # an erased account, renamed: erased again
+        forget_account(session, account)
+        return account.platform, "erased", 0, None
     # An account that reports a stable id it did not have may be one we know by another handle.
     keeper = (
         _same_account(session, account, activity.platform_id) if activity.platform_id != account.platform_id else None
@@ -281,6 +290,17 @@ def _write_account(ctx: Context, session, account: SocialAccount, read, run_id: 
     if moving:
         _follow_move(session, account, activity, run_id)
     return account.platform, "active", new_posts, None
+
+
+def _erased_identity(session, account: SocialAccount, activity) -> bool:
+    """Whether the account, as it reports itself, is one erased on request: its stable id (a
+    DID, a channel id) or its handle is among the erased identities, whatever its key now is.
+    Asked only when it reports an identity we did not hold (a first collection, a rename): the
+    ones held were asked about when they were first reported."""
+    if activity.platform_id == account.platform_id and activity.handle in (None, account.handle):
+        return False
+    digests = identity_digests(account.platform, account.key, activity.handle, None, activity.platform_id)
+    return bool(erased_among(session, digests))
 
 
 def _last_snapshots(ctx: Context, account_ids: list[int]) -> dict[int, tuple[int | None, bool]]:

@@ -83,7 +83,11 @@ def render_summary(summary: dict, seconds: float) -> str:
 
 
 def summary_markdown(summary: dict) -> str:
-    """The run's figures as Markdown, for the Prefect artifact ``run-summary``."""
+    """The run's figures as Markdown, for the Prefect artifact ``run-summary``.
+
+    Artifacts live in Prefect's own database, which an erasure does not reach: they hold
+    counts, council codes and statuses only, never a reason (reasons name pages, accounts and
+    people). The reasons are in the run ledger, which an erasure scrubs (docs/corrections.md)."""
     statuses = summary.get("statuses", {})
     counts = summary.get("counts", {})
     roster = {k.split(":", 1)[1]: v for k, v in statuses.items() if k.startswith("roster:")}
@@ -116,23 +120,21 @@ def summary_markdown(summary: dict) -> str:
             f"Resumed interrupted run(s) {', '.join(map(str, resumed['runs']))}: "
             f"{resumed['councils']} councils and {resumed['accounts']} accounts they finished were not redone.",
         ]
-    problems = summary.get("problems", [])
+    problems = summary.get("problem_places", [])
     if problems:
-        lines += ["", f"### Problems ({len(problems)})", ""] + [f"- {p}" for p in problems[:50]]
+        lines += ["", f"### Problems ({len(problems)}; their reasons are in the run ledger)", ""]
+        lines += [f"- {p}" for p in problems[:50]]
     return "\n".join(lines) + "\n"
 
 
 def council_rows(outcomes: list[Outcome]) -> list[dict[str, str]]:
-    """One row per council of the run: its roster and profile-page statuses and the reason, if any."""
+    """One row per council of the run: its roster and profile-page statuses (for the artifact
+    ``run-councils``: codes and statuses only, as ``summary_markdown`` says why)."""
     rows: dict[str, dict[str, str]] = {}
     for outcome in outcomes:
         if outcome.stage in ("roster", "profiles"):
-            row = rows.setdefault(
-                outcome.subject, {"council": outcome.subject, "roster": "", "profiles": "", "reason": ""}
-            )
+            row = rows.setdefault(outcome.subject, {"council": outcome.subject, "roster": "", "profiles": ""})
             row[outcome.stage] = outcome.status
-            if outcome.reason and not row["reason"]:
-                row["reason"] = outcome.reason[:300]
     return [rows[code] for code in sorted(rows)]
 
 
@@ -151,6 +153,7 @@ def summarise(outcomes: list[Outcome], fetch_stats: dict[str, int] | None = None
         held_back = outcome.counts.get("unplaced")  # councillors a shared roster's rules could not place
         if outcome.status in NOT_READ or noted or held_back:  # a gap in the directory is never "none"
             summary["problems"].append(f"{outcome.stage} {outcome.subject}: {outcome.status}: {outcome.reason}")
+            summary.setdefault("problem_places", []).append(f"{outcome.stage} {outcome.subject}: {outcome.status}")
     if fetch_stats:
         summary["http"] = dict(fetch_stats)
     return summary

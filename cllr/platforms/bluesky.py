@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from urllib.parse import urlencode
 
 from cllr.http import Fetcher, FetchError
 from cllr.platforms.platform import Account, Platform, Reading
@@ -46,7 +47,8 @@ def get_profiles(fetcher: Fetcher, appview: str, actors: list[str]) -> dict[str,
                 activity = parse_profile(item)
             except SourceError:
                 continue
-            activity.source_url = response.url
+            # its own record's address (the batch's names every account in it: an erased one too)
+            activity.source_url = f"{url}?{urlencode({'actors': activity.platform_id})}"
             by_key[activity.platform_id.lower()] = by_key[activity.handle] = activity
         for actor in batch:
             if (activity := by_key.get(actor.lower())) is not None:
