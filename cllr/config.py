@@ -134,7 +134,18 @@ class Settings(BaseSettings):
     max_crawl_delay: float = Field(60.0, description="A site asking for a longer Crawl-delay is skipped.")
     timeout: float = Field(30.0, description="Seconds before one request is abandoned.")
     max_response_bytes: int = Field(5 * 1024 * 1024, description="Largest body read, after decompression.")
-    deadline: float = Field(60.0, description="Seconds one response may take in all, however it trickles.")
+    deadline: float = Field(
+        60.0,
+        gt=0,
+        description="Seconds one fetch may spend on the network in all: connect, TLS, headers, body, every "
+        "redirect hop and retry, however slowly the server trickles (the waits for a politeness turn do not count).",
+    )
+    task_time_limit: float = Field(
+        6 * 3600.0,
+        gt=0,
+        description="Seconds a lane of councils or a batch of accounts may run: what it has not reached by then "
+        "is reported failed and taken up by the next run.",
+    )
     stages: Literal["all", "no-activity", "councils"] = Field(
         "all",
         description="Which stages a refresh runs: 'all'; 'no-activity' (no platform is asked: rosters, profile "

@@ -378,14 +378,43 @@ def stage_roster(session: Session, step_id: int, council_id: int, roster: Roster
     )
 
 
-def release_roster(session: Session, step_id: int, *, by: str, reason: str, today: date) -> MergeResult:
-    """Apply a quarantined roster without its checks, once, recording who released it and why."""
+class StaleRoster(LookupError):
+    """A quarantined roster the council's own pages have moved past: a newer roster was applied since."""
+
+
+def release_roster(
+    session: Session, step_id: int, *, by: str, reason: str, today: date, force: bool = False
+) -> MergeResult:
+    """Apply a quarantined roster without its checks, once, recording who released it and why.
+
+    Refused (``StaleRoster``) when a later roster of the council was applied or found unchanged
+    since: releasing the old one would end its councillors' terms and the next run reopen them,
+    a false departure in their history. ``force`` releases it all the same.
+    """
     staged = session.scalar(select(StagedRoster).where(StagedRoster.step_id == step_id))
     if staged is None:
         raise LookupError(f"run step {step_id} has no quarantined roster")
     if staged.released_at is not None:
         raise LookupError(
             f"run step {step_id} was released already, by {staged.released_by} on {staged.released_at:%Y-%m-%d}"
+        )
+    newer = session.scalar(
+        select(RunStep)
+        .where(
+            RunStep.council_id == staged.council_id,
+            RunStep.stage == "roster",
+            RunStep.status.in_(("applied", "unchanged")),
+            RunStep.id > step_id,
+        )
+        .order_by(RunStep.id.desc())
+        .limit(1)
+    )
+    if newer is not None and not force:
+        when = f" on {newer.finished_at:%Y-%m-%d %H:%M}" if newer.finished_at else ""
+        raise StaleRoster(
+            f"run step {step_id} is stale: the council's roster was read again and {newer.status} since "
+            f"(step {newer.id}{when}); releasing this one would end and then reopen its councillors' terms. "
+            "Use --force to release it all the same."
         )
     council = session.get(Council, staged.council_id)
     result = apply_roster(

@@ -6,9 +6,11 @@ break the protocol in ways a proper server library would not allow.
 
 from __future__ import annotations
 
+import functools
 import socket
 import ssl
 import threading
+import zlib
 
 # Redirects to places the fetcher must never connect to.
 REDIRECTS = {
@@ -22,6 +24,14 @@ REDIRECTS = {
 }
 
 
+@functools.cache
+def _gzip_bomb() -> bytes:
+    """About 200 KiB of gzip that inflates to 200 MiB of comment lines."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    block = b"#" * (1 << 20)
+    return b"".join(packer.compress(block) for _ in range(200)) + packer.flush()
+
+
 def _response(status: str, headers: dict[str, str], body: bytes = b"") -> bytes:
     headers = {**headers, "Connection": "close"}  # one request per connection
     lines = [f"HTTP/1.1 {status}", *(f"{k}: {v}" for k, v in headers.items())]
@@ -31,7 +41,9 @@ def _response(status: str, headers: dict[str, str], body: bytes = b"") -> bytes:
 class FaultServer:
     def __init__(self, tick: float = 0.05, tls: ssl.SSLContext | None = None, robots: int | str = 404):
         self.tick = tick  # the unit of slowness for hangs and drips
-        self.robots = robots  # robots.txt status, "huge" (10 MiB of rules), or "drop" (hang up)
+        # robots.txt status, "huge" (10 MiB of rules), "drop" (hang up), "drip" (its headers a byte a
+        # tick) or "gzip" (a gzip body that inflates to 200 MiB)
+        self.robots = robots
         self.tls = tls  # serve HTTPS with this server-side context
         self.hits: list[str] = []
         self._sock = socket.create_server(("127.0.0.1", 0))
@@ -74,6 +86,13 @@ class FaultServer:
     def _robots(self, send) -> None:
         if self.robots == "drop":
             return  # close without a word
+        if self.robots == "drip":
+            self._drip_headers(send)
+            return
+        if self.robots == "gzip":
+            body = _gzip_bomb()
+            send(_response("200 OK", {"Content-Encoding": "gzip", "Content-Length": str(len(body))}, body))
+            return
         if self.robots == "huge":
             body = b"User-agent: *\nDisallow: /early\n" + b"#" * (10 * 1024 * 1024) + b"\nDisallow: /ok\n"
             send(_response("200 OK", {"Content-Length": str(len(body))}, body))
@@ -83,6 +102,16 @@ class FaultServer:
 
     def _wait(self, ticks: float) -> None:
         self._stop.wait(self.tick * ticks)
+
+    def _drip_headers(self, send) -> None:
+        """A status line, then a header one byte a tick, for 100 ticks (for ever, as far as a deadline
+        of a few ticks can tell, yet a fetcher without one fails its test rather than hanging it)."""
+        send(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+        for _ in range(100):
+            if self._stop.is_set():
+                return
+            send(b"a")
+            self._wait(1)
 
     def _route(self, conn: socket.socket, path: str, request: str) -> None:
         send = conn.sendall
@@ -107,6 +136,13 @@ class FaultServer:
                 self._wait(1)
                 if self._stop.is_set():
                     return
+        elif path == "/drip-headers":
+            self._drip_headers(send)
+        elif path.startswith("/slow-redirect/"):  # each hop answers well inside the read timeout
+            self._wait(4)
+            left = int(path.rsplit("/", 1)[1])
+            target = "/ok" if left <= 1 else f"/slow-redirect/{left - 1}"
+            send(_response("302 Found", {"Location": target, "Content-Length": "0"}))
         elif path == "/drop":  # promises 1000 bytes, sends 10, hangs up
             send(_response("200 OK", {"Content-Length": "1000"}, b"x" * 10))
         elif path == "/bad-chunked":

@@ -5,7 +5,7 @@ import socket
 
 import pytest
 
-from cllr.http.addresses import GuardedBackend, UnsafeAddress, is_public
+from cllr.http.addresses import GuardedBackend, UnsafeAddress, for_mapped_name, is_public
 
 
 @pytest.mark.parametrize(
@@ -59,12 +59,15 @@ def test_any_non_public_answer_refuses_the_host():
         GuardedBackend(resolve=resolve).checked_address("mixed.example", 443)
 
 
-def test_connect_to_targets_are_allowed_by_address_and_port_only():
+def test_connect_to_targets_are_allowed_by_address_and_port_and_for_a_mapped_name_only():
     resolve, _ = resolver(["127.0.0.1"])
     backend = GuardedBackend(allowed=[("127.0.0.1", 8123)], resolve=resolve)
-    assert backend.checked_address("127.0.0.1", 8123) == "127.0.0.1"
-    with pytest.raises(UnsafeAddress):
-        backend.checked_address("127.0.0.1", 22)
+    with for_mapped_name(True):
+        assert backend.checked_address("127.0.0.1", 8123) == "127.0.0.1"
+        with pytest.raises(UnsafeAddress):
+            backend.checked_address("127.0.0.1", 22)
+    with pytest.raises(UnsafeAddress):  # the right address and port, for a name connect_to does not map
+        backend.checked_address("127.0.0.1", 8123)
 
 
 def test_names_that_do_not_resolve_are_refused():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -282,6 +283,32 @@ def test_a_quarantined_roster_is_kept_and_released_only_by_an_audited_command(si
     assert again.exit_code == 1 and "released already" in again.output
 
 
+def test_a_quarantined_roster_the_council_has_moved_past_is_not_released_without_force(site, world, database_url):
+    """A roster quarantined, then the council's page recovers and is applied: releasing the stale
+    one would end its councillors' terms and reopen them at the next run, a false departure."""
+    from click.testing import CliRunner
+
+    from cllr.cli import cli
+
+    _server, ctx = site
+    council = world.councils[0]
+    everyone = list(council.councillors)
+    before = current_members(ctx, council.code)
+    council.councillors[:] = everyone[:2]
+    stale = rescrape(ctx, council.code)
+    assert stale.status == "quarantined"
+    council.councillors[:] = everyone  # the page recovers
+    assert rescrape(ctx, council.code).status in ("applied", "unchanged")
+
+    runner = CliRunner(env={"DATABASE_URL": database_url})
+    refused = runner.invoke(cli, ["runs", "approve", str(stale.step_id), "--reason", "late review"])
+    assert refused.exit_code == 1 and "stale" in refused.output and "--force" in refused.output
+    assert current_members(ctx, council.code) == before  # nobody ended, nobody reopened
+    forced = runner.invoke(cli, ["runs", "approve", str(stale.step_id), "--reason", "really", "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert current_members(ctx, council.code)[0] == {str(m.uid) for m in everyone[:2]}
+
+
 def test_an_account_whose_activity_cannot_be_written_is_the_only_one_lost(site, world, monkeypatch):
     """A batch's accounts are written in one transaction; when it fails, each account in its own."""
     from cllr.pipeline import activity
@@ -310,3 +337,32 @@ def test_an_account_whose_activity_cannot_be_written_is_the_only_one_lost(site, 
             session.scalars(select(ProfileSnapshot.account_id).where(ProfileSnapshot.account_id.in_(batch)))
         )
     assert collected == set(batch) - {broken}  # every account but the broken one, none lost with it
+
+
+def test_a_lane_or_batch_past_its_time_limit_reports_what_it_did_not_reach_and_the_next_run_takes_it(site, world):
+    """CLLR_TASK_TIME_LIMIT: a lane of councils (or a batch of accounts) stops taking new work once
+    its time is up; what it did not reach is reported, left as it was, and read by the next run."""
+    from cllr.pipeline import activity
+
+    server, ctx = site
+    codes = [c.code for c in world.councils[:2]]
+    before = {code: current_members(ctx, code) for code in codes}
+    accounts = [i for batch in activity.account_batches(ctx, new_only=False) for i in batch]
+    assert accounts
+    server.web.take_arrivals()
+    late = replace(ctx, settings=ctx.settings.model_copy(update={"task_time_limit": 1e-9}))
+    run_id = context.start_run(late, "test")
+    lane = rosters.scrape_lane(late, codes, run_id, TODAY)
+    batch = activity.collect_activity(late, accounts, run_id)
+    assert [(o.subject, o.status) for o in lane] == [(code, "failed") for code in codes]
+    assert all("time limit" in o.reason for o in lane)
+    assert batch.counts["not_read"] == len(accounts) and batch.counts["accounts"] == 0
+    assert server.web.take_arrivals() == []  # nothing was asked of anyone
+    assert {code: current_members(ctx, code) for code in codes} == before
+
+    run_id = context.start_run(ctx, "test")  # the next run, with its time
+    assert {o.status for o in rosters.scrape_lane(ctx, codes, run_id, TODAY) if o.stage == "roster"} <= {
+        "applied",
+        "unchanged",
+    }
+    assert activity.collect_activity(ctx, accounts, run_id).counts["accounts"] == len(accounts)

@@ -13,7 +13,7 @@ import pytest
 from pydantic import ValidationError
 
 from cllr.config import Settings
-from cllr.http.client import _ConnectTo
+from cllr.http.connect_to import ConnectTo
 
 
 @pytest.mark.parametrize(
@@ -69,7 +69,7 @@ def test_wildcards_map_every_name_under_a_domain(url, sent_to):
         "*.example": "127.0.0.1:9000",
         "*.other.example": "127.0.0.1:9003",
     }
-    transport = _ConnectTo(httpx.MockTransport(inner), mapping)
+    transport = ConnectTo(httpx.MockTransport(inner), mapping)
     transport.handle_request(httpx.Request("GET", url))
     assert seen == [sent_to]
 
@@ -89,3 +89,21 @@ def test_the_command_line_says_so_in_one_line():
         "cllr: a setting cannot be read: CLLR_CONNECT_TO: Value error, council.example=127.0.0.1: "
         "the target needs an address and a port, as 127.0.0.1:8765"
     ]
+
+
+@pytest.mark.parametrize("direct", ["http://{address}/ok", "http://localhost:{port}/ok"])
+def test_only_the_mapped_names_reach_the_local_target(direct):
+    """A page linking to the local target's address, or to another name for it, is refused as any
+    non-public address is, even after a mapped name's connection to it is open and pooled."""
+    from cllr.http import Fetcher, FetchError
+
+    from .faults import FaultServer
+
+    with FaultServer() as server:
+        settings = Settings(request_delay=0, retries=0, connect_to={"faults.example": server.address})
+        with Fetcher(settings) as fetcher:
+            assert fetcher.get("https://faults.example/ok").content == b"ok"
+            url = direct.format(address=server.address, port=server.address.rsplit(":", 1)[1])
+            with pytest.raises(FetchError, match="refused"):
+                fetcher.get(url)
+        assert server.hits.count("/ok") == 1

@@ -93,7 +93,7 @@ def test_sixty_actors_take_three_getprofiles_requests_of_at_most_25_repeated_act
 
 def test_profiles_are_matched_by_did_or_handle_not_position_and_dropped_actors_are_absent(serve):
     # The AppView answers in its own order and silently drops an unknown or suspended actor.
-    fetcher, server = serve(lambda request: reply(200, {"profiles": [profile(3), DRIL, profile(1)]}))
+    fetcher, _server = serve(lambda request: reply(200, {"profiles": [profile(3), DRIL, profile(1)]}))
     actors = ["did:plc:account1", "Dril.bsky.social", "gone.bsky.social", "CLLR3.bsky.social"]
     found = reading_bluesky.get_profiles(fetcher, APPVIEW, actors)
     assert set(found) == {"did:plc:account1", "Dril.bsky.social", "CLLR3.bsky.social"}

@@ -195,10 +195,12 @@ def runs_list(status: str | None, limit: int) -> None:
 @click.option(
     "--by", "by", default=lambda: os.environ.get("USER", "operator"), show_default="$USER", help="Who releases it."
 )
-def runs_approve(step_id: int, reason: str, by: str) -> None:
+@click.option("--force", is_flag=True, help="Release it even though a newer roster of the council was applied since.")
+def runs_approve(step_id: int, reason: str, by: str, force: bool) -> None:
     """Release a quarantined roster: apply it once, recording who released it and why.
 
-    The next scrape of that council is checked as usual.
+    The next scrape of that council is checked as usual. A roster the council's pages have
+    moved past (a newer one applied since) is refused unless --force is given.
 
     Example:
 
@@ -212,7 +214,7 @@ def runs_approve(step_id: int, reason: str, by: str) -> None:
     db.migrate()
     try:
         with db.session() as session:
-            result = release_roster(session, step_id, by=by, reason=reason, today=utcnow().date())
+            result = release_roster(session, step_id, by=by, reason=reason, today=utcnow().date(), force=force)
     except LookupError as exc:
         raise click.ClickException(str(exc)) from None
     finally:

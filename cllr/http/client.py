@@ -17,7 +17,6 @@ import logging
 import random
 import ssl
 import threading
-import time
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -30,9 +29,11 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 from cllr.config import Settings
+from cllr.http import deadline
 from cllr.http.addresses import GuardedBackend, UnsafeAddress
 from cllr.http.chains import ACCEPT, ChainError, Chains, missing_issuer, with_intermediates
 from cllr.http.clock import Clock, SystemClock
+from cllr.http.connect_to import ConnectTo, allowed_targets
 from cllr.http.robots import Refused, RobotsCache
 from cllr.http.slots import Slots, slot_key
 from cllr.http.validators import Validators
@@ -67,6 +68,10 @@ class _Retryable(FetchError):
     """A failure worth another attempt (connection, timeout, dropped body)."""
 
 
+class _OutOfTime(FetchError):
+    """The fetch's deadline passed (``deadline.py``): never retried, counted against the site."""
+
+
 @dataclass
 class Response:
     url: str
@@ -81,51 +86,6 @@ class Response:
 
     def json(self):
         return json.loads(self.content)
-
-
-class _ConnectTo(httpx.BaseTransport):
-    """Send requests for mapped host names to a local address over plain HTTP.
-
-    The URL and the Host header keep the real name; only the connection changes, like
-    curl's ``--connect-to``. The demo web and the tests use this; nothing else should.
-    """
-
-    def __init__(self, inner: httpx.BaseTransport, mapping: dict[str, str]):
-        self._inner = inner
-        self._mapping = mapping
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        name = request.url.host.lower()
-        target = self._mapping.get(name) or self._wildcard(name)
-        if target and request.url.scheme in ("http", "https"):
-            scheme, host, port = _target(target)
-            extensions = dict(request.extensions)
-            if scheme == "https":  # TLS to the local address, verified against the real name
-                extensions["sni_hostname"] = name
-            # A new request, so the client's (and the response's) URL keeps the real name.
-            request = httpx.Request(
-                request.method,
-                request.url.copy_with(scheme=scheme, host=host, port=port),
-                headers=request.headers,
-                stream=request.stream,
-                extensions=extensions,
-            )
-        return self._inner.handle_request(request)
-
-    def _wildcard(self, name: str) -> str | None:
-        """The target of the longest ``*.domain`` pattern that ``name`` falls under, if any."""
-        domains = [p for p in self._mapping if p.startswith("*.") and name.endswith(p[1:])]
-        return self._mapping[max(domains, key=len)] if domains else None
-
-    def close(self) -> None:
-        self._inner.close()
-
-
-def _target(value: str) -> tuple[str, str, int]:
-    """A ``connect_to`` target: ``address:port`` (plain HTTP) or ``https://address:port``."""
-    scheme, _, rest = value.rpartition("://")
-    host, _, port = rest.rpartition(":")
-    return scheme or "http", host, int(port)
 
 
 class _PerHost(httpx.BaseTransport):
@@ -190,14 +150,17 @@ class Fetcher:
             for host, bundle in (ca_bundles or {}).items():
                 log.warning("TLS exception: %s is verified against the extra CA bundle %s", host, bundle)
             self._chains = Chains(
-                self._fetch_issuer, _trust_store, GuardedBackend(_allowed(settings)), min(10.0, settings.timeout)
+                self._fetch_issuer,
+                _trust_store,
+                GuardedBackend(allowed_targets(settings.connect_to)),
+                min(10.0, settings.timeout),
             )
             inner = _PerHost(settings, ca_bundles or {}, self._complete_chain)
         if settings.connect_to:
             log.warning(
                 "connect_to sends %d host names to local addresses (demo and tests only)", len(settings.connect_to)
             )
-            inner = _ConnectTo(inner, settings.connect_to)
+            inner = ConnectTo(inner, settings.connect_to)
         self._client = httpx.Client(
             transport=inner,
             # Only encodings we decode ourselves, with a bound (see _read_capped).
@@ -253,6 +216,11 @@ class Fetcher:
         conditional = conditional and self.settings.conditional
         if conditional:
             headers |= self.validators.headers(str(target))
+        with deadline.budget(self.settings.deadline):
+            return self._follow(target, headers, robots, conditional, pace)
+
+    def _follow(self, target: httpx.URL, headers: dict[str, str], robots: bool, conditional: bool, pace) -> Response:
+        """``get`` from its first hop to its last, every hop checked like a first request."""
         requested = str(target)
         for _hop in range(MAX_REDIRECTS + 1):
             # Every hop is checked like a first request: scheme, breaker, robots, slot.
@@ -296,6 +264,10 @@ class Fetcher:
                 response = self._send(url, headers, key)
             except _Retryable as exc:
                 failure = exc
+            except _OutOfTime:
+                with self._lock:
+                    self._failures[origin] += 1
+                raise
             else:
                 status = response.status
                 if 200 <= status < 300 or status in REDIRECT_STATUSES or (status == 304 and conditional):
@@ -366,18 +338,16 @@ class Fetcher:
                 self.slots.release(key)
 
     def _robots_hop(self, url: str, key: str, hold: bool) -> tuple[int, httpx.Headers, bytes]:
+        """One robots.txt exchange, held to the fetch's deadline and read through the same bounded
+        decoder as pages, up to its own cap (RFC 9309 §2.5: rules past the cap are ignored)."""
         try:
-            with self._client.stream(
-                "GET", url, extensions={"trace": self._on_wire(key, release=not hold)}
-            ) as response:
-                chunks, size = [], 0
-                for chunk in response.iter_bytes():
-                    chunks.append(chunk)
-                    size += len(chunk)
-                    if size >= self.settings.max_robots_bytes:
-                        break  # RFC 9309 §2.5: rules past the cap are ignored
-                self._count(f"{response.status_code // 100}xx", size, response.status_code)
-                return response.status_code, response.headers, b"".join(chunks)[: self.settings.max_robots_bytes]
+            with (
+                deadline.running(),
+                self._client.stream("GET", url, extensions={"trace": self._on_wire(key, release=not hold)}) as response,
+            ):
+                body = self._read_capped(response, url, cap=self.settings.max_robots_bytes, truncate=True)
+                self._count(f"{response.status_code // 100}xx", len(body), response.status_code)
+                return response.status_code, response.headers, body
         except httpx.HTTPError:
             self._count("error")
             raise
@@ -408,13 +378,18 @@ class Fetcher:
 
     def _exchange(self, url: str, headers: dict[str, str], key: str) -> Response:
         try:
-            with self._client.stream("GET", url, headers=headers, extensions={"trace": self._on_wire(key)}) as response:
+            with (
+                deadline.running() as held,
+                self._client.stream("GET", url, headers=headers, extensions={"trace": self._on_wire(key)}) as response,
+            ):
                 content = self._read_capped(response, url)
         except zlib.error:
             self._count("error")
             raise FetchError(url, "the compressed body is corrupt") from None
         except httpx.TimeoutException:
             self._count("error")
+            if held is not None and held.spent:
+                raise self._out_of_time(url) from None
             raise _Retryable(url, "timed out") from None
         except httpx.ConnectError as exc:
             self._count("error")
@@ -451,32 +426,38 @@ class Fetcher:
         except FetchError as exc:
             raise ChainError(f"the issuer could not be fetched from {url}: {exc.reason}") from None
 
-    def _read_capped(self, response: httpx.Response, url: str) -> bytes:
-        """Read and decode the body, counting decoded bytes against the cap and time against the deadline.
+    def _read_capped(self, response: httpx.Response, url: str, cap: int | None = None, truncate: bool = False) -> bytes:
+        """Read and decode the body, counting decoded bytes against the cap (past it: an error, or
+        with ``truncate`` the body cut there) and time against the fetch's deadline.
 
         Decoding is ours, bounded (``max_length``), so a small gzip that inflates to
         gigabytes is stopped at the cap with memory to match, and a server dripping a
-        byte at a time is cut off at the total deadline even though no single read times out.
+        byte at a time is cut off at the deadline even though no single read times out.
         """
-        cap = self.settings.max_response_bytes
+        cap = self.settings.max_response_bytes if cap is None else cap
         declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > cap:
+        if declared.isdigit() and int(declared) > cap and not truncate:
             raise FetchError(url, f"response larger than {cap} bytes")
         decoder = _decoder(response.headers.get("content-encoding", ""), url)
-        deadline = time.monotonic() + self.settings.deadline
+        held = deadline.current()
         chunks, size = [], 0
         for raw in response.iter_raw():
             data = raw
             while data:
-                out = decoder.decompress(data, cap + 1 - size) if decoder else data
+                out = decoder.decompress(data, cap + 1 - size) if decoder else data[: cap + 1 - size]
                 data = decoder.unconsumed_tail if decoder else b""
                 size += len(out)
-                if size > cap:
-                    raise FetchError(url, f"response larger than {cap} bytes")
                 chunks.append(out)
-            if time.monotonic() > deadline:
-                raise _Retryable(url, f"took longer than {self.settings.deadline:.0f} s")
+                if size > cap:
+                    if truncate:
+                        return b"".join(chunks)[:cap]
+                    raise FetchError(url, f"response larger than {cap} bytes")
+            if held is not None and held.spent:
+                raise self._out_of_time(url)
         return b"".join(chunks)
+
+    def _out_of_time(self, url: str) -> _OutOfTime:
+        return _OutOfTime(url, f"took longer than {self.settings.deadline:g} s in all")
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float | None:
         """Seconds before the next attempt: what a ``Retry-After`` asks (within the cap), else
@@ -532,11 +513,6 @@ def _trust_store(ca_bundle: str | None = None) -> ssl.SSLContext:
     return context
 
 
-def _allowed(settings: Settings) -> list[tuple[str, int]]:
-    """The local addresses and ports that ``connect_to`` may reach."""
-    return [_target(target)[1:] for target in settings.connect_to.values()]
-
-
 def _guarded_transport(settings: Settings, context: ssl.SSLContext) -> httpx.HTTPTransport:
     """httpx's transport with connections only to checked public addresses (``addresses.py``)."""
     # httpx's limits (20 connections kept alive): httpcore's pool looks at every connection it holds,
@@ -544,7 +520,7 @@ def _guarded_transport(settings: Settings, context: ssl.SSLContext) -> httpx.HTT
     # the reconnections it saved (docs/benchmarks.md).
     transport = httpx.HTTPTransport(retries=0, verify=context)
     # httpx has no public hook for httpcore's network backend; the attribute is pinned with httpx.
-    transport._pool._network_backend = GuardedBackend(_allowed(settings))
+    transport._pool._network_backend = GuardedBackend(allowed_targets(settings.connect_to))
     return transport
 
 

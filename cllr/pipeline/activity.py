@@ -5,6 +5,7 @@ two-way checks."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -96,8 +97,9 @@ def collect_activity(ctx: Context, account_ids: list[int], run_id: int, now: dat
     platforms: set[str] = set()
     with ctx.fetcher.tally() as http:
         reading = Reading(ctx.fetcher, ctx.settings, failures, counts, lambda name: _this_month(ctx, name))
+        ends = time.monotonic() + ctx.settings.task_time_limit  # each fetch is bounded too (CLLR_DEADLINE)
         accounts = _accounts(ctx, account_ids)
-        profiles = _read_profiles(reading, accounts)
+        profiles = _read_profiles(reading, accounts) if time.monotonic() < ends else {}
         with ctx.db.session() as session:
             renames = set(
                 session.execute(
@@ -113,7 +115,15 @@ def collect_activity(ctx: Context, account_ids: list[int], run_id: int, now: dat
             progress.current().advance("Activity")
         rest = [a for a in accounts if a.id not in unchanged]
         stored = _last_snapshots(ctx, [a.id for a in rest])
-        reads = [(a.id, _read_account(reading, a, since, profiles.get(a.id), stored.get(a.id))) for a in rest]
+        reads = [
+            (
+                a.id,
+                _read_account(reading, a, since, profiles.get(a.id), stored.get(a.id))
+                if time.monotonic() < ends
+                else NotRead(f"not reached: the batch's time limit ({ctx.settings.task_time_limit:g} s) had passed"),
+            )
+            for a in rest
+        ]
         for platform, status, new_posts, failure in _write_accounts(ctx, reads, run_id, links, renames):
             platforms.add(platform)
             counts["accounts" if status == "active" else status] += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
@@ -187,9 +188,15 @@ def council_lanes(ctx: Context, codes: list[str]) -> list[list[str]]:
 
 def scrape_lane(ctx: Context, codes: list[str], run_id: int, today: date) -> list[Outcome]:
     """Rosters, then profile pages, for each council of one lane in turn. A council whose step could
-    not even be recorded (the database failing under it) is reported failed, and the lane goes on."""
+    not even be recorded (the database failing under it) is reported failed, and the lane goes on;
+    those not reached within the task time limit (``CLLR_TASK_TIME_LIMIT``) are reported failed."""
     outcomes = []
+    ends = time.monotonic() + ctx.settings.task_time_limit
     for code in codes:
+        if time.monotonic() >= ends:  # each fetch is bounded (CLLR_DEADLINE), so the lane stops soon after
+            reason = f"not reached: the lane's time limit ({ctx.settings.task_time_limit:g} s) had passed"
+            outcomes.append(Outcome("roster", code, "failed", reason))
+            continue
         try:
             outcomes += _scrape_council(ctx, code, run_id, today)
         except Exception as exc:
