@@ -6,6 +6,7 @@ which the CLI passes in as overrides. Every setting is listed in docs/operations
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -90,6 +91,11 @@ class Settings(BaseSettings):
             "Public URL of the corrections intake (`cllr intake`). When set, every councillor page "
             "links to its suggest-a-correction form and every council page to the council form."
         ),
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses or networks of the reverse proxies in front of `cllr intake` (comma-separated, "
+        "e.g. 127.0.0.1,10.0.0.0/8): only from these is a client's address taken from X-Forwarded-For.",
     )
     bluesky_appview: str = Field("https://public.api.bsky.app", description="Bluesky AppView for public reads.")
     x_bearer_token: SecretStr | None = Field(
@@ -183,6 +189,19 @@ class Settings(BaseSettings):
         for host, target in parsed.items():
             check_connect_target(host, target)
         return parsed
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _parse_networks(cls, value):
+        if isinstance(value, str):
+            value = value.split(",")
+        networks = [item.strip() for item in value or [] if item.strip()]
+        for item in networks:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an address or network (e.g. 10.0.0.0/8)") from None
+        return networks
 
     @field_validator("councils", mode="before")
     @classmethod

@@ -107,7 +107,9 @@ def serving(app, host: str = "127.0.0.1") -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind((host, 0))
         port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="error", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=host, port=port, log_level="error", lifespan="off", proxy_headers=False)
+    )  # as `cllr intake` runs it
     thread = threading.Thread(target=server.run, name="intake", daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -363,6 +365,45 @@ def test_an_address_that_keeps_failing_is_locked_out_for_a_while(db, intake):
         assert intake.get("/api/v1/councillors", headers={"Authorization": "Bearer wrong"}).status_code == 401
     response = intake.get("/api/v1/councillors", headers={"Authorization": f"Bearer {token_for(db, 'XAA')}"})
     assert response.status_code == 429 and int(response.headers["retry-after"]) > 0
+
+
+@pytest.fixture
+def behind_proxy(db):
+    """The intake as deployed: behind a TLS reverse proxy on 127.0.0.1 that sets X-Forwarded-For."""
+    app = create_app(db, public_url="https://intake.example/", trusted_proxies=["127.0.0.1/32"])
+    with serving(app) as base_url, httpx.Client(base_url=base_url, timeout=10) as client:
+        yield client
+
+
+def test_behind_a_trusted_proxy_one_clients_failures_do_not_lock_out_another(db, behind_proxy):
+    bad = {"Authorization": "Bearer wrong", "X-Forwarded-For": "198.51.100.7"}
+    for _ in range(20):
+        assert behind_proxy.get("/api/v1/councillors", headers=bad).status_code == 401
+    assert behind_proxy.get("/api/v1/councillors", headers=bad).status_code == 429
+    council = {"Authorization": f"Bearer {token_for(db, 'XAA')}", "X-Forwarded-For": "203.0.113.9"}
+    assert behind_proxy.get("/api/v1/councillors", headers=council).status_code == 200
+    # a client cannot pick its own address: the proxy appends the one it saw, and that is the one taken
+    spoofed = {**bad, "X-Forwarded-For": "203.0.113.9, 198.51.100.7"}
+    assert behind_proxy.get("/api/v1/councillors", headers=spoofed).status_code == 429
+    assert {e.address for e in events(db)} == {"198.51.100.7"}
+
+
+def test_forwarded_for_is_ignored_from_a_peer_that_is_not_a_trusted_proxy(db, intake):
+    for n in range(20):  # a direct client rotating the header it writes itself
+        headers = {"Authorization": "Bearer wrong", "X-Forwarded-For": f"198.51.100.{n}"}
+        assert intake.get("/api/v1/councillors", headers=headers).status_code == 401
+    response = intake.get("/api/v1/councillors", headers={"Authorization": "Bearer wrong"})
+    assert response.status_code == 429 and {e.address for e in events(db)} == {"127.0.0.1"}
+
+
+@pytest.mark.parametrize(
+    ("origin", "status"),
+    [("https://intake.example", 201), ("http://intake.example", 403), ("https://evil.example", 403)],
+)
+def test_behind_tls_form_posts_are_checked_against_the_configured_public_origin(db, behind_proxy, origin, status):
+    data = {**add(db), "token": token_for(db, "XAA")}
+    response = behind_proxy.post("/council", data=data, headers={"Content-Type": FORM, "Origin": origin})
+    assert response.status_code == status, response.text
 
 
 def test_each_further_lockout_of_an_address_lasts_twice_as_long(db, intake):

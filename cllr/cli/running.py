@@ -188,4 +188,8 @@ def intake(host: str, port: int) -> None:
     db = Database(settings.db_url)
     db.migrate()
     click.echo(f"Corrections intake on http://{host}:{port}/ (council form /council, public form /suggest)")
-    uvicorn.run(create_app(db, site_url=settings.site_url), host=host, port=port, log_level="info", proxy_headers=False)
+    app = create_app(
+        db, site_url=settings.site_url, public_url=settings.intake_url, trusted_proxies=settings.trusted_proxies
+    )
+    # uvicorn's own proxy headers are off: the intake reads X-Forwarded-For from CLLR_TRUSTED_PROXIES only
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)

@@ -18,10 +18,12 @@ Start it with ``cllr intake`` (docs/corrections.md).
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Iterable
 from datetime import timedelta
 from importlib.resources import files
 from pathlib import Path
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from pydantic import ValidationError
 from sqlalchemy import func, select
@@ -62,9 +64,19 @@ HEADERS = {
 class Intake:
     """The service's state: the database and where the site is (for links back)."""
 
-    def __init__(self, db: Database, *, site_url: str | None = None):
+    def __init__(
+        self,
+        db: Database,
+        *,
+        site_url: str | None = None,
+        public_url: str | None = None,
+        trusted_proxies: Iterable[str] = (),
+    ):
         self.db = db
         self.site_url = (site_url or "").rstrip("/")
+        # the origin browsers see (behind a TLS proxy, https://), when configured (CLLR_INTAKE_URL)
+        self.origin = _origin_of(public_url) if public_url else None
+        self.proxies = [ipaddress.ip_network(item, strict=False) for item in trusted_proxies]
         from cllr.site.build import environment  # the site's own Jinja2 set-up: autoescaping, filters
 
         self.templates = environment()
@@ -88,9 +100,28 @@ class Intake:
     def json(body: dict, status: int = 200, headers: dict | None = None) -> JSONResponse:
         return JSONResponse(body, status_code=status, headers={**HEADERS, **(headers or {})})
 
-    @staticmethod
-    def address(request: Request) -> str | None:
-        return request.client.host if request.client else None
+    def address(self, request: Request) -> str | None:
+        """The client's address: the connection's, or, when that is a trusted proxy (CLLR_TRUSTED_PROXIES),
+        the nearest address in ``X-Forwarded-For`` that is not one of them (what a client writes there
+        itself lies beyond the proxies and is never taken)."""
+        peer = request.client.host if request.client else None
+        if not self._trusted(peer):
+            return peer
+        hops = [h.strip() for h in ",".join(request.headers.getlist("x-forwarded-for")).split(",") if h.strip()]
+        for hop in reversed(hops):
+            if not self._trusted(hop):
+                try:
+                    return str(ipaddress.ip_address(hop))
+                except ValueError:
+                    return peer  # a malformed hop: the proxy's own address, never the client's word
+        return peer
+
+    def _trusted(self, address: str | None) -> bool:
+        try:
+            ip = ipaddress.ip_address(address or "")
+        except ValueError:
+            return False
+        return any(ip in network for network in self.proxies)
 
     async def body(self, request: Request, limit: int) -> bytes:
         declared = request.headers.get("content-length")
@@ -125,9 +156,9 @@ class Intake:
         response.headers.update(headers)
         return response
 
-    @staticmethod
-    def same_site(request: Request) -> None:
-        """A browser form post must come from this service's own pages (S-10)."""
+    def same_site(self, request: Request) -> None:
+        """A browser form post must come from this service's own pages (S-10): its origin is the
+        configured public one (behind a TLS proxy the intake itself sees plain http), else the request's."""
         fetch_site = request.headers.get("sec-fetch-site")
         if fetch_site is not None:
             if fetch_site not in ("same-origin", "none"):
@@ -135,8 +166,8 @@ class Intake:
             return
         origin = request.headers.get("origin")
         if origin is not None:
-            own = f"{request.url.scheme}://{request.url.netloc}"
-            if origin != own:
+            own = self.origin or f"{request.url.scheme}://{request.url.netloc}"
+            if origin.rstrip("/").lower() != own.lower():
                 raise ops.Refused(403, "form posts are accepted only from this service's own pages")
 
     # The JSON API ----------------------------------------------------------------------
@@ -362,8 +393,12 @@ class _TooMany(ops.Refused):
         self.retry_after = retry_after
 
 
-def create_app(db: Database, *, site_url: str | None = None) -> Starlette:
-    intake = Intake(db, site_url=site_url)
+def create_app(
+    db: Database, *, site_url: str | None = None, public_url: str | None = None, trusted_proxies: Iterable[str] = ()
+) -> Starlette:
+    """The intake's ASGI app. ``public_url``: where browsers reach it (``CLLR_INTAKE_URL``), whose origin
+    form posts must come from; ``trusted_proxies``: the reverse proxies whose ``X-Forwarded-For`` is read."""
+    intake = Intake(db, site_url=site_url, public_url=public_url, trusted_proxies=trusted_proxies)
 
     async def refused(request: Request, exc: ops.Refused) -> Response:
         return intake.refused(request, exc)
@@ -388,6 +423,11 @@ def create_app(db: Database, *, site_url: str | None = None) -> Starlette:
 
 
 # Helpers -----------------------------------------------------------------------------------
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _bearer(request: Request) -> str | None:
