@@ -170,7 +170,8 @@ def test_a_council_token_submits_an_account_and_it_is_approved_for_the_next_run(
 
 @pytest.mark.parametrize("state", ["unknown", "revoked", "expired", "malformed", "missing"])
 def test_unknown_revoked_and_expired_tokens_are_refused_and_audited(db, intake, state):
-    token = token_for(db, "XAA", days=-1 if state == "expired" else 365)
+    issued = {"days": 1, "now": utcnow() - timedelta(days=2)} if state == "expired" else {}  # ended yesterday
+    token = token_for(db, "XAA", **issued)
     if state == "revoked":
         with db.session() as session:
             revoke(session, token.split("_")[1])
@@ -706,3 +707,22 @@ def test_the_site_marks_what_a_correction_set_and_links_each_page_to_its_suggest
     assert page(slug(db, "XAA", "3")).select(".corrected") == []
     council = BeautifulSoup((tmp_path / "councils" / "xaa.html").read_text(), "html.parser")
     assert council.find("a", string="corrections form")["href"] == "https://intake.example/council"
+
+
+@pytest.mark.parametrize("days", ["-5", "0", "100000000"])
+def test_a_credential_that_would_be_expired_or_last_for_ever_is_refused_in_one_line(database_url, days):
+    from click.testing import CliRunner
+
+    from cllr.cli import cli
+
+    db = next(two_small_councils(database_url))
+    result = CliRunner(env={"DATABASE_URL": database_url}).invoke(
+        cli, ["credentials", "issue", "XAA", "--label", "Democratic Services", "--days", days]
+    )
+    assert result.exit_code == 2 and "--days" in result.output and "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(ops.Credential)) == 0
+    with db.session() as session, pytest.raises(ValueError, match="from 1 to"):
+        issue(session, "XAA", "Democratic Services", days=int(days))
+    db.dispose()

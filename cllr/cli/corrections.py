@@ -8,6 +8,7 @@ import click
 
 from cllr.cli.common import database
 from cllr.config import Settings
+from cllr.corrections.credentials import DEFAULT_DAYS, MAX_DAYS
 
 
 @click.group()
@@ -18,7 +19,13 @@ def credentials() -> None:
 @credentials.command("issue")
 @click.argument("council")
 @click.option("--label", required=True, help="Who holds it, e.g. 'Democratic Services, J. Officer'.")
-@click.option("--days", default=365, show_default=True, help="Days until it expires.")
+@click.option(
+    "--days",
+    default=DEFAULT_DAYS,
+    show_default=True,
+    type=click.IntRange(1, MAX_DAYS),
+    help=f"Days until it expires (1 to {MAX_DAYS}).",
+)
 def credentials_issue(council: str, label: str, days: int) -> None:
     """Issue COUNCIL (its code, e.g. XAA) a credential; the token is printed once and never stored.
 

@@ -23,6 +23,7 @@ from models.base import utcnow
 from models.corrections import Credential
 
 DEFAULT_DAYS = 365
+MAX_DAYS = 5 * 365  # a credential always expires, within five years
 TOKEN = re.compile(r"cllr_([0-9a-f]{8})_[A-Za-z0-9_-]{43}")
 
 
@@ -39,6 +40,8 @@ def issue(
         raise LookupError(f"no council with code {council_code!r}")
     if not label.strip():
         raise ValueError("say who holds the credential (--label)")
+    if not 1 <= days <= MAX_DAYS:
+        raise ValueError(f"a credential lasts from 1 to {MAX_DAYS} days, not {days}")
     now = now or utcnow()
     prefix = secrets.token_hex(4)
     token = f"cllr_{prefix}_{secrets.token_urlsafe(32)}"
