@@ -10,7 +10,15 @@ from .accounts import (
     SocialAccount,
 )
 from .base import Base
-from .corrections import Correction, CorrectionEvent, Credential, Disagreement, ErasedValue, FieldLock
+from .corrections import (
+    Correction,
+    CorrectionEvent,
+    Credential,
+    Disagreement,
+    ErasedValue,
+    FieldLock,
+    RefusalTally,
+)
 from .directory import Council, Councillor, FormerName, Membership, Party, Ward
 from .figures import CouncilFigure
 from .postcodes import Area, Place, Postcode, PostcodeRelease, RetiredPostcode
@@ -41,6 +49,7 @@ __all__ = [
     "Postcode",
     "PostcodeRelease",
     "ProfileSnapshot",
+    "RefusalTally",
     "RetiredPostcode",
     "Run",
     "RunStep",

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from cllr.handles import NotAnAccount, normalise
@@ -172,6 +172,54 @@ class PublishedRoster(Base):
     status: Mapped[str] = mapped_column(String(20), index=True)
     step_id: Mapped[int | None] = mapped_column(ForeignKey("run_step.id"), index=True)  # the run step that took it
     taken_at: Mapped[datetime | None]
+
+
+class RefusalTally(Base):
+    """Refused requests to the intake, counted: one row per hour, channel, status, client address,
+    credential prefix presented (failed tokens) and credential (refusals of a known one), with how
+    many and the last one's time. A flood of refusals adds to counts, never rows without limit, and
+    lockouts are reckoned from these (``cllr.corrections.intake``). Addresses are cleared after 90
+    days like the audit's (``purge_addresses``)."""
+
+    __tablename__ = "refusal_tally"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hour: Mapped[datetime] = mapped_column(index=True)
+    channel: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[int]
+    address: Mapped[str | None] = mapped_column(String(64), index=True)
+    prefix: Mapped[str | None] = mapped_column(String(16), index=True)
+    credential_id: Mapped[int | None] = mapped_column(ForeignKey("council_credential.id"), index=True)
+    count: Mapped[int] = mapped_column(default=0)
+    last_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def tally_refusal(
+    session: Session,
+    *,
+    channel: str | None,
+    status: int,
+    address: str | None,
+    prefix: str | None = None,
+    credential_id: int | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Count one refused request in its hour's row (a concurrent first one may add a second row for
+    the same hour: the counts are summed, so nothing is lost or doubled)."""
+    now = now or utcnow()
+    key = {
+        "hour": now.replace(minute=0, second=0, microsecond=0),
+        "channel": channel,
+        "status": status,
+        "address": address,
+        "prefix": prefix,
+        "credential_id": credential_id,
+    }
+    table = RefusalTally.__table__
+    match = [table.c[name].is_not_distinct_from(value) for name, value in key.items()]
+    bumped = session.execute(update(table).where(*match).values(count=table.c.count + 1, last_at=now))
+    if not bumped.rowcount:
+        session.execute(insert(table).values(**key, count=1, last_at=now))
 
 
 class ErasedValue(Base):

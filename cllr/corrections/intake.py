@@ -5,12 +5,16 @@ Councils use a JSON API with their credential as a bearer token, or a plain HTML
 the public uses the "suggest a correction" form, which only ever goes to review.
 
 Every request body is limited (64 KiB; 256 KiB for a CSV), every operation is checked by
-``cllr.corrections.operations``, and every submission and refusal is a row of the audit.
+``cllr.corrections.operations``; every submission is a row of the audit, and every refusal is
+counted in its hour's tally (``RefusalTally``: by address, channel, status and credential), so
+that a flood of refused requests adds to counts rather than rows.
 A council may also send its whole roster (``PUT /api/v1/roster``, or the form at
 ``/council/roster``): read by ``cllr.corrections.roster_csv`` and kept for the next run
-(``cllr.corrections.published``). Rate limits are counted from the audit, so they hold
-across processes and restarts: per credential, per address for failed credentials, and
-per address for public suggestions; over a limit the answer is 429 with ``Retry-After``.
+(``cllr.corrections.published``). Rate limits are counted from the database, so they hold
+across processes and restarts: per credential, per address and per credential prefix for
+failed credentials, and per address for public suggestions; over a limit the answer is 429
+with ``Retry-After``. Behind a reverse proxy the client's address is read from
+``X-Forwarded-For`` only from the configured trusted proxies.
 Browser form posts must come from the intake's own pages (``Sec-Fetch-Site``, else ``Origin``).
 
 Start it with ``cllr intake`` (docs/corrections.md).
@@ -36,13 +40,13 @@ from starlette.routing import Route
 from cllr.corrections import operations as ops
 from cllr.corrections import published
 from cllr.corrections.accounts_csv import parse_csv
-from cllr.corrections.credentials import verify
+from cllr.corrections.credentials import TOKEN, verify
 from cllr.corrections.roster_csv import MAX_BYTES as ROSTER_LIMIT
 from cllr.corrections.roster_csv import parse_roster_csv
 from cllr.site.views import gather_people
 from models import Council, Councillor
 from models.base import utcnow
-from models.corrections import Correction, CorrectionEvent
+from models.corrections import Correction, CorrectionEvent, RefusalTally
 from models.db import Database
 
 JSON_LIMIT = 64 * 1024
@@ -51,6 +55,7 @@ ROSTER_FORM_LIMIT = 3 * ROSTER_LIMIT  # a form's body is the CSV URL-encoded: up
 WINDOW = timedelta(hours=1)
 PER_CREDENTIAL = 60  # submissions (requests) per credential per hour
 FAILED_PER_ADDRESS = 20  # refused credentials per address before a lockout (an hour, doubling to a day)
+FAILED_PER_PREFIX = 50  # refused tokens naming one credential prefix, from anywhere, before it is locked likewise
 LOCKOUT_MAX = timedelta(days=1)
 PUBLIC_PER_ADDRESS = 10  # public suggestions per address per hour
 HEADERS = {
@@ -135,15 +140,26 @@ class Intake:
         return bytes(data)
 
     def credential(self, session: Session, request: Request, token: str | None, channel: str):
-        """The request's credential, or a refusal: 429 when the address failed too often, else 401 (audited)."""
-        address = self.address(request)
-        retry = _lockout(session, address)
-        if retry:
-            raise _TooMany(retry, "too many failed credentials from this address")
+        """The request's credential, or a refusal (counted, S-11): 429 when the credential prefix it names
+        has failed too often from anywhere (an attacker rotating addresses), or when a wrong token comes
+        from an address that has failed too often; else 401. A valid token is never refused for other
+        clients' failures at its address (a council behind the same proxy or NAT as an attacker)."""
+        who = ops.Submitter(channel, self.address(request))
+        named = TOKEN.fullmatch(token or "")
+        prefix = named.group(1) if named else None
+        if prefix and (retry := _lockout(session, RefusalTally.prefix == prefix, per=FAILED_PER_PREFIX)):
+            message = "too many failed attempts with this credential: it is locked for a while"
+            ops.refuse_quietly(session, who, ops.Refused(429, message), prefix=prefix)
+            raise _TooMany(retry, message)
         try:
             return verify(session, token)
         except ops.Refused as exc:
-            ops.refuse_quietly(session, ops.Submitter(channel, address), exc)
+            retry = _lockout(session, RefusalTally.address.is_not_distinct_from(who.address), per=FAILED_PER_ADDRESS)
+            if retry:
+                message = "too many failed credentials from this address"
+                ops.refuse_quietly(session, who, ops.Refused(429, message), prefix=prefix)
+                raise _TooMany(retry, message) from None
+            ops.refuse_quietly(session, who, exc, prefix=prefix)
             raise
 
     def refused(self, request: Request, exc: ops.Refused) -> Response:
@@ -286,11 +302,8 @@ class Intake:
     def invalid(
         self, session: Session, who: ops.Submitter, problems: list[dict], what: str = "corrections"
     ) -> Response:
-        detail = "; ".join(f"{p['field']}: {p['problem']}" for p in problems[:20])
-        if what == "roster":
-            detail = "roster: " + "; ".join(f"line {p['line']}, {p['field']}: {p['problem']}" for p in problems[:20])
-        ops.refuse_quietly(session, who, ops.Refused(422, detail))
         error = "the roster is not valid" if what == "roster" else "the corrections are not valid"
+        ops.refuse_quietly(session, who, ops.Refused(422, error))  # counted; the problems go back to the sender
         return self.json({"error": f"{error}; nothing was stored", "problems": problems}, 422)
 
     # The HTML forms ----------------------------------------------------------------------
@@ -465,29 +478,31 @@ def _one_operation(values: dict[str, str]):
         return [], ops.problems(exc)
 
 
-def _lockout(session: Session, address: str | None) -> int:
-    """Seconds an address must wait after failing credentials too often; 0 if it may try.
+def _lockout(session: Session, *where, per: int) -> int:
+    """Seconds a client (``where``: an address, or a credential prefix) must wait after failing
+    credentials too often; 0 if it may try.
 
-    Each time the day's refused credentials from an address reach another
-    ``FAILED_PER_ADDRESS``, it waits twice as long as the time before: an hour from its last
-    failure, then two, four, up to a day (S-11's exponential lockout).
+    Each time the day's failed credentials reach another ``per``, it waits twice as long as the
+    time before: an hour from the failure that reached it, then two, four, up to a day (S-11's
+    exponential lockout). Failures are counted per hour (``RefusalTally``): the failure that
+    reached a level is taken as its hour's last, which can only lengthen the wait.
     """
     now = utcnow()
-    failures = session.scalars(
-        select(CorrectionEvent.at)
-        .where(
-            CorrectionEvent.address == address,
-            CorrectionEvent.action == "refused",
-            CorrectionEvent.detail.like("401:%"),
-            CorrectionEvent.at >= now - LOCKOUT_MAX,
-        )
-        .order_by(CorrectionEvent.at)
+    rows = session.execute(
+        select(RefusalTally.count, RefusalTally.last_at)
+        .where(*where, RefusalTally.status == 401, RefusalTally.last_at >= now - LOCKOUT_MAX)
+        .order_by(RefusalTally.hour, RefusalTally.last_at)
     ).all()
-    level = len(failures) // FAILED_PER_ADDRESS
+    level = sum(count for count, _ in rows) // per
     if level == 0:
         return 0
-    until = failures[level * FAILED_PER_ADDRESS - 1] + min(WINDOW * 2 ** (level - 1), LOCKOUT_MAX)
-    return max(0, int((until - now).total_seconds()) + 1) if until > now else 0
+    counted = 0
+    for count, at in rows:
+        counted += count
+        if counted >= level * per:
+            until = at + min(WINDOW * 2 ** (level - 1), LOCKOUT_MAX)
+            return max(0, int((until - now).total_seconds()) + 1) if until > now else 0
+    return 0
 
 
 def _retry_after(session: Session, *where, limit: int, distinct_batches: bool = False) -> int:

@@ -35,6 +35,8 @@ from models.corrections import (
     Credential,
     Disagreement,
     FieldLock,
+    RefusalTally,
+    tally_refusal,
 )
 from models.links import link_account, link_level
 from models.merge import party_for, ward_for
@@ -231,11 +233,11 @@ def submit(session: Session, operations: list[_Operation], who: Submitter) -> li
     for op in operations:
         councillor = session.scalar(select(Councillor).where(Councillor.slug == op.councillor))
         if councillor is None:
-            refuse(session, who, 404, f"no councillor {op.councillor!r}", batch=batch)
+            refuse(session, who, 404, f"no councillor {op.councillor!r}")
         if who.credential is not None and councillor.council_id != who.credential.council_id:
-            refuse(session, who, 403, f"councillor {op.councillor!r} is not one of this council's", batch=batch)
+            refuse(session, who, 403, f"councillor {op.councillor!r} is not one of this council's")
         if isinstance(op, SetWard) and _find_ward(session, councillor.council_id, op.ward) is None:
-            refuse(session, who, 422, f"{op.ward!r} is not one of the council's wards", batch=batch)
+            refuse(session, who, 422, f"{op.ward!r} is not one of the council's wards")
         targets.append(councillor)
     corrections = []
     now = utcnow()
@@ -263,26 +265,25 @@ def submit(session: Session, operations: list[_Operation], who: Submitter) -> li
     return corrections
 
 
-def refuse(session: Session, who: Submitter, status: int, message: str, *, batch: str | None = None) -> None:
-    """Record a refused submission in the audit, then raise :class:`Refused`."""
+def refuse(session: Session, who: Submitter, status: int, message: str) -> None:
+    """Count a refused submission (``refuse_quietly``), then raise :class:`Refused`."""
     exc = Refused(status, message)
-    refuse_quietly(session, who, exc, batch=batch)
+    refuse_quietly(session, who, exc)
     raise exc
 
 
-def refuse_quietly(session: Session, who: Submitter, exc: Refused, *, batch: str | None = None) -> None:
-    """Record a refusal in the audit (the caller answers it)."""
-    session.add(
-        CorrectionEvent(
-            action="refused",
-            credential_id=who.credential.id if who.credential else None,
-            council_id=who.council_id,
-            channel=who.channel,
-            address=who.address,
-            actor=who.actor,
-            batch=batch,
-            detail=f"{exc.status}: {exc.message}".replace("\x00", "?")[:2000],
-        )
+def refuse_quietly(session: Session, who: Submitter, exc: Refused, *, prefix: str | None = None) -> None:
+    """Count a refusal in its hour's tally (the caller answers it, saying why): by channel, status,
+    address, the credential if one was known, and ``prefix``, the credential prefix a failed token
+    named. Refusals are counted, not kept one audit row each, so a flood of them cannot grow the
+    append-only audit (``models.corrections.RefusalTally``)."""
+    tally_refusal(
+        session,
+        channel=who.channel,
+        status=exc.status,
+        address=who.address,
+        prefix=prefix,
+        credential_id=who.credential.id if who.credential else None,
     )
 
 
@@ -570,15 +571,19 @@ def _release(session: Session, councillor_id: int, field: str, correction: Corre
 
 
 def purge_addresses(session: Session, *, now: datetime | None = None, days: int = ADDRESS_DAYS) -> int:
-    """Clear the client address of audit rows older than ``days`` (the one change the audit allows); returns how many."""
+    """Clear the client address of audit rows and refusal tallies older than ``days`` (the one change
+    the audit allows); returns how many rows."""
     cutoff = (now or utcnow()) - timedelta(days=days)
-    result = session.execute(
-        update(CorrectionEvent)
-        .where(CorrectionEvent.at < cutoff, CorrectionEvent.address.is_not(None))
-        .values(address=None)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount or 0
+    cleared = 0
+    for model, when in ((CorrectionEvent, CorrectionEvent.at), (RefusalTally, RefusalTally.last_at)):
+        result = session.execute(
+            update(model)
+            .where(when < cutoff, model.address.is_not(None))
+            .values(address=None)
+            .execution_options(synchronize_session=False)
+        )
+        cleared += result.rowcount or 0
+    return cleared
 
 
 def close_disagreement(session: Session, disagreement_id: int) -> Disagreement:
