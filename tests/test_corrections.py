@@ -474,6 +474,35 @@ def submit(db, *operations, code="XAA", channel="api"):
         ]
 
 
+def statuses(db, ids) -> list[str]:
+    with db.session() as session:
+        return [session.get(Correction, i).status for i in ids]
+
+
+def test_a_council_cannot_claim_another_councils_councillors_account_without_review(db):
+    """XAB's councillor's account, added by XAA's credential to one of XAA's: it waits for review,
+    and nothing is linked until someone approves it."""
+    theirs = "https://bsky.app/profile/theirs.south.example"
+    [linked] = submit(db, add(db, code="XAB", account=theirs), code="XAB")
+    with db.session() as session:
+        assert ops.apply_approved(session)[0] == 1
+    [claimed] = submit(db, add(db, code="XAA", account=theirs), code="XAA")
+    [own] = submit(db, add(db, code="XAA", account="https://bsky.app/profile/ours.north.example"), code="XAA")
+    assert statuses(db, [linked, claimed, own]) == ["applied", "queued", "approved"]
+    assert "another council" in events(db, "submitted")[-2].detail
+
+
+def test_a_councils_operations_past_the_volume_allowed_go_to_review(db):
+    many = [add(db, account=f"https://bsky.app/profile/p{n}.north.example") for n in range(ops.AUTO_PER_REQUEST + 5)]
+    ids = submit(db, *many)
+    assert statuses(db, ids) == ["approved"] * ops.AUTO_PER_REQUEST + ["queued"] * 5
+    day = []  # more requests the same day: none beyond AUTO_PER_DAY without review
+    while len(day) < ops.AUTO_PER_DAY:
+        batch = [add(db, account=f"https://bsky.app/profile/d{len(day) + n}.north.example") for n in range(25)]
+        day += submit(db, *batch)
+    assert statuses(db, day).count("approved") == ops.AUTO_PER_DAY - ops.AUTO_PER_REQUEST
+
+
 def test_a_name_change_waits_for_review_and_an_account_applies(db):
     name_id, account_id = submit(
         db, {"op": "set_name", "councillor": slug(db, "XAA"), "name": "Jo Corrected", "evidence_url": EVIDENCE}, add(db)

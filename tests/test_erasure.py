@@ -241,3 +241,47 @@ def test_the_run_artifacts_prefect_keeps_name_no_person_or_account():
     assert "roster XAB: failed" in markdown and "activity bluesky x3: done" in markdown
     assert rows == [{"council": "XAB", "roster": "failed", "profiles": "failed"}]
     assert any(personal in p for p in summary["problems"])  # the ledger keeps the reasons, for the operator
+
+
+@pytest.mark.parametrize(("other", "erased"), [("XAA", True), ("XAB", False)])
+def test_another_councils_link_never_blocks_an_erasure_but_a_colleagues_does(database_url, other, erased):
+    """An account linked to XAB's councillor and to a councillor of ``other``: another council's link
+    (XAA's, perhaps added by its credential) does not block XAB's councillor's erasure; a colleague's
+    on XAB (a ward team's shared account) does: that link is removed by a correction instead."""
+    from cllr.handles import normalise
+    from models.links import link_account
+
+    db = next(two_small_councils(database_url))
+    account = "https://bsky.app/profile/shared-account.south.example"
+    with db.session() as session:
+        [subject, colleague] = session.scalars(
+            select(Councillor).where(Councillor.council.has(code="XAB")).order_by(Councillor.id).limit(2)
+        ).all()
+        third = (
+            colleague
+            if other == "XAB"
+            else session.scalars(
+                select(Councillor).where(Councillor.council.has(code=other)).order_by(Councillor.id)
+            ).first()
+        )
+        for holder in (subject, third):
+            link_account(
+                session,
+                holder.id,
+                normalise(account),
+                method="council_profile",
+                source_url=holder.profile_url or "https://x.example/p",
+                run_id=None,
+            )
+        slug = subject.slug
+    with db.session() as session:
+        if erased:
+            report = erase(session, slug, account, actor="operator", reason="request 5")
+            assert report.accounts == 1
+        else:
+            with pytest.raises(ops.Refused, match="other councillors of the council"):
+                erase(session, slug, account, actor="operator", reason="request 5")
+    with db.session() as session:
+        left = session.scalar(select(func.count()).select_from(SocialAccount))
+    assert left == (0 if erased else 1)
+    db.dispose()

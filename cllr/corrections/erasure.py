@@ -111,7 +111,8 @@ def erase(
 
     Refused (nothing changed) when the value is too short, is the councillor's current
     name (correct the name first), is not found among the councillor's data, or is an
-    account other councillors are linked to too (remove that link with a correction).
+    account other councillors of the same council are linked to too (remove that link with
+    a correction). Another council's link to it never blocks it.
     """
     value = value.strip()
     if len(value) < MIN_LENGTH:
@@ -229,16 +230,23 @@ def _their_accounts(session: Session, councillor: Councillor, value: str) -> lis
     accounts = list(session.scalars(select(SocialAccount).where(SocialAccount.key.in_(keys))))
     theirs = []
     for account in accounts:
-        holders = set(
-            session.scalars(select(AccountEvidence.councillor_id).where(AccountEvidence.account_id == account.id))
+        holders = dict(
+            session.execute(
+                select(AccountEvidence.councillor_id, Councillor.council_id)
+                .join(Councillor, Councillor.id == AccountEvidence.councillor_id)
+                .where(AccountEvidence.account_id == account.id)
+            ).all()
         )
-        if holders - {councillor.id}:
+        colleagues = {
+            cid for cid, council in holders.items() if cid != councillor.id and council == councillor.council_id
+        }
+        if colleagues:  # a shared account of the council's (a ward team's): another link is removed, not all
             raise Refused(
                 409,
-                "the account is linked to other councillors too: remove this councillor's link "
+                "the account is linked to other councillors of the council too: remove this councillor's link "
                 "with a correction (remove_account) instead",
             )
-        if councillor.id in holders:
+        if councillor.id in holders:  # another council's link never blocks it: that council cannot speak for them
             theirs.append(account)
     return theirs
 
