@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from sqlalchemy import event, func, select, text
 
 from cllr.corrections import operations as ops
+from cllr.corrections import review
 from cllr.corrections.accounts_csv import parse_csv
 from cllr.corrections.credentials import issue, revoke
 from cllr.corrections.intake import PER_CREDENTIAL, create_app
@@ -493,14 +494,14 @@ def test_a_council_cannot_claim_another_councils_councillors_account_without_rev
 
 
 def test_a_councils_operations_past_the_volume_allowed_go_to_review(db):
-    many = [add(db, account=f"https://bsky.app/profile/p{n}.north.example") for n in range(ops.AUTO_PER_REQUEST + 5)]
+    many = [add(db, account=f"https://bsky.app/profile/p{n}.north.example") for n in range(review.AUTO_PER_REQUEST + 5)]
     ids = submit(db, *many)
-    assert statuses(db, ids) == ["approved"] * ops.AUTO_PER_REQUEST + ["queued"] * 5
+    assert statuses(db, ids) == ["approved"] * review.AUTO_PER_REQUEST + ["queued"] * 5
     day = []  # more requests the same day: none beyond AUTO_PER_DAY without review
-    while len(day) < ops.AUTO_PER_DAY:
+    while len(day) < review.AUTO_PER_DAY:
         batch = [add(db, account=f"https://bsky.app/profile/d{len(day) + n}.north.example") for n in range(25)]
         day += submit(db, *batch)
-    assert statuses(db, day).count("approved") == ops.AUTO_PER_DAY - ops.AUTO_PER_REQUEST
+    assert statuses(db, day).count("approved") == review.AUTO_PER_DAY - review.AUTO_PER_REQUEST
 
 
 def test_a_name_change_waits_for_review_and_an_account_applies(db):

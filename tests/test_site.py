@@ -127,6 +127,24 @@ def test_a_rebuild_replaces_the_site_whole(tmp_path):
     db.dispose()
 
 
+def test_the_published_site_is_readable_by_a_web_server_and_an_interrupted_builds_staging_is_removed(tmp_path):
+    import os
+    import time
+
+    db = Database(f"sqlite:///{tmp_path / 'site.sqlite3'}")
+    db.migrate()
+    interrupted, fresh = tmp_path / ".site-interrupted", tmp_path / ".site-building-now"
+    for folder in (interrupted, fresh):
+        (folder / "councillors").mkdir(parents=True)
+    long_ago = time.time() - 2 * 3600
+    os.utime(interrupted, (long_ago, long_ago))
+    with db.session() as session:
+        build_site(session, tmp_path / "site")
+    assert (tmp_path / "site").stat().st_mode & 0o777 == 0o755  # a web server running as another user reads it
+    assert not interrupted.exists() and fresh.exists()  # another build's may still be under way
+    db.dispose()
+
+
 def _one_councillor(tmp_path: Path) -> tuple[Database, Path]:
     """A database of one fictional council with one councillor (xaa-jo), and where its site goes."""
     db = Database(f"sqlite:///{tmp_path / 'site.sqlite3'}")

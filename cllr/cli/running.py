@@ -154,19 +154,18 @@ def run(
 @click.argument("directory", default="var/demo/site", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--port", default=8000, show_default=True)
 def serve(directory: Path, port: int) -> None:
-    """Serve the built site on http://127.0.0.1:PORT (optional: the files also open from disk).
+    """Serve the built site on http://127.0.0.1:PORT for a look before it is published: its files only
+    (no listings, no dotfiles, nothing outside it), with a static host's security headers.
 
     Example:
 
         cllr serve var/demo/site --port 8000
     """
-    from functools import partial
-    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+    from cllr.site.serving import site_server
 
     if not (directory / "index.html").exists():
         raise click.ClickException(f"no site in {directory}: run `make demo` (or `cllr demo`) first")
-    handler = partial(SimpleHTTPRequestHandler, directory=str(directory))
-    with ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+    with site_server(directory, port) as server:
         click.echo(f"Serving {directory} on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
         try:
             server.serve_forever()

@@ -21,9 +21,10 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from cllr.corrections import review
 from cllr.handles import NotAnAccount, normalise
 from cllr.names import clean_name, tidy, ward_key
 from cllr.urls import safe_url
@@ -41,11 +42,7 @@ from models.corrections import (
 from models.links import link_account, link_level
 from models.merge import party_for, ward_for
 
-LOW_RISK = frozenset({"add_account", "remove_account"})  # applied without review when a council sends them
 MAX_PER_REQUEST = 100
-# A council's low-risk operations go without review up to these volumes; beyond them, to review.
-AUTO_PER_REQUEST = 25
-AUTO_PER_DAY = 200
 ADDRESS_DAYS = 90  # the audit keeps a client's address this long (for rate limits and abuse), then clears it
 
 
@@ -244,9 +241,9 @@ def submit(session: Session, operations: list[_Operation], who: Submitter) -> li
         targets.append(councillor)
     corrections = []
     now = utcnow()
-    auto_left = _auto_left(session, who, now)
+    auto_left = review.auto_left(session, who.credential, now)
     for op, councillor in zip(operations, targets, strict=True):
-        status, why = _status(session, who, op, councillor, auto_left)
+        status, why = review.status(session, who.credential, op, councillor, auto_left)
         auto_left -= status == "approved"
         correction = Correction(
             channel=who.channel,
@@ -269,57 +266,6 @@ def submit(session: Session, operations: list[_Operation], who: Submitter) -> li
     if who.credential is not None:
         who.credential.last_used_at = now
     return corrections
-
-
-def _auto_left(session: Session, who: Submitter, now: datetime) -> int:
-    """How many more of a council's low-risk operations may go without review in this request:
-    ``AUTO_PER_REQUEST``, and no more than its credential has left of ``AUTO_PER_DAY``."""
-    if who.credential is None:
-        return 0
-    today = session.scalar(
-        select(func.count())
-        .select_from(Correction)
-        .where(
-            Correction.credential_id == who.credential.id,
-            Correction.submitted_at >= now - timedelta(days=1),
-            Correction.status != "queued",
-        )
-    )
-    return max(0, min(AUTO_PER_REQUEST, AUTO_PER_DAY - (today or 0)))
-
-
-def _status(session: Session, who: Submitter, op: _Operation, councillor: Councillor, auto_left: int):
-    """A new correction's status ("approved": applied without review; "queued": for review) and why
-    it waits, when a council's low-risk operation does: past the volume allowed without review, or
-    an account already linked to another council's councillor (a council speaks for its own only)."""
-    if who.credential is None or op.op not in LOW_RISK:
-        return "queued", None
-    if auto_left <= 0:
-        return "queued", f"over {AUTO_PER_REQUEST} a request or {AUTO_PER_DAY} a day without review"
-    if isinstance(op, AddAccount) and _linked_elsewhere(session, op.account, councillor.council_id):
-        return "queued", "the account is linked to another council's councillor"
-    return "approved", None
-
-
-def _linked_elsewhere(session: Session, account: str, council_id: int) -> bool:
-    """Whether the account is linked now (unwithdrawn evidence) to a councillor of another council."""
-    try:
-        key = normalise(account).key
-    except NotAnAccount:
-        return False
-    return bool(
-        session.scalar(
-            select(func.count())
-            .select_from(AccountEvidence)
-            .join(SocialAccount, SocialAccount.id == AccountEvidence.account_id)
-            .join(Councillor, Councillor.id == AccountEvidence.councillor_id)
-            .where(
-                SocialAccount.key == key,
-                AccountEvidence.withdrawn_at.is_(None),
-                Councillor.council_id != council_id,
-            )
-        )
-    )
 
 
 def refuse(session: Session, who: Submitter, status: int, message: str) -> None:

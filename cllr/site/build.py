@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
@@ -166,7 +167,9 @@ def build_site(
     data["intake_url"] = (intake_url or "").rstrip("/") or None
     env = environment()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_staging(out_dir.parent)
     staging = Path(tempfile.mkdtemp(prefix=".site-", dir=out_dir.parent))
+    staging.chmod(0o755)  # mkdtemp's 0700 would keep a web server running as another user out
     try:
         # The directory just read lives as long as the build: collections need not walk it, and
         # the forked renderer of the councillor pages shares it without copying what they touch.
@@ -192,6 +195,20 @@ def build_site(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return Build(pages, helper.private_mb)
+
+
+STALE_STAGING = 3600  # seconds untouched after which a build's staging folder is an interrupted build's
+
+
+def _remove_stale_staging(parent: Path) -> None:
+    """Remove the staging folders (``.site-*``) of builds interrupted before they were published."""
+    cutoff = time.time() - STALE_STAGING
+    for folder in parent.glob(".site-*"):
+        try:
+            if folder.is_dir() and not folder.is_symlink() and folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue
 
 
 def _keep_unchanged(staging: Path, published: Path) -> int:
