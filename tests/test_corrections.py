@@ -198,6 +198,15 @@ def test_unknown_revoked_and_expired_tokens_are_refused_and_audited(db, intake, 
     assert refusals(db) == [("api", 401, "127.0.0.1", prefix, None, 1)] and events(db) == []
 
 
+def test_a_credential_used_only_to_read_is_shown_as_used(db, intake):
+    token = token_for(db, "XAA")
+    with db.session() as session:
+        assert session.scalar(select(ops.Credential.last_used_at)) is None
+    assert intake.get("/api/v1/councillors", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    with db.session() as session:
+        assert session.scalar(select(ops.Credential.last_used_at)) is not None
+
+
 def test_a_councils_token_cannot_correct_another_councils_councillor(db, intake):
     token = token_for(db, "XAA")
     response = post(intake, token, add(db, code="XAB"))

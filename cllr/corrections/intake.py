@@ -152,7 +152,9 @@ class Intake:
             ops.refuse_quietly(session, who, ops.Refused(429, message), prefix=prefix)
             raise _TooMany(retry, message)
         try:
-            return verify(session, token)
+            credential = verify(session, token)
+            credential.last_used_at = utcnow()  # reading counts as use, as writing does
+            return credential
         except ops.Refused as exc:
             retry = _lockout(session, RefusalTally.address.is_not_distinct_from(who.address), per=FAILED_PER_ADDRESS)
             if retry:
