@@ -700,3 +700,30 @@ def test_the_docs_carry_the_generated_dictionary():
     docs = (ROOT / "docs" / "open-data.md").read_text(encoding="utf-8")
     assert columns_markdown() in docs, "paste cllr.site.opendata.columns_markdown() into docs/open-data.md"
     assert LICENCE["name"] in docs
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "refused"),
+    [
+        (("councillors", 0, "accounts", 0, "level"), "probably", True),
+        (("councillors", 0, "accounts", 0, "role"), "friend", True),
+        (("councils", 0, "active_share_of_seats"), 1.5, True),
+        (("councils", 0, "active_share_of_seats"), -0.1, True),
+        (("councils", 0, "vacant_seats"), -1, True),
+        (("councils", 0, "nation"), "Mercia", True),
+        (("councils", 0, "active_share_of_seats"), 1.0, False),
+        (("councils", 0, "active_share_of_seats"), None, False),
+        (("councillors", 0, "accounts", 0, "level"), "verified", False),
+    ],
+)
+def test_the_json_schema_states_the_values_and_bounds_its_readme_promises(downloads, where, value, refused):
+    out = downloads["out"]
+    schema = json.loads((out / "directory.schema.json").read_text(encoding="utf-8"))
+    document = json.loads((out / "directory.json").read_text(encoding="utf-8"))
+    document["councillors"] = [p for p in document["councillors"] if p["accounts"]]
+    place = document
+    for step in where[:-1]:
+        place = place[step]
+    place[where[-1]] = value
+    errors = list(Draft202012Validator(schema).iter_errors(document))
+    assert bool(errors) is refused, [e.message for e in errors[:3]]

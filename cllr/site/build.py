@@ -87,6 +87,13 @@ DOWNLOADS = [
         "tool": "any JSON reader",
     },
     {
+        "name": "directory.schema.json",
+        "href": "data/directory.schema.json",
+        "what": "The JSON Schema (2020-12) that directory.json and each council's JSON file are valid against: "
+        "every field's type, the values a coded field may take, and the bounds of counts and shares",
+        "tool": "any JSON Schema validator (Python's jsonschema)",
+    },
+    {
         "name": "popolo.json",
         "href": "data/popolo.json",
         "what": "People, organisations (councils, parties) and memberships in the Popolo civic-data format",

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from cllr.evidence import LEVELS
+from cllr.evidence import LEVELS, ROLES
 
 # ---------------------------------------------------------------------------------------
 # The data dictionary: one table of column definitions for every CSV and JSON record.
@@ -26,6 +26,21 @@ TYPES = {
 }
 
 
+NATIONS = ("England", "Scotland", "Wales", "Northern Ireland")
+COUNCIL_TYPES = ("NMD", "UA", "MD", "LBO", "CTY", "CC", "SCO", "WPA", "NID")
+ROSTER_STATUSES = (
+    "applied",
+    "unchanged",
+    "failed",
+    "quarantined",
+    "skipped",
+    "skipped_robots",
+    "disabled",
+    "never read",
+)
+ACCOUNT_STATUSES = ("new", "active", "moved", "not_found", "unsupported", "error")
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -35,6 +50,11 @@ class Column:
     # For the councillors' columns: where the value sits in JSON, on the councillor, on each of
     # their ``memberships`` or on both (a CSV row is one membership, with its councillor's values).
     scope: str = "councillor"  # councillor | membership | both
+    # What the JSON schema states beyond the type: the only values a text may take, and a number's
+    # bounds (an integer is a count, never negative, unless ``minimum`` says otherwise).
+    enum: tuple[str, ...] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
 
 
 COLUMNS: dict[str, tuple[Column, ...]] = {
@@ -46,8 +66,13 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         ),
         Column("gss", "text", "The council's GSS code (ONS).", optional=True),
         Column("name", "text", "The council's official name."),
-        Column("nation", "text", "England, Scotland, Wales or Northern Ireland."),
-        Column("council_type", "text", "The register's type code: NMD, UA, MD, LBO, CTY, CC, SCO, WPA or NID."),
+        Column("nation", "text", "England, Scotland, Wales or Northern Ireland.", enum=NATIONS),
+        Column(
+            "council_type",
+            "text",
+            "The register's type code: NMD, UA, MD, LBO, CTY, CC, SCO, WPA or NID.",
+            enum=COUNCIL_TYPES,
+        ),
         Column(
             "seats",
             "integer",
@@ -61,6 +86,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             "Where `seats` comes from: `published`, or `roster` (its councillors plus the vacant seats it "
             "lists, on the day of `seats_counted_on`); empty while unknown.",
             optional=True,
+            enum=("published", "roster"),
         ),
         Column("seats_counted_on", "date", "The day the seats were counted from the roster.", optional=True),
         Column("vacant_seats", "integer", "Vacant seats the council's roster lists."),
@@ -70,6 +96,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             "How the council's roster was last read: `applied` or `unchanged` (read), `failed`, `quarantined` "
             "(held back for review), `skipped` (no scraper or selectors yet), `skipped_robots`, `disabled`, "
             "or `never read`. Councils not read have no councillors here: the directory's coverage.",
+            enum=ROSTER_STATUSES,
         ),
         Column("roster_checked_at", "datetime", "When the council's roster was last read.", optional=True),
         Column("fictional", "boolean", "`true` for the invented councils of the demo: nothing about them is real."),
@@ -95,6 +122,8 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             "the seat count is unknown or below the councillors listed, or when "
             "we list none.",
             optional=True,
+            minimum=0,
+            maximum=1,
         ),
     ),
     "councillors": (
@@ -175,6 +204,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             "text",
             "`councillor` (their account as a councillor), `personal` (a personal account they "
             "declare) or `campaign` (a party, campaign or ward-team account).",
+            enum=ROLES,
         ),
         Column(
             "level",
@@ -182,6 +212,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             "How sure the link is, strongest first: "
             + ", ".join(f"`{lv}`" for lv in LEVELS)
             + ". Every level but `unconfirmed` (a name match only) is confirmed (docs/metrics.md).",
+            enum=LEVELS,
         ),
         Column("methods", "list", "How the link is known: the methods of its current evidence (docs/metrics.md)."),
         Column("first_seen_at", "datetime", "When a source first linked this account to this councillor."),
@@ -191,6 +222,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             "text",
             "The account as last collected: `new` (not collected yet), `active`, `moved`, "
             "`not_found`, `unsupported` (a platform we do not measure) or `error`.",
+            enum=ACCOUNT_STATUSES,
         ),
         Column(
             "metrics_as_of",
@@ -215,6 +247,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             "Followers now minus followers 30 or more days before (negative when "
             "fewer); empty until the account has been followed that long.",
             optional=True,
+            minimum=float("-inf"),
         ),
         Column(
             "complete",

@@ -34,6 +34,14 @@ def _record_schema(table: str, scopes: tuple[str, ...] = ("councillor", "both"),
     properties = {}
     for column in (c for c in COLUMNS[table] if c.scope in scopes):
         schema = dict(_JSON_TYPES[column.type], description=column.description)
+        if column.enum is not None:
+            schema["enum"] = [*column.enum, *([None] if column.optional else [])]
+        if column.type in ("integer", "decimal"):
+            minimum = 0 if column.minimum is None else column.minimum
+            if minimum != float("-inf"):
+                schema["minimum"] = minimum
+            if column.maximum is not None:
+                schema["maximum"] = column.maximum
         if column.optional:
             schema["type"] = [schema["type"], "null"]
         properties[column.name] = schema
@@ -128,7 +136,7 @@ Generated {timestamp(generated_at)}. Licence: [{LICENCE["name"]}]({LICENCE["url"
 | `accounts.csv` | One row per current link between a councillor and an account, with its evidence level and latest activity figures | as above |
 | `councils.csv` | One row per council in the registry, with counts | as above |
 | `councils/<code>.csv` | One council's rows of `councillors.csv` (`<code>` is the register code in lower case) | as above |
-| `directory.json` | Councils, and councillors with their memberships and accounts nested; valid against `directory.schema.json` | any JSON reader |
+| `directory.json` | Councils, and councillors with their memberships and accounts nested; valid against `directory.schema.json`, which states every field's type, the values each coded field may take (evidence levels, roles, statuses, nations, council types) and the bounds of counts (never negative) and shares (0 to 1) | any JSON reader |
 | `councils/<code>.json` | The same for one council | any JSON reader |
 | `popolo.json` | Persons, organizations (councils and parties) and every membership period, in the [Popolo](http://www.popoloproject.com/) format | any JSON reader; Popolo tools |
 | `cllr.sqlite3` | The published tables of the database, history included | `sqlite3`, DB Browser for SQLite, Datasette |
