@@ -100,22 +100,32 @@ def site(site_dir) -> str:
 
 
 def watch(page) -> list[str]:
-    """Collect what goes wrong on a page: console errors (a CSP block is one), uncaught
-    exceptions, failed requests, and any request to a host other than 127.0.0.1. The
-    browser's own request for /favicon.ico is not the site's (the pages name no icon)."""
+    """Collect what goes wrong on a page: console errors (a CSP block is one, a 404 another),
+    uncaught exceptions, failed requests, answers of 400 and over, and any request to a host
+    other than 127.0.0.1. The icon the pages name is fetched lazily: a navigation that leaves
+    the page first aborts its request, which is not a fault of the site's."""
     problems: list[str] = []
 
     def console(message) -> None:
-        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
+        if message.type == "error":
             problems.append(f"{page.url}: console error: {message.text} ({message.location.get('url')})")
 
     def request(req) -> None:
         if urlsplit(req.url).hostname != "127.0.0.1":
             problems.append(f"{page.url}: requested {req.url}")
 
+    def failed(req) -> None:
+        if not (req.url.endswith("/static/favicon.svg") and req.failure == "net::ERR_ABORTED"):
+            problems.append(f"{page.url}: request failed: {req.url} ({req.failure})")
+
+    def answered(response) -> None:
+        if response.status >= 400:
+            problems.append(f"{page.url}: {response.url} answered {response.status}")
+
     page.on("console", console)
     page.on("pageerror", lambda e: problems.append(f"{page.url}: uncaught: {e}"))
-    page.on("requestfailed", lambda r: problems.append(f"{page.url}: request failed: {r.url} ({r.failure})"))
+    page.on("requestfailed", failed)
+    page.on("response", answered)
     page.on("request", request)
     return problems
 

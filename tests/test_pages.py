@@ -83,6 +83,23 @@ def test_every_page_has_a_canonical_link_listed_in_the_sitemap(built):
         assert page(site, path).find("link", rel="canonical")["href"] == f"https://directory.demo.example/{path}"
 
 
+def test_every_page_has_its_own_description_and_an_icon_that_is_there(built):
+    """Search results and shared links show a page's own description; the icon link stops the
+    browser's request for /favicon.ico (a 404 in the console on every page)."""
+    _, site, _ = built
+    descriptions = {}
+    for path in sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html")):
+        soup = page(site, path)
+        text = soup.find("meta", attrs={"name": "description"})["content"].strip()
+        assert 40 <= len(text) <= 200 and "{" not in text, (path, text)
+        descriptions[path] = text
+        icon = soup.find("link", rel="icon")
+        assert (site / path).parent.joinpath(icon["href"]).resolve().is_file(), path
+    councils = [d for path, d in descriptions.items() if path.startswith("councils/x")]
+    people = [d for path, d in descriptions.items() if path.startswith("councillors/")]
+    assert len(set(councils)) == len(councils) > 1 and len(set(people)) == len(people) > 1  # each its own
+
+
 def test_the_councils_index_carries_what_its_filters_and_sorting_use(built):
     world, site, _ = built
     index = page(site, "councils/index.html")
