@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft3Validator, Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT3
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 
 from cllr.site.opendata import write_downloads
 from cllr.site.opendata.dictionary import (
@@ -32,6 +32,7 @@ from cllr.site.opendata.dictionary import (
     REGISTRY_SOURCES,
     defuse_cell,
     restore_cell,
+    written_handle,
 )
 from cllr.site.opendata.readme import columns_markdown
 from models import (
@@ -727,3 +728,22 @@ def test_the_json_schema_states_the_values_and_bounds_its_readme_promises(downlo
     place[where[-1]] = value
     errors = list(Draft202012Validator(schema).iter_errors(document))
     assert bool(errors) is refused, [e.message for e in errors[:3]]
+
+
+def test_handles_are_written_without_the_leading_at_so_no_cell_needs_an_apostrophe(downloads, database_url, tmp_path):
+    db = Database(database_url)
+    with db.session() as session:  # the Mastodon account, linked again by a source
+        masto = session.get(SocialAccount, downloads["ids"]["masto"])
+        session.execute(update(AccountEvidence).where(AccountEvidence.account_id == masto.id).values(withdrawn_at=None))
+        assert masto.handle == AT_HANDLE
+    out = tmp_path / "again"
+    with db.session() as session:
+        write_downloads(session, out, NOW)
+    db.dispose()
+    _, rows = read_csv(out / "accounts.csv")
+    handles = {row["url"]: row["handle"] for row in rows}
+    assert handles["https://social.example/@jo"] == "jo@social.example"
+    assert not [h for h in handles.values() if h.startswith("'")]
+    accounts = [a for p in json.loads((out / "directory.json").read_text())["councillors"] for a in p["accounts"]]
+    assert {a["handle"] for a in accounts if a["url"] == "https://social.example/@jo"} == {"jo@social.example"}
+    assert defuse_cell(written_handle("@=HYPERLINK(1)")) == "'=HYPERLINK(1)"  # a formula stays defused

@@ -36,7 +36,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cllr.evidence import COUNTED_ROLES, LEVELS, confirmed
-from cllr.site.opendata.dictionary import COLUMNS, LICENCE, csv_value, json_value, timestamp
+from cllr.site.opendata.dictionary import COLUMNS, LICENCE, csv_value, json_value, timestamp, written_handle
 from cllr.site.opendata.readme import directory_schema, readme
 from cllr.site.opendata.sqlite import write_sqlite
 from models import (
@@ -286,7 +286,7 @@ def _links(slug: str, evidence: dict[int, list[Any]], accounts: dict[int, Any], 
                 "councillor_slug": slug,
                 "account_id": account_id,
                 "platform": account.platform,
-                "handle": account.handle,
+                "handle": written_handle(account.handle),
                 "url": account.url,
                 "platform_id": account.platform_id,
                 "role": account.role,

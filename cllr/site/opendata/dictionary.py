@@ -191,7 +191,13 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             "text",
             "bluesky, mastodon, youtube, web, twitter, facebook, instagram, threads, linkedin, tiktok, linktree...",
         ),
-        Column("handle", "text", "The account's handle (or a website's address) as last seen."),
+        Column(
+            "handle",
+            "text",
+            "The account's handle as last seen, without the `@` a platform puts in front (`name@server` on "
+            "Mastodon, `name` for YouTube's `@name`), so that no spreadsheet cell needs an apostrophe for it; "
+            "a website's address. `url` beside it is the account's address.",
+        ),
         Column("url", "text", "The account's public address."),
         Column(
             "platform_id",
@@ -342,6 +348,12 @@ def defuse_cell(text: str) -> str:
     if text.startswith("'") or (text.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(text)):
         return "'" + text
     return text
+
+
+def written_handle(handle: str) -> str:
+    """A handle as the downloads write it: without the platform's leading ``@`` (``@kit@server`` is
+    ``kit@server``), which a spreadsheet would otherwise take for a formula and the cell need a ``'``."""
+    return handle.removeprefix("@")
 
 
 def restore_cell(text: str) -> str:
