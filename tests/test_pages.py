@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections import Counter
 from datetime import timedelta
@@ -98,6 +99,17 @@ def test_every_page_has_its_own_description_and_an_icon_that_is_there(built):
     councils = [d for path, d in descriptions.items() if path.startswith("councils/x")]
     people = [d for path, d in descriptions.items() if path.startswith("councillors/")]
     assert len(set(councils)) == len(councils) > 1 and len(set(people)) == len(people) > 1  # each its own
+
+
+def test_a_council_page_says_when_its_pages_were_checked_in_plain_words(built):
+    world, site, _ = built
+    soup = page(site, f"councils/{world.councils[0].code.lower()}.html")
+    meta = " ".join(soup.find("p", class_="meta").get_text().split())
+    assert "We last checked the council's councillor pages on" in meta
+    assert "changes were found and taken in." in meta or "nothing had changed." in meta
+    assert "Roster" not in meta and "applied" not in meta and "unchanged" not in meta
+    assert not re.search(r"\.(Source|Download|Council officers)", meta)  # sentences keep their spaces
+    assert ". Source: the council's councillor pages. Download: CSV, JSON." in meta
 
 
 def test_the_councils_index_carries_what_its_filters_and_sorting_use(built):
