@@ -330,6 +330,13 @@ def test_council_form_posts_from_other_sites_are_refused(db, intake, headers, st
         assert session.scalar(select(func.count()).select_from(Correction)) == (1 if status == 201 else 0)
 
 
+def test_the_intakes_pages_name_an_icon_it_serves(db, intake):
+    form = intake.get("/suggest")
+    assert form.status_code == 200 and '<link rel="icon" href="/static/favicon.svg"' in form.text
+    icon = intake.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+
+
 def test_a_public_suggestion_always_waits_for_review(db, intake):
     data = {**add(db), "website": ""}
     response = intake.post("/suggest", data=data, headers={"Content-Type": FORM, "Sec-Fetch-Site": "same-origin"})

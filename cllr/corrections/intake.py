@@ -401,6 +401,9 @@ class Intake:
     async def stylesheet(self, request: Request) -> Response:
         return FileResponse(Path(str(files("site_templates"))) / "static" / "style.css", headers=HEADERS)
 
+    async def icon(self, request: Request) -> Response:
+        return FileResponse(Path(str(files("site_templates"))) / "static" / "favicon.svg", headers=HEADERS)
+
 
 class _TooMany(ops.Refused):
     def __init__(self, retry_after: int, message: str):
@@ -433,6 +436,7 @@ def create_app(
         Route("/suggest", intake.suggest_post, methods=["POST"]),
         Route("/health", intake.health, methods=["GET"]),
         Route("/static/style.css", intake.stylesheet, methods=["GET"]),
+        Route("/static/favicon.svg", intake.icon, methods=["GET"]),
     ]
     return Starlette(routes=routes, exception_handlers={ops.Refused: refused})
 
