@@ -71,6 +71,17 @@ class Settings(BaseSettings):
         "https://github.com/councillors-online/councillors-online",
         description="Where site owners can reach the operators; sent in the User-Agent.",
     )
+    controller: str | None = Field(
+        None,
+        description="Who runs this copy of the directory and decides what it holds (the data controller under UK "
+        "GDPR), named on the privacy page; say it for a public site.",
+    )
+    privacy_contact: str | None = Field(
+        None,
+        description="An e-mail or web address for data-protection requests (access, correction, objection, "
+        "erasure) and accessibility problems, given on the privacy and accessibility pages; "
+        "CLLR_CONTACT_URL when unset.",
+    )
     site_url: str | None = Field(
         None,
         description=(

@@ -112,6 +112,41 @@ def test_a_council_page_says_when_its_pages_were_checked_in_plain_words(built):
     assert ". Source: the council's councillor pages. Download: CSV, JSON." in meta
 
 
+@pytest.mark.parametrize(
+    ("controller", "contact", "href"),
+    [
+        ("Civic Data Ltd", "privacy@civic.example", "mailto:privacy@civic.example"),
+        (None, None, "https://github.com/councillors-online/councillors-online"),  # CLLR_CONTACT_URL
+    ],
+)
+def test_the_privacy_notice_names_the_controller_the_basis_the_rights_and_the_regulator(
+    tmp_path, controller, contact, href
+):
+    db = Database(f"sqlite:///{tmp_path / 'site.sqlite3'}")
+    db.migrate()
+    with db.session() as session:
+        build_site(
+            session,
+            tmp_path / "site",
+            contact_url=Settings().contact_url,
+            controller=controller,
+            privacy_contact=contact,
+        )
+    db.dispose()
+    privacy = page(tmp_path / "site", "privacy.html")
+    text = " ".join(privacy.get_text().split())
+    if controller:
+        assert f"run by {controller}, the controller" in text
+    for needed in ("Legitimate interests", "object", "erase", "How long we keep it", "Information Commissioner"):
+        assert needed in text, needed
+    assert privacy.find("a", href=href) and privacy.find("a", href="https://ico.org.uk/make-a-complaint/")
+    accessibility = page(tmp_path / "site", "accessibility.html")
+    assert accessibility.find("a", href=href)  # a real contact for a barrier
+    for name in ("index.html", "data.html"):  # every page links both
+        footer = page(tmp_path / "site", name).find("footer")
+        assert footer.find("a", href="privacy.html") and footer.find("a", href="accessibility.html")
+
+
 def test_the_councils_index_carries_what_its_filters_and_sorting_use(built):
     world, site, _ = built
     index = page(site, "councils/index.html")

@@ -272,6 +272,8 @@ def erase(councillor: str, value: str, actor: str, reason: str, yes: bool) -> No
                     site_url=settings.site_url,
                     contact_url=settings.contact_url,
                     intake_url=settings.intake_url,
+                    controller=settings.controller,
+                    privacy_contact=settings.privacy_contact,
                     force=True,
                 ).pages
             click.echo(f"Site rebuilt without it: {pages} pages in {site}. Publish it to replace the copy online.")

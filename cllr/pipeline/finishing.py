@@ -21,6 +21,8 @@ def render_site(ctx: Context, run_id: int) -> Outcome:
             site_url=ctx.settings.site_url,
             contact_url=ctx.settings.contact_url,
             intake_url=ctx.settings.intake_url,
+            controller=ctx.settings.controller,
+            privacy_contact=ctx.settings.privacy_contact,
         )
     counts = {"pages": build.pages}
     if build.renderer_private_mb is not None:  # the forked renderer's own memory, for the peak (docs/benchmarks.md)

@@ -7,6 +7,7 @@ sub-path of a web server, or straight from disk.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -150,6 +151,8 @@ def build_site(
     site_url: str | None = None,
     contact_url: str | None = None,
     intake_url: str | None = None,
+    controller: str | None = None,
+    privacy_contact: str | None = None,
     force: bool = False,
 ) -> Build:
     """Render every page and the downloads into a fresh directory, then swap it in place of ``out_dir``.
@@ -165,12 +168,15 @@ def build_site(
     this one renders the rest and writes the downloads, then joins in: the second core.
     """
     out_dir = Path(out_dir)
-    fingerprint = build_fingerprint(session, site_url, contact_url, intake_url)
+    fingerprint = build_fingerprint(session, site_url, contact_url, intake_url, controller, privacy_contact)
     if not force and (out_dir / FINGERPRINT).is_file() and (out_dir / FINGERPRINT).read_text() == fingerprint:
         return Build(0)
     with collector_paused():
         data = _gather(session)
     data["contact_url"] = contact_url
+    # who runs this copy and how to reach them about personal data and accessibility (the privacy page)
+    data["controller"] = (controller or "").strip() or None
+    data["privacy_contact"] = _contact_link(privacy_contact or contact_url)
     data["intake_url"] = (intake_url or "").rstrip("/") or None
     env = environment()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -216,6 +222,16 @@ def _remove_stale_staging(parent: Path) -> None:
                 shutil.rmtree(folder, ignore_errors=True)
         except OSError:
             continue
+
+
+def _contact_link(contact: str | None) -> dict | None:
+    """A contact as a link: an e-mail address as ``mailto:``, a web address as it is (http or https only)."""
+    contact = (contact or "").strip()
+    if re.fullmatch(r"[^@\s/:]+@[^@\s/]+\.[^@\s/]+", contact):
+        return {"href": f"mailto:{contact}", "text": contact}
+    if safe_url(contact):
+        return {"href": contact, "text": contact}
+    return None
 
 
 def _keep_unchanged(staging: Path, published: Path) -> int:
@@ -501,7 +517,7 @@ def _render_all(write: _Pages, data: dict, out: Path) -> int:
     (out / "changes.atom").write_text(feed, encoding="utf-8")
 
     for name in ("about", "privacy", "accessibility"):
-        write(f"{name}.html", f"{name}.html")
+        write(f"{name}.html", f"{name}.html", controller=data["controller"], privacy_contact=data["privacy_contact"])
     write("data.html", "data.html", files=DOWNLOADS, councils=[r["council"] for r in council_rows])
     return write.count - before
 

@@ -55,12 +55,11 @@ _FINGERPRINTED = (
 )
 
 
-def build_fingerprint(
-    session: Session, site_url: str | None, contact_url: str | None, intake_url: str | None = None
-) -> str:
-    """A digest of what a build would be made from; equal digests make equal sites (the day included, for dates shown)."""
+def build_fingerprint(session: Session, site_url: str | None, contact_url: str | None, *more: str | None) -> str:
+    """A digest of what a build would be made from; equal digests make equal sites (the day included, for dates
+    shown). ``more``: the other settings the pages show (the intake's address, the controller, the contact)."""
     digest = hashlib.sha256()
-    for value in (__version__, site_url, contact_url, intake_url, utcnow().date().isoformat()):
+    for value in (__version__, site_url, contact_url, *more, utcnow().date().isoformat()):
         digest.update(f"{value}\n".encode())
     templates = Path(str(files("site_templates")))
     for path in sorted(p for p in templates.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
