@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from .accounts import AccountEvidence, SocialAccount
-from .corrections import ErasedValue, FieldLock, erased_digest
+from .corrections import FieldLock, erased_among, erased_digest
 
 CHUNK = 500  # values in one IN (...) list
 
@@ -57,11 +57,9 @@ class Holdings:
         for key in wanted:
             self._accounts.setdefault(key, None)
         digests = {erased_digest(k): k for k in keys if k not in self._erased}
-        for key in digests.values():
-            self._erased[key] = False
-        for chunk in _chunks(list(digests)):
-            for digest in self.session.scalars(select(ErasedValue.digest).where(ErasedValue.digest.in_(chunk))):
-                self._erased[digests[digest]] = True
+        held = erased_among(self.session, digests)
+        for digest, key in digests.items():
+            self._erased[key] = digest in held
 
     def evidence(self, councillor_id: int, **where: Any) -> list[AccountEvidence]:
         """A councillor's evidence (by id), filtered on its columns (``method=``, ``source_url=``, ...)."""
@@ -76,7 +74,7 @@ class Holdings:
         return self._accounts[key]
 
     def erased(self, key: str) -> bool:
-        """Whether the account with this key was erased on request (an ``ErasedValue`` holds the digest of its key)."""
+        """Whether the account with this key was erased on request (``erased_value`` holds the digest of its key)."""
         if key not in self._erased:
             self.read((), [key])
         return self._erased[key]

@@ -29,7 +29,6 @@ class Budget:
     """Seconds left for one fetch, and when the exchange under way must end (None: none is)."""
 
     def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
         self.left = seconds
         self.ends: float | None = None
 

@@ -26,7 +26,7 @@ from cllr.evidence import PROFILE_METHODS, VOUCHING
 from cllr.pipeline.verification import Profile, checks, holder
 from cllr.platforms import PLATFORMS
 from models import AccountEvidence, Council, Councillor, ProfileSnapshot, SocialAccount
-from models.corrections import ErasedValue, FieldLock, erased_digest
+from models.corrections import FieldLock, erased_among, erased_digest
 from scrapers.records import Activity
 
 CHUNK = 500  # ids in one IN (...) list
@@ -140,12 +140,7 @@ def record_unchanged(
         )
     }
     digests = {erased_digest(accounts[aid].key): aid for aid in same}
-    erased = {
-        digests[d]
-        for (d,) in _chunked(
-            session, list(digests), lambda ds: select(ErasedValue.digest).where(ErasedValue.digest.in_(ds))
-        )
-    }
+    erased = {digests[d] for d in erased_among(session, digests)}
 
     done: list[int] = []
     seen: list[int] = []  # evidence confirmed again
