@@ -14,6 +14,9 @@ from .directory import Councillor
 # and the one that makes it "active": at least one post in that many days (docs/metrics.md).
 WINDOWS = (7, 30, 90)
 ACTIVE_DAYS = 30
+# Statuses of an account the platform no longer has where we hold it: gone, or moved to another
+# account (linked to the same councillors in its place). Listed, marked, and counted nowhere.
+GONE = ("not_found", "moved")
 
 
 class SocialAccount(Provenance, Base):

@@ -10,7 +10,10 @@ and 2.2 A and AA rules on every kind of page it contains. Chromium reaches nothi
 
 from __future__ import annotations
 
+import json
 import re
+import time
+from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -21,7 +24,8 @@ from cllr.demo.postcodes import demo_postcodes, import_demo_directory
 from cllr.demo.server import DemoServer
 from cllr.demo.world import build_world, write_demo_files
 from cllr.names import slugify
-from cllr.site.build import COUNCIL_TYPES
+from cllr.site.environment import COUNCIL_TYPES
+from cllr.site.search import account_identity, identity_shard
 
 from .browser import (
     AXE,
@@ -378,14 +382,18 @@ def audit(page, url: str) -> list[dict]:
     return page.evaluate(AXE_RUN, AXE_TAGS)
 
 
-def test_every_kind_of_page_has_no_wcag_a_or_aa_violations(audit_context, site, site_dir):
+@pytest.mark.parametrize("width", [None, 320], ids=["desktop", "phone"])
+def test_every_kind_of_page_has_no_wcag_a_or_aa_violations(audit_context, site, site_dir, width):
     """axe-core's WCAG 2.0/2.1/2.2 A and AA rules on every kind of page the built site
     has (whatever kinds it has: see page_kinds), on as many pages as it takes to show
-    every element, class, role and ARIA attribute the site uses (pages_to_audit)."""
+    every element, class, role and ARIA attribute the site uses (pages_to_audit); on a
+    desktop screen and on a phone's, where tables show their rows as cards."""
     kinds = page_kinds(site_dir)
     assert set(kinds) >= KNOWN_KINDS, sorted(kinds)
     chosen = pages_to_audit(site_dir)
     page = audit_context.new_page()
+    if width:
+        page.set_viewport_size({"width": width, "height": 800})
     reports = []
     try:
         for path in chosen:
@@ -414,6 +422,84 @@ def test_the_audit_reports_a_violation_when_there_is_one(audit_context, site):
     assert '<img src="x.png">' in report, report
 
 
+# Phones ------------------------------------------------------------------------------
+
+PHONES = [320, 390]  # the narrowest screen WCAG 1.4.10 names; a common phone today
+WIDER_THAN_THE_SCREEN = """() => {
+  const screen = document.documentElement.clientWidth;
+  const wide = [...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > screen + 1);
+  return {screen, page: document.documentElement.scrollWidth, wide: wide.slice(0, 3).map(e => e.outerHTML.slice(0, 160))};
+}"""
+CHART_TEXT_PX = "() => [...document.querySelectorAll('svg.chart text')].map(t => parseFloat(t.getAttribute('font-size')) * t.getScreenCTM().a)"
+
+
+def on_a_phone(chromium, width: int):
+    """A page in a phone's shape: its viewport meta applies (is_mobile), with touch and a dense screen."""
+    return chromium.new_context(
+        viewport={"width": width, "height": 800}, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
+
+
+def wider_than_the_screen(page) -> str | None:
+    seen = page.evaluate(WIDER_THAN_THE_SCREEN)
+    if seen["page"] > seen["screen"]:
+        return f"{page.url}: {seen['page']} px wide on a {seen['screen']} px screen: {seen['wide']}"
+    return None
+
+
+@pytest.mark.parametrize("width", PHONES)
+def test_no_kind_of_page_is_wider_than_a_phone_and_chart_text_stays_legible(chromium, site, site_dir, world, width):
+    """Every kind of page, and every element the site uses (pages_to_audit), at 320 and 390 px:
+    nothing scrolls sideways, and a chart's text is drawn at 12 CSS px or more, however
+    narrow the chart. The postcode finder's results (drawn by the script) too."""
+    context = on_a_phone(chromium, width)
+    page = context.new_page()
+    problems = watch(page)
+    try:
+        too_wide, chart_text = [], []
+        for path in pages_to_audit(site_dir):
+            open_page(page, site + path.as_posix())
+            too_wide.append(wider_than_the_screen(page))
+            chart_text += page.evaluate(CHART_TEXT_PX)
+        demo = next(p for p in demo_postcodes(world) if len(p.places) > 1 and p.places[0].county is not None)
+        open_page(page, site)
+        find(page, demo.postcode)
+        assert result_sections(page)
+        too_wide.append(wider_than_the_screen(page))
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)
+    assert not [t for t in too_wide if t], "\n".join(t for t in too_wide if t)
+    assert chart_text, "no chart on the pages audited: nothing to check"
+    assert min(chart_text) >= 12, sorted(chart_text)[:5]
+
+
+def test_tables_shown_as_cards_on_a_phone_are_still_tables_to_assistive_technology(chromium, site, site_dir):
+    """At 320 px a table.stack shows each row as a card (display changes); Chromium's
+    accessibility tree must still hold the table, its column headers, row headers and cells."""
+    texts = {p: (site_dir / p).read_text(encoding="utf-8") for p in pages_to_audit(site_dir)}
+    stacked = [p for p, text in texts.items() if 'class="stack"' in text or ' stack"' in text]
+    assert stacked, "no page has a table shown as cards"
+    context = on_a_phone(chromium, 320)
+    page = context.new_page()
+    try:
+        for path in stacked:
+            open_page(page, site + path.as_posix())
+            assert page.evaluate("getComputedStyle(document.querySelector('table.stack tbody tr')).display") == "block"
+            cdp = context.new_cdp_session(page)
+            roles = Counter(
+                n["role"]["value"] for n in cdp.send("Accessibility.getFullAXTree")["nodes"] if not n.get("ignored")
+            )
+            cdp.detach()
+            html = page.locator("main").evaluate(
+                """m => ({table: m.querySelectorAll('table').length, columnheader: m.querySelectorAll('th[scope=col]').length,
+                         rowheader: m.querySelectorAll('th[scope=row]').length, cell: m.querySelectorAll('td').length})"""
+            )
+            assert {role: roles[role] for role in html} == html, path
+    finally:
+        context.close()
+
+
 # Search, sorting and filtering: the script's additions, with the CSP in force ------------------------
 
 
@@ -422,7 +508,7 @@ def test_search_finds_a_councillor_by_surname_and_ward_and_opens_their_page(page
     member = council.councillors[2]
     surname = member.name.split()[-1]
     open_page(page, f"{site}/search.html")
-    box = page.get_by_label("Name, ward or council")
+    box = page.get_by_label("Name, ward, council or account")
     box.fill(f"{surname[:4].lower()} {member.ward.split()[0]}")
     results = page.locator("#search-results li")
     # the status says "… found" once every shard the words need is read and the list drawn (on a
@@ -436,7 +522,7 @@ def test_search_finds_a_councillor_by_surname_and_ward_and_opens_their_page(page
 
 def test_search_says_so_when_nothing_matches(page, site):
     open_page(page, f"{site}/search.html")
-    page.get_by_label("Name, ward or council").fill("zzqx")
+    page.get_by_label("Name, ward, council or account").fill("zzqx")
     page.get_by_text("Nothing found").wait_for()
     assert page.locator("#search-results li").count() == 0
 
@@ -455,7 +541,7 @@ def test_the_councils_list_sorts_by_a_column_and_filters_by_nation(page, site, w
     assert table.locator("th[aria-sort=ascending]").inner_text() == "Seats"
     seats.click()
     assert [int(v) for v in column(4)] == sorted(ascending, reverse=True)
-    table.get_by_role("button", name="Council").click()
+    table.get_by_role("button", name="Council", exact=True).click()
     assert column(1) == sorted(column(1), key=str.lower)
 
     nation = world.councils[3].nation
@@ -486,6 +572,67 @@ def test_the_councils_list_filters_by_type_and_by_nation_and_type_together(page,
     assert page.get_by_role("status").inner_text() == f"{len(both)} shown"
     page.get_by_label("Type").select_option("")
     assert sorted(shown(1)) == sorted(c.name for c in world.councils if c.nation == nation)
+
+
+# Look-up by account -------------------------------------------------------------------
+
+CASES = Path(__file__).parent / "fixtures" / "platforms" / "normalisation" / "cases.json"
+
+
+def test_the_browser_reads_every_written_form_of_an_account_as_the_identity_cllr_handles_gives(page, site):
+    """static/handles.js turns what a reader types into the identities it could name; for every
+    normalisation case cllr.handles gives a key for (handles, addresses, profile and post URLs,
+    redirectors, free text), that key's identity is among them, and it is filed in the shard
+    cllr/site/search.py files it in."""
+    keyed = [c for c in json.loads(CASES.read_text(encoding="utf-8"))["cases"] if c["key"]]
+    assert len(keyed) >= 35
+    open_page(page, site + "search.html")
+    page.wait_for_function("typeof CllrHandles !== 'undefined'")
+    read = page.evaluate("inputs => inputs.map(CllrHandles.candidates)", [c["input"] for c in keyed])
+    missed = [
+        (c["id"], c["input"], c["key"])
+        for c, got in zip(keyed, read, strict=True)
+        if account_identity(c["key"]) not in got
+    ]
+    assert not missed, missed
+    identities = [account_identity(c["key"]) for c in keyed] + ["kit@tööt.example", "ünïcode.bsky.social", ""]
+    assert page.evaluate("ids => ids.map(CllrHandles.identityShard)", identities) == [
+        identity_shard(i) for i in identities
+    ]
+
+
+def written_three_ways(account) -> list[str]:
+    """A demo account as people write it: a handle, and two addresses of its profile."""
+    if account.platform == "mastodon":
+        user, server = account.handle.split("@")
+        return [f"@{account.handle}", f"https://{server}/@{user}", f"https://{server}/users/{user}/statuses/1234"]
+    return [f"@{account.handle}", account.handle, f"https://bsky.app/profile/{account.handle}/post/3kabc"]
+
+
+@pytest.mark.parametrize("platform", ["bluesky", "mastodon"])
+def test_search_finds_a_councillor_by_an_account_written_three_ways(page, site, world, platform):
+    member, account = next(
+        (m, a)
+        for c in world.councils
+        for m in c.councillors
+        for a in m.accounts
+        if a.platform == platform
+        and a.on_council_page
+        and not a.gone
+        and not a.moved_to
+        and not a.handle.startswith("renamed-")
+    )
+    open_page(page, f"{site}search.html")
+    box = page.get_by_label("Name, ward, council or account")
+    status = page.get_by_role("status").element_handle()
+    for typed in written_three_ways(account):
+        box.fill(typed)
+        page.wait_for_function("s => /found$/.test(s.textContent.trim())", arg=status)
+        hit = page.locator("#search-results li").filter(has=page.get_by_role("link", name=member.name, exact=True))
+        assert hit.count() == 1, f"{typed}: {page.locator('#search-results').inner_text()}"
+        assert account.handle in hit.inner_text(), hit.inner_text()
+    follow(page, hit.get_by_role("link", name=member.name, exact=True))
+    assert h1(page).startswith(member.name)
 
 
 # The postcode finder ------------------------------------------------------------------
@@ -574,7 +721,7 @@ def test_a_unitary_postcode_shows_one_council_and_a_split_postcode_shows_each_wa
             "QA1 1ZZ",
             "QA1 1ZZ is no longer in use: it was retired in June 2021. Try the postcode in use now, or choose your council from the list.",
         ),
-        ("hello", "“hello” is not a postcode. A postcode looks like SW1A 1AA."),
+        ("hello", "“hello” is not a postcode. A postcode looks like {example}."),
     ],
     ids=["unknown outward code", "unknown in a known outward code", "retired", "not a postcode"],
 )
@@ -583,8 +730,62 @@ def test_an_unknown_retired_or_mistyped_postcode_says_so_and_shows_no_councillor
     open_page(page, site)
     find(page, "QA1 1AB")  # a result first: a failed lookup must clear it
     assert result_sections(page)
-    assert find(page, typed) == said
+    assert find(page, typed) == said.format(example=hint_example(page))
     assert page.locator("#postcode-results section").count() == 0
+
+
+def hint_example(page) -> str:
+    """The postcode the finder's hint gives as an example."""
+    hint = page.locator("#postcode-hint").inner_text()
+    found = re.match(r"For example ([A-Z0-9]+ [0-9][A-Z]{2})\.", hint)
+    assert found, hint
+    return found.group(1)
+
+
+def test_the_hint_s_example_postcode_finds_councillors_on_the_page_it_is_shown(page, site, world):
+    """The example is one of this site's own postcodes: on the home page, and on each council's
+    page one of that council's (a county's: a postcode in one of its divisions)."""
+    open_page(page, site)
+    example = hint_example(page)
+    assert find(page, example).startswith(f"{example}: ")
+    assert any(people for people in result_sections(page).values())
+    for council in world.councils:
+        open_page(page, f"{site}councils/{council.code.lower()}.html")
+        example = hint_example(page)
+        find(page, example)
+        ours = [
+            heading
+            for heading, people in result_sections(page).items()
+            if heading.endswith(f", {council.name}") and people
+        ]
+        assert ours, f"{council.name}: its example {example} finds none of its councillors: {result_sections(page)}"
+
+
+LAYOUT_SHIFT = """() => new Promise(resolve => {
+  let total = 0;
+  new PerformanceObserver(list => { for (const e of list.getEntries()) if (!e.hadRecentInput) total += e.value; })
+    .observe({type: 'layout-shift', buffered: true});
+  requestAnimationFrame(() => requestAnimationFrame(() => resolve(total)));
+})"""
+
+
+@pytest.mark.parametrize("path", ["index.html", "councils/index.html", "search.html", "council"])
+def test_the_forms_the_script_sets_up_shift_nothing_on_the_page(chromium, site, world, path):
+    """The postcode box, the councils list's filters and the search box appear when the script has
+    run; the room they take is kept from the first paint, so nothing moves (cumulative layout shift 0)."""
+    if path == "council":
+        path = f"councils/{world.councils[0].code.lower()}.html"
+    context = chromium.new_context(viewport={"width": 390, "height": 1600})  # tall: the whole form and what follows
+    page = context.new_page()
+    try:
+        # The script arrives late, as on a slow connection: the page is painted before the forms are set up.
+        page.route("**/static/site.js", lambda route: (time.sleep(0.3), route.continue_()))
+        open_page(page, site + path)
+        page.locator("form:not([hidden])").first.wait_for()
+        shift = page.evaluate(LAYOUT_SHIFT)
+    finally:
+        context.close()
+    assert shift == 0, f"{path}: layout shift {shift}"
 
 
 def test_the_finder_works_from_the_keyboard_and_announces_its_result(page, site, world):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from cllr.site.charts import bar_chart
+from cllr.site.charts import bar_chart, hbar_chart
 
 STYLE = Path(str(files("site_templates"))) / "static" / "style.css"
 
@@ -44,7 +44,7 @@ def test_chart_text_and_bars_have_enough_contrast_against_the_page(unit):
     svg = BeautifulSoup(bar_chart([3, 0, 7], ["1 Sep", "8 Sep", "15 Sep"], title="Posts", unit=unit), "html.parser").svg
     background = page_background()
     texts = svg.find_all("text")
-    assert len(texts) == 4
+    assert [t.get_text() for t in texts] == ["7" + unit, "1 Sep", "15 Sep"]  # the scale, the first and last weeks
     for text in texts:  # text: WCAG 1.4.3, 4.5:1
         assert contrast(text["fill"], background) >= 4.5, text
     for shape in svg.find_all(["rect", "line"]):  # graphical objects: WCAG 1.4.11, 3:1
@@ -64,6 +64,29 @@ def test_a_chart_says_in_words_what_it_shows():
     assert heights[2] == pytest.approx(heights[0] * 4, rel=0.01)
 
 
+def test_a_long_chart_labels_the_middle_of_its_axis_too():
+    labels = [f"{d} Sep" for d in range(1, 14)]
+    svg = BeautifulSoup(bar_chart(list(range(13)), labels, title="Posts"), "html.parser").svg
+    ticks = [(t["x"], t["text-anchor"], t.get_text()) for t in svg.find_all("text")[1:]]
+    assert ticks == [("0%", "start", "1 Sep"), ("50.0%", "middle", "7 Sep"), ("100%", "end", "13 Sep")]
+
+
+def test_a_horizontal_chart_writes_each_bar_s_label_and_value_and_scales_the_bars():
+    svg = BeautifulSoup(hbar_chart([("Bluesky", 40), ("Mastodon", 10)], title="Accounts"), "html.parser").svg
+    assert [t.get_text() for t in svg.find_all("text")] == ["Bluesky: 40", "Mastodon: 10"]
+    assert [r["width"] for r in svg.find_all("rect")] == ["100.0%", "25.0%"]
+    assert svg.desc.get_text() == "Bluesky: 40; Mastodon: 10."
+    assert int(svg["height"]) >= 2 * 13 * 2  # room for two rows, each a line of text and a bar
+
+
+def test_chart_text_is_not_scaled_with_the_chart():
+    """No viewBox: the chart fills its column and its text keeps its size in CSS pixels (12 or more)."""
+    for chart in (bar_chart([1, 2], ["a", "b"], title="t"), hbar_chart([("a", 1)], title="t")):
+        svg = BeautifulSoup(chart, "html.parser").svg
+        assert not svg.has_attr("viewbox") and svg["width"] == "100%"
+        assert all(float(t["font-size"]) >= 12 for t in svg.find_all("text"))
+
+
 def test_hostile_labels_stay_text():
     svg = bar_chart([1, 2], ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>'], title="<b>t</b>")
     soup = BeautifulSoup(svg, "html.parser")
@@ -75,3 +98,5 @@ def test_hostile_labels_stay_text():
 def test_a_chart_without_one_label_per_value_is_refused(values, labels):
     with pytest.raises(ValueError, match="one label per value"):
         bar_chart(values, labels, title="t")
+    with pytest.raises(ValueError, match="at least one row"):
+        hbar_chart([], title="t")

@@ -24,6 +24,7 @@ from referencing.jsonschema import DRAFT3
 from sqlalchemy import event, func, select, update
 
 from cllr.site.opendata import write_downloads
+from cllr.site.opendata.datasette import index_tables
 from cllr.site.opendata.dictionary import (
     COLUMNS,
     FORMULA_STARTS,
@@ -35,6 +36,7 @@ from cllr.site.opendata.dictionary import (
     written_handle,
 )
 from cllr.site.opendata.readme import columns_markdown
+from cllr.site.opendata.sqlite import SEARCHES
 from models import (
     AccountChange,
     AccountEvidence,
@@ -392,6 +394,7 @@ def test_write_downloads_returns_every_file_it_wrote(downloads):
         "directory.schema.json",
         "popolo.json",
         "cllr.sqlite3",
+        "metadata.json",
         "README.md",
         "councils/xaa.csv",
         "councils/xaa.json",
@@ -609,7 +612,8 @@ def test_the_sqlite_copy_holds_the_published_tables_only(downloads):
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        assert tables == set(PUBLISHED_TABLES)
+        indexes = {name for search in SEARCHES for name in index_tables(search)}
+        assert tables == set(PUBLISHED_TABLES) | indexes  # and the search indexes' own (tests/test_datasette.py)
         for table in PUBLISHED_TABLES:
             assert conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] == downloads["counts"][table], table
             columns = {r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')}
@@ -621,10 +625,10 @@ def test_the_sqlite_copy_holds_the_published_tables_only(downloads):
             "SELECT status FROM social_account WHERE id = ?", (downloads["ids"]["merged"],)
         ).fetchone()
         assert merged == ("merged",)
-        # Times and dates are stored as the application stores them in SQLite, whatever the source.
+        # Times are UTC with their zone, as in the CSV and JSON files, and dates plain, whatever the source.
         assert conn.execute(
             "SELECT DISTINCT withdrawn_at FROM account_evidence WHERE withdrawn_at IS NOT NULL"
-        ).fetchall() == [("2026-11-20 12:00:00.000000",)]
+        ).fetchall() == [("2026-11-20T12:00:00Z",)]
         assert conn.execute("SELECT count(*) FROM account_evidence WHERE withdrawn_at IS NOT NULL").fetchone() == (2,)
         assert conn.execute("SELECT DISTINCT start_date FROM membership ORDER BY 1").fetchall()[0] == ("2022-05-05",)
         assert (

@@ -16,9 +16,10 @@ from sqlalchemy import func, select
 from cllr.config import Settings
 from cllr.demo.server import DemoServer
 from cllr.demo.world import build_world, directory_url, write_demo_files
+from cllr.handles import normalise
 from cllr.pipeline import context, finishing, metrics
 from cllr.site.build import build_site
-from cllr.site.search import STOPWORDS, shard_key, words
+from cllr.site.search import STOPWORDS, account_identity, identity_shard, shard_key, words
 from cllr.site.views import figure_history, record_council_figures
 from models import Council, CouncilFigure
 from models.db import Database
@@ -112,6 +113,28 @@ def test_a_council_page_says_when_its_pages_were_checked_in_plain_words(built):
     assert ". Source: the council's councillor pages. Download: CSV, JSON." in meta
 
 
+ACCOUNT_KEY = re.compile(
+    r"\b(?:bluesky|mastodon|twitter|youtube|web|facebook|instagram|threads|tiktok|linkedin):[^\s/]"
+)
+
+
+def test_public_pages_write_no_internal_keys_or_codes(built):
+    """Accounts as people write them, never as our keys (``mastodon:kit@…``); how a council's
+    pages were last read in words, never as the run's status code."""
+    _, site, _ = built
+    for path in site.rglob("*.html"):
+        text = page(site, path.relative_to(site)).find("main").get_text(" ")
+        assert not ACCOUNT_KEY.search(text), f"{path}: {ACCOUNT_KEY.search(text).group()}"
+    assert not ACCOUNT_KEY.search((site / "changes.atom").read_text(encoding="utf-8"))
+    for path in ("index.html", "councils/index.html"):
+        table = page(site, path).select("table.councils")[-1]
+        column = [th.get_text(" ", strip=True) for th in table.thead.find_all("th")].index("Councillor pages checked")
+        cells = [tr.find_all("td")[column].get_text(" ", strip=True) for tr in table.tbody.find_all("tr")]
+        assert cells and all(re.fullmatch(r"(changes taken in|no change) \(\d{1,2} \w{3} \d{4}\)", c) for c in cells), (
+            cells
+        )
+
+
 @pytest.mark.parametrize(
     ("controller", "contact", "href"),
     [
@@ -194,6 +217,30 @@ def test_the_search_shards_hold_every_councillor_under_each_word(built):
                 if len(word) > 1 and word not in STOPWORDS:
                     assert path in {entry[3] for entry in shards[shard_key(word)]}, (m.name, word)
     assert max(len(json.dumps(s)) for s in shards.values()) < 20_000  # national figures: docs/benchmarks.md
+
+
+def test_the_account_index_files_each_linked_account_under_its_identity(built):
+    """search/accounts/<hh>.json: every account linked on a councillor's page, found by the
+    identity of its key (cllr.handles), in the shard its identity hashes to."""
+    world, site, _ = built
+    entries = {}
+    keys = json.loads((site / "search/accounts/keys.json").read_text())
+    for key in keys:
+        for entry in json.loads((site / f"search/accounts/{key}.json").read_text()):
+            assert identity_shard(entry[0]) == key
+            entries.setdefault(entry[0], []).append(entry)
+    council = world.councils[0]
+    for member in council.councillors:
+        for account in member.accounts:
+            if not account.on_council_page:
+                continue
+            identity = account_identity(normalise(account.url).key)
+            assert member.name in {e[1] for e in entries.get(identity, [])}, (identity, member.name)
+            assert all(
+                e[4] == directory_url(council, member).split("/", 3)[3]
+                for e in entries[identity]
+                if e[1] == member.name
+            )
 
 
 def test_a_councillors_chart_and_its_table_show_the_same_counts(built):

@@ -82,7 +82,7 @@ class Intake:
         # the origin browsers see (behind a TLS proxy, https://), when configured (CLLR_INTAKE_URL)
         self.origin = _origin_of(public_url) if public_url else None
         self.proxies = [ipaddress.ip_network(item, strict=False) for item in trusted_proxies]
-        from cllr.site.build import environment  # the site's own Jinja2 set-up: autoescaping, filters
+        from cllr.site.environment import environment  # the site's own Jinja2 set-up: autoescaping, filters
 
         self.templates = environment()
 

@@ -20,23 +20,25 @@ from pathlib import Path
 from urllib.parse import quote
 from xml.sax.saxutils import escape as xml_escape
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from jinja2 import Environment
 from sqlalchemy import case, event, func, select
 from sqlalchemy.orm import Session
 
 from cllr import __version__
-from cllr.evidence import LEVEL_NAMES, LEVELS, METHODS, ROLE_NAMES
-from cllr.platforms import PLATFORMS, label
+from cllr.evidence import LEVELS, METHODS
+from cllr.platforms import label
 from cllr.postcodes.importer import latest_release
-from cllr.site.changes import changes
-from cllr.site.charts import bar_chart
+from cllr.site.changes import changes, council_place, councillor_place, ward_place
+from cllr.site.charts import adoption_chart, bar_chart, national_charts
+from cllr.site.environment import environment
+from cllr.site.feeds import write_feeds
 from cllr.site.fingerprint import FINGERPRINT, build_fingerprint
 from cllr.site.forked_renderer import Claims, alongside
 from cllr.site.gc_pause import collector_paused, held_aside
+from cllr.site.glance import at_a_glance
 from cllr.site.opendata import write_downloads
-from cllr.site.postcode_shards import ward_anchor, write_postcode_shards
-from cllr.site.search import write_search_index
+from cllr.site.postcode_shards import write_postcode_shards
+from cllr.site.search import write_account_index, write_search_index
 from cllr.site.views import PersonView, figure_history, figures, gather_people
 from cllr.urls import safe_url
 from models import (
@@ -49,17 +51,6 @@ from models import (
 from models.accounts import ACTIVE_DAYS
 from models.base import utcnow
 
-COUNCIL_TYPES = {
-    "CTY": "County",
-    "NMD": "District",
-    "UA": "Unitary",
-    "MD": "Metropolitan district",
-    "LBO": "London borough",
-    "CC": "City of London",
-    "SCO": "Scottish council",
-    "WPA": "Welsh principal area",
-    "NID": "Northern Ireland district",
-}
 WEEKS = 13  # the councillor page's chart: posts per week over a quarter
 HISTORY_ROWS = 12  # the council page's adoption history: the latest days its figures changed
 DOWNLOADS = [
@@ -103,8 +94,14 @@ DOWNLOADS = [
     {
         "name": "cllr.sqlite3",
         "href": "data/cllr.sqlite3",
-        "what": "The published tables as a SQLite database, history included",
+        "what": "The published tables as a SQLite database, history included, with full-text search and views",
         "tool": "sqlite3, Datasette, DB Browser for SQLite",
+    },
+    {
+        "name": "metadata.json",
+        "href": "data/metadata.json",
+        "what": "Datasette's description of cllr.sqlite3: licence, source, every table, view and column, its search boxes",
+        "tool": "Datasette: datasette cllr.sqlite3 --metadata metadata.json",
     },
 ]
 
@@ -112,30 +109,6 @@ DOWNLOADS = [
 def week_labels(now: datetime) -> list[str]:
     """The chart's weeks, oldest first, each labelled by the day it starts."""
     return [(now - timedelta(days=7 * k)).strftime("%-d %b") for k in range(WEEKS, 0, -1)]
-
-
-def environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(str(files("site_templates"))),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        auto_reload=False,  # a build reads each template once, not its file's time at every page (a stat each)
-    )
-    env.globals["active_days"] = ACTIVE_DAYS
-    env.filters["safe_url"] = safe_url
-    env.filters["platform"] = label
-    env.filters["method"] = lambda key: METHODS[key].label if key in METHODS else key
-    env.filters["level"] = lambda key: LEVEL_NAMES.get(key, key)
-    env.filters["role"] = lambda key: ROLE_NAMES.get(key, key)
-    env.globals["platforms"] = PLATFORMS
-    env.filters["date"] = lambda d: d.strftime("%-d %b %Y") if d else "–"
-    env.filters["pct"] = lambda part, whole: f"{100 * part / whole:.0f}%" if whole else "–"
-    env.filters["share"] = lambda part, whole: f"{part / whole:.4f}" if whole else ""
-    env.filters["council_type"] = lambda code: COUNCIL_TYPES.get(code, code or "–")
-    env.filters["ward_anchor"] = ward_anchor
-    return env
 
 
 @dataclass(frozen=True)
@@ -192,12 +165,13 @@ def build_site(
             with alongside(
                 lambda: _councillor_pages(render, data, claims), forbid=lambda: _refuse_queries(session)
             ) as helper:
+                if data["postcodes"]:  # first: the finder's hint on the pages names a postcode that works
+                    shards = write_postcode_shards(session, staging / "postcodes", data["people"], data["councils"])
+                    render.common["postcode_examples"] = shards["examples"]
                 pages = _render_all(render, data, staging)
-                if data["postcodes"]:
-                    write_postcode_shards(session, staging / "postcodes", data["people"], data["councils"])
                 shutil.copytree(Path(str(files("site_templates"))) / "static", staging / "static")
                 _party_styles(session, staging / "static" / "parties.css")
-                write_downloads(session, staging / "data", data["generated_at"])
+                write_downloads(session, staging / "data", data["generated_at"], site_url)
                 pages += _councillor_pages(render, data, claims)  # the pages the child has not claimed yet
             pages += helper.result
         _sitemap(staging, site_url)
@@ -338,6 +312,7 @@ class _Pages:
             "fictional": data["fictional"],
             "version": __version__,
             "postcodes": data["postcodes"],
+            "postcode_examples": {},
         }
         self.count = 0
         for folder in (*self.FOLDERS, "search"):
@@ -410,11 +385,13 @@ def _render_all(write: _Pages, data: dict, out: Path) -> int:
         "seats": sum(row["council"].seat_count or 0 for row in held),
         "without_seats": sum(1 for row in held if not row["council"].seat_count),
     }
+    national = figures(data["people"])
     write(
         "index.html",
         "index.html",
         coverage=coverage,
-        figures=figures(data["people"]),
+        figures=national,
+        charts=national_charts(national, ACTIVE_DAYS),
         councils=council_rows,
         nations=sorted((n, figures(p)) for n, p in nations.items()),
         parties=[(row["name"], row["figures"]) for row in party_rows],
@@ -464,6 +441,7 @@ def _render_all(write: _Pages, data: dict, out: Path) -> int:
         unranked=[r for r in council_rows if not r["figures"]["seats"]],
     )
 
+    places = []  # the councils, wards and councillors with a page: each has a feed its page links to
     for row in council_rows:
         council = row["council"]
         wards: dict[str, list[PersonView]] = defaultdict(list)
@@ -473,6 +451,7 @@ def _render_all(write: _Pages, data: dict, out: Path) -> int:
         for name in vacant:  # a ward whose every seat is vacant is listed too
             wards.setdefault(name, [])
         history = data["history"].get(council.id, [])[:HISTORY_ROWS]
+        places += [council_place(council), *(ward_place(name, council) for name in wards)]
         write(
             f"councils/{council.code.lower()}.html",
             "council.html",
@@ -484,10 +463,11 @@ def _render_all(write: _Pages, data: dict, out: Path) -> int:
             former=former_by_council.get(council.id, []),
             history=history,
             council_form=f"{data['intake_url']}/council" if data["intake_url"] else None,
-            history_chart=_adoption_chart(council, history),
+            history_chart=adoption_chart(council.name, history),
         )
     # Finding people without a search box: A to Z by surname; and the search index.
     everyone = data["people"] + data["former"]
+    places += [councillor_place(person.councillor) for person in everyone]
     by_letter: dict[str, list[PersonView]] = defaultdict(list)
     for person in everyone:
         by_letter[_initial(person.councillor.name.split()[-1] if person.councillor.name.split() else "")].append(person)
@@ -502,19 +482,14 @@ def _render_all(write: _Pages, data: dict, out: Path) -> int:
         )
     write("search.html", "search.html", letters=letters)
     write_search_index(out / "search", everyone, [r["council"] for r in council_rows])
+    write_account_index(out / "search", everyone)
 
     events = data["events"]
     days = defaultdict(list)
     for change in events:
         days[change.when.date()].append(change)
     write("changes.html", "changes.html", days=sorted(days.items(), reverse=True)[:30], limit=60)
-    feed = write.env.get_template("changes.atom").render(
-        entries=events[:50],
-        site_url=f"{write.site_url.rstrip('/')}/" if write.site_url else None,
-        feed_id="urn:councillors-online:changes",
-        updated=(events[0].when if events else data["generated_at"]).isoformat(),
-    )
-    (out / "changes.atom").write_text(feed, encoding="utf-8")
+    write_feeds(write.env, out, events, places, site_url=write.site_url, generated_at=data["generated_at"])
 
     for name in ("about", "privacy", "accessibility"):
         write(f"{name}.html", f"{name}.html", controller=data["controller"], privacy_contact=data["privacy_contact"])
@@ -536,6 +511,7 @@ def _councillor_pages(write: _Pages, data: dict, claims: Claims) -> int:
             council=person.councillor.council,
             former=person.membership.end_date is not None,
             weekly=list(zip(weeks, weekly, strict=True)),
+            glance=at_a_glance(person, data["generated_at"], ACTIVE_DAYS),
             contact_url=data["contact_url"],
             suggest_url=f"{data['intake_url']}/suggest?councillor={quote(person.councillor.slug)}"
             if data["intake_url"]
@@ -552,20 +528,6 @@ def _by_council(people: list[PersonView]) -> dict[int, list[PersonView]]:
     for person in people:
         grouped[person.councillor.council_id].append(person)
     return grouped
-
-
-def _adoption_chart(council: Council, history: list) -> Markup | None:
-    """The share of seats active on each day the figures changed, oldest first (two days at least, seats known)."""
-    points = [row for row in reversed(history) if row.seats]
-    if len(points) < 2:
-        return None
-    return bar_chart(
-        [round(100 * row.active / row.seats) for row in points],
-        [row.as_of.strftime("%-d %b %Y") for row in points],
-        title=f"Share of {council.name}'s seats held by active councillors",
-        unit="%",
-        top=100,
-    )
 
 
 def _ranking(people: list[PersonView], which) -> list[dict]:

@@ -43,8 +43,10 @@ def ward_anchor(name: str) -> str:
     return f"ward-{slugify(name)}"
 
 
-def write_postcode_shards(session: Session, folder: Path, people, councils) -> dict[str, int]:
-    """Write one shard per outward code into ``folder``; returns how many shards, postcodes and bytes."""
+def write_postcode_shards(session: Session, folder: Path, people, councils) -> dict:
+    """Write one shard per outward code into ``folder``; returns how many shards, postcodes and
+    bytes, and ``examples``: council name → the first of its postcodes whose ward or division
+    has councillors listed (the finder's hint names one that works), and ``""`` → the first of all."""
     folder.mkdir(parents=True, exist_ok=True)
     names = {a.gss: (a.name, a.parent) for a in session.scalars(select(Area))}
     by_gss = {c.gss: c for c in councils if c.gss}
@@ -79,6 +81,7 @@ def write_postcode_shards(session: Session, folder: Path, people, councils) -> d
     )
     shards = postcodes = size = 0
     outwards = []
+    examples: dict[str, str] = {}
     for outward, in_use, retired in _by_outward(live, gone):
         shard_areas: list[dict] = []
         index: dict[int, int] = {}  # id(area) → its place in shard_areas
@@ -95,6 +98,15 @@ def write_postcode_shards(session: Session, folder: Path, people, councils) -> d
         for code, place_id in in_use:
             codes[place_id].append(code[-3:])
         place_ids = sorted(codes)
+        for p in place_ids:
+            for item in (
+                area(places[p].lad, places[p].ward, "ward"),
+                area(places[p].county or "", places[p].division, "division"),
+            ):
+                if item and item["people"]:
+                    example = f"{outward} {min(codes[p])}"
+                    examples.setdefault(item["council"], example)
+                    examples.setdefault("", example)
         shard = {
             "outward": outward,
             "areas": shard_areas,
@@ -118,7 +130,7 @@ def write_postcode_shards(session: Session, folder: Path, people, councils) -> d
     # The outward codes there are, so that the browser never asks for a file that is not.
     index = json.dumps(outwards, separators=(",", ":")).encode("utf-8")
     (folder / "index.json").write_bytes(index)
-    return {"shards": shards, "postcodes": postcodes, "bytes": size + len(index)}
+    return {"shards": shards, "postcodes": postcodes, "bytes": size + len(index), "examples": examples}
 
 
 def _by_outward(live, gone):
@@ -163,7 +175,10 @@ def _area(council, council_code: str, code: str, kind: str, names, wards, member
                 (p.membership.party_label or p.membership.party.name) if p.membership.party else "",
                 p.posts_30d,
                 int(p.active),
-                [[label(a.account.platform), safe_url(a.account.url) or "", a.account.handle] for a in p.accounts],
+                [
+                    [label(a.account.platform), safe_url(a.account.url) or "", a.account.handle, a.gone_note or ""]
+                    for a in p.accounts
+                ],
             ]
             for p in people
         ],

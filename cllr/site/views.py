@@ -19,6 +19,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from cllr.evidence import COUNTED_ROLES, LEVELS, confirmed
+from cllr.handles import NotAnAccount, normalise
+from cllr.platforms import label
 from cllr.site.gc_pause import collector_paused
 from models import (
     AccountEvidence,
@@ -31,6 +33,7 @@ from models import (
     Membership,
     SocialAccount,
 )
+from models.accounts import GONE
 from models.links import link_level
 
 
@@ -50,9 +53,30 @@ class AccountView:
         return confirmed(self.level)
 
     @property
+    def live(self) -> bool:
+        """Whether the platform still has the account where we hold it (not gone, not moved away)."""
+        return self.account.status not in GONE
+
+    @property
+    def moved_to(self) -> str | None:
+        """The key of the account it moved to, when it moved."""
+        moves = [c.new for c in self.account.changes if c.field == "moved_to" and c.new]
+        return moves[-1] if self.account.status == "moved" and moves else None
+
+    @property
+    def gone_note(self) -> str | None:
+        """What became of a gone or moved account, in words; None while it is live."""
+        if self.account.status == "not_found":
+            return "gone: the platform no longer finds it"
+        if self.account.status == "moved":
+            return f"moved to {written(self.moved_to)}" if self.moved_to else "moved"
+        return None
+
+    @property
     def counted(self) -> bool:
-        """Whether its activity counts towards the councillor's: confirmed, and their own voice (not a campaign account)."""
-        return self.confirmed and self.account.role in COUNTED_ROLES
+        """Whether its activity counts towards the councillor's: confirmed, live, and their own
+        voice (not a campaign account)."""
+        return self.confirmed and self.live and self.account.role in COUNTED_ROLES
 
     @property
     def posts_30d(self) -> int:
@@ -61,6 +85,23 @@ class AccountView:
     @property
     def active(self) -> bool:
         return self.counted and self.posts_30d > 0
+
+
+def written(key: str | None) -> str:
+    """An account key (``mastodon:kit@example.social``) as people write the account: its
+    platform's name and its handle (``Mastodon @kit@example.social``)."""
+    if not key:
+        return "an account we could not read"
+    try:
+        account = normalise(key)
+    except NotAnAccount:
+        return key
+    return as_written(account.platform, account.handle)
+
+
+def as_written(platform: str, handle: str) -> str:
+    """An account as people write it: its platform's name and its handle."""
+    return f"{label(platform)} {handle}"
 
 
 @dataclass
@@ -82,7 +123,8 @@ class PersonView:
 
     @property
     def confirmed(self) -> bool:
-        return any(a.confirmed for a in self.accounts)
+        """Whether they have a confirmed account that is live: a gone or moved one is not counted."""
+        return any(a.confirmed and a.live for a in self.accounts)
 
     @property
     def active(self) -> bool:
@@ -178,7 +220,7 @@ def _evidence_order(evidence: AccountEvidence):
 def figures(people: list[PersonView], seats: int | None = None) -> dict:
     """Counts for a group of councillors. ``seats`` is the denominator of the shares: a council's
     seats when known (vacancies included); for a nation or party, its councillors."""
-    platforms = Counter(a.account.platform for p in people for a in p.accounts if a.confirmed)
+    platforms = Counter(a.account.platform for p in people for a in p.accounts if a.confirmed and a.live)
     if seats is not None and seats < len(people):  # a stale seat count is no denominator
         seats = 0
     return {
@@ -186,7 +228,7 @@ def figures(people: list[PersonView], seats: int | None = None) -> dict:
         "seats": seats if seats is not None else len(people),
         "with_account": sum(1 for p in people if p.confirmed),
         "active": sum(1 for p in people if p.active),
-        "unconfirmed": sum(1 for p in people if p.accounts and not p.confirmed),
+        "unconfirmed": sum(1 for p in people if p.accounts and not any(a.confirmed for a in p.accounts)),
         "posts_30d": sum(p.posts_30d for p in people),
         "platforms": platforms.most_common(),
     }

@@ -87,23 +87,53 @@
         return shards[key];
       });
     }
-    function show(entries, query) {
+    // Accounts by identity (search/accounts/<hh>.json, filed by static/handles.js's identityShard).
+    var accountShards = {};
+    var accountKeys = null;
+    function accounts(query) {
+      if (typeof CllrHandles === "undefined" || !/[@.\/]/.test(query)) return Promise.resolve([]);
+      var identities = CllrHandles.candidates(query);
+      if (!accountKeys) accountKeys = json("search/accounts/keys.json");
+      return accountKeys.then(function (known) {
+        var wanted = identities.map(CllrHandles.identityShard).filter(function (k, i, all) {
+          return known.indexOf(k) >= 0 && all.indexOf(k) === i;
+        });
+        return Promise.all(wanted.map(function (k) {
+          if (!accountShards[k]) accountShards[k] = json("search/accounts/" + k + ".json");
+          return accountShards[k];
+        }));
+      }).then(function (loaded) {
+        return [].concat.apply([], loaded).filter(function (e) { return identities.indexOf(e[0]) >= 0; });
+      });
+    }
+    function show(entries, byAccount, query) {
       list.textContent = "";
       var terms = words(query);
       var seen = {};
-      var found = entries.filter(function (e) {
-        if (seen[e[3]]) return false;
+      var found = byAccount.filter(function (e) {
+        if (seen[e[4] + e[5]]) return false;
+        seen[e[4] + e[5]] = seen[e[4]] = true;
+        return true;
+      }).map(function (e) { return [e[1], e[2], e[3], e[4], e[5], e[6]]; });
+      found = found.concat(entries.filter(function (e) {
+        if (!terms.length || seen[e[3]]) return false;
         var hay = words(e[0] + " " + e[1] + " " + e[2]);
         var ok = terms.every(function (t) { return hay.some(function (w) { return w.indexOf(t) === 0; }); });
         if (ok) seen[e[3]] = true;
         return ok;
-      }).slice(0, 50);
+      })).slice(0, 50);
       found.forEach(function (e) {
         var li = document.createElement("li");
         var a = document.createElement("a");
         a.href = root + e[3];
         a.textContent = e[0];
         li.appendChild(a);
+        if (e[4]) {  // found by one of their accounts: say which
+          var account = document.createElement("span");
+          account.className = "account";
+          account.textContent = " " + e[4] + (e[5] ? " (" + e[5] + ")" : "");
+          li.appendChild(account);
+        }
         li.appendChild(document.createTextNode(" " + [e[1], e[2]].filter(Boolean).join(", ")));
         list.appendChild(li);
       });
@@ -113,9 +143,9 @@
       var query = input.value;
       // Words too common to index (cllr/search.py) have small or no shards: loading them costs little.
       var keys = words(query).filter(function (w) { return w.length > 1; }).map(function (w) { return w.slice(0, 2); });
-      if (!keys.length) { list.textContent = ""; status.textContent = query ? "Type at least two letters of a name, ward or council." : ""; return; }
-      Promise.all(keys.map(load)).then(function (loaded) {
-        if (input.value === query) show([].concat.apply([], loaded), query);
+      if (!keys.length) { list.textContent = ""; status.textContent = query ? "Type at least two letters of a name, ward, council or account." : ""; return; }
+      Promise.all([Promise.all(keys.map(load)), accounts(query)]).then(function (loaded) {
+        if (input.value === query) show([].concat.apply([], loaded[0]), loaded[1], query);
       }).catch(function () { status.textContent = "Search is not available here; use the A to Z lists."; });
     }
     var timer;
@@ -153,6 +183,7 @@
     var base = form.getAttribute("data-postcodes");
     var root = form.getAttribute("data-root") || "";
     var days = form.getAttribute("data-active-days");
+    var example = form.getAttribute("data-example");  // a postcode of this site's own directory
     var shards = {};
     var known = null;  // the outward codes there are (postcodes/index.json)
 
@@ -178,6 +209,7 @@
           var text = a[0] + ": " + a[2];
           var ok = /^https?:\/\//.test(a[1]);
           accounts.appendChild(ok ? link(a[1], text, true) : el("span", text));
+          if (a[3]) accounts.appendChild(el("small", " (" + a[3] + ")", "gone"));  // gone or moved, as the pages say
           accounts.appendChild(document.createTextNode(" "));
         });
         li.appendChild(accounts);
@@ -240,9 +272,9 @@
     function run() {
       var raw = input.value.toUpperCase().replace(/[^A-Z0-9]/g, "");
       results.textContent = "";
-      if (!raw) { say("Type a postcode, for example SW1A 1AA."); return; }
+      if (!raw) { say("Type a postcode" + (example ? ", for example " + example : "") + "."); return; }
       if (!/^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$/.test(raw)) {
-        say("“" + input.value.trim() + "” is not a postcode. A postcode looks like SW1A 1AA.");
+        say("“" + input.value.trim() + "” is not a postcode. A postcode looks like " + (example || "SW1A 1AA") + ".");
         return;
       }
       var code = raw.slice(0, -3) + " " + raw.slice(-3);

@@ -1,4 +1,5 @@
-"""Open-data downloads: the directory as CSV, JSON, Popolo JSON and a SQLite database.
+"""Open-data downloads: the directory as CSV, JSON, Popolo JSON and a SQLite database (with
+Datasette's ``metadata.json`` beside it, so that it opens described, searchable and with its views).
 
 One entry point, :func:`write_downloads`, writes every file into the site's ``data/``
 folder (the caller builds the site around it and swaps the whole folder into place).
@@ -36,9 +37,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cllr.evidence import COUNTED_ROLES, LEVELS, confirmed
+from cllr.site.opendata.datasette import FILE as DATASETTE_FILE
+from cllr.site.opendata.datasette import datasette_metadata
 from cllr.site.opendata.dictionary import COLUMNS, LICENCE, csv_value, json_value, timestamp, written_handle
 from cllr.site.opendata.readme import directory_schema, readme
-from cllr.site.opendata.sqlite import write_sqlite
+from cllr.site.opendata.sqlite import FILE_NAME, write_sqlite
 from models import (
     AccountEvidence,
     AccountMetric,
@@ -51,6 +54,7 @@ from models import (
     SocialAccount,
     Ward,
 )
+from models.accounts import GONE
 from models.links import link_level
 
 # ---------------------------------------------------------------------------------------
@@ -193,7 +197,8 @@ def _read(session: Session) -> _Data:
         # Sitting: the latest open membership is current (as on the site); only it counts as current.
         current_id = next((m.id for m in reversed(periods) if m.end_date is None), None)
         links = _links(person.slug, evidence.get(person.id, {}), accounts, metrics)
-        counted = [a for a in links if confirmed(a["level"]) and a["role"] in COUNTED_ROLES]
+        live = [a for a in links if confirmed(a["level"]) and a["status"] not in GONE]  # as on the site
+        counted = [a for a in live if a["role"] in COUNTED_ROLES]
         council = council_by_id[person.council_id]
         councillors.append(
             {
@@ -206,7 +211,7 @@ def _read(session: Session) -> _Data:
                 "current": current_id is not None,
                 "profile_url": person.profile_url or None,
                 "email": person.email or None,
-                "confirmed_accounts": sum(1 for a in links if confirmed(a["level"])),
+                "confirmed_accounts": len(live),
                 "active": any((a["posts_30d"] or 0) > 0 for a in counted),
                 "posts_30d": sum(a["posts_30d"] or 0 for a in counted),
                 "_council_id": person.council_id,
@@ -350,9 +355,11 @@ def _json_record(table: str, record: dict, scopes: tuple[str, ...] = ("councillo
     return {c.name: json_value(c, record[c.name]) for c in COLUMNS[table] if c.scope in scopes}
 
 
-def _write_json(path: Path, document: dict) -> Path:
+def _write_json(path: Path, document: dict, indent: int | None = None) -> Path:
     # The json module's encoder (its C version: json.dumps, which json.dump does not use), never a template.
-    text = json.dumps(document, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    # ``indent`` for a file people edit by hand (Datasette's metadata); the data stays compact.
+    separators = (",", ":") if indent is None else (",", ": ")
+    text = json.dumps(document, ensure_ascii=False, allow_nan=False, separators=separators, indent=indent)
     with _replacing(path, encoding="utf-8") as fh:
         fh.write(text + "\n")
     return path
@@ -379,10 +386,11 @@ def _file_stem(code: str, council_id: int) -> str:
     return stem if re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,30}", stem) else f"council-{council_id}"
 
 
-def write_downloads(session: Session, out_dir: Path, generated_at: datetime) -> list[Path]:
+def write_downloads(session: Session, out_dir: Path, generated_at: datetime, site_url: str | None = None) -> list[Path]:
     """Write every download into ``out_dir`` (created if missing); return the paths written.
 
-    ``generated_at`` (timezone-aware) is stamped into the JSON files and the README.
+    ``generated_at`` (timezone-aware) is stamped into the JSON files and the README;
+    ``site_url``, the site's public address when known, is the source Datasette credits.
     """
     timestamp(generated_at)  # refuse a naive time before writing anything
     out_dir = Path(out_dir)
@@ -408,7 +416,8 @@ def write_downloads(session: Session, out_dir: Path, generated_at: datetime) -> 
         written.append(
             _write_json(out_dir / "councils" / f"{stem}.json", _directory_document(generated_at, [council], people))
         )
-    written.append(write_sqlite(session, out_dir / "cllr.sqlite3"))
+    written.append(write_sqlite(session, out_dir / FILE_NAME))
+    written.append(_write_json(out_dir / DATASETTE_FILE, datasette_metadata(site_url), indent=2))
     with _replacing(out_dir / "README.md", encoding="utf-8") as fh:
         fh.write(readme(generated_at))
     written.append(out_dir / "README.md")

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from cllr.evidence import LEVELS, ROLES
+from cllr.evidence import LEVELS, METHODS, ROLES
+from models.accounts import GONE
 
 # ---------------------------------------------------------------------------------------
 # The data dictionary: one table of column definitions for every CSV and JSON record.
@@ -108,7 +109,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             "integer",
             "Councillors who have left the council's roster since we started reading it.",
         ),
-        Column("with_confirmed_account", "integer", "Current councillors with at least one confirmed account."),
+        Column("with_confirmed_account", "integer", "Current councillors with at least one live confirmed account."),
         Column(
             "active",
             "integer",
@@ -174,7 +175,11 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         ),
         Column("profile_url", "text", "The councillor's page on the council's website.", optional=True),
         Column("email", "text", "The contact e-mail address the council publishes for them.", optional=True),
-        Column("confirmed_accounts", "integer", "The councillor's current links to accounts at a confirmed level."),
+        Column(
+            "confirmed_accounts",
+            "integer",
+            "The councillor's current links to live accounts at a confirmed level (an account gone or moved is not counted).",
+        ),
         Column(
             "active",
             "boolean",
@@ -299,10 +304,150 @@ TABLE_NOTES = {
     "in 30 days) on each day they were computed: the history behind the council pages.",
 }
 
+# Statuses of an account that is no longer there to follow: gone from its platform or moved to another
+# account (models.accounts.GONE; the account moved to is linked to the same councillors in its place),
+# or merged into another row.
+GONE_STATUSES = (*GONE, "merged")
+
+
+def described(table: str, column: str) -> str:
+    """The description :data:`COLUMNS` gives a column: for a SQLite column or a view's that means the same."""
+    return next(c.description for c in COLUMNS[table] if c.name == column)
+
+
+# The SQLite tables' columns (in metadata.json and the README). A column not listed under its table
+# takes the description of its name in SHARED_COLUMNS. Booleans are stored as 1 and 0.
+SHARED_COLUMNS = {
+    "id": "Our id for the row (the `_id` columns of other tables point at it).",
+    "council_id": "The council (`council.id`).",
+    "councillor_id": "The councillor (`councillor.id`).",
+    "account_id": "The account (`social_account.id`).",
+    "ward_id": "The ward or division (`ward.id`).",
+    "party_id": "The canonical party (`party.id`); empty when the council records no party.",
+    "source_url": "The page this fact was last read from.",
+}
+TABLE_COLUMNS: dict[str, dict[str, str]] = {
+    "council": {
+        **{name: described("councils", name) for name in ("code", "gss", "name", "nation", "council_type")},
+        "common_name": "The council's everyday name, as the site shows it.",
+        "cms": "The kind of system its roster is read from: `moderngov`, `cmis`, `html` or `json`.",
+        "scraper_class": "How its roster is read (`paged_html` for a directory spread over pages).",
+        "roster_url": "The page or service its roster is read from.",
+        "start_date": "The day the council came into office, when it is new (a shadow authority is listed ahead).",
+        "end_date": "The day an abolished council ended; it is kept, with its councillors' history, and no longer read.",
+        "seats": "Seats on the council as a published source gives them; empty when none does (see `roster_seats`).",
+        "roster_seats": "Seats counted from the council's own roster when it was last applied: its councillors "
+        "plus the vacant seats it lists.",
+        "roster_seats_on": described("councils", "seats_counted_on"),
+        "disabled": "1 when its roster is no longer read.",
+        "fictional": "1 for the invented councils of the demo: nothing about them is real.",
+    },
+    "ward": {
+        "key": "The normalised name that matches the ward across runs.",
+        "name": "The ward's or division's name as the council writes it.",
+        "gss": described("councillors", "ward_gss"),
+        "vacant_seats": "Vacant seats the council's roster listed for it when last applied.",
+    },
+    "party": {
+        "key": "Our key for the party (`labour`, `green`...).",
+        "name": "The party's name.",
+        "colour": "The colour the site draws it in (`#rrggbb`).",
+    },
+    "councillor": {
+        **{name: described("councillors", name) for name in ("slug", "name", "email", "profile_url")},
+        "source_id": "The council system's own id for the councillor.",
+        "raw_name": "The name exactly as the council lists it, titles included.",
+        "photo_url": "The address of the council's photo of them (the photo itself is not included).",
+        "first_seen_at": "When we first saw them on the council's roster.",
+        "last_seen_at": "When the council's roster last listed them.",
+    },
+    "membership": {
+        **{name: described("councillors", name) for name in ("party_label", "start_date", "end_date")},
+        "end_reason": "Why it ended: `not_in_source` (gone from the roster), `changed` (a new ward or party "
+        "label), `left` or `corrected` (by a correction); empty while current.",
+        "term_ends": "The scheduled end of the term, when the council gives it.",
+    },
+    "former_name": {
+        "name": "The name the council listed them under before (titles removed).",
+        "raw_name": "That name exactly as the council listed it.",
+        "used_until": "The day the council's roster stopped using it.",
+    },
+    "social_account": {
+        **{name: described("accounts", name) for name in ("platform", "url", "platform_id", "role", "last_checked_at")},
+        "key": "Our canonical key for the account (its platform and normalised handle or id); unique.",
+        "handle": "The handle as last seen, as the platform writes it (Mastodon's with its leading `@`, "
+        "which accounts.csv leaves out).",
+        "local_id": "The account's id on its own server (Mastodon), for reading accounts in batches.",
+        "status": described("accounts", "status") + " Or `merged`: a second row for one account, folded into "
+        "another (see `account_change`), kept as history and never current.",
+        "feed_url": "The RSS or Atom feed found for a blog or website.",
+        "first_seen_at": "When a source first named the account.",
+    },
+    "account_evidence": {
+        "method": "How the link is known (docs/metrics.md): " + ", ".join(f"`{m}`" for m in METHODS) + ".",
+        "level": "The level this evidence gives, strongest first: "
+        + ", ".join(f"`{lv}`" for lv in LEVELS)
+        + ". A link's level is the best of its evidence not withdrawn.",
+        "source_url": "The page or check that showed the link.",
+        "first_seen_at": "When this source first showed the link.",
+        "last_seen_at": "When this source last showed the link.",
+        "last_checked_at": "When this source was last read.",
+        "withdrawn_at": "When a read source stopped showing the link; empty while it shows it. A link is "
+        "current while any of its evidence has no `withdrawn_at`.",
+    },
+    "account_change": {
+        "field": "What changed: `handle` (a rename), `platform_id`, `status`, `moved_to` (a Mastodon move; "
+        "`new` is the new account's key) or `merged_into` (`new` is the key of the account kept).",
+        "old": "The value before; empty when there was none.",
+        "new": "The value after.",
+        "changed_at": "When a collection saw the change.",
+    },
+    "account_metric": {
+        **{name: described("accounts", name) for name in ("replies_30d", "last_post_at", "followers_change_30d")},
+        "as_of": "The day of the figures.",
+        "posts_7d": "Posts in the 7 days to `as_of` (posts, replies, articles, videos; never reposts).",
+        "posts_30d": "Posts in the 30 days to `as_of`.",
+        "posts_90d": "Posts in the 90 days to `as_of`.",
+        "followers": "Followers at that day's collection.",
+        "complete": "0 when the source shows only its newest items and the counts are lower bounds.",
+    },
+    "profile_snapshot": {
+        "taken_at": "When the profile was read.",
+        "followers": "Followers, as the platform counts them.",
+        "following": "Accounts it follows, as the platform counts them.",
+        "posts_total": "Posts in all, as the platform counts them.",
+        "posts_complete": "0 when the posts read with it do not reach back past the activity window (a feed of "
+        "its newest items only): the counts are then lower bounds.",
+    },
+    "council_figure": {
+        "with_account": described("councils", "with_confirmed_account"),
+        "active": described("councils", "active"),
+        "as_of": "The day the figures were computed.",
+        "seats": "The council's seats that day; empty when unknown or stale (fewer than its sitting "
+        "councillors), when no share is shown for the day.",
+        "councillors": "Sitting councillors that day.",
+        "posts_30d": "Their posts in the last 30 days on confirmed accounts of their own, added up.",
+    },
+}
+
+
+def sqlite_column_note(table: str, column: str) -> str:
+    """What a column of a table in cllr.sqlite3 holds."""
+    return TABLE_COLUMNS[table].get(column) or SHARED_COLUMNS[column]
+
+
 # ---------------------------------------------------------------------------------------
 # Licence and attribution.
 # ---------------------------------------------------------------------------------------
 
+TITLE = "Councillors Online: open data"
+ABOUT = "UK local councillors, their public social-media accounts and how active those accounts are."
+SQLITE_NOTE = (
+    "The published tables of the directory, copied from its database, history included. The `run_id` "
+    "columns are left out (the run ledger is not published); `source_url` is kept on every fact. Accounts "
+    "with `status` = `merged` are included as history; they are never current. Times are UTC, "
+    "`YYYY-MM-DDTHH:MM:SSZ`; dates `YYYY-MM-DD`; booleans 1 and 0."
+)
 LICENCE = {
     "name": "Creative Commons Attribution 4.0 International (CC BY 4.0)",
     "url": "https://creativecommons.org/licenses/by/4.0/",
@@ -361,10 +506,13 @@ def restore_cell(text: str) -> str:
     return text[1:] if text.startswith("'") else text
 
 
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # ISO 8601, UTC, to the second (strftime's, in Python and in SQLite alike)
+
+
 def timestamp(value: datetime) -> str:
     if value.tzinfo is None:
         raise ValueError("naive datetime given; use timezone-aware UTC times")
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(UTC).strftime(TIME_FORMAT)
 
 
 def csv_value(column: Column, value: Any) -> Any:

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from cllr.site.opendata.datasette import DATABASE, FTS5_SHADOWS, datasette_metadata
+from cllr.site.opendata.datasette import FILE as DATASETTE_FILE
 from cllr.site.opendata.dictionary import (
     COLUMNS,
     LICENCE,
     PUBLISHED_TABLES,
     REGISTRY_SOURCES,
-    TABLE_NOTES,
+    SQLITE_NOTE,
+    TITLE,
     TYPES,
     timestamp,
 )
-from cllr.site.opendata.sqlite import published_metadata
+from cllr.site.opendata.sqlite import FILE_NAME, SEARCHES, VIEWS
 
 # ---------------------------------------------------------------------------------------
 # The schema of directory.json and the README (data dictionary and licence notes).
@@ -109,13 +112,51 @@ def columns_markdown() -> str:
 
 
 def _sqlite_markdown() -> str:
-    lines = ["| Table | Columns | Holds |", "|---|---|---|"]
-    tables = published_metadata().tables
-    for table in (tables[name] for name in PUBLISHED_TABLES):
-        lines.append(
-            f"| `{table.name}` | {', '.join(f'`{c.name}`' for c in table.columns)} | {TABLE_NOTES[table.name]} |"
-        )
-    return "\n".join(lines) + "\n"
+    """Every table and view of cllr.sqlite3 with what its columns hold: read from Datasette's metadata,
+    so that the README says what Datasette shows."""
+    described = datasette_metadata()["databases"][DATABASE]["tables"]
+    parts = []
+    for heading, names in (("Tables", PUBLISHED_TABLES), ("Views", [view.name for view in VIEWS])):
+        parts.append(f"#### {heading}\n")
+        for name in names:
+            parts.append(f"**`{name}`**: {described[name]['description']}\n\n| Column | Meaning |\n|---|---|")
+            parts += [f"| `{column}` | {text} |" for column, text in described[name]["columns"].items()]
+            parts.append("")
+    return "\n".join(parts)
+
+
+def _datasette_markdown() -> str:
+    """How to open the database with Datasette, and the search indexes and views built into it."""
+    searches = "\n".join(f"- `{s.table}` (index `{s.name}`): {s.finds}." for s in SEARCHES)
+    views = "\n".join(f"- `{v.name}`: {v.question}" for v in VIEWS)
+    shadows = ", ".join(f"`_{suffix}`" for suffix in FTS5_SHADOWS)
+    return f"""[Datasette](https://datasette.io/) (0.64 or later, before 1.0) serves `{FILE_NAME}` as web
+pages, with search, filters and CSV export:
+
+```
+pip install 'datasette>=0.64,<1'
+datasette {FILE_NAME} --metadata {DATASETTE_FILE}
+```
+
+(or `datasette .` in this folder, which finds `{DATASETTE_FILE}` by itself). `{DATASETTE_FILE}`, in
+[Datasette's metadata format](https://docs.datasette.io/en/stable/metadata.html), gives it the title,
+the licence and the source, what every table, view and column holds (the data dictionary
+below), the column that names a row (a councillor's `name`, an account's `handle`), and which
+search index each search box uses. The database is called `{DATABASE}` there.
+
+**Search** (SQLite's full-text search, FTS5, built into the file): the search box of
+
+{searches}
+
+Words are matched whole, and accents are ignored (`Sian` finds `Sián`). The indexes hold
+words only (no text is stored twice); they and their tables ({shadows} after the index's
+name) are hidden in Datasette. In SQL: `SELECT name FROM councillor WHERE id IN (SELECT
+rowid FROM councillor_fts WHERE councillor_fts MATCH 'smith')`.
+
+**Views** (built into the file, for the questions asked most; their columns are below):
+
+{views}
+"""
 
 
 def readme(generated_at: datetime) -> str:
@@ -124,7 +165,7 @@ def readme(generated_at: datetime) -> str:
         f"- **{s['name']}**, <{s['url']}> (commit `{s['commit']}`): {s['used_for']}. Licence: {s['licence']}."
         for s in REGISTRY_SOURCES
     )
-    return f"""# Councillors Online: open data
+    return f"""# {TITLE}
 
 Generated {timestamp(generated_at)}. Licence: [{LICENCE["name"]}]({LICENCE["url"]}); see "Licence" below.
 
@@ -139,7 +180,8 @@ Generated {timestamp(generated_at)}. Licence: [{LICENCE["name"]}]({LICENCE["url"
 | `directory.json` | Councils, and councillors with their memberships and accounts nested; valid against `directory.schema.json`, which states every field's type, the values each coded field may take (evidence levels, roles, statuses, nations, council types) and the bounds of counts (never negative) and shares (0 to 1) | any JSON reader |
 | `councils/<code>.json` | The same for one council | any JSON reader |
 | `popolo.json` | Persons, organizations (councils and parties) and every membership period, in the [Popolo](http://www.popoloproject.com/) format | any JSON reader; Popolo tools |
-| `cllr.sqlite3` | The published tables of the database, history included | `sqlite3`, DB Browser for SQLite, Datasette |
+| `cllr.sqlite3` | The published tables of the database, history included, with full-text search and views for the questions asked most | Datasette (below); `sqlite3`, DB Browser for SQLite |
+| `metadata.json` | Datasette's description of `cllr.sqlite3`: title, licence, source, what each table, view and column holds, and its search | Datasette |
 
 ## Formats
 
@@ -156,10 +198,11 @@ Generated {timestamp(generated_at)}. Licence: [{LICENCE["name"]}]({LICENCE["url"
   council, classification `council`, identifiers `gss` and `local-authority-code`; each
   party, classification `party`) and `memberships` (one per membership period: the
   council, `on_behalf_of_id` the party, `area` the ward, `start_date`/`end_date`).
-- **SQLite**: the tables below, copied from the live database. The `run_id` columns are
-  left out (the run ledger is not published); `source_url` is kept on every fact.
-  Accounts with `status` = `merged` are included as history; they are never current.
+- **SQLite**: {SQLITE_NOTE}
 
+## Opening cllr.sqlite3 with Datasette
+
+{_datasette_markdown()}
 ## Data dictionary
 
 {columns_markdown()}
