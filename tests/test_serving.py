@@ -72,3 +72,17 @@ def test_only_the_sites_own_files_are_served_with_a_static_hosts_headers(served,
     for name, value in HEADERS.items():
         assert headers[name.lower()] == value
     assert "frame-ancestors 'none'" in headers["content-security-policy"]
+
+
+@pytest.mark.parametrize(
+    ("path", "open_to_all"),
+    [("/data/councillors.csv", True), ("/api/v1/index.json", True), ("/", False), ("/councils/", False)],
+)
+def test_the_open_data_and_the_api_may_be_read_by_other_sites_and_the_pages_may_not(
+    served, tmp_path, path, open_to_all
+):
+    (tmp_path / "site" / "api" / "v1").mkdir(parents=True)
+    (tmp_path / "site" / "api" / "v1" / "index.json").write_text("{}")
+    got, headers, _ = get(served, path)
+    assert got == 200
+    assert headers.get("access-control-allow-origin") == ("*" if open_to_all else None)

@@ -37,6 +37,7 @@ from cllr.site.forked_renderer import Claims, alongside
 from cllr.site.gc_pause import collector_paused, held_aside
 from cllr.site.glance import at_a_glance
 from cllr.site.opendata import write_downloads
+from cllr.site.opendata.api import API, api_examples
 from cllr.site.postcode_shards import write_postcode_shards
 from cllr.site.search import write_account_index, write_search_index
 from cllr.site.views import PersonView, figure_history, figures, gather_people
@@ -171,7 +172,7 @@ def build_site(
                 pages = _render_all(render, data, staging)
                 shutil.copytree(Path(str(files("site_templates"))) / "static", staging / "static")
                 _party_styles(session, staging / "static" / "parties.css")
-                write_downloads(session, staging / "data", data["generated_at"], site_url)
+                write_downloads(session, staging / "data", data["generated_at"], site_url, api_dir=staging / API)
                 pages += _councillor_pages(render, data, claims)  # the pages the child has not claimed yet
             pages += helper.result
         _sitemap(staging, site_url)
@@ -494,6 +495,7 @@ def _render_all(write: _Pages, data: dict, out: Path) -> int:
     for name in ("about", "privacy", "accessibility"):
         write(f"{name}.html", f"{name}.html", controller=data["controller"], privacy_contact=data["privacy_contact"])
     write("data.html", "data.html", files=DOWNLOADS, councils=[r["council"] for r in council_rows])
+    write("api.html", "api.html", site_url=write.site_url, **api_examples(council_rows, everyone))
     return write.count - before
 
 

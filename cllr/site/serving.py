@@ -24,6 +24,9 @@ HEADERS = {
     "Referrer-Policy": "strict-origin-when-cross-origin",
     "X-Frame-Options": "DENY",
 }
+# The open data and the JSON API may be read by pages of other sites (CORS).
+OPEN_TO_ALL = ("/api/", "/data/")
+CORS = {"Access-Control-Allow-Origin": "*"}
 
 
 class SiteHandler(SimpleHTTPRequestHandler):
@@ -76,7 +79,8 @@ class SiteHandler(SimpleHTTPRequestHandler):
         return None
 
     def end_headers(self) -> None:
-        for name, value in HEADERS.items():
+        shared = urlsplit(self.path).path.startswith(OPEN_TO_ALL)
+        for name, value in (HEADERS | CORS if shared else HEADERS).items():
             self.send_header(name, value)
         super().end_headers()
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -37,6 +36,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cllr.evidence import COUNTED_ROLES, LEVELS, confirmed
+from cllr.site.opendata.api import file_stem, write_api
 from cllr.site.opendata.datasette import FILE as DATASETTE_FILE
 from cllr.site.opendata.datasette import datasette_metadata
 from cllr.site.opendata.dictionary import COLUMNS, LICENCE, csv_value, json_value, timestamp, written_handle
@@ -381,16 +381,19 @@ def _directory_document(generated_at: datetime, councils: list[dict], councillor
     }
 
 
-def _file_stem(code: str, council_id: int) -> str:
-    stem = code.lower()
-    return stem if re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,30}", stem) else f"council-{council_id}"
-
-
-def write_downloads(session: Session, out_dir: Path, generated_at: datetime, site_url: str | None = None) -> list[Path]:
+def write_downloads(
+    session: Session,
+    out_dir: Path,
+    generated_at: datetime,
+    site_url: str | None = None,
+    api_dir: Path | None = None,
+) -> list[Path]:
     """Write every download into ``out_dir`` (created if missing); return the paths written.
 
     ``generated_at`` (timezone-aware) is stamped into the JSON files and the README;
     ``site_url``, the site's public address when known, is the source Datasette credits.
+    With ``api_dir``, the static JSON API (cllr.site.opendata.api) is written there from the
+    same records.
     """
     timestamp(generated_at)  # refuse a naive time before writing anything
     out_dir = Path(out_dir)
@@ -410,11 +413,26 @@ def write_downloads(session: Session, out_dir: Path, generated_at: datetime, sit
     for person in data.councillors:
         by_council[person["_council_id"]].append(person)
     for council in data.councils:
-        stem = _file_stem(council["code"], council["_id"])
+        stem = file_stem(council["code"], council["_id"])
         people = by_council[council["_id"]]
         written.append(_write_csv(out_dir / "councils" / f"{stem}.csv", "councillors", _membership_rows(people)))
         written.append(
             _write_json(out_dir / "councils" / f"{stem}.json", _directory_document(generated_at, [council], people))
+        )
+    if api_dir is not None:
+        written += write_api(
+            Path(api_dir),
+            _write_json,
+            generated=timestamp(generated_at),
+            licence=LICENCE,
+            site_url=site_url,
+            councils=[
+                (file_stem(c["code"], c["_id"]), _json_record("councils", c), by_council[c["_id"]])
+                for c in data.councils
+                if by_council[c["_id"]]
+            ],
+            councillor_json=lambda person: person["_json"],
+            schema_defs=directory_schema()["$defs"],
         )
     written.append(write_sqlite(session, out_dir / FILE_NAME))
     written.append(_write_json(out_dir / DATASETTE_FILE, datasette_metadata(site_url), indent=2))
