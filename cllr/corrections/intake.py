@@ -311,7 +311,13 @@ class Intake:
     # The HTML forms ----------------------------------------------------------------------
 
     async def council_form(self, request: Request) -> Response:
-        return self.page("council.html")
+        # Filled in from the address where a link gives it (the site's data-quality report):
+        # a known operation and short values only; the page escapes them like any value.
+        asked = request.query_params
+        values = {k: asked.get(k, "")[:200] for k in ("councillor", "name", "party", "ward")}
+        values["account"] = asked.get("account", "")[:2048]
+        values["op"] = asked.get("op", "") if asked.get("op", "") in ops.OPERATIONS else ""
+        return self.page("council.html", values={k: v for k, v in values.items() if v})
 
     async def council_post(self, request: Request) -> Response:
         self.same_site(request)

@@ -39,6 +39,7 @@ from cllr.site.glance import at_a_glance
 from cllr.site.opendata import write_downloads
 from cllr.site.opendata.api import API, api_examples
 from cllr.site.postcode_shards import write_postcode_shards
+from cllr.site.quality import council_quality, read_open_items
 from cllr.site.search import write_account_index, write_search_index
 from cllr.site.views import PersonView, figure_history, figures, gather_people
 from cllr.urls import safe_url
@@ -281,6 +282,7 @@ def _gather(session: Session) -> dict:
         "generated_at": now,
         "fictional": any(c.fictional for c in councils),
         "postcodes": latest_release(session),  # the postcode finder is shown once a directory is held
+        "open_items": read_open_items(session),  # for the data-quality report
     }
 
 
@@ -304,7 +306,7 @@ class _Pages:
     the published page, links the published file there instead (no new file to write, and
     the page keeps its inode and time: a sync to a static host skips it). Counts the pages."""
 
-    FOLDERS = ("councils", "councillors", "leaderboards")  # pages only
+    FOLDERS = ("councils", "councillors", "leaderboards", "quality")  # pages only
 
     def __init__(self, env: Environment, staging: Path, published: Path, site_url: str | None, data: dict) -> None:
         self.env, self.staging, self.published, self.site_url = env, staging, published, site_url
@@ -443,6 +445,7 @@ def _render_all(write: _Pages, data: dict, out: Path) -> int:
     )
 
     places = []  # the councils, wards and councillors with a page: each has a feed its page links to
+    checks = []  # each council's data-quality report
     for row in council_rows:
         council = row["council"]
         wards: dict[str, list[PersonView]] = defaultdict(list)
@@ -453,6 +456,17 @@ def _render_all(write: _Pages, data: dict, out: Path) -> int:
             wards.setdefault(name, [])
         history = data["history"].get(council.id, [])[:HISTORY_ROWS]
         places += [council_place(council), *(ward_place(name, council) for name in wards)]
+        form = f"{data['intake_url']}/council" if data["intake_url"] else None
+        quality = council_quality(by_council.get(council.id, []), data["open_items"], council.id, form)
+        checks.append({"council": council, "quality": quality, "step": row["step"]})
+        write(
+            f"quality/{council.code.lower()}.html",
+            "quality.html",
+            council=council,
+            quality=quality,
+            step=row["step"],
+            council_form=form,
+        )
         write(
             f"councils/{council.code.lower()}.html",
             "council.html",
@@ -463,9 +477,11 @@ def _render_all(write: _Pages, data: dict, out: Path) -> int:
             vacant=vacant,
             former=former_by_council.get(council.id, []),
             history=history,
-            council_form=f"{data['intake_url']}/council" if data["intake_url"] else None,
+            council_form=form,
             history_chart=adoption_chart(council.name, history),
         )
+    by_completeness = sorted(checks, key=lambda r: (-(r["quality"].completeness or -1), r["council"].name))
+    write("quality/index.html", "quality_index.html", rows=by_completeness)
     # Finding people without a search box: A to Z by surname; and the search index.
     everyone = data["people"] + data["former"]
     places += [councillor_place(person.councillor) for person in everyone]

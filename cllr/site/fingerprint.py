@@ -14,10 +14,12 @@ from models import (
     AccountChange,
     AccountEvidence,
     AccountMetric,
+    AccountSuggestion,
     Correction,
     Council,
     CouncilFigure,
     Councillor,
+    Disagreement,
     FieldLock,
     FormerName,
     Membership,
@@ -75,6 +77,19 @@ def build_fingerprint(session: Session, site_url: str | None, contact_url: str |
     )
     digest.update(repr(session.execute(select(*changing[:3])).one()).encode())
     digest.update(repr(session.execute(select(changing[3])).one()).encode())
+    # What the data-quality report shows waiting: open suggestions, disagreements and corrections change status in place.
+    for model, moved in (
+        (AccountSuggestion, AccountSuggestion.last_seen_at),
+        (Disagreement, Disagreement.last_seen_at),
+        (Correction, Correction.decided_at),
+    ):
+        digest.update(
+            repr(
+                session.execute(
+                    select(model.status, func.count(), func.max(moved)).group_by(model.status).order_by(model.status)
+                ).all()
+            ).encode()
+        )
     for council in session.scalars(select(Council).order_by(Council.id)):
         digest.update(
             repr(
