@@ -109,6 +109,17 @@ class Settings(BaseSettings):
         "e.g. 127.0.0.1,10.0.0.0/8): only from these is a client's address taken from X-Forwarded-For.",
     )
     bluesky_appview: str = Field("https://public.api.bsky.app", description="Bluesky AppView for public reads.")
+    bluesky_identifier: str | None = Field(
+        None,
+        description="The operator's Bluesky account (handle or DID) that publishes one list per council of its "
+        "councillors' confirmed Bluesky accounts; without it and an app password, nothing is published.",
+    )
+    bluesky_app_password: SecretStr | None = Field(
+        None, description="An app password of that account (Bluesky's settings, App passwords), never its own password."
+    )
+    bluesky_pds: str = Field(
+        "https://bsky.social", description="The PDS that holds the operator's account, where the lists are written."
+    )
     x_bearer_token: SecretStr | None = Field(
         None, description="An operator's X API bearer token; without one, X accounts are kept without metrics."
     )
@@ -234,6 +245,13 @@ class Settings(BaseSettings):
     def x_enabled(self) -> bool:
         """Whether X accounts are read: only with an operator's token and a spend cap."""
         return bool(self.x_bearer_token and self.x_bearer_token.get_secret_value() and self.x_monthly_cap_usd > 0)
+
+    @property
+    def bluesky_lists_enabled(self) -> bool:
+        """Whether the operator gave a Bluesky account and an app password to publish the lists with."""
+        return bool(
+            self.bluesky_identifier and self.bluesky_app_password and self.bluesky_app_password.get_secret_value()
+        )
 
     @property
     def output_dir(self) -> Path:

@@ -22,7 +22,17 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from cllr import progress
 from cllr.config import Settings
-from cllr.pipeline import activity, approved_corrections, context, finishing, metrics, registry, rosters, ward_codes
+from cllr.pipeline import (
+    activity,
+    approved_corrections,
+    bluesky_lists,
+    context,
+    finishing,
+    metrics,
+    registry,
+    rosters,
+    ward_codes,
+)
 from cllr.pipeline.ledger import Finished, RunInProgress
 from cllr.pipeline.summary import council_rows, summarise, summary_markdown
 from models.base import utcnow
@@ -79,6 +89,11 @@ def render_site(run_id: int) -> context.Outcome:
     return finishing.render_site(context.context(), run_id)
 
 
+@task(**TASK)
+def publish_lists(run_id: int) -> context.Outcome:
+    return bluesky_lists.publish_lists(context.context(), run_id)
+
+
 @flow(name="refresh", task_runner=ThreadPoolTaskRunner(max_workers=THREADS))
 def refresh(settings: dict[str, Any] | None = None, trigger: str = "schedule") -> dict[str, Any]:
     """Refresh the directory from the councils and platforms, then rebuild the site.
@@ -112,6 +127,8 @@ def refresh(settings: dict[str, Any] | None = None, trigger: str = "schedule") -
                 match_ward_codes(run_id)
             )  # rosters may have new wards: the postcode finder needs their codes
             outcomes.append(render_site(run_id))
+            if config.bluesky_lists_enabled:  # only with the operator's own account: nothing is published otherwise
+                outcomes.append(publish_lists(run_id))
         return _finish(ctx, run_id, outcomes, done)
 
 

@@ -13,6 +13,7 @@ import asyncio
 import json
 import re
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -114,7 +115,10 @@ def get(datasette: Datasette, path: str) -> Any:
         assert response.status_code == 200, (path, response.text[:500])
         return response.json() if ".json" in path else response.text
 
-    return asyncio.run(fetch())
+    # A loop of its own in a thread of its own: the session may already run one in this thread
+    # (Playwright's sync API, for the browser tests, keeps its loop in the main thread).
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        return worker.submit(asyncio.run, fetch()).result()
 
 
 def rows(datasette: Datasette, table: str, query: str = "") -> list[dict]:

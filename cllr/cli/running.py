@@ -44,6 +44,7 @@ def demo(councils: int, seed: int, data_dir: Path) -> None:
             "data_dir": str(data_dir),
             **files,
             **server.settings(),
+            **server.list_settings(),  # the demo operator's fictional Bluesky account: the lists go to the demo PDS
             "request_delay": 0.01,  # the demo web is local: no need for a polite second between requests
             "bluesky_delay": 0.01,
             "mastodon_delay": 0.01,

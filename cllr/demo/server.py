@@ -18,13 +18,22 @@ import socket
 import struct
 import threading
 import time
-from email.utils import format_datetime
-from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
 from cllr.demo.cloning import key as page_key
+from cllr.demo.pds import DEMO_APP_PASSWORD, DEMO_OPERATOR, PDS_HOST, DemoPDS
+from cllr.demo.platform_documents import (
+    blog_feed,
+    blog_home,
+    bluesky_item,
+    bluesky_profile,
+    demo_did,
+    mastodon_account,
+    mastodon_status,
+    youtube_feed,
+)
 from cllr.demo.sites import (
     cmis_list_page,
     directory_page,
@@ -85,6 +94,7 @@ class DemoWeb:
         self.arrivals: list[Arrival] = []  # every request, for the server's own audit (cllr.bench.audit)
         self.councils = {c.host: c for c in world.councils}
         self.pages = pages or {}
+        self.pds = DemoPDS()  # where the demo's operator publishes its Bluesky lists
         self.reindex()
         self.requests = 0
         self._lock = threading.Lock()
@@ -104,13 +114,30 @@ class DemoWeb:
         self.bluesky = {a.handle: a for a in accounts if a.platform == "bluesky"}
         self.mastodon = {a.handle: a for a in accounts if a.platform == "mastodon"}
         self.mastodon_ids = {str(a.numeric_id): a for a in self.mastodon.values()}
-        self.dids = {_did(a): a for a in self.bluesky.values()}
+        self.dids = {demo_did(a): a for a in self.bluesky.values()}
         self.blogs = {a.handle: a for a in accounts if a.platform == "web"}
         self.channels = {a.handle: a for a in accounts if a.platform == "youtube"}
 
     @property
     def hosts(self) -> list[str]:
-        return [*self.councils, *self.pages, BLUESKY_APPVIEW_HOST, *MASTODON_SERVERS, YOUTUBE_FEEDS_HOST, *self.blogs]
+        return [
+            *self.councils,
+            *self.pages,
+            BLUESKY_APPVIEW_HOST,
+            PDS_HOST,
+            *MASTODON_SERVERS,
+            YOUTUBE_FEEDS_HOST,
+            *self.blogs,
+        ]
+
+    def handle_post(self, host: str, target: str, headers: dict[str, str], body: bytes) -> Reply:
+        """Answer one POST: only the demo PDS takes any (the Bluesky lists' writes)."""
+        with self._lock:
+            self.requests += 1
+            self.log.append(host)
+        if host == PDS_HOST:
+            return self.pds.post(urlsplit(target).path, headers, body)
+        return 405, {"Content-Type": "text/plain", "Allow": "GET"}, b"Method not allowed"
 
     def handle(
         self, host: str, target: str, headers: dict[str, str] | None = None, arrived: float | None = None
@@ -151,6 +178,8 @@ class DemoWeb:
             return self.pages[host].get(page_key(target)) or _not_found()
         if host in self.councils:
             return self._council(self.councils[host], url.path, query)
+        if host == PDS_HOST:
+            return self.pds.get(url.path, query)
         if host == BLUESKY_APPVIEW_HOST:
             if url.path == "/xrpc/app.bsky.actor.getProfiles":
                 return self._bluesky_profiles(lists.get("actors", []))
@@ -282,156 +311,6 @@ def _below(council: Council, path: str) -> str:
     return path[len(base) :] if path.lower().startswith(base.lower()) else ""
 
 
-def _did(account: Account) -> str:
-    return f"did:plc:demo{account.numeric_id:020d}"
-
-
-def bluesky_profile(a: Account) -> dict:
-    own = [p for p in a.posts if p.kind != "repost"]
-    return {
-        "did": _did(a),
-        "handle": a.handle,
-        "displayName": a.handle.split(".")[0].replace("-", " ").title() + " (fictional)",
-        "description": a.description,
-        "followersCount": a.followers,
-        "followsCount": a.following,
-        "postsCount": len(own),
-        "createdAt": "2023-09-01T10:00:00.000Z",
-        "indexedAt": "2024-01-01T00:00:00.000Z",
-    }
-
-
-def bluesky_item(a: Account, p) -> dict:
-    did = _did(a)
-    created = p.created_at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    if p.kind == "repost":
-        other = "did:plc:demo00000000000000000001"
-        return {
-            "post": {
-                "uri": f"at://{other}/app.bsky.feed.post/{p.id}",
-                "cid": "demo",
-                "author": {"did": other, "handle": "someone-else.demo.example"},
-                "record": {"$type": "app.bsky.feed.post", "text": "(fictional)", "createdAt": created},
-                "indexedAt": created,
-            },
-            "reason": {
-                "$type": "app.bsky.feed.defs#reasonRepost",
-                "by": {"did": did, "handle": a.handle},
-                "indexedAt": created,
-            },
-        }
-    record = {"$type": "app.bsky.feed.post", "text": "A fictional post.", "createdAt": created}
-    if p.kind == "reply":
-        ref = {"uri": f"at://{did}/app.bsky.feed.post/root{p.id}", "cid": "demo"}
-        record["reply"] = {"root": ref, "parent": ref}
-    return {
-        "post": {
-            "uri": f"at://{did}/app.bsky.feed.post/{p.id}",
-            "cid": "demo",
-            "author": {"did": did, "handle": a.handle},
-            "record": record,
-            "indexedAt": created,
-        }
-    }
-
-
-def mastodon_account(a: Account) -> dict:
-    user, server = a.handle.split("@")
-    last = a.posts[0].created_at.date().isoformat() if a.posts else None
-    return {
-        "id": str(a.numeric_id),
-        "username": user,
-        "acct": user,
-        "display_name": user.replace("_", " ").title() + " (fictional)",
-        "url": f"https://{server}/@{user}",
-        "uri": f"https://{server}/users/{user}",
-        "followers_count": a.followers,
-        "following_count": a.following,
-        "statuses_count": len(a.posts),
-        "last_status_at": last,
-        "locked": False,
-        "bot": False,
-        "note": "<p>A fictional councillor on a generated demo server.</p>",
-        "fields": [_field(url, verified) for url, verified in a.profile_links],
-        **({"moved": _moved(a.moved_to)} if a.moved_to else {}),
-    }
-
-
-def _field(url: str, verified: bool) -> dict:
-    """A profile field holding a link, as Mastodon renders it; ``verified_at`` when the page links back (rel="me")."""
-    scheme, rest = url.split("://", 1)
-    value = (
-        f'<a href="{escape(url)}" target="_blank" rel="nofollow noopener me" translate="no">'
-        f'<span class="invisible">{scheme}://</span><span class="">{escape(rest)}</span></a>'
-    )
-    return {"name": "Link", "value": value, "verified_at": "2026-01-01T00:00:00.000+00:00" if verified else None}
-
-
-def _moved(acct: str) -> dict:
-    """The ``moved`` account entity of a Mastodon account that has moved to ``acct`` (user@server)."""
-    user, server = acct.split("@")
-    return {
-        "id": "0",
-        "username": user,
-        "acct": acct,
-        "url": f"https://{server}/@{user}",
-        "uri": f"https://{server}/users/{user}",
-    }
-
-
-def mastodon_status(a: Account, p) -> dict:
-    user, server = a.handle.split("@")
-    created = p.created_at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    return {
-        "id": p.id,
-        "created_at": created,
-        "visibility": "public",
-        "in_reply_to_id": f"1{p.id}" if p.kind == "reply" else None,
-        "reblog": {"id": f"2{p.id}"} if p.kind == "repost" else None,
-        "uri": f"https://{server}/users/{user}/statuses/{p.id}",
-        "url": f"https://{server}/@{user}/{p.id}",
-        "content": "<p>A fictional post.</p>",
-    }
-
-
-def blog_home(a: Account) -> str:
-    links = "".join(f'<li><a rel="me" href="{escape(o.url)}">{escape(o.label)}</a></li>' for o in a.shows)
-    return f"""<!DOCTYPE html><html lang="en"><head><title>{escape(a.handle)} (fictional)</title>
-<link rel="alternate" type="application/rss+xml" title="Comments feed" href="/comments.xml">
-<link rel="alternate" type="application/rss+xml" title="Posts" href="/feed.xml">
-</head><body><header><h1>A fictional councillor's blog</h1><ul class="elsewhere">{links}</ul></header></body></html>"""
-
-
-def youtube_feed(a: Account) -> str:
-    """A channel's Atom feed as YouTube serves it: the 15 newest uploads."""
-    entries = "".join(
-        f"<entry><id>yt:video:{a.handle[-6:]}{p.id}</id><yt:videoId>{a.handle[-6:]}{p.id}</yt:videoId>"
-        f"<yt:channelId>{a.handle}</yt:channelId><title>A fictional video</title>"
-        f'<link rel="alternate" href="https://www.youtube.com/watch?v={a.handle[-6:]}{p.id}"/>'
-        f"<published>{p.created_at.strftime('%Y-%m-%dT%H:%M:%S+00:00')}</published></entry>"
-        for p in a.posts[:15]
-    )
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?><feed xmlns:yt="http://www.youtube.com/xml/schemas/2015" '
-        'xmlns="http://www.w3.org/2005/Atom">'
-        f'<link rel="self" href="https://www.youtube.com/feeds/videos.xml?channel_id={a.handle}"/>'
-        f"<id>yt:channel:{a.handle[2:]}</id><yt:channelId>{a.handle[2:]}</yt:channelId>"
-        f"<title>A fictional channel</title>{entries}</feed>"
-    )
-
-
-def blog_feed(a: Account) -> str:
-    items = "".join(
-        f"<item><title>Fictional post {p.id}</title><link>{a.url}{p.id}/</link>"
-        f"<guid>{a.url}{p.id}/</guid><pubDate>{format_datetime(p.created_at)}</pubDate></item>"
-        for p in a.posts[:10]  # like most blogs, the feed holds only the newest items
-    )
-    return (
-        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-        f"<title>{escape(a.handle)} (fictional)</title><link>{a.url}</link>{items}</channel></rss>"
-    )
-
-
 def _json(body, status: int = 200) -> Reply:
     return status, {"Content-Type": "application/json; charset=utf-8"}, json.dumps(body).encode()
 
@@ -479,6 +358,9 @@ class _Stamped(io.RawIOBase):
         return size
 
 
+MAX_POST = 1_000_000  # bytes of a request body the demo web reads
+
+
 class _Handler(BaseHTTPRequestHandler):
     web: DemoWeb
     protocol_version = "HTTP/1.1"
@@ -506,6 +388,22 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def do_POST(self) -> None:
+        host = (self.headers.get("Host") or "").split(":")[0].lower()
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_POST:
+            self.send_error(413)
+            return
+        body = self.rfile.read(length) if length else b""
+        request_headers = {k.lower(): v for k, v in self.headers.items()}
+        status, headers, answer = self.web.handle_post(host, self.path, request_headers, body)
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
 
     def log_message(self, *args) -> None:
         pass
@@ -554,6 +452,15 @@ class DemoServer:
             "bluesky_appview": f"https://{BLUESKY_APPVIEW_HOST}",
             "youtube_feeds": f"https://{YOUTUBE_FEEDS_HOST}",
             "site_url": DEMO_SITE_URL,
+        }
+
+    def list_settings(self) -> dict:
+        """The demo operator's Bluesky account on the demo PDS: with these, a run publishes the
+        councils' Bluesky lists there (cllr.pipeline.bluesky_lists)."""
+        return {
+            "bluesky_pds": f"https://{PDS_HOST}",
+            "bluesky_identifier": DEMO_OPERATOR,
+            "bluesky_app_password": DEMO_APP_PASSWORD,
         }
 
     def __enter__(self) -> DemoServer:

@@ -23,8 +23,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 import httpx
 
@@ -32,7 +30,7 @@ from cllr.config import Settings
 from cllr.http import deadline
 from cllr.http.addresses import GuardedBackend, UnsafeAddress
 from cllr.http.chains import ACCEPT, ChainError, Chains, missing_issuer, with_intermediates
-from cllr.http.clock import Clock, SystemClock
+from cllr.http.clock import Clock, SystemClock, retry_after_seconds
 from cllr.http.connect_to import ConnectTo, allowed_targets
 from cllr.http.robots import Refused, RobotsCache
 from cllr.http.slots import Slots, slot_key
@@ -219,6 +217,40 @@ class Fetcher:
         with deadline.budget(self.settings.deadline):
             return self._follow(target, headers, robots, conditional, pace)
 
+    def post(
+        self, url: str, body: dict, *, headers: dict[str, str] | None = None, pace: float | None = None
+    ) -> Response:
+        """POST a JSON ``body`` to a platform's API (a write: publishing lists, never to a council's
+        site) through the same breaker, slot and deadline as every request; return the 2xx
+        response or raise :class:`FetchError`. Never retried and never redirected: a write is not
+        known to be safe to repeat, and the next run reconciles what a failed one left."""
+        try:
+            target = httpx.URL(url)
+        except (httpx.InvalidURL, TypeError, ValueError):
+            raise FetchError(url, "not a valid URL") from None
+        if target.scheme not in ("http", "https") or not target.host:
+            raise FetchError(url, "only http and https URLs are fetched")
+        origin, key = _origin(target), slot_key(target.host)
+        headers = dict(headers or {}) | {"Content-Type": "application/json"}
+        content = json.dumps(body, separators=(",", ":")).encode()
+        with deadline.budget(self.settings.deadline):
+            self._closed(origin, url)
+            if pace is not None:
+                self.slots.set_pace(key, pace)
+            self.slots.wait(key, check=lambda: self._closed(origin, url))
+            try:
+                response = self._send(url, headers, key, method="POST", content=content)
+            except FetchError:
+                with self._lock:
+                    self._failures[origin] += 1
+                raise
+        if not 200 <= response.status < 300:
+            raise FetchError(
+                url, f"HTTP {response.status}: {response.content[:200].decode('utf-8', 'replace')}", response.status
+            )
+        self._failures[origin] = 0
+        return response
+
     def _follow(self, target: httpx.URL, headers: dict[str, str], robots: bool, conditional: bool, pace) -> Response:
         """``get`` from its first hop to its last, every hop checked like a first request."""
         requested = str(target)
@@ -276,7 +308,7 @@ class Fetcher:
                 failure = FetchError(url, f"HTTP {status}", status)
                 if status not in RETRY_STATUSES:
                     raise failure
-                retry_after = _retry_after(response.headers.get("retry-after"))
+                retry_after = retry_after_seconds(response.headers.get("retry-after"))
             wait = self._backoff(attempt, retry_after)
             if attempt >= self.settings.retries or wait is None:
                 with self._lock:
@@ -370,17 +402,22 @@ class Fetcher:
 
         return trace
 
-    def _send(self, url: str, headers: dict[str, str], key: str) -> Response:
+    def _send(
+        self, url: str, headers: dict[str, str], key: str, method: str = "GET", content: bytes | None = None
+    ) -> Response:
         try:
-            return self._exchange(url, headers, key)
+            return self._exchange(url, headers, key, method, content)
         finally:  # on the wire long since, or never to be: the slot's next request may have its turn
             self.slots.release(key)
 
-    def _exchange(self, url: str, headers: dict[str, str], key: str) -> Response:
+    def _exchange(
+        self, url: str, headers: dict[str, str], key: str, method: str = "GET", content: bytes | None = None
+    ) -> Response:
+        trace = {"trace": self._on_wire(key)}
         try:
             with (
                 deadline.running() as held,
-                self._client.stream("GET", url, headers=headers, extensions={"trace": self._on_wire(key)}) as response,
+                self._client.stream(method, url, headers=headers, content=content, extensions=trace) as response,
             ):
                 content = self._read_capped(response, url)
         except zlib.error:
@@ -541,22 +578,6 @@ def _origin(url: httpx.URL) -> str:
     port = f":{url.port}" if url.port and url.port != default else ""
     host = f"[{url.host}]" if ":" in url.host else url.host  # an IPv6 literal
     return f"{url.scheme}://{host}{port}"
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header: delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _is_tls_error(exc: BaseException) -> bool:

@@ -59,6 +59,11 @@ def render_summary(summary: dict, seconds: float) -> str:
             f"  Ward codes:  {n('wards.matched')} matched by name, {n('wards.override')} by override, "
             f"{n('wards.ambiguous')} ambiguous, {n('wards.unmatched')} unmatched (cllr postcodes wards)",
         )
+    if any(key.startswith("lists:") for key in statuses):
+        lines.append(
+            f"  Bluesky lists: {status('lists')}: {n('lists.lists')} lists, {n('lists.lists_created')} created, "
+            f"{n('lists.added')} accounts added, {n('lists.removed')} removed"
+        )
     if n("corrections.applied", "corrections.not_applied"):
         lines.insert(
             1,
