@@ -80,7 +80,9 @@ def test_fetch_benchmark_on_a_hostile_web_is_set_against_the_bound_of_its_crawl_
     # The server reads an arrival when its handler runs: on a loaded machine a new connection's first
     # request can be read tens of milliseconds late, so here no gap may be far short of the 0.5 s (a
     # Crawl-delay obeyed from the wrong moment gave a gap of the plain delay); the benchmark holds it to 2 ms.
-    shortest = min((gap for worst in delayed["worst"].values() for gap, _ in worst), default=0.5)
+    # Only the gaps a Crawl-delay governed (needed 0.5 s): the slots paced at 0.01 s are audited by
+    # the same rule, but a few milliseconds' jitter in the server's stamps there is not the fault looked for.
+    shortest = min((gap for worst in delayed["worst"].values() for gap, needed in worst if needed >= 0.5), default=0.5)
     assert shortest > 0.35
     busy = bench_fetch(councils=4, latency=0.0, delay=0.01, lanes=4, shared_every=3, unavailable=0.05)
     assert busy["rosters"] == {"applied": 4} and busy["audit"]["early_after_retry_after"] == 0

@@ -5,7 +5,7 @@ Nothing is published without the operator's credentials."""
 from __future__ import annotations
 
 from cllr.evidence import COUNTED_ROLES
-from cllr.http.client import FetchError
+from cllr.http import FetchError
 from cllr.pipeline.context import Context, Outcome, record_step
 from cllr.platforms.bluesky_lists import CouncilList, Publisher, marker, plan
 from cllr.site.views import PersonView, gather_people

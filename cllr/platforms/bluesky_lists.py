@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from cllr.http.client import Fetcher
+from cllr.http import Fetcher
 
 LIST = "app.bsky.graph.list"
 ITEM = "app.bsky.graph.listitem"
