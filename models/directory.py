@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, Provenance, utcnow
@@ -90,6 +90,9 @@ class Councillor(Provenance, Base):
     email: Mapped[str | None] = mapped_column(String(320))  # public work address only
     profile_url: Mapped[str | None] = mapped_column(String(2048))
     photo_url: Mapped[str | None] = mapped_column(String(2048))
+    # The key posts the council's roster lists them in now (ModernGov's keyposts: "Leader of the
+    # Council", "Cabinet Member for Housing"), as written; what each is: cllr.roles.
+    key_posts: Mapped[list[str] | None] = mapped_column(JSON)
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -285,6 +285,7 @@ def _new_councillor(session, council, scraped: ScrapedCouncillor, slug: str, run
         email=scraped.email,
         profile_url=scraped.profile_url,
         photo_url=scraped.photo_url,
+        key_posts=list(scraped.key_posts or []),
         first_seen_at=now,
         last_seen_at=now,
         run_id=run_id,
@@ -338,6 +339,10 @@ def _update_councillor(councillor: Councillor, scraped: ScrapedCouncillor, run_i
         if value and value != getattr(councillor, attr):  # empty never overwrites
             setattr(councillor, attr, value)
             changed = True
+    # Posts are what the roster says now: none listed is news too, where the source lists posts at all.
+    if scraped.key_posts is not None and list(scraped.key_posts) != (councillor.key_posts or []):
+        councillor.key_posts = list(scraped.key_posts)
+        changed = True
     if changed:
         councillor.run_id = run_id
         councillor.source_url = source_url

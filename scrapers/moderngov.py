@@ -103,8 +103,15 @@ def _councillor(element: Element, ward: str, base_url: str | None) -> ScrapedCou
         photo_url=_text(element, "photobigurl") or None,
         term_start=_date(last, "startdate"),
         term_ends=_date(last, "enddate"),
+        key_posts=key_posts(element.findtext("keyposts") or "") if element.find("keyposts") is not None else None,
         notes=notes,
     )
+
+
+def key_posts(text: str) -> tuple[str, ...]:
+    """The key posts of a ``<keyposts>`` element: one post a line where the council writes one a
+    line, else the text as one (a comma is as often inside a post's name as between posts)."""
+    return tuple(dict.fromkeys(post for line in text.splitlines() if (post := tidy(line))))
 
 
 def parse_member_index(content: bytes, page_url: str) -> Roster:

@@ -27,6 +27,9 @@ class ScrapedCouncillor:
     photo_url: str | None = None
     term_start: date | None = None
     term_ends: date | None = None
+    # The key posts the roster lists (ModernGov's keyposts), as written; None when the source
+    # does not publish posts at all (then what we hold is left as it is), () when it lists none.
+    key_posts: tuple[str, ...] | None = None
     # Free text the roster carries (surgery details, key posts) in which councillors
     # sometimes write their handles; mined for accounts, never stored or published.
     notes: tuple[str, ...] = field(default=(), repr=False)
@@ -54,6 +57,7 @@ class Roster:
         for c in self.councillors:
             record = {k: v for k, v in vars(c).items() if k != "notes"}
             record |= {"term_start": _iso(c.term_start), "term_ends": _iso(c.term_ends), "notes": list(c.notes)}
+            record["key_posts"] = list(c.key_posts) if c.key_posts is not None else None
             people.append(record)
         return {
             "councillors": people,
@@ -70,6 +74,8 @@ class Roster:
             for key in ("term_start", "term_ends"):
                 record[key] = date.fromisoformat(record[key]) if record.get(key) else None
             record["notes"] = tuple(record.get("notes") or ())
+            if record.get("key_posts") is not None:
+                record["key_posts"] = tuple(record["key_posts"])
             people.append(ScrapedCouncillor(**record))
         return cls(people, list(payload["wards"]), payload.get("source_url"), list(payload.get("vacancies") or []))
 

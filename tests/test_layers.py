@@ -23,6 +23,7 @@ FOUNDATION = (
     "cllr.parties",
     "cllr.handles",
     "cllr.evidence",
+    "cllr.roles",
     "cllr.urls",
     "cllr.progress",
 )

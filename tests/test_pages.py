@@ -377,3 +377,34 @@ def test_the_home_page_says_how_many_councils_and_seats_the_directory_covers(bui
     text = " ".join(page(site, "index.html").find("p", class_="coverage").get_text().split())
     assert f"holds the councillors of {len(held)} of the {len(councils)} councils we list" in text
     assert f"with {seats} seats between them" in text and len(held) == len(world.councils)
+
+
+def test_roles_show_on_the_council_and_councillor_pages_in_the_leaders_ranking_and_the_open_data(built):
+    """The demo's ModernGov rosters list key posts: a leader, a deputy, a cabinet, a civic head, chairs."""
+    import csv
+
+    from cllr.roles import EXECUTIVE, roles
+
+    world, site, _ = built
+    council = next(c for c in world.councils if c.cms == "moderngov")
+    leader = next(m for m in council.councillors if m.key_posts == ("Leader of the Council",))
+    slug = directory_url(council, leader).rsplit("/", 1)[1].removesuffix(".html")
+    leads = page(site, f"councils/{council.code.lower()}.html").find(
+        "section", attrs={"aria-labelledby": "leaders-heading"}
+    )
+    held = {dl_div.dt.get_text(): dl_div.dd.get_text(" ", strip=True) for dl_div in leads.select("dl.leaders > div")}
+    assert held["Leader of the council"].startswith(leader.name)
+    cabinet = {m.name for m in council.councillors if "cabinet" in roles(m.key_posts)}
+    assert cabinet and all(name in held["Cabinet or executive member"] for name in cabinet)
+    assert page(site, f"councillors/{slug}.html").find("p", class_="key-posts").get_text() == "Leader of the Council"
+    ranked = {
+        a.get_text()
+        for a in page(site, "leaderboards/leaders.html").select("table.leaderboard tbody a[href*='councillors/']")
+    }
+    executive = {m.name for c in world.councils for m in c.councillors if EXECUTIVE & set(roles(m.key_posts))}
+    assert ranked and ranked <= executive
+    rows = {r["slug"]: r for r in csv.DictReader((site / "data" / "councillors.csv").open(encoding="utf-8"))}
+    assert (rows[slug]["key_posts"], rows[slug]["roles"]) == ("Leader of the Council", "leader")
+    popolo = json.loads((site / "data" / "popolo.json").read_text(encoding="utf-8"))
+    posts = [m for m in popolo["memberships"] if m["person_id"] == slug and m.get("role") == "Leader of the Council"]
+    assert posts and posts[0]["label"] == "Leader of the council"

@@ -138,6 +138,23 @@ def test_without_a_corrections_form_the_report_still_says_what_to_do_but_links_n
     assert council_quality([], OpenItems(), council_id=1, form=None).completeness is None
 
 
+def test_councils_rank_by_complete_records_with_none_complete_above_none_known():
+    from types import SimpleNamespace
+
+    from cllr.site.quality import by_completeness
+
+    def row(name, people):
+        return {"council": SimpleNamespace(name=name), "quality": council_quality(people, OpenItems(), 1, None)}
+
+    rows = [
+        row("Empty", []),
+        row("Nothing complete", [person(1, email=False)]),
+        row("Half", [person(2), person(3, party=False)]),
+        row("All", [person(4)]),
+    ]
+    assert [r["council"].name for r in by_completeness(rows)] == ["All", "Half", "Nothing complete", "Empty"]
+
+
 def test_the_built_site_has_a_report_per_council_and_ranks_them_by_completeness(built):  # noqa: F811
     world, site, _ = built
     index = BeautifulSoup((site / "quality/index.html").read_text("utf-8"), "html.parser")

@@ -76,7 +76,7 @@ class DemoPDS:
         did, password = self.accounts.get(identifier) or next(
             ((d, p) for d, p in self.accounts.values() if d == identifier), (None, None)
         )
-        if did is None or not secrets.compare_digest(str(request.get("password", "")), password):
+        if did is None or not secrets.compare_digest(str(request.get("password", "")).encode(), password.encode()):
             return _error(401, "AuthenticationRequired", "Invalid identifier or password")
         token = secrets.token_urlsafe(24)
         self.sessions[token] = did

@@ -51,7 +51,7 @@ def _roster_entry(council: Council, m: Councillor) -> str:
         f"<fullusername>{xml_escape(m.title + m.name)}</fullusername>"
         f"<photobigurl>{council.base_url}/UserData/{m.uid}/bigpic.jpg</photobigurl>"
         f"<politicalpartytitle>{xml_escape(m.party)}</politicalpartytitle>"
-        f"<districttitle></districttitle><representing></representing><keyposts></keyposts>"
+        f"<districttitle></districttitle><representing></representing><keyposts>{xml_escape(chr(10).join(m.key_posts))}</keyposts>"
         f"<workaddress><line1>Town Hall</line1><email>{email}</email></workaddress>"
         # A fictional home address and a drama-reserved number: published by the demo
         # council like real ones often are, so the demo shows that they are never kept.

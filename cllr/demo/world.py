@@ -206,6 +206,7 @@ class Councillor:
     accounts: list[Account] = field(default_factory=list)
     handle_in_notes: bool = False
     email: str = ""  # the address the council lists ("": first.last at the council's demo domain)
+    key_posts: tuple[str, ...] = ()  # as the roster lists them (ModernGov's keyposts)
 
     @property
     def name(self) -> str:
@@ -337,6 +338,7 @@ def build_world(
                 members.append(councillor)
         if members:
             members[0].title = "The Mayor. Councillor "
+        _give_key_posts(members, NATIONS[index % len(NATIONS)])
         code = "X" + chr(65 + index // 26 % 26) + chr(65 + index % 26)  # no real code starts with X
         council = Council(
             code, f"{place} {kind}", slug, council_type, NATIONS[index % len(NATIONS)], host, ward_names, members, cms
@@ -348,6 +350,25 @@ def build_world(
 
 
 HOST_PREFIX = {"cmis": "cmis", "html": "www", "json": "data"}
+# A council's key posts, handed out down its list of councillors (no draw from the world's
+# seed, so that a world is otherwise the same as before); the first is its civic head.
+KEY_POSTS = (
+    (),  # the civic head's, by nation: below
+    ("Leader of the Council",),
+    ("Deputy Leader of the Council and Cabinet Member for Finance",),
+    ("Cabinet Member for Housing",),
+    ("Cabinet Member for Environment and Transport",),
+    ("Cabinet Member for Children's Services",),
+    ("Chair of Planning Committee",),
+    ("Chair of Licensing & Regulatory Committee",),
+    ("Vice Chair of Planning Committee",),
+)
+
+
+def _give_key_posts(members: list[Councillor], nation: str) -> None:
+    civic = "Provost" if nation == "Scotland" else "Mayor"
+    for member, posts in zip(members, ((civic,), *KEY_POSTS[1:]), strict=False):
+        member.key_posts = posts
 
 
 def _family(index: int) -> str:

@@ -28,6 +28,7 @@ from cllr import __version__
 from cllr.evidence import LEVELS, METHODS
 from cllr.platforms import label
 from cllr.postcodes.importer import latest_release
+from cllr.roles import EXECUTIVE
 from cllr.site.changes import changes, council_place, councillor_place, ward_place
 from cllr.site.charts import adoption_chart, bar_chart, national_charts
 from cllr.site.environment import environment
@@ -39,9 +40,9 @@ from cllr.site.glance import at_a_glance
 from cllr.site.opendata import write_downloads
 from cllr.site.opendata.api import API, api_examples
 from cllr.site.postcode_shards import write_postcode_shards
-from cllr.site.quality import council_quality, read_open_items
+from cllr.site.quality import by_completeness, council_quality, read_open_items
 from cllr.site.search import write_account_index, write_search_index
-from cllr.site.views import PersonView, figure_history, figures, gather_people
+from cllr.site.views import PersonView, figure_history, figures, gather_people, leadership
 from cllr.urls import safe_url
 from models import (
     Council,
@@ -419,6 +420,14 @@ def _render_all(write: _Pages, data: dict, out: Path) -> int:
         platforms=data["platforms"],
         parties=[row for row in party_rows if row["page"]],
     )
+    write(
+        "leaderboards/leaders.html",
+        "ranking.html",
+        heading="Council leaders and cabinets",
+        lede="Leaders, deputy leaders and cabinet members, by their posts on their own confirmed accounts "
+        "(their roles as their councils' pages list them).",
+        people=_ranking([p for p in data["people"] if EXECUTIVE & set(p.roles)], lambda a: True),
+    )
     for platform in data["platforms"]:
         write(
             f"leaderboards/platform-{platform}.html",
@@ -477,11 +486,11 @@ def _render_all(write: _Pages, data: dict, out: Path) -> int:
             vacant=vacant,
             former=former_by_council.get(council.id, []),
             history=history,
+            leaders=leadership(by_council.get(council.id, [])),
             council_form=form,
             history_chart=adoption_chart(council.name, history),
         )
-    by_completeness = sorted(checks, key=lambda r: (-(r["quality"].completeness or -1), r["council"].name))
-    write("quality/index.html", "quality_index.html", rows=by_completeness)
+    write("quality/index.html", "quality_index.html", rows=by_completeness(checks))
     # Finding people without a search box: A to Z by surname; and the search index.
     everyone = data["people"] + data["former"]
     places += [councillor_place(person.councillor) for person in everyone]

@@ -10,6 +10,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from cllr.evidence import LEVEL_NAMES, METHODS, ROLE_NAMES
 from cllr.platforms import PLATFORMS, label
+from cllr.roles import KIND_NAMES
 from cllr.site.changes import council_place, councillor_place, ward_place
 from cllr.site.postcode_shards import ward_anchor
 from cllr.site.views import written
@@ -66,6 +67,7 @@ def environment() -> Environment:
     env.filters["council_type"] = lambda code: COUNCIL_TYPES.get(code, code or "–")
     env.filters["ward_anchor"] = ward_anchor
     env.filters["written"] = written
+    env.filters["role_kind"] = lambda kind: KIND_NAMES.get(kind, kind)
     env.globals.update(council_place=council_place, ward_place=ward_place, councillor_place=councillor_place)
     env.filters["reading"] = lambda status: ROSTER_READINGS.get(status, (status, status))[0]
     env.filters["reading_short"] = lambda status: ROSTER_READINGS.get(status, (status, status))[1]

@@ -173,6 +173,15 @@ def council_quality(people: list[PersonView], items: OpenItems, council_id: int,
     )
 
 
+def by_completeness(rows: list[dict]) -> list[dict]:
+    """Councils' rows (``quality``, ``council``) most complete first; those with no sitting
+    councillor, whose completeness is unknown, last; then by name."""
+    return sorted(
+        rows,
+        key=lambda r: (r["quality"].completeness is None, -(r["quality"].completeness or 0.0), r["council"].name),
+    )
+
+
 def _disagreement(person: PersonView, d: Disagreement, fix, page) -> Problem:
     """A correction of the council's that its own pages contradict (models.corrections.disagree)."""
     if d.field in ("name", "party", "ward"):

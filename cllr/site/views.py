@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from cllr.evidence import COUNTED_ROLES, LEVELS, confirmed
 from cllr.handles import NotAnAccount, normalise
 from cllr.platforms import label
+from cllr.roles import KINDS, roles
 from cllr.site.gc_pause import collector_paused
 from models import (
     AccountEvidence,
@@ -120,6 +121,16 @@ class PersonView:
     @property
     def posts_30d(self) -> int:
         return sum(a.posts_30d for a in self.accounts if a.counted)
+
+    @property
+    def key_posts(self) -> list[str]:
+        """The key posts the council lists them in now (none for a former councillor)."""
+        return list(self.councillor.key_posts or []) if self.membership.end_date is None else []
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """What those posts are (cllr.roles.KINDS)."""
+        return roles(self.key_posts)
 
     @property
     def confirmed(self) -> bool:
@@ -274,3 +285,10 @@ def figure_history(session: Session) -> dict[int, list[CouncilFigure]]:
 
 def _counts(row: CouncilFigure) -> tuple:
     return (row.seats, row.councillors, row.with_account, row.active)
+
+
+def leadership(people: list[PersonView]) -> list[tuple[str, list[PersonView]]]:
+    """Who holds each kind of role on a council (cllr.roles.KINDS, in order), from its sitting
+    councillors' key posts; kinds nobody holds are left out."""
+    held = [(kind, [p for p in people if kind in p.roles]) for kind in KINDS]
+    return [(kind, holders) for kind, holders in held if holders]

@@ -36,6 +36,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cllr.evidence import COUNTED_ROLES, LEVELS, confirmed
+from cllr.roles import KIND_NAMES, roles
 from cllr.site.opendata.api import file_stem, write_api
 from cllr.site.opendata.datasette import FILE as DATASETTE_FILE
 from cllr.site.opendata.datasette import datasette_metadata
@@ -136,6 +137,7 @@ def _read(session: Session) -> _Data:
                 Councillor.name,
                 Councillor.email,
                 Councillor.profile_url,
+                Councillor.key_posts,
             )
         )
     )
@@ -149,6 +151,7 @@ def _read(session: Session) -> _Data:
             Membership.party_label,
             Membership.start_date,
             Membership.end_date,
+            Membership.term_ends,
         ).order_by(Membership.id)
     ):
         memberships_of[row.councillor_id].append(row)
@@ -211,6 +214,8 @@ def _read(session: Session) -> _Data:
                 "current": current_id is not None,
                 "profile_url": person.profile_url or None,
                 "email": person.email or None,
+                "key_posts": list(person.key_posts or []),
+                "roles": list(roles(person.key_posts or [])),
                 "confirmed_accounts": len(live),
                 "active": any((a["posts_30d"] or 0) > 0 for a in counted),
                 "posts_30d": sum(a["posts_30d"] or 0 for a in counted),
@@ -270,6 +275,7 @@ def _membership(m: Any, current: bool, wards: dict[int, Any], parties: dict[int,
         "party_label": m.party_label or None,
         "start_date": m.start_date,
         "end_date": m.end_date,
+        "term_ends": m.term_ends,
         "current": current,
     }
 
@@ -505,6 +511,18 @@ def _popolo(data: _Data) -> dict:
         if m.end_date is not None:
             item["end_date"] = m.end_date.isoformat()
         memberships.append(item)
+    # Key posts (leader, cabinet member, mayor...): a membership of the council in that role, as Popolo has it.
+    for person in data.councillors:
+        for number, post in enumerate(person["key_posts"] if person["current"] else [], 1):
+            item = {
+                "id": f"post:{person['councillor_id']}:{number}",
+                "person_id": person["slug"],
+                "organization_id": _council_org(person["council_code"]),
+                "role": post,
+            }
+            if kinds := roles([post]):
+                item["label"] = "; ".join(KIND_NAMES[kind] for kind in kinds)
+            memberships.append(item)
     return {"persons": persons, "organizations": organizations, "memberships": memberships}
 
 

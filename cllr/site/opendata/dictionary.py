@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cllr.evidence import LEVELS, METHODS, ROLES
+from cllr.roles import KINDS as POST_ROLES
 from models.accounts import GONE
 
 # ---------------------------------------------------------------------------------------
@@ -173,8 +174,29 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             "councillor, `true` for a sitting councillor.",
             scope="both",
         ),
+        Column(
+            "term_ends",
+            "date",
+            "The scheduled end of the term of this membership, when the council publishes it.",
+            optional=True,
+            scope="membership",
+        ),
         Column("profile_url", "text", "The councillor's page on the council's website.", optional=True),
         Column("email", "text", "The contact e-mail address the council publishes for them.", optional=True),
+        Column(
+            "key_posts",
+            "list",
+            "The key posts the council's roster lists them in now, as the council writes them "
+            '("Leader of the Council", "Cabinet Member for Housing"); empty where it lists none or publishes none.',
+        ),
+        Column(
+            "roles",
+            "list",
+            "What those posts are (cllr/roles.py): leader, deputy_leader, cabinet (a cabinet or executive "
+            "member), civic_head (mayor, provost or chair of the council), deputy_civic_head, "
+            "committee_chair, group_leader (a party group's leader).",
+            enum=POST_ROLES,
+        ),
         Column(
             "confirmed_accounts",
             "integer",
@@ -354,7 +376,7 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
         "colour": "The colour the site draws it in (`#rrggbb`).",
     },
     "councillor": {
-        **{name: described("councillors", name) for name in ("slug", "name", "email", "profile_url")},
+        **{name: described("councillors", name) for name in ("slug", "name", "email", "profile_url", "key_posts")},
         "source_id": "The council system's own id for the councillor.",
         "raw_name": "The name exactly as the council lists it, titles included.",
         "photo_url": "The address of the council's photo of them (the photo itself is not included).",

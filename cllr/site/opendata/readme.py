@@ -37,7 +37,9 @@ def _record_schema(table: str, scopes: tuple[str, ...] = ("councillor", "both"),
     properties = {}
     for column in (c for c in COLUMNS[table] if c.scope in scopes):
         schema = dict(_JSON_TYPES[column.type], description=column.description)
-        if column.enum is not None:
+        if column.enum is not None and column.type == "list":  # each item one of the codes
+            schema["items"] = {"type": "string", "enum": list(column.enum)}
+        elif column.enum is not None:
             schema["enum"] = [*column.enum, *([None] if column.optional else [])]
         if column.type in ("integer", "decimal"):
             minimum = 0 if column.minimum is None else column.minimum
