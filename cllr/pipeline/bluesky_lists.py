@@ -4,7 +4,6 @@ Nothing is published without the operator's credentials."""
 
 from __future__ import annotations
 
-from cllr.evidence import COUNTED_ROLES
 from cllr.http import FetchError
 from cllr.pipeline.context import Context, Outcome, record_step
 from cllr.platforms.bluesky_lists import CouncilList, Publisher, marker, plan
@@ -23,7 +22,9 @@ def wanted_lists(people: list[PersonView], site_url: str | None) -> list[Council
         council = person.councillor.council
         for view in person.accounts:
             account = view.account
-            if account.platform == "bluesky" and view.counted and account.role in COUNTED_ROLES and account.platform_id:
+            if (
+                account.platform == "bluesky" and view.counted and account.platform_id
+            ):  # counted: confirmed, live, their own
                 members.setdefault(council.code, set()).add(account.platform_id)
                 councils[council.code] = council
     where = f" from {site_url.rstrip('/')}" if site_url else ""
