@@ -96,6 +96,5 @@ def test_the_api_page_documents_the_scheme_with_examples_that_name_real_files(ap
             assert (site / address.removeprefix("https://directory.demo.example/")).is_file(), address
     linked = [a["href"] for a in page.select("main a") if "api/v1/" in a["href"]]
     assert len(linked) == 4 and all((site / href).is_file() for href in linked)
-    assert page.find("a", href="api.html") or BeautifulSoup(
-        (site / "data.html").read_text("utf-8"), "html.parser"
-    ).find("a", href="api.html")
+    data_page = BeautifulSoup((site / "data.html").read_text("utf-8"), "html.parser")
+    assert data_page.select_one('main a[href="api.html"]'), "the data page leads to the API's page"

@@ -204,12 +204,7 @@ class Fetcher:
         ``headers`` adds request headers (a platform API's ``Authorization``); they are
         dropped when a redirect leaves the origin, so a credential never follows it.
         """
-        try:
-            target = httpx.URL(url, params=params) if params else httpx.URL(url)
-        except (httpx.InvalidURL, TypeError, ValueError):
-            raise FetchError(url, "not a valid URL") from None
-        if target.scheme not in ("http", "https") or not target.host:
-            raise FetchError(url, "only http and https URLs are fetched")
+        target = _target(url, params)
         headers = dict(headers or {}) | ({"Accept": accept} if accept else {})
         conditional = conditional and self.settings.conditional
         if conditional:
@@ -224,12 +219,7 @@ class Fetcher:
         site) through the same breaker, slot and deadline as every request; return the 2xx
         response or raise :class:`FetchError`. Never retried and never redirected: a write is not
         known to be safe to repeat, and the next run reconciles what a failed one left."""
-        try:
-            target = httpx.URL(url)
-        except (httpx.InvalidURL, TypeError, ValueError):
-            raise FetchError(url, "not a valid URL") from None
-        if target.scheme not in ("http", "https") or not target.host:
-            raise FetchError(url, "only http and https URLs are fetched")
+        target = _target(url)
         origin, key = _origin(target), slot_key(target.host)
         headers = dict(headers or {}) | {"Content-Type": "application/json"}
         content = json.dumps(body, separators=(",", ":")).encode()
@@ -571,6 +561,17 @@ def _decoder(encoding: str, url: str):
     if encoding == "deflate":
         return zlib.decompressobj()
     raise FetchError(url, f"unsupported content encoding {encoding!r}")
+
+
+def _target(url: str, params: dict | None = None) -> httpx.URL:
+    """The URL a request is for: a valid http(s) URL with a host, or a :class:`FetchError` saying why not."""
+    try:
+        target = httpx.URL(url, params=params) if params else httpx.URL(url)
+    except (httpx.InvalidURL, TypeError, ValueError):
+        raise FetchError(url, "not a valid URL") from None
+    if target.scheme not in ("http", "https") or not target.host:
+        raise FetchError(url, "only http and https URLs are fetched")
+    return target
 
 
 def _origin(url: httpx.URL) -> str:

@@ -276,7 +276,7 @@ def _gather(session: Session) -> dict:
         "people": people,
         "former": former,
         "weekly": _weekly_posts(session, now),
-        "events": changes(session),
+        "events": changes(session, [p.councillor for p in people + former]),  # the councillors just read
         "history": figure_history(session),
         "platforms": sorted({a.account.platform for p in people for a in p.accounts if a.active}),
         "last_steps": last_steps,

@@ -10,11 +10,12 @@ wards and councillors it concerns, so that each place's feed holds its own.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from cllr.evidence import CONFIRMED
 from cllr.names import slugify
@@ -70,19 +71,10 @@ class Event:
         return self.when.isoformat()
 
 
-def changes(session: Session) -> list[Event]:
-    """Every event, newest first."""
-    councillors = {
-        c.id: c
-        for c in session.scalars(
-            select(Councillor).options(
-                selectinload(Councillor.council),
-                selectinload(Councillor.memberships).selectinload(Membership.ward),
-                selectinload(Councillor.memberships).selectinload(Membership.party),
-                selectinload(Councillor.former_names),
-            )
-        )
-    }
+def changes(session: Session, councillors: Iterable[Councillor]) -> list[Event]:
+    """Every event about ``councillors`` (those the site has pages for, with their council,
+    memberships, wards, parties and former names loaded, as cllr.site.views reads them), newest first."""
+    councillors = {c.id: c for c in councillors}
     events: list[Event] = []
     for c in councillors.values():
         events += _councillor_events(c)

@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -127,9 +128,9 @@ class PersonView:
         """The key posts the council lists them in now (none for a former councillor)."""
         return list(self.councillor.key_posts or []) if self.membership.end_date is None else []
 
-    @property
+    @cached_property
     def roles(self) -> tuple[str, ...]:
-        """What those posts are (cllr.roles.KINDS)."""
+        """What those posts are (cllr.roles.KINDS): read once, as every council page and ranking asks."""
         return roles(self.key_posts)
 
     @property
